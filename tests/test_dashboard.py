@@ -1,0 +1,139 @@
+"""The TUI shell and dashboard: Pilot behaviour and snapshots."""
+
+import shutil
+from datetime import date
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import DEMO_TODAY
+from tqconsole.app import TQConsole
+from tqconsole.settings import load
+
+
+class FrozenDate(date):
+    @classmethod
+    def today(cls):
+        return DEMO_TODAY
+
+
+@pytest.fixture
+def frozen(monkeypatch):
+    """Deterministic screens: no round-trip timings, the demo's 'today'."""
+    monkeypatch.setattr("tqconsole.backends.health.perf_counter", lambda: 0.0)
+    monkeypatch.setattr("tqconsole.services.figures.date", FrozenDate)
+
+
+# A fixed folder (not $TMPDIR's), so the URLs and paths on screen are the same
+# in every run on every machine.
+SNAPSHOT_DATA = Path("/tmp/tqconsole-dashboard-snapshot")
+
+
+@pytest.fixture
+def demo_app(demo_template, monkeypatch, frozen):
+    """The console on every embedded backend filled with the demo (database, buckets…)."""
+    shutil.rmtree(SNAPSHOT_DATA, ignore_errors=True)
+    shutil.copytree(demo_template.parent, SNAPSHOT_DATA)
+    monkeypatch.setenv("TQ_DATA_DIR", str(SNAPSHOT_DATA))
+    monkeypatch.setenv("TQ_EMBEDDED_CONSUMER", "0")
+    yield TQConsole(load())
+    shutil.rmtree(SNAPSHOT_DATA, ignore_errors=True)
+
+
+async def settle(pilot):
+    await pilot.pause()
+    await pilot.app.workers.wait_for_complete()
+    await pilot.pause()
+
+
+async def test_dashboard_shows_health_and_figures(demo_app):
+    async with demo_app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        panel = pilot.app.screen.query_one("#health-database")
+        assert panel.health.ok
+        figures = dict(panel.health.figures)
+        assert figures["open subscriptions"] == "998"
+        assert int(figures["courses this period"]) > 0
+
+
+async def test_command_line_routes_and_rejects_unknown_locations(demo_app):
+    async with demo_app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        await pilot.press(":", *"nowhere", "enter")
+        await pilot.pause()
+        error = pilot.app.screen.query_one("#command-error")
+        assert "unknown location 'nowhere'" in str(error.render())
+        assert pilot.app.screen.query_one("#command-line").has_class("-open")
+        await pilot.press("escape")
+        assert not pilot.app.screen.query_one("#command-line").has_class("-open")
+        await pilot.press(":", *"dashboard", "enter")
+        await pilot.pause()
+        assert type(pilot.app.screen).__name__ == "DashboardScreen"
+        assert len(pilot.app.screen_stack) == 1  # dashboard is not pushed twice
+
+
+async def test_help_and_palette_come_from_the_bindings(demo_app):
+    async with demo_app.run_test(size=(100, 30)) as pilot:
+        await settle(pilot)
+        await pilot.press("?")
+        await pilot.pause()
+        assert pilot.app.screen.query("HelpPanel")
+        await pilot.press("?")
+        await pilot.pause()
+        assert not pilot.app.screen.query("HelpPanel")
+        titles = [c.title for c in pilot.app.get_system_commands(pilot.app.screen)]
+        assert "Refresh (r)" in titles
+        assert "Go to Dashboard (1)" in titles, repr(titles)
+        assert "Open table courses_subscribe" in titles and "Open bucket finance" in titles
+        assert "Keys (?)" in titles
+
+
+async def test_dashboard_survives_a_database_that_is_down(monkeypatch, frozen):
+    monkeypatch.setenv("TQ_DATABASE_URL", "postgresql://tq:pw@127.0.0.1:1/tq")
+    app = TQConsole(load())
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        panel = pilot.app.screen.query_one("#health-database")
+        assert not panel.health.ok and "unavailable" in panel.health.error
+        assert panel.has_class("-down")
+        await pilot.press("r")
+        await settle(pilot)
+        assert pilot.app.is_running
+
+
+async def test_dashboard_shows_postgresql_down_and_back(pg_proxy, frozen):
+    app = TQConsole(load())
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        panel = pilot.app.screen.query_one("#health-database")
+        assert panel.health.ok
+        pg_proxy.stop()
+        await pilot.press("r")
+        await settle(pilot)
+        assert not panel.health.ok and panel.border_subtitle == "DOWN"
+        pg_proxy.start()
+        await pilot.press("r")
+        await settle(pilot)
+        assert panel.health.ok and panel.border_subtitle == "ok"
+
+
+@pytest.mark.parametrize("size", [(80, 24), (120, 40), (160, 50)])
+def test_dashboard_snapshot(demo_app, snap_compare, size):
+    async def run_before(pilot):
+        await settle(pilot)
+
+    assert snap_compare(demo_app, terminal_size=size, run_before=run_before)
+
+
+async def test_manual_refresh_never_adds_a_second_refresh_chain(demo_app):
+    async with demo_app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        screen = pilot.app.screen
+        replaced = []
+        for _ in range(3):
+            replaced += screen.refresh_timers.values()
+            await pilot.press("r")
+            await settle(pilot)
+        live = [t for t in screen._timers if t._task is not None and t.name != "screen_update"]
+        assert len(live) == len(screen.refresh_timers), live  # one per family
+        assert all(t._task is None for t in replaced)  # every replaced one was stopped

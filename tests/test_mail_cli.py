@@ -1,0 +1,110 @@
+"""``tqconsole mail``: send, outbox, test, and bad input as one line (never a traceback)."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from tests import services
+from tqconsole.cli import main
+
+
+@pytest.fixture
+def cli(mail_sqlite, smtp_server, monkeypatch):
+    monkeypatch.setenv("TQ_EMAIL_URL", smtp_server.url)
+    return smtp_server
+
+
+def test_send_with_everything(cli, tmp_path, capsys):
+    body = tmp_path / "body.txt"
+    body.write_text("Grüezi\n", encoding="utf-8")
+    html = tmp_path / "body.html"
+    html.write_text("<p>Grüezi</p>", encoding="utf-8")
+    attachment = tmp_path / "liste.csv"
+    attachment.write_text("a;b\n", encoding="utf-8")
+    code = main(
+        [
+            "mail", "send", "--to", "a@example.ch,b@example.ch", "--cc", "c@example.ch",
+            "--bcc", "d@example.ch", "--reply-to", "r@example.ch", "--from", "Büro <o@example.ch>",
+            "--subject", "Kurs", "--body-file", str(body), "--html-file", str(html),
+            "--attach", str(attachment),
+        ]
+    )  # fmt: skip
+    assert code == 0, capsys.readouterr().err
+    assert "sent #1" in capsys.readouterr().out
+    (envelope,) = cli.messages
+    assert envelope.mail_from == "o@example.ch"
+    assert envelope.rcpt_tos == ["a@example.ch", "b@example.ch", "c@example.ch", "d@example.ch"]
+    content = envelope.original_content
+    assert b"multipart/alternative" in content and b'filename="liste.csv"' in content
+    assert b"d@example.ch" not in content
+
+
+def test_outbox_json_and_table(cli, capsys):
+    assert main(["mail", "test", "ops@example.ch"]) == 0
+    capsys.readouterr()
+    assert main(["mail", "outbox", "--json"]) == 0
+    (row,) = json.loads(capsys.readouterr().out)
+    assert row["status"] == "sent" and row["recipients"] == ["ops@example.ch"]
+    assert row["subject"].startswith("tqconsole test message")
+    assert main(["mail", "outbox", "--status", "failed"]) == 0
+    assert capsys.readouterr().out.strip().startswith("ID")
+    assert main(["mail", "show", str(row["id"])]) == 0
+    assert "This is a test message" in capsys.readouterr().out
+
+
+def test_key_makes_a_send_idempotent(cli, capsys):
+    args = ["mail", "send", "--to", "a@example.ch", "--subject", "s", "--body", "b", "--key", "k"]
+    assert main(args) == 0 and main(args) == 0
+    assert "nothing sent again" in capsys.readouterr().out
+    assert len(cli.messages) == 1
+
+
+@pytest.mark.parametrize(
+    "args,message",
+    [
+        (["--to", "not an address", "--subject", "s", "--body", "b"], "invalid address"),
+        (["--to", "a@example.ch", "--subject", "s\nBcc: x@example.ch", "--body", "b"], "newline"),
+        (
+            ["--to", "a@example.ch", "--subject", "s", "--attach", "/nonexistent/x.pdf"],
+            "does not exist",
+        ),
+        (["--to", "a@example.ch", "--subject", "s", "--body-file", "LATIN"], "not UTF-8"),
+        (["--subject", "s", "--body", "b"], "no recipient"),
+        (["--to", "a@example.ch", "--subject", "s", "--attach", "BIG"], "over the limit"),
+        (["--template", "payment_reminder"], "--record"),
+        (["--template", "nope", "--record", "auth_user/1"], "no row"),
+        (["--query", "course=abc", "--subject", "s", "--yes"], "no number"),
+    ],
+)
+def test_bad_input_is_one_line(cli, tmp_path, monkeypatch, capsys, args, message):
+    latin = tmp_path / "latin.txt"
+    latin.write_bytes("Grüsse".encode("latin-1"))
+    big = tmp_path / "big.bin"
+    big.write_bytes(b"x" * 2000)
+    monkeypatch.setenv("TQ_MAIL_MAX_ATTACHMENT_BYTES", "1000")
+    args = [{"LATIN": str(latin), "BIG": str(big)}.get(a, a) for a in args]
+    code = main(["mail", "send", *args])
+    err = capsys.readouterr().err
+    assert code != 0
+    assert message in err
+    assert len(err.strip().splitlines()) == 1, err
+    assert "Traceback" not in err
+    assert not cli.messages
+
+
+def test_server_down_queues_and_says_so(mail_sqlite, monkeypatch, capsys):
+    monkeypatch.setenv("TQ_EMAIL_URL", f"smtp://127.0.0.1:{services.free_port()}?timeout=2")
+    code = main(["mail", "send", "--to", "a@example.ch", "--subject", "s", "--body", "b"])
+    err = capsys.readouterr().err
+    assert code == 1 and "connection refused" in err and "queued as #1" in err
+    assert main(["mail", "outbox", "--status", "queued", "--json"]) == 0
+    assert json.loads(capsys.readouterr().out)[0]["attempts"] == 1
+
+
+def test_check_line_for_mail(cli, capsys):
+    main(["check"])
+    out = capsys.readouterr().out
+    line = next(ln for ln in out.splitlines() if ln.startswith("Mail"))
+    assert "ok" in line and "TLS: none" in line

@@ -1,0 +1,124 @@
+"""Drafts as the compose screen and the CLI build them: addresses, attachments from buckets, preview."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+import pytest
+
+from tqconsole.backends.mail.message import AttachmentError, InvalidAddress
+from tqconsole.errors import InvalidInput, NotFound
+from tqconsole.services.compose import (
+    Draft,
+    addresses,
+    build,
+    complete_address,
+    draft_for_record,
+    preview,
+    read_text_file,
+)
+
+
+class TinyStorage:
+    """The storage API the buckets feature offers: ``read(key) -> bytes``."""
+
+    def __init__(self, objects: dict[str, bytes]):
+        self.objects = objects
+
+    def read(self, key: str) -> bytes:
+        try:
+            return self.objects[key]
+        except KeyError:
+            raise NotFound(f"no object {key}") from None
+
+
+def test_addresses_accept_commas_semicolons_and_names():
+    assert addresses('a@x.ch; "Muster, Ada" <ada@x.ch>,\nb@y.ch') == [
+        "a@x.ch",
+        '"Muster, Ada" <ada@x.ch>',
+        "b@y.ch",
+    ]
+    with pytest.raises(InvalidAddress):
+        addresses("a@x.ch, nonsense")
+
+
+def test_attachment_from_a_bucket_and_preview():
+    storages = {"finance": TinyStorage({"bank/zkb-2026-10.csv": b"date;amount\n"})}
+    draft = Draft(
+        to="a@example.ch",
+        bcc="boss@example.ch",
+        subject="Abrechnung",
+        body="# Oktober\n\nim Anhang",
+        markdown_html=True,
+        attachments=["finance:bank/zkb-2026-10.csv"],
+    )
+    message = build(draft, storages)
+    assert message.attachments[0].filename == "zkb-2026-10.csv"
+    assert message.attachments[0].content == "date;amount\n"
+    assert "<h1>Oktober</h1>" in message.alternatives[0].content
+    text = preview(message)
+    assert (
+        "multipart/mixed" in text and "text/csv  zkb-2026-10.csv  13 bytes" in text
+    )  # CRLF on the wire
+    assert "to 2 recipient(s)" in text and "bcc (envelope only): boss@example.ch" in text
+    with pytest.raises(AttachmentError, match="no such object"):
+        build(Draft(to="a@x.ch", subject="s", attachments=["finance:missing.csv"]), storages)
+
+
+def test_draft_errors_name_the_field(tmp_path):
+    with pytest.raises(InvalidInput, match="no recipient"):
+        build(Draft(subject="s"))
+    with pytest.raises(InvalidInput, match="subject is empty"):
+        build(Draft(to="a@x.ch"))
+    latin = tmp_path / "brief.txt"
+    latin.write_bytes("Grüsse".encode("latin-1"))
+    with pytest.raises(InvalidInput, match="not UTF-8 text .byte 0xfc at offset 2"):
+        read_text_file(str(latin), "body file")
+
+
+def test_completion_and_email_this_user(mail_sqlite):
+    from tqconsole.models import User
+
+    user = User.create(
+        username="ada", first_name="Ada", last_name="Muster", email="ada@example.ch",
+        date_joined=datetime(2026, 1, 1),
+    )  # fmt: skip
+    assert complete_address("bob@x.ch, ad") == "bob@x.ch, ada@example.ch"
+    assert complete_address("zz") is None
+    assert draft_for_record(f"auth_user/{user.id}").to == "Ada Muster <ada@example.ch>"
+
+
+def test_recipient_queries(demo_sqlite):
+    from tests.conftest import make_backends
+    from tqconsole.models import Course, Subscribe, User
+    from tqconsole.models.choices import SubscribeState
+    from tqconsole.services.bulk_mail import recipients_from_query
+
+    b = make_backends()
+    b.database  # noqa: B018
+    course = Course.select().order_by(Course.id).first()
+    accepted = Subscribe.select().where(
+        (Subscribe.course == course.id) & Subscribe.state.in_(SubscribeState.ACCEPTED)
+    )
+    found = recipients_from_query(f"course={course.id}")
+    assert len(found) == accepted.count() > 0
+    assert found[0].record.startswith("courses_subscribe/") and found[0].context["usi"]
+    waiting = recipients_from_query(f"course={course.id} state=waiting_list,new")
+    assert all(r.context["state"] in ("waiting_list", "new") for r in waiting)
+    staff = recipients_from_query("is_staff=1")
+    assert (
+        len(staff) == User.select().where(User.is_staff, User.is_active, User.email != "").count()
+    )
+    assert all("ethz" in r.address for r in recipients_from_query("email~ethz"))
+    assert recipients_from_query(f"period={course.period_id or course.offering.period_id}")
+    for bad, message in [
+        ("course=abc", "no number"),
+        ("state=lost course=1", "one of"),
+        ("colour=red", "no field"),
+        ("course~1", "text column"),
+        ("just words", "cannot read"),
+        ("", "say whom"),
+    ]:
+        with pytest.raises(InvalidInput, match=message):
+            recipients_from_query(bad)
+    b.close()

@@ -1,0 +1,242 @@
+"""The mail screen: compose, preview, send, bulk job, outbox (Pilot and snapshots)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+import pytest
+
+from tqconsole.app import TQConsole
+from tqconsole.models.mail import Email
+from tqconsole.settings import load
+
+FIXED = datetime(2026, 11, 21, 9, 30)
+
+
+@pytest.fixture
+def mail_env(mail_sqlite, smtp_server, monkeypatch):
+    monkeypatch.setenv("TQ_EMAIL_URL", smtp_server.url)
+    return smtp_server
+
+
+def fixed_outbox() -> None:
+    """Outbox rows with fixed times, so the outbox snapshot never changes."""
+    rows = [
+        ("sent", "ada@example.ch", "Participation confirmed: Salsa 1", "", ""),
+        (
+            "failed",
+            "bob@example.ch",
+            "Payment reminder: Tango 2",
+            "550 5.1.1 mailbox unavailable",
+            "",
+        ),
+        ("queued", "mia@example.ch", "Hello Mia", "mail server down: connection refused", ""),
+        (
+            "sent",
+            "zoe@example.ch, gone@example.ch",
+            "Course news",
+            "",
+            '{"gone@example.ch": "550"}',
+        ),
+    ]
+    for i, (status, to, subject, error, refused) in enumerate(rows, 1):
+        Email.create(
+            created=FIXED,
+            updated=FIXED,
+            status=status,
+            idempotency_key=f"fixed:{i}",
+            job="bulk-fixed" if i > 2 else "",
+            sender="office@example.ch",
+            recipients=to.replace(", ", ","),
+            subject=subject,
+            size=1000 + i,
+            message=b"Subject: " + subject.encode() + b"\r\n\r\nbody",
+            attempts=1,
+            next_attempt=FIXED if status == "queued" else None,
+            error=error,
+            refused=refused,
+        )
+
+
+async def type_into(pilot, selector: str, text: str) -> None:
+    """Fill a field (the value set at once: pressing each key would take seconds)."""
+    widget = pilot.app.screen.query_one(selector)
+    widget.focus()
+    if hasattr(widget, "load_text"):
+        widget.load_text(text)
+    else:
+        widget.value = text
+    await pilot.pause()
+
+
+async def settle(pilot) -> None:
+    await pilot.pause()
+    await pilot.app.workers.wait_for_complete()
+    await pilot.pause()
+
+
+@pytest.mark.asyncio
+async def test_compose_preview_and_send(mail_env):
+    app = TQConsole(load(), location="mail")
+    async with app.run_test(size=(80, 24)) as pilot:
+        await type_into(pilot, "#field-to", "ada@example.ch")
+        await type_into(pilot, "#field-bcc", "boss@example.ch")
+        await type_into(pilot, "#field-subject", "Hallo")
+        await type_into(pilot, "#body", "Grüezi")
+        await pilot.press("ctrl+o")
+        await settle(pilot)
+        viewer = app.screen
+        text = str(viewer.query_one("#viewer-text").render())
+        assert "To: ada@example.ch" in text and "Bcc:" not in text.split("\n\n")[0]
+        assert "to 2 recipient(s)" in text and "text/plain" in text
+        await pilot.press("escape")
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        await pilot.press("y")
+        await settle(pilot)
+        assert [m.rcpt_tos for m in mail_env.messages] == [["ada@example.ch", "boss@example.ch"]]
+        assert "sent #1" in str(app.screen.query_one("#compose-status").render())
+        # the draft is gone: a second ctrl+s cannot mail the same message again
+        assert app.screen.query_one("#field-to").value == ""
+        assert app.screen.query_one("#body").text == ""
+
+
+@pytest.mark.asyncio
+async def test_bad_input_shows_a_line_and_sends_nothing(mail_env):
+    app = TQConsole(load(), location="mail")
+    async with app.run_test(size=(80, 24)) as pilot:
+        await type_into(pilot, "#field-to", "not an address")
+        await type_into(pilot, "#field-subject", "x")
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        assert "invalid address" in str(app.screen.query_one("#compose-status").render())
+        assert app.screen.__class__.__name__ == "MailScreen"  # no dialog opened
+        assert not mail_env.messages
+
+
+@pytest.mark.asyncio
+async def test_bulk_job_from_a_query_with_typed_confirmation(mail_env):
+    from tqconsole.models import Course, CourseType, Subscribe, User
+
+    kind = CourseType.create(name="Salsa")
+    course = Course.create(name="Salsa 1", type=kind)
+    for n in range(7):
+        user = User.create(
+            username=f"u{n}", first_name=f"U{n}", email=f"u{n}@example.ch", date_joined=FIXED
+        )
+        Subscribe.create(
+            user=user, course=course, date=FIXED, state="confirmed", usi=f"AAAA{n:02d}"
+        )
+    app = TQConsole(load(), location="mail")
+    async with app.run_test(size=(80, 24)) as pilot:
+        await type_into(pilot, "#field-subject", "Hi {first_name}")
+        await type_into(pilot, "#field-query", f"course={course.id}")
+        await type_into(pilot, "#body", "see you in {course}")
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        await pilot.press(*"6", "enter")  # the wrong count: refused
+        await settle(pilot)
+        assert not mail_env.messages
+        dialog = app.screen
+        dialog.query_one("#typed").value = "7"
+        await pilot.press("enter")
+        await settle(pilot)
+        assert sorted(m.rcpt_tos[0] for m in mail_env.messages) == [
+            f"u{n}@example.ch" for n in range(7)
+        ]
+        assert b"Subject: Hi U0" in mail_env.messages[0].original_content
+        assert "7 sent" in str(app.screen.query_one("#job-status").render())
+        Email.create(
+            created=FIXED, updated=FIXED, idempotency_key="other", sender="a@example.ch",
+            recipients="b@example.ch", message=b"x",
+        )  # fmt: skip
+        await pilot.press("ctrl+n")  # the outbox shows the job's recipients, one row each
+        await settle(pilot)
+        table = app.screen.query_one("#outbox-table")
+        assert table.row_count == 7
+        await pilot.press("x")  # every job
+        await settle(pilot)
+        assert table.row_count == 8
+
+
+@pytest.mark.asyncio
+async def test_address_completion_from_users(mail_env):
+    from tqconsole.models import User
+
+    User.create(username="ada", email="ada.muster@example.ch", date_joined=FIXED)
+    app = TQConsole(load(), location="mail")
+    async with app.run_test(size=(80, 24)) as pilot:
+        await type_into(pilot, "#field-to", "bob@example.ch, ad")
+        await pilot.press("a")
+        await settle(pilot)
+        await pilot.pause(0.2)
+        await pilot.press("right")  # accept the suggestion
+        value = app.screen.query_one("#field-to").value
+        assert value == "bob@example.ch, ada.muster@example.ch"
+
+
+@pytest.mark.asyncio
+async def test_outbox_filter_open_and_resend(mail_env):
+    fixed_outbox()
+    app = TQConsole(load(), location="mail/outbox/failed")
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        table = app.screen.query_one("#outbox-table")
+        assert table.row_count == 1
+        await pilot.press("enter")
+        await settle(pilot)
+        assert "550 5.1.1" in str(app.screen.query_one("#viewer-text").render())
+        await pilot.press("escape")
+        await pilot.press("R")
+        await settle(pilot)
+        await pilot.press("y")
+        await settle(pilot)
+        assert mail_env.messages and mail_env.messages[0].rcpt_tos == ["bob@example.ch"]
+        assert Email.get(Email.idempotency_key == "fixed:2").status == "sent"
+        await pilot.press("f")  # failed -> all
+        await settle(pilot)
+        assert table.row_count == 4
+
+
+def test_unknown_mail_location_is_a_message(mail_env):
+    from tqconsole.screens.mail import MailScreen
+
+    with pytest.raises(ValueError, match="unknown status"):
+        MailScreen.from_location("outbox/lost")
+    assert MailScreen.from_location("outbox/sent").location == "mail/outbox/sent"
+    assert MailScreen.from_location("compose/auth_user/3").location == "mail/compose/auth_user/3"
+
+
+@pytest.mark.parametrize("size", [(80, 24), (120, 40)])
+def test_snapshot_compose(mail_env, snap_compare, size):
+    async def fill(pilot):
+        await type_into(pilot, "#field-to", "Ada Muster <ada@example.ch>")
+        await type_into(pilot, "#field-subject", "Kursstart Salsa 1")
+        await type_into(pilot, "#body", "Hallo Ada\n\nDer Kurs beginnt am Montag.")
+        await pilot.pause()
+
+    assert snap_compare(TQConsole(load(), location="mail"), terminal_size=size, run_before=fill)
+
+
+@pytest.mark.parametrize("size", [(80, 24), (120, 40)])
+def test_snapshot_outbox(mail_env, snap_compare, size):
+    fixed_outbox()
+
+    async def loaded(pilot):
+        await settle(pilot)
+
+    assert snap_compare(
+        TQConsole(load(), location="mail/outbox"), terminal_size=size, run_before=loaded
+    )
+
+
+@pytest.mark.asyncio
+async def test_email_this_user_location_fills_the_address(mail_env):
+    from tqconsole.models import User, database
+
+    user = User.create(username="ada", first_name="Ada", email="ada@example.ch", date_joined=FIXED)
+    database.initialize(None)  # as in a fresh console: the screen must open the database itself
+    app = TQConsole(load(), location=f"mail/compose/auth_user/{user.id}")
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        assert app.screen.query_one("#field-to").value == "Ada <ada@example.ch>"

@@ -1,0 +1,339 @@
+"""The task monitor screen: Pilot tests of its actions and snapshots at 80x24 and 120x40."""
+
+from __future__ import annotations
+
+import asyncio
+import datetime
+
+import pytest
+
+from tests.tasks_support import bound, make_backends, state_of, wait_for
+from tqconsole.models import TaskRecord
+from tqconsole.services.task_recorder import timeline_line
+
+OLD = datetime.datetime(2026, 11, 20, 9, 30, 0)
+TRACEBACK = (
+    "Traceback (most recent call last):\n"
+    '  File "tqconsole/tasks.py", line 109, in selftest\n'
+    "    raise RuntimeError(fail)\n"
+    "RuntimeError: card declined\n"
+)
+
+
+@pytest.fixture
+def queue(sqlite_url, queue_name):
+    backends = make_backends()
+    queue = bound(backends)
+    yield queue
+    backends.close()
+
+
+def fill(queue) -> None:
+    """Fixed pending, scheduled and historic tasks (no timestamps of "now" on screen)."""
+    registry = queue.huey._registry
+    selftest = registry.string_to_task("tqconsole.tasks.selftest")
+    export = registry.string_to_task("tqconsole.tasks.export_participants")
+    for i in range(3):
+        queue.huey.enqueue(selftest((), {"sleep": i}, id=f"0000000{i}-pending"))
+    queue.huey.enqueue(export((42,), {}, id="00000003-export"))
+    queue.huey.enqueue(selftest((), {}, id="00000004-later", eta=datetime.datetime(2099, 1, 1)))
+    queue.enqueue_raw(b"\x00garbage")
+    queue.revoke_id("00000001-pending")
+    queue.huey.add_schedule(
+        selftest((), {}, id="00000005-sched", eta=datetime.datetime(2099, 1, 1))
+    )
+    queue.recorder.flush()
+    TaskRecord.delete().execute()
+    for i, (state, error) in enumerate(
+        (("complete", None), ("failed", "RuntimeError: card declined"), ("complete", None))
+    ):
+        TaskRecord.create(
+            task_id=f"1000000{i}-history",
+            queue=queue.name,
+            name="tqconsole.tasks.selftest",
+            state=state,
+            updated_at=OLD + datetime.timedelta(minutes=i),
+            enqueued_at=OLD,
+            started_at=OLD,
+            finished_at=OLD + datetime.timedelta(minutes=i),
+            duration=0.25 * (i + 1),
+            consumer="c0ffee",
+            host="tq-worker",
+            pid=4242,
+            worker="Worker-1",
+            retries=0,
+            args="fail='card declined'" if error else "sleep=0",
+            error=error,
+            traceback=TRACEBACK if error else None,
+            message=queue.huey.serialize_task(selftest((), {"fail": "card declined"}))
+            if error
+            else None,
+            timeline="".join(
+                timeline_line(
+                    OLD + datetime.timedelta(seconds=n), event, "tq-worker:4242", "Worker-1"
+                )
+                for n, event in enumerate(
+                    ("enqueued", "executing", "error" if error else "complete")
+                )
+            ),
+        )
+
+
+def app_at(location: str):
+    from tqconsole.app import TQConsole
+    from tqconsole.settings import load
+
+    return TQConsole(load(), location=location)
+
+
+async def settle(pilot) -> None:
+    await pilot.pause()
+    await pilot.app.workers.wait_for_complete()
+    await pilot.pause()
+
+
+@pytest.mark.parametrize("size", [(80, 24), (120, 40)])
+def test_snapshot_pending(queue, snap_compare, size):
+    fill(queue)
+    assert snap_compare(app_at("tasks"), terminal_size=size, run_before=settle)
+
+
+@pytest.mark.parametrize("size", [(80, 24), (120, 40)])
+def test_snapshot_history(queue, snap_compare, size):
+    fill(queue)
+
+    async def history_tab(pilot):
+        from tqconsole.widgets.lists import KeyTable
+
+        await settle(pilot)
+        await pilot.press("l", "l", "l")
+        table = pilot.app.screen.query_one("#table-history", KeyTable)
+        for _ in range(100):  # the tab loads after its activation message: wait for rows
+            await settle(pilot)
+            if table.row_count:
+                break
+            await pilot.pause(0.05)
+        await settle(pilot)
+
+    assert snap_compare(app_at("tasks"), terminal_size=size, run_before=history_tab)
+
+
+@pytest.mark.parametrize("size", [(80, 24), (120, 40)])
+def test_snapshot_task_detail(queue, snap_compare, size):
+    fill(queue)
+    assert snap_compare(app_at("tasks/10000001-history"), terminal_size=size, run_before=settle)
+
+
+def table_text(app, view: str) -> str:
+    from tqconsole.widgets.lists import KeyTable
+
+    table = app.screen.query_one(f"#table-{view}", KeyTable)
+    return "\n".join(" ".join(str(c) for c in table.get_row_at(i)) for i in range(table.row_count))
+
+
+def test_monitor_lists_flags_and_retries(queue):
+    asyncio.run(_test_monitor_lists_flags_and_retries(queue))
+
+
+async def _test_monitor_lists_flags_and_retries(queue):
+    fill(queue)
+    app = app_at("tasks")
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        text = table_text(app, "pending")
+        assert "revoked" in text and "not due" in text and "undecodable" in text
+        counts = str(app.screen.query_one("#counts").render())
+        assert "pending 6" in counts and "failed 1" in counts
+        await pilot.press("l", "l", "l", "l")  # failed
+        await settle(pilot)
+        assert "card declined" in table_text(app, "failed")
+        await pilot.press("r")
+        await settle(pilot)
+        assert state_of(queue, "10000001-history") == "enqueued"
+        assert queue.pending_count() == 7
+
+
+def test_enqueue_dialog_checks_json_and_flush_needs_the_name(queue):
+    asyncio.run(_test_enqueue_dialog_checks_json_and_flush_needs_the_name(queue))
+
+
+async def _test_enqueue_dialog_checks_json_and_flush_needs_the_name(queue):
+    from textual.widgets import Input, Select
+
+    from tqconsole.widgets.confirm_dialog import ConfirmDialog
+    from tqconsole.widgets.task_dialogs import EnqueueDialog
+
+    app = app_at("tasks")
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        await pilot.press("e")
+        await settle(pilot)
+        assert isinstance(app.screen, EnqueueDialog)
+        app.screen.query_one("#args", Input).value = '{"sleep": '
+        await pilot.press("enter")
+        await pilot.pause()
+        assert "bad JSON arguments" in str(app.screen.query_one("#enqueue-error").render())
+        app.screen.query_one("#task-name", Select).value = "selftest"
+        app.screen.query_one("#args", Input).value = '{"sleep": 0}'
+        await pilot.press("enter")
+        await settle(pilot)
+        assert queue.pending_count() == 1
+        await pilot.press("F")
+        await settle(pilot)
+        assert isinstance(app.screen, ConfirmDialog)
+        app.screen.query_one("#typed", Input).value = "wrong"
+        await pilot.press("enter")
+        await pilot.pause()
+        assert isinstance(app.screen, ConfirmDialog) and queue.pending_count() == 1
+        app.screen.query_one("#typed", Input).value = queue.name
+        await pilot.press("enter")
+        await settle(pilot)
+        assert queue.pending_count() == 0
+
+
+def test_read_only_refuses_actions_in_the_tui(queue, monkeypatch):
+    asyncio.run(_test_read_only_refuses_actions_in_the_tui(queue, monkeypatch))
+
+
+async def _test_read_only_refuses_actions_in_the_tui(queue, monkeypatch):
+    fill(queue)
+    monkeypatch.setenv("TQ_READ_ONLY", "1")
+    app = app_at("tasks")
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        await pilot.press("x", "tab", "enter")  # revoke, confirm
+        await settle(pilot)
+        messages = [n.message for n in app._notifications]
+        assert any("read-only mode" in m for m in messages)
+    assert not queue.revoked_ids(["00000000-pending"])
+
+
+def test_embedded_consumer_runs_tasks_and_stops_on_quit(queue, monkeypatch):
+    asyncio.run(_test_embedded_consumer_runs_tasks_and_stops_on_quit(queue, monkeypatch))
+
+
+async def _test_embedded_consumer_runs_tasks_and_stops_on_quit(queue, monkeypatch):
+    monkeypatch.setenv("TQ_EMBEDDED_CONSUMER", "1")
+    from tqconsole.services.task_monitor import consumers, enqueue
+
+    app = app_at("tasks")
+    async with app.run_test(size=(80, 24)) as pilot:
+        task_id = enqueue(queue, "selftest")
+        queue.recorder.flush()
+        await pilot.pause(0.5)
+        wait_for(lambda: state_of(queue, task_id) == "complete", timeout=10)
+        assert [c.status for c in consumers(queue)] == ["alive"]
+    assert [c.status for c in consumers(queue)] == ["stopped"]
+
+
+def test_monitor_survives_redis_down(sqlite_url, queue_name, monkeypatch):
+    asyncio.run(_redis_down(monkeypatch))
+
+
+async def _redis_down(monkeypatch):
+    make_backends().close()
+    monkeypatch.setenv("TQ_QUEUE_URL", "redis://127.0.0.1:1/2")
+    app = app_at("tasks")
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        counts = str(app.screen.query_one("#counts").render())
+        assert "unavailable" in counts
+        assert app.screen._armed  # the next refresh is already scheduled: it recovers by itself
+        await pilot.press("l", "x")  # keys keep working; actions report, never crash
+        await settle(pilot)
+        assert "unavailable" in str(app.screen.query_one("#counts").render())
+
+
+def test_demo_fills_the_queue(demo_sqlite, queue_name):
+    import random
+
+    from tqconsole.services.task_demo import fill
+
+    backends = make_backends()
+    try:
+        lines = fill(backends, 1, random.Random(1))
+        queue = bound(backends)
+        assert "5 demo tasks enqueued" in lines[0]
+        assert (queue.pending_count(), queue.scheduled_count()) == (5, 1)
+    finally:
+        backends.close()
+
+
+def test_history_filter_by_state_and_text(queue):
+    asyncio.run(_history_filter(queue))
+
+
+async def _history_filter(queue):
+    fill(queue)
+    app = app_at("tasks")
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        await pilot.press("slash")
+        await pilot.press(*"state:failed declined", "enter")
+        await settle(pilot)
+        assert app.screen.view == "history"
+        assert table_text(app, "history").count("selftest") == 1
+        await pilot.press("slash", *" since:2x", "enter")
+        await settle(pilot)
+        assert any("is not a time" in n.message for n in app._notifications)
+        await pilot.press("escape")
+        assert app.screen.query_one("#table-history").has_focus
+
+
+def test_retry_all_failed_with_progress(queue):
+    asyncio.run(_retry_all(queue))
+
+
+async def _retry_all(queue):
+    from tqconsole.widgets.confirm_dialog import ConfirmDialog
+
+    fill(queue)
+    app = app_at("tasks")
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        await pilot.press("R")
+        await settle(pilot)
+        assert isinstance(app.screen, ConfirmDialog)
+        await pilot.press("tab", "enter")
+        await settle(pilot)
+        assert any("retried 1 tasks" in n.message for n in app._notifications)
+        assert state_of(queue, "10000001-history") == "enqueued"
+
+
+def test_dashboard_tasks_panel_and_check_line(queue, capsys):
+    from tqconsole.cli import main
+
+    fill(queue)
+    assert main(["check"]) == 0
+    out = capsys.readouterr().out
+    assert "Tasks" in out and "huey" in out
+    asyncio.run(_dashboard())
+
+
+async def _dashboard():
+    app = app_at("dashboard")
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        health = app.screen.query_one("#health-queue").health
+        assert health.ok, health.error
+        panel = dict(health.figures)
+        assert panel["pending"] == "6" and panel["failed last hour"] == "0"
+        assert "consumers" in panel
+
+
+def test_every_tab_opens_including_periodic(queue):
+    asyncio.run(_test_every_tab_opens(queue))
+
+
+async def _test_every_tab_opens(queue):
+    fill(queue)
+    app = app_at("tasks")
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        for _ in range(5):  # pending → scheduled → running → history → failed → periodic
+            await pilot.press("l")
+            await settle(pilot)
+        assert app.screen.view == "periodic"
+        text = table_text(app, "periodic")
+        assert "payment_match" in text and "send_queued_mail" in text
+        assert app.is_running

@@ -1,0 +1,3 @@
+"""tqconsole: a keyboard-driven terminal admin console for the Tanzquotient website's data."""
+
+__version__ = "0.1.0"

@@ -1,0 +1,3 @@
+from tqconsole.cli import main
+
+raise SystemExit(main())

@@ -1,0 +1,187 @@
+"""The Textual application: routing of locations, global keys, the command palette."""
+
+from __future__ import annotations
+
+import importlib
+import threading
+from collections.abc import Iterable
+
+from textual.app import App, SystemCommand
+from textual.binding import Binding
+from textual.screen import Screen
+
+from tqconsole.backends import Backends
+from tqconsole.screens import ROUTES, UnknownLocation, parse_location
+from tqconsole.settings import Settings
+from tqconsole.widgets.command_line import CommandLine
+
+# Background services started after the first paint, in a thread, and stopped on
+# quit: "module:function" taking the Backends, returning a stop function or None.
+BACKGROUND_HOOKS = ["tqconsole.services.consumers:embedded_consumer"]
+
+
+class TQConsole(App):
+    TITLE = "tqconsole"
+    CSS = """
+    Screen { background: $surface; }
+    """
+    BINDINGS = [
+        Binding(":", "command_line", "Go to", id="app.command_line"),
+        Binding("?", "toggle_help", "Keys", id="app.help"),
+        Binding("escape", "back", "Back", id="app.back"),
+        Binding("q", "quit", "Quit", id="app.quit"),
+        *(
+            Binding(r.key, f"goto('{r.name}')", r.title, show=False, id=f"app.goto.{r.name}")
+            for r in ROUTES
+        ),
+    ]
+
+    def __init__(self, settings: Settings, location: str = "dashboard") -> None:
+        super().__init__()
+        self.settings = settings
+        self.backends = Backends(settings)
+        self.start_location = location or "dashboard"
+        self._stops: list = []
+        self._stopping = threading.Lock()
+        self._closed = False
+        if not settings.option("animations", False):
+            self.animation_level = "none"
+        keymap = settings.option("keymap", {})
+        if isinstance(keymap, dict) and keymap:
+            self.set_keymap(keymap)
+
+    def get_default_screen(self) -> Screen:
+        """The dashboard is the root screen: painted first, never popped."""
+        route, _ = parse_location("dashboard")
+        return route.screen_class()()
+
+    def on_mount(self) -> None:
+        if parse_location_head(self.start_location) != "dashboard":
+            self.goto(self.start_location)
+        self.set_timer(0.3, self.start_background)
+
+    def start_background(self) -> None:
+        self.run_worker(self._start_background, thread=True, group="background")
+
+    def _start_background(self) -> None:
+        for hook in BACKGROUND_HOOKS:
+            module, _, name = hook.partition(":")
+            try:
+                stop = getattr(importlib.import_module(module), name)(self.backends)
+            except Exception as exc:  # a background service never stops the console
+                self.call_from_thread(
+                    self.notify, f"{name.replace('_', ' ')} not started: {exc}", severity="warning"
+                )
+                continue
+            if stop is not None:
+                with self._stopping:
+                    if not self._closed:
+                        self._stops.append(stop)
+                        continue
+                stop()
+
+    def on_unmount(self) -> None:
+        with self._stopping:
+            self._closed = True
+            stops, self._stops = self._stops, []
+        for stop in stops:
+            try:
+                stop()
+            except Exception:
+                pass
+        self.backends.close()
+
+    # --- navigation
+    def goto(self, location: str) -> bool:
+        """Open the screen of ``location``; an unknown one is a notification (or inline error)."""
+        try:
+            route, rest = parse_location(location)
+            screen = route.screen_class().from_location(rest)
+        except UnknownLocation as exc:
+            self.notify(str(exc), severity="error")
+            return False
+        except Exception as exc:  # a bad location never crashes the console
+            self.notify(f"cannot open {location!r}: {exc}", severity="error")
+            return False
+        # A place already open is returned to (the stack never holds it twice).
+        for depth, open_screen in enumerate(reversed(self.screen_stack)):
+            if getattr(open_screen, "location", None) == screen.location:
+                for _ in range(depth):
+                    self.pop_screen()
+                return True
+        self.push_screen(screen)
+        return True
+
+    def action_goto(self, location: str) -> None:
+        self.goto(location)
+
+    def action_back(self) -> None:
+        from tqconsole.screens.base import ConsoleScreen
+
+        consoles = [s for s in self.screen_stack if isinstance(s, ConsoleScreen)]
+        if len(consoles) > 1:
+            self.pop_screen()
+
+    def action_command_line(self) -> None:
+        lines = self.screen.query(CommandLine)
+        if lines:
+            lines.first().open()
+
+    def on_command_line_submitted(self, event: CommandLine.Submitted) -> None:
+        line = event.line
+        try:
+            parse_location(event.location)
+        except UnknownLocation as exc:
+            line.show_error(str(exc))
+            return
+        line.action_close()
+        self.goto(event.location)
+
+    def action_toggle_help(self) -> None:
+        from textual.widgets import HelpPanel
+
+        if self.screen.query(HelpPanel):
+            self.action_hide_help_panel()
+        else:
+            self.action_show_help_panel()
+
+    # --- command palette: the same bindings, and every location
+    def get_system_commands(self, screen: Screen) -> Iterable[SystemCommand]:
+        seen = set()
+        for active in screen.active_bindings.values():
+            binding = active.binding
+            if not (binding.description and binding.show) or binding.action in seen:
+                continue
+            seen.add(binding.action)
+            node = active.node
+
+            def run(node=node, action=binding.action) -> None:
+                self.call_later(node.run_action, action)
+
+            key = self.get_key_display(binding)
+            yield SystemCommand(f"{binding.description} ({key})", binding.tooltip or "", run)
+        for location, title in palette_locations():
+            yield SystemCommand(title, location, lambda where=location: self.goto(where))
+        yield from super().get_system_commands(screen)
+
+
+def palette_locations() -> list[tuple[str, str]]:
+    """Every screen, every model's table and every named storage, as (location, title)."""
+    from tqconsole.models import APPS
+    from tqconsole.settings import STORAGES
+
+    places = [(r.name, f"Go to {r.title} ({r.key})") for r in ROUTES]
+    names = {r.name for r in ROUTES}
+    if "models" in names:
+        places += [
+            (f"models/{m._meta.table_name}", f"Open table {m._meta.table_name}")
+            for models in APPS.values()
+            for m in models
+        ]
+    if "buckets" in names:
+        places += [(f"buckets/{name}", f"Open bucket {name}") for name in STORAGES]
+    return places
+
+
+def parse_location_head(location: str) -> str:
+    return location.strip().lstrip(":").partition("/")[0].lower()

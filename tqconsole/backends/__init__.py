@@ -1,0 +1,65 @@
+"""Backends: database, cache, storage, mail and queue, one package each.
+
+Each family package exposes ``open(settings)`` (returns the live backend) and
+``health(backend)`` (a ``Health``: version, figures).  ``FAMILIES`` lists them in
+the order the dashboard and ``tqconsole check`` show them; adding a family is one
+line here and one package.  Packages are imported only when first used.
+"""
+
+from __future__ import annotations
+
+import importlib
+import threading
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from tqconsole.settings import Settings
+
+# family name -> (title, module)
+FAMILIES: dict[str, tuple[str, str]] = {
+    "database": ("Database", "tqconsole.backends.db"),
+    "cache": ("Cache", "tqconsole.backends.cache"),
+    "storage": ("Storage", "tqconsole.backends.storage"),
+    "email": ("Mail", "tqconsole.backends.mail"),
+    "queue": ("Tasks", "tqconsole.backends.queue"),
+}
+
+
+def family_module(name: str):
+    return importlib.import_module(FAMILIES[name][1])
+
+
+class Backends:
+    """The live backends of one configuration, opened lazily and shared by threads."""
+
+    def __init__(self, settings: Settings):
+        self.settings = settings
+        self._open: dict[str, Any] = {}
+        self._lock = threading.Lock()
+
+    def get(self, family: str) -> Any:
+        backend = self._open.get(family)
+        if backend is None:
+            with self._lock:
+                backend = self._open.get(family)
+                if backend is None:
+                    backend = family_module(family).open(self.settings)
+                    self._open[family] = backend
+        return backend
+
+    def is_open(self, family: str) -> bool:
+        return family in self._open
+
+    @property
+    def database(self):
+        return self.get("database")
+
+    def close(self) -> None:
+        for backend in self._open.values():
+            close = getattr(backend, "close", None)
+            if close:
+                try:
+                    close()
+                except Exception:  # closing is best effort
+                    pass
+        self._open.clear()

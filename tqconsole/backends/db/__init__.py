@@ -1,0 +1,54 @@
+"""Database backends: SQLite (embedded default) and PostgreSQL, as peewee databases.
+
+``from_url(url, read_only=False)`` picks the implementation by scheme.
+"""
+
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING
+
+from tqconsole.errors import ConfigError
+
+if TYPE_CHECKING:
+    from tqconsole.backends.health import Health
+    from tqconsole.settings import Settings
+
+BACKENDS = {
+    "sqlite": "tqconsole.backends.db.sqlite:SqliteBackend",
+    "postgresql": "tqconsole.backends.db.postgresql:PostgresBackend",
+    "postgres": "tqconsole.backends.db.postgresql:PostgresBackend",
+}
+
+
+def from_url(url: str, read_only: bool = False):
+    scheme = url.split(":", 1)[0]
+    if scheme not in BACKENDS:
+        raise ConfigError(f"unknown database scheme {scheme!r}")
+    module, _, name = BACKENDS[scheme].partition(":")
+    cls = getattr(importlib.import_module(module), name)
+    return cls.from_url(url, read_only=read_only)
+
+
+def open(settings: Settings):  # noqa: A001 - the family interface
+    """The database of ``settings``, bound to every model."""
+    from tqconsole import models
+
+    if settings.database_url.startswith("sqlite"):
+        settings.ensure_data_dir()
+    db = from_url(settings.database_url, read_only=settings.read_only)
+    models.bind(db)
+    return db
+
+
+def health(db, health: Health) -> None:
+    db.ping()
+    health.version = db.version_string()
+    from tqconsole.services.figures import database_figures
+
+    try:
+        health.figures = database_figures()
+    except Exception as exc:  # figures need the schema; a bare database still answers
+        from tqconsole.backends.health import one_line
+
+        health.figures = [("schema", f"not initialised ({one_line(exc)}) — run tqconsole init")]

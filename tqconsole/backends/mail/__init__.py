@@ -1,0 +1,105 @@
+"""Mail backends: SMTP (plain, STARTTLS, implicit TLS), files, console, memory, dummy.
+
+``from_url(url)`` picks the implementation by scheme; ``get_connection(url=None)``
+is Django's function (no URL: ``TQ_EMAIL_URL`` of the configuration).
+"""
+
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING
+
+from tqconsole.backends.mail.base import (
+    BaseEmailBackend,
+    DeliveryError,
+    MailError,
+    MailUnavailable,
+)
+from tqconsole.backends.mail.message import (
+    BadHeaderError,
+    EmailMessage,
+    EmailMultiAlternatives,
+    InvalidAddress,
+)
+from tqconsole.errors import ConfigError
+
+if TYPE_CHECKING:
+    from tqconsole.backends.health import Health
+    from tqconsole.settings import Settings
+
+BACKENDS = {
+    "smtp": "tqconsole.backends.mail.smtp:SmtpBackend",
+    "smtp+starttls": "tqconsole.backends.mail.smtp:SmtpBackend",
+    "smtps": "tqconsole.backends.mail.smtp:SmtpBackend",
+    "file": "tqconsole.backends.mail.file:FileBackend",
+    "console": "tqconsole.backends.mail.console:ConsoleBackend",
+    "locmem": "tqconsole.backends.mail.locmem:LocmemBackend",
+    "dummy": "tqconsole.backends.mail.dummy:DummyBackend",
+}
+
+
+def from_url(url: str, **options) -> BaseEmailBackend:
+    scheme = url.split(":", 1)[0]
+    if scheme not in BACKENDS:
+        known = ", ".join(BACKENDS)
+        raise ConfigError(f"unknown mail scheme {scheme!r} (use one of: {known})")
+    module, _, name = BACKENDS[scheme].partition(":")
+    backend = getattr(importlib.import_module(module), name).from_url(url, **options)
+    backend.url = url
+    return backend
+
+
+def get_connection(url: str | None = None, fail_silently: bool = False, **options):
+    """A backend for ``url`` (default: the configured ``TQ_EMAIL_URL``)."""
+    if url is None:
+        from tqconsole.settings import load
+
+        settings = load()
+        url = settings.url("email")
+        options.setdefault("read_only", settings.read_only)
+    return from_url(url, fail_silently=fail_silently, **options)
+
+
+def open(settings: Settings) -> BaseEmailBackend:  # noqa: A001 - the family interface
+    return from_url(settings.url("email"), read_only=settings.read_only)
+
+
+# The dashboard probes mail once a minute: each probe is a whole SMTP session.
+HEALTH_INTERVAL = 60.0
+
+
+def health(backend: BaseEmailBackend, health: Health) -> None:
+    """Greeting and TLS of the server (or what the backend is), and today's outbox figures.
+
+    A server that is down is reported in ``health.error`` rather than raised, so
+    the panel still shows what waits in the outbox.
+    """
+    try:
+        health.version, health.figures = backend.probe()
+    except MailError as exc:
+        health.error = str(exc)
+    try:
+        from tqconsole.services.outbox import outbox_figures
+
+        health.figures = [*health.figures, *outbox_figures()]
+    except Exception as exc:  # the outbox needs the database; mail may still work
+        from tqconsole.backends.health import one_line
+
+        health.figures = [*health.figures, ("outbox", f"unavailable ({one_line(exc)})")]
+
+
+__all__ = [
+    "BACKENDS",
+    "BadHeaderError",
+    "BaseEmailBackend",
+    "DeliveryError",
+    "EmailMessage",
+    "EmailMultiAlternatives",
+    "InvalidAddress",
+    "MailError",
+    "MailUnavailable",
+    "from_url",
+    "get_connection",
+    "health",
+    "open",
+]

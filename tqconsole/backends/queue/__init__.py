@@ -1,0 +1,50 @@
+"""Queue backends: Huey on SQLite (embedded default), Redis, or memory (tests).
+
+``from_url(url, name=…, read_only=…)`` picks the implementation by scheme and
+returns a ``QueueBackend``: the live Huey instance plus the raw, windowed reads
+the task monitor needs (counts, a page of pending or scheduled messages).
+"""
+
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING
+
+from tqconsole.errors import ConfigError
+
+if TYPE_CHECKING:
+    from tqconsole.backends.health import Health
+    from tqconsole.settings import Settings
+
+BACKENDS = {
+    "sqlite": "tqconsole.backends.queue.sqlite:SqliteQueue",
+    "redis": "tqconsole.backends.queue.redis:RedisQueue",
+    "memory": "tqconsole.backends.queue.memory:MemoryQueue",
+}
+DEFAULT_NAME = "tqconsole"
+
+
+def from_url(url: str, name: str = DEFAULT_NAME, read_only: bool = False, **options):
+    scheme = url.split(":", 1)[0]
+    if scheme not in BACKENDS:
+        raise ConfigError(f"unknown queue scheme {scheme!r} (use one of: {', '.join(BACKENDS)})")
+    module, _, cls_name = BACKENDS[scheme].partition(":")
+    cls = getattr(importlib.import_module(module), cls_name)
+    return cls.from_url(url, name=name, read_only=read_only, **options)
+
+
+def open(settings: Settings):  # noqa: A001 - the family interface
+    url = settings.url("queue")
+    if url.startswith("sqlite"):
+        settings.ensure_data_dir()
+    return from_url(
+        url, name=str(settings.option("queue_name", DEFAULT_NAME)), read_only=settings.read_only
+    )
+
+
+def health(queue, health: Health) -> None:
+    queue.ping()
+    health.version = queue.version_string()
+    from tqconsole.services.task_monitor import dashboard_figures
+
+    health.figures = dashboard_figures(queue)

@@ -1,0 +1,192 @@
+"""What every queue backend offers on top of its Huey instance.
+
+Huey's own ``pending()`` unpickles every message and needs the task modules;
+the monitor instead reads raw messages a window at a time (``pending_window``,
+``scheduled_window``) and decodes them with ``messages.decode`` — no import, no
+code run.  Writes (enqueue, revoke, flush) are refused in read-only mode by the
+storage itself, so nothing above can get around it.
+"""
+
+from __future__ import annotations
+
+import contextlib
+from dataclasses import dataclass
+
+from tqconsole.errors import BackendUnavailable, ReadOnlyError
+
+# Storage methods that change the queue or its key/value store.
+WRITE_METHODS = (
+    "enqueue",
+    "dequeue",
+    "add_to_schedule",
+    "read_schedule",
+    "put_data",
+    "put_if_empty",
+    "pop_data",
+    "delete_data",
+    "incr",
+    "delete_counter",
+    "flush_queue",
+    "flush_schedule",
+    "flush_results",
+    "flush_counters",
+    "flush_all",
+)
+
+
+def read_only_storage(storage_class: type) -> type:
+    """A subclass of ``storage_class`` whose writes raise ReadOnlyError."""
+
+    def refuse(name):
+        def method(self, *args, **kwargs):
+            raise ReadOnlyError(f"read-only mode: queue {name.replace('_', ' ')} refused")
+
+        return method
+
+    attrs = {name: refuse(name) for name in WRITE_METHODS}
+    return type(f"ReadOnly{storage_class.__name__}", (storage_class,), attrs)
+
+
+def huey_version() -> str:
+    import huey
+
+    return huey.__version__
+
+
+@dataclass
+class ScheduledItem:
+    data: bytes
+    eta: float | None  # epoch seconds
+
+
+class QueueBackend:
+    """A Huey instance (``self.huey``) and raw reads of its storage."""
+
+    scheme = ""
+    unavailable_errors: tuple[type[BaseException], ...] = ()
+    recorder = None  # the history recorder, set by tqconsole.tasks.bind
+
+    def __init__(self, huey, url: str, read_only: bool = False):
+        self.huey = huey
+        self.url = url
+        self.read_only = read_only
+        self.on_close: list = []
+
+    @property
+    def name(self) -> str:
+        return self.huey.name
+
+    @property
+    def storage(self):
+        return self.huey.storage
+
+    @property
+    def embedded(self) -> bool:
+        """True when no separate consumer process is expected (the TUI runs one)."""
+        return self.scheme in ("sqlite", "memory")
+
+    @contextlib.contextmanager
+    def guard(self):
+        """Turn the driver's connection errors into one-line BackendUnavailable."""
+        try:
+            yield
+        except self.unavailable_errors as exc:
+            from tqconsole.backends.health import one_line
+            from tqconsole.settings import mask_url
+
+            raise BackendUnavailable(
+                f"queue {mask_url(self.url)} unavailable: {one_line(exc)}"
+            ) from None
+
+    def check_writable(self, what: str) -> None:
+        if self.read_only:
+            raise ReadOnlyError(f"read-only mode: {what} refused")
+
+    # --- reads
+    def ping(self) -> None:
+        with self.guard():
+            self.storage.queue_size()
+
+    def version_string(self) -> str:
+        raise NotImplementedError
+
+    def pending_count(self) -> int:
+        with self.guard():
+            return self.storage.queue_size()
+
+    def scheduled_count(self) -> int:
+        with self.guard():
+            return self.storage.schedule_size()
+
+    def pending_window(self, offset: int, limit: int) -> list[bytes]:
+        """Raw messages ``offset``…``offset+limit`` in dequeue order."""
+        raise NotImplementedError
+
+    def scheduled_window(self, offset: int, limit: int) -> list[ScheduledItem]:
+        """Raw scheduled messages by ETA."""
+        raise NotImplementedError
+
+    def peek_result(self, task_id: str):
+        """The raw stored result of a task, or None — never popped."""
+        from huey.constants import EmptyData
+
+        with self.guard():
+            data = self.storage.peek_data(task_id)
+        return None if data is EmptyData else data
+
+    def revoked_ids(self, task_ids: list[str]) -> set[str]:
+        if not task_ids:
+            return set()
+        with self.guard():
+            found = self.storage.peek_many([f"r:{t}" for t in task_ids])
+        return {key[2:] for key in found}
+
+    def revoked_names(self, names: list[str]) -> set[str]:
+        if not names:
+            return set()
+        with self.guard():
+            found = self.storage.peek_many([f"rt:{n}" for n in names])
+        return {key[3:] for key in found}
+
+    # --- writes (refused by the storage in read-only mode)
+    def enqueue_raw(self, data: bytes, priority=None) -> None:
+        with self.guard():
+            self.storage.enqueue(data, priority if self.storage.priority else None)
+
+    def remove_scheduled(self, data: bytes) -> bool:
+        raise NotImplementedError
+
+    def revoke_id(self, task_id: str) -> None:
+        with self.guard():
+            self.huey.revoke_by_id(task_id)
+
+    def restore_id(self, task_id: str) -> bool:
+        with self.guard():
+            return bool(self.huey.restore_by_id(task_id))
+
+    def revoke_name(self, name: str) -> None:
+        """Revoke every task of ``name`` (the registry string ``module.function``)."""
+        with self.guard():
+            self.huey.put(f"rt:{name}", (None, False))
+
+    def restore_name(self, name: str) -> bool:
+        with self.guard():
+            return bool(self.huey.delete(f"rt:{name}"))
+
+    def flush_queue(self) -> int:
+        with self.guard():
+            count = self.storage.queue_size()
+            self.storage.flush_queue()
+        return count
+
+    def close(self) -> None:
+        for callback in self.on_close:
+            try:
+                callback()
+            except Exception:  # closing is best effort
+                pass
+        self.on_close.clear()
+        try:
+            self.storage.close()
+        except Exception:
+            pass

@@ -1,0 +1,89 @@
+"""Storage backends: a local folder (embedded default) or an S3-compatible server.
+
+``from_url(url, buckets=…, read_only=…)`` picks the implementation by scheme:
+``file:///abs/path`` (one folder per bucket) or
+``s3://KEY:SECRET@host:port?secure=0&region=…`` (path-style addressing; http
+when ``secure=0``).  ``open(settings)`` gives the backend with the named storages
+``media``, ``static`` (public) and ``finance`` (private) bound to the buckets of
+``settings.bucket(name)``: ``backends.get("storage").storage("finance")``.
+The interface is described in ``base.py``.
+"""
+
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING
+
+from tqconsole.backends.storage.base import (
+    AccessDenied,
+    BadCredentials,
+    Cancelled,
+    DeleteResult,
+    ObjectExists,
+    ObjectInfo,
+    Page,
+    Storage,
+    StorageBackend,
+    SuspiciousKey,
+    TransferResult,
+)
+from tqconsole.errors import ConfigError
+
+if TYPE_CHECKING:
+    from tqconsole.backends.health import Health
+    from tqconsole.settings import Settings
+
+__all__ = [
+    "AccessDenied",
+    "BadCredentials",
+    "Cancelled",
+    "DeleteResult",
+    "ObjectExists",
+    "ObjectInfo",
+    "Page",
+    "Storage",
+    "StorageBackend",
+    "SuspiciousKey",
+    "TransferResult",
+    "from_url",
+    "health",
+    "open",
+]
+
+BACKENDS = {
+    "file": "tqconsole.backends.storage.filesystem:FileSystemBackend",
+    "s3": "tqconsole.backends.storage.s3:S3Backend",
+}
+PRIVATE_STORAGES = frozenset({"finance"})
+
+
+def from_url(url: str, **options) -> StorageBackend:
+    scheme = url.split(":", 1)[0].lower()
+    if scheme not in BACKENDS:
+        raise ConfigError(f"unknown storage scheme {scheme!r} (use file:// or s3://)")
+    module, _, name = BACKENDS[scheme].partition(":")
+    return getattr(importlib.import_module(module), name)(url, **options)
+
+
+def open(settings: Settings) -> StorageBackend:  # noqa: A001 - the family interface
+    from tqconsole.settings import STORAGES
+
+    return from_url(
+        settings.url("storage"),
+        buckets={name: settings.bucket(name) for name in STORAGES},
+        private=PRIVATE_STORAGES,
+        read_only=settings.read_only,
+    )
+
+
+def health(backend: StorageBackend, health: Health) -> None:
+    """Reachable, and whether each named storage's bucket exists."""
+    health.version = backend.version()
+    health.figures = backend.details()
+    states = backend.bucket_states()
+    for name, bucket in backend.buckets.items():
+        access = "private" if name in backend.private else "public"
+        health.figures.append((name, f"{bucket} ({access}, {states[name]})"))
+    missing = [backend.buckets[name] for name, state in states.items() if state == "missing"]
+    if missing:
+        health.error = f"missing bucket(s) {', '.join(missing)} — run tqconsole init"

@@ -1,0 +1,529 @@
+"""The storage interface: a server (folder or S3 endpoint) with buckets, and a Storage per bucket.
+
+Other parts of the console (payment matching, exports, mail attachments) use a
+named ``Storage`` — ``backends.get("storage").storage("finance")`` — and rely on
+exactly these methods:
+
+``list(prefix="", delimiter="/", page_size=1000, token=None) -> Page``
+    One page of keys under ``prefix`` in key order (UTF-8 byte order, as S3).
+    With a delimiter, keys below the next delimiter are folded into
+    ``Page.prefixes`` ("folders", ending in the delimiter); ``delimiter=""``
+    lists every key below.  ``Page.next_token`` is passed back as ``token`` for
+    the next page and is ``None`` on the last one.  Never lists more than a page.
+``stat(key) -> ObjectInfo``
+    Size, modified time (aware, UTC), ETag, content type, user metadata;
+    ``NotFound`` when missing.
+``read(key, start=None, end=None) -> bytes``
+    The whole object or the byte range ``[start, end)``.
+``open(key)``
+    A binary file-like object for streaming reads (close it; usable in ``with``).
+``save(key, data, content_type=None, overwrite=True, progress=None) -> ObjectInfo``
+    ``data`` is bytes, a binary file object or a local ``Path``.  The content
+    type is guessed from the key when not given.  ``overwrite=False`` raises
+    ``ObjectExists`` when the key exists.  ``progress(n)`` is called with byte
+    increments; ``cancel`` (a ``threading.Event``) aborts with ``Cancelled``.
+    An object is written whole or not at all.
+``delete(keys) -> DeleteResult(deleted, errors)``
+    Many keys at once; per-key failures land in ``errors`` (key -> message).
+    Deleting a missing key counts as deleted (as on S3).
+``copy(src, dst)``, ``move(src, dst)`` -> ObjectInfo of ``dst``.
+``url(key, expires=3600) -> str``
+    A public URL for public storages (media, static), a presigned one with
+    ``expires`` seconds (1 s … 7 days) for private ones (finance); the file
+    backend gives a ``file://`` URL.
+``exists(key) -> bool``.
+
+Keys are validated the same way by every backend: not empty, at most 1,024
+bytes of UTF-8, no leading ``/``, no ``.``/``..`` or empty segments, no control
+characters.  A key that would escape the bucket raises ``SuspiciousKey`` (like
+Django's SuspiciousFileOperation).  In read-only mode every write raises
+``ReadOnlyError`` here, before anything reaches the server.
+"""
+
+from __future__ import annotations
+
+import mimetypes
+import threading
+from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor, as_completed
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+from typing import IO, Any, BinaryIO
+
+from tqconsole.errors import ConsoleError, InvalidInput, NotFound, ReadOnlyError
+
+Progress = Callable[[int], None]
+FileProgress = Callable[[str, int], None]  # (key, bytes) of many-file transfers
+Data = bytes | bytearray | BinaryIO | Path
+
+MAX_KEY_BYTES = 1024
+MAX_PAGE_SIZE = 1000
+MAX_PRESIGN_SECONDS = 7 * 24 * 3600
+DEFAULT_CONTENT_TYPE = "application/octet-stream"
+
+
+class SuspiciousKey(InvalidInput):
+    """A key that would reach outside its bucket (``..``, an absolute path, a symlink out)."""
+
+
+class ObjectExists(ConsoleError):
+    """``save(..., overwrite=False)`` met an existing key."""
+
+
+class AccessDenied(ConsoleError):
+    """The server refused the operation (or the credentials: BadCredentials)."""
+
+
+class BadCredentials(AccessDenied):
+    """The server does not know the access key or the secret does not match."""
+
+
+class Cancelled(ConsoleError):
+    """A transfer was cancelled by the user; nothing partial is left behind."""
+
+
+@dataclass(frozen=True)
+class ObjectInfo:
+    key: str
+    size: int
+    modified: datetime
+    etag: str = ""
+    content_type: str = ""
+    metadata: dict[str, str] = field(default_factory=dict)
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "key": self.key,
+            "size": self.size,
+            "modified": self.modified.isoformat(),
+            "etag": self.etag,
+            "content_type": self.content_type,
+            "metadata": dict(self.metadata),
+        }
+
+
+@dataclass
+class Page:
+    objects: list[ObjectInfo]
+    prefixes: list[str]
+    next_token: str | None = None
+
+
+@dataclass
+class DeleteResult:
+    deleted: list[str] = field(default_factory=list)
+    errors: dict[str, str] = field(default_factory=dict)
+
+
+@dataclass
+class TransferResult:
+    """What a many-file upload or download did: done keys, and failures by source."""
+
+    done: list[str] = field(default_factory=list)
+    errors: dict[str, str] = field(default_factory=dict)
+    bytes: int = 0
+    cancelled: bool = False
+
+
+def check_key(key: str, what: str = "key", marker: bool = False) -> str:
+    """``key`` if it is a valid object key, else InvalidInput/SuspiciousKey naming why.
+
+    ``marker`` also accepts a key ending in ``/``: the empty "folder" objects other
+    S3 tools create, which can be listed and deleted but not written here.
+    """
+    if not isinstance(key, str) or not key:
+        raise InvalidInput(f"empty {what}")
+    if len(key.encode("utf-8", "surrogatepass")) > MAX_KEY_BYTES:
+        raise InvalidInput(f"{what} is longer than {MAX_KEY_BYTES} bytes: {key[:40]}…")
+    if any(ord(c) < 32 or ord(c) == 127 for c in key):
+        raise InvalidInput(f"{what} {key!r} contains control characters")
+    if key.startswith("/") or key.startswith("\\"):
+        raise SuspiciousKey(f"{what} {key!r} is an absolute path")
+    segments = key.split("/")
+    if any(s in (".", "..") for s in segments):
+        raise SuspiciousKey(f"{what} {key!r} leaves its folder (. or .. segment)")
+    if marker and len(segments) > 1 and not segments[-1]:
+        segments.pop()
+    if any(not s for s in segments[:-1]) or not segments[-1]:
+        raise InvalidInput(f"{what} {key!r} has an empty segment (// or a trailing /)")
+    return key
+
+
+def check_prefix(prefix: str) -> str:
+    """A listing prefix: empty, or a key-like string that may end in ``/``."""
+    if prefix:
+        check_key(prefix.rstrip("/") or "/", "prefix")
+    return prefix
+
+
+def guess_content_type(key: str) -> str:
+    return mimetypes.guess_type(key, strict=False)[0] or DEFAULT_CONTENT_TYPE
+
+
+def check_expires(expires: int) -> int:
+    if not 1 <= int(expires) <= MAX_PRESIGN_SECONDS:
+        raise InvalidInput(f"expiry must be between 1 s and 7 days, not {expires} s")
+    return int(expires)
+
+
+def cancellable(progress: Callable | None, cancel: threading.Event | None) -> Callable:
+    """``progress`` (of a file, ``(n)``, or of many, ``(key, n)``) that raises Cancelled
+    once ``cancel`` is set: transfers call it often, so they stop soon after."""
+
+    def report(*args) -> None:
+        if cancel is not None and cancel.is_set():
+            raise Cancelled("cancelled")
+        if progress is not None:
+            progress(*args)
+
+    return report
+
+
+def record(
+    result: TransferResult, source, key: str, error: BaseException | None, size: int, on_file
+) -> None:
+    """Add the outcome of one file of a many-file transfer to ``result``."""
+    if isinstance(error, Cancelled):
+        result.cancelled = True
+        return
+    if error is None:
+        result.done.append(key)
+        result.bytes += size
+    else:
+        result.errors[str(source)] = str(error)
+    if on_file is not None:
+        on_file(key, None if error is None else str(error))
+
+
+def run_many(one, items, cancel, on_file, concurrency: int, key_of) -> TransferResult:
+    """Run ``one(*item) -> bytes`` for every item in a thread pool; collect a TransferResult.
+
+    Items not yet started when ``cancel`` is set are skipped; a failure of one
+    item is recorded (by its first element: the local path or key) and the rest go on.
+    """
+    result = TransferResult()
+
+    def guarded(item):
+        if cancel is not None and cancel.is_set():
+            raise Cancelled("cancelled")
+        return one(*item)
+
+    with ThreadPoolExecutor(max_workers=max(1, concurrency)) as pool:
+        futures = {pool.submit(guarded, item): item for item in items}
+        try:
+            for future in as_completed(futures):
+                item, error = futures[future], future.exception()
+                size = future.result() if error is None else 0
+                record(result, item[0], key_of(item), error, size, on_file)
+        except BaseException:  # ctrl+c in the CLI: start nothing more
+            pool.shutdown(wait=False, cancel_futures=True)
+            raise
+    result.done.sort()
+    return result
+
+
+class Storage:
+    """One bucket.  Subclasses implement the ``_``-prefixed primitives; this class
+    validates keys, refuses writes in read-only mode and builds the rest on them."""
+
+    def __init__(self, backend: StorageBackend, bucket: str, name: str = "", public: bool = True):
+        self.backend = backend
+        self.bucket = bucket
+        self.name = name or bucket
+        self.public = public
+
+    @property
+    def read_only(self) -> bool:
+        return self.backend.read_only
+
+    def _writable(self, what: str) -> None:
+        if self.read_only:
+            raise ReadOnlyError(f"read-only mode: {what} in {self.name} refused")
+
+    def __repr__(self) -> str:
+        return f"<{type(self).__name__} {self.name} bucket={self.bucket}>"
+
+    # --- reads
+    def list(
+        self,
+        prefix: str = "",
+        delimiter: str = "/",
+        page_size: int = 1000,
+        token: str | None = None,
+    ) -> Page:
+        check_prefix(prefix)
+        page_size = max(1, min(int(page_size), MAX_PAGE_SIZE))
+        return self._list(prefix, delimiter, page_size, token)
+
+    def iter_objects(self, prefix: str = "", page_size: int = 1000) -> Iterator[ObjectInfo]:
+        """Every object below ``prefix``, page by page (for usage, folder delete/download)."""
+        token = None
+        while True:
+            page = self.list(prefix, delimiter="", page_size=page_size, token=token)
+            yield from page.objects
+            token = page.next_token
+            if token is None:
+                return
+
+    def stat(self, key: str) -> ObjectInfo:
+        return self._stat(check_key(key))
+
+    def exists(self, key: str) -> bool:
+        try:
+            self.stat(key)
+        except NotFound:
+            return False
+        return True
+
+    def read(self, key: str, start: int | None = None, end: int | None = None) -> bytes:
+        if start is not None and start < 0 or end is not None and end < (start or 0):
+            raise InvalidInput(f"bad byte range {start}..{end}")
+        if end is not None and end == (start or 0):
+            self.stat(key)
+            return b""
+        return self._read(check_key(key), start, end)
+
+    def open(self, key: str) -> IO[bytes]:
+        return self._open(check_key(key))
+
+    def url(self, key: str, expires: int = 3600) -> str:
+        return self._url(check_key(key), check_expires(expires))
+
+    def download(
+        self,
+        key: str,
+        dest: Path,
+        progress: Progress | None = None,
+        cancel: threading.Event | None = None,
+    ) -> Path:
+        """Write the object to the local file ``dest`` (atomically: a temp file, then rename)."""
+        key = check_key(key)
+        dest = Path(dest)
+        if dest.is_dir():
+            dest = dest / key.rsplit("/", 1)[-1]
+        dest.parent.mkdir(parents=True, exist_ok=True)
+        self._download(key, dest, cancellable(progress, cancel))
+        return dest
+
+    # --- writes
+    def save(
+        self,
+        key: str,
+        data: Data,
+        content_type: str | None = None,
+        overwrite: bool = True,
+        progress: Progress | None = None,
+        cancel: threading.Event | None = None,
+        metadata: dict[str, str] | None = None,
+    ) -> ObjectInfo:
+        key = check_key(key)
+        self._writable(f"writing {key}")
+        if isinstance(data, str):
+            raise InvalidInput("data must be bytes, a binary file or a Path, not str")
+        if isinstance(data, Path) and not data.is_file():
+            raise NotFound(f"local file {data} does not exist or is not a file")
+        if not overwrite and self.exists(key):
+            raise ObjectExists(f"{self.name}/{key} exists already (overwrite is off)")
+        content_type = content_type or guess_content_type(key)
+        return self._save(key, data, content_type, metadata or {}, cancellable(progress, cancel))
+
+    def save_many(
+        self,
+        items: list[tuple[Path, str]],
+        progress: FileProgress | None = None,
+        cancel: threading.Event | None = None,
+        overwrite: bool = True,
+        on_file: Callable[[str, str | None], None] | None = None,
+        concurrency: int = 10,
+    ) -> TransferResult:
+        """Upload many local files ``(path, key)`` concurrently.
+
+        ``progress(key, n)`` gets byte increments per file, ``on_file(key, error)``
+        is called as each file finishes.  After ``cancel`` no new file starts and
+        running ones are aborted; finished files stay.
+        """
+        self._writable("upload")
+        for _, key in items:
+            check_key(key)
+        return self._save_many(
+            items, cancellable(progress, cancel), cancel, overwrite, on_file, concurrency
+        )
+
+    def _save_many(self, items, report, cancel, overwrite, on_file, concurrency) -> TransferResult:
+        def one(path: Path, key: str) -> int:
+            info = self.save(key, path, overwrite=overwrite, progress=lambda n: report(key, n))
+            return info.size
+
+        return run_many(one, items, cancel, on_file, concurrency, key_of=lambda item: item[1])
+
+    def download_many(
+        self,
+        items: list[tuple[str, Path]],
+        progress: FileProgress | None = None,
+        cancel: threading.Event | None = None,
+        on_file: Callable[[str, str | None], None] | None = None,
+        concurrency: int = 10,
+    ) -> TransferResult:
+        """Download ``(key, local path)`` pairs concurrently; like ``save_many``."""
+        report = cancellable(progress, cancel)
+
+        def one(key: str, dest: Path) -> int:
+            self.download(key, dest, progress=lambda n: report(key, n))
+            return dest.stat().st_size
+
+        return run_many(one, items, cancel, on_file, concurrency, key_of=lambda item: item[0])
+
+    def delete(self, keys: list[str]) -> DeleteResult:
+        if isinstance(keys, str):
+            keys = [keys]
+        keys = [check_key(k, marker=True) for k in keys]
+        self._writable(f"deleting {len(keys)} object(s)")
+        if not keys:
+            return DeleteResult()
+        return self._delete(list(dict.fromkeys(keys)))
+
+    def copy(self, src: str, dst: str) -> ObjectInfo:
+        src, dst = check_key(src, "source key"), check_key(dst, "target key")
+        self._writable(f"copying {src} to {dst}")
+        if src == dst:
+            raise InvalidInput("source and target are the same key")
+        return self._copy(src, dst)
+
+    def move(self, src: str, dst: str) -> ObjectInfo:
+        """Copy, then delete the source (S3 has no rename); the target is complete first."""
+        info = self.copy(src, dst)
+        result = self._delete([src])
+        if result.errors:
+            raise ConsoleError(f"copied to {dst} but could not delete {src}: {result.errors[src]}")
+        return info
+
+    # --- primitives of an implementation
+    def _list(self, prefix: str, delimiter: str, page_size: int, token: str | None) -> Page:
+        raise NotImplementedError
+
+    def _stat(self, key: str) -> ObjectInfo:
+        raise NotImplementedError
+
+    def _read(self, key: str, start: int | None, end: int | None) -> bytes:
+        raise NotImplementedError
+
+    def _open(self, key: str) -> IO[bytes]:
+        raise NotImplementedError
+
+    def _url(self, key: str, expires: int) -> str:
+        raise NotImplementedError
+
+    def _download(self, key: str, dest: Path, report: Progress) -> None:
+        raise NotImplementedError
+
+    def _save(
+        self, key: str, data: Data, content_type: str, metadata: dict[str, str], report: Progress
+    ) -> ObjectInfo:
+        raise NotImplementedError
+
+    def _delete(self, keys: list[str]) -> DeleteResult:
+        raise NotImplementedError
+
+    def _copy(self, src: str, dst: str) -> ObjectInfo:
+        raise NotImplementedError
+
+
+@dataclass(frozen=True)
+class BucketInfo:
+    name: str
+    created: datetime | None = None
+
+
+class StorageBackend:
+    """A storage server: its buckets, and the named storages bound to them.
+
+    ``buckets`` maps storage names (media, static, finance) to bucket names;
+    ``private`` names the storages reached only through presigned URLs.
+    """
+
+    storage_class: type[Storage] = Storage
+
+    def __init__(
+        self,
+        url: str,
+        buckets: dict[str, str] | None = None,
+        private: frozenset[str] = frozenset({"finance"}),
+        read_only: bool = False,
+    ):
+        self.url = url
+        self.buckets = dict(buckets or {})
+        self.private = private
+        self.read_only = read_only
+        self._storages: dict[str, Storage] = {}
+
+    @property
+    def names(self) -> list[str]:
+        return list(self.buckets)
+
+    def storage(self, name: str) -> Storage:
+        """The named storage (media, static, finance) bound to its configured bucket."""
+        if name not in self.buckets:
+            known = ", ".join(self.buckets)
+            raise NotFound(f"unknown storage {name!r} (known: {known})")
+        storage = self._storages.get(name)
+        if storage is None:
+            storage = self.bucket(self.buckets[name], name=name, public=name not in self.private)
+            self._storages[name] = storage
+        return storage
+
+    def bucket(self, bucket: str, name: str = "", public: bool = False) -> Storage:
+        return self.storage_class(self, bucket, name=name, public=public)
+
+    def create_bucket(self, bucket: str) -> bool:
+        """Create ``bucket``; False when it exists already."""
+        check_bucket_name(bucket)
+        if self.read_only:
+            raise ReadOnlyError(f"read-only mode: creating bucket {bucket} refused")
+        return self._create_bucket(bucket)
+
+    def list_buckets(self) -> list[BucketInfo]:
+        raise NotImplementedError
+
+    def bucket_states(self) -> dict[str, str]:
+        """``ok``, ``missing`` or ``no access`` for each named storage's bucket.
+
+        Asked bucket by bucket, so credentials limited to these buckets suffice
+        (listing all buckets needs a permission production keys may lack).
+        """
+        states = {}
+        for name, bucket in self.buckets.items():
+            try:
+                states[name] = "ok" if self.bucket_exists(bucket) else "missing"
+            except AccessDenied:
+                states[name] = "no access"
+        return states
+
+    def bucket_exists(self, bucket: str) -> bool:
+        raise NotImplementedError
+
+    def describe(self) -> str:
+        """Where the storage lives, in a few words (``tqconsole init`` reports it)."""
+        raise NotImplementedError
+
+    def details(self) -> list[tuple[str, str]]:
+        """Settings worth showing beside the URL on the dashboard and in ``check``."""
+        return []
+
+    def _create_bucket(self, bucket: str) -> bool:
+        raise NotImplementedError
+
+    def close(self) -> None:
+        pass
+
+
+def check_bucket_name(name: str) -> str:
+    """S3's rules, also applied to folders: 3–63 of a-z 0-9 . -, starting and ending alphanumeric."""
+    import re
+
+    if not re.fullmatch(r"[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]", name or "") or ".." in name:
+        raise InvalidInput(
+            f"invalid bucket name {name!r}: 3-63 characters a-z 0-9 . -, "
+            "starting and ending with a letter or digit"
+        )
+    return name

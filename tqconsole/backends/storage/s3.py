@@ -1,0 +1,438 @@
+"""S3Storage on boto3: MinIO, AWS, moto — anything that speaks S3 with path-style addressing.
+
+URL: ``s3://KEY:SECRET@host:port?secure=0&region=eu-central-1`` (``secure=0``
+means http; without a host, AWS and the default credential chain).  Optional
+query values: ``concurrency`` (parallel requests, default 10) and
+``multipart_mb`` (threshold and part size, default 8).
+
+Uploads, downloads and copies go through s3transfer's TransferManager:
+multipart above the threshold, parts and files in parallel, progress through
+subscribers, and a failed or cancelled multipart upload is aborted by the
+manager's failure cleanup, so no half-written object ever appears.
+"""
+
+from __future__ import annotations
+
+import queue
+import threading
+from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
+from datetime import UTC
+from io import BytesIO
+from pathlib import Path
+from typing import IO
+from urllib.parse import parse_qs, quote, unquote, urlsplit
+
+import boto3
+from boto3.s3.transfer import TransferConfig, create_transfer_manager
+from botocore.config import Config
+from botocore.exceptions import BotoCoreError, ClientError, NoCredentialsError
+from botocore.exceptions import ConnectionError as BotoConnectionError
+from s3transfer.exceptions import CancelledError
+from s3transfer.subscribers import BaseSubscriber
+
+from tqconsole.backends.storage.base import (
+    AccessDenied,
+    BadCredentials,
+    BucketInfo,
+    Cancelled,
+    DeleteResult,
+    ObjectExists,
+    ObjectInfo,
+    Page,
+    Storage,
+    StorageBackend,
+    TransferResult,
+    guess_content_type,
+    record,
+)
+from tqconsole.errors import BackendUnavailable, ConfigError, ConsoleError, NotFound
+from tqconsole.settings import mask_url
+
+DELETE_BATCH = 1000  # the most keys one DeleteObjects request may carry
+MB = 1024 * 1024
+NOT_FOUND = {"NoSuchKey", "404", "NotFound"}
+DENIED = {"AccessDenied", "403", "Forbidden", "AllAccessDisabled"}
+BAD_CREDENTIALS = {"InvalidAccessKeyId", "SignatureDoesNotMatch", "InvalidToken", "ExpiredToken"}
+
+
+class _Progress(BaseSubscriber):
+    """Feeds byte increments to ``report`` and tells ``done`` when the transfer ends."""
+
+    def __init__(self, report, done: queue.Queue | None = None, tag=None):
+        self.report = report
+        self.done = done
+        self.tag = tag
+
+    def on_progress(self, future, bytes_transferred, **kwargs):
+        self.report(bytes_transferred)
+
+    def on_done(self, future, **kwargs):
+        if self.done is not None:
+            self.done.put(self.tag)
+
+
+class S3Storage(Storage):
+    backend: S3Backend
+
+    @property
+    def client(self):
+        return self.backend.client
+
+    @contextmanager
+    def errors(self, what: str) -> Iterator[None]:
+        with self.backend.errors(what, bucket=self.bucket):
+            yield
+
+    # --- reads
+    def _list(self, prefix: str, delimiter: str, page_size: int, token: str | None) -> Page:
+        kwargs = {"Bucket": self.bucket, "Prefix": prefix, "MaxKeys": page_size}
+        if delimiter:
+            kwargs["Delimiter"] = delimiter
+        if token:
+            kwargs["ContinuationToken"] = token
+        with self.errors(f"listing {self.name}/{prefix}"):
+            resp = self.client.list_objects_v2(**kwargs)
+        objects = [
+            ObjectInfo(
+                key=item["Key"],
+                size=item["Size"],
+                modified=item["LastModified"].astimezone(UTC),
+                etag=item.get("ETag", "").strip('"'),
+            )
+            for item in resp.get("Contents", [])
+        ]
+        prefixes = [p["Prefix"] for p in resp.get("CommonPrefixes", [])]
+        token = resp.get("NextContinuationToken") if resp.get("IsTruncated") else None
+        return Page(objects, prefixes, token)
+
+    def _stat(self, key: str) -> ObjectInfo:
+        with self.errors(f"{self.name}/{key}"):
+            resp = self.client.head_object(Bucket=self.bucket, Key=key)
+        return self._info(key, resp)
+
+    @staticmethod
+    def _info(key: str, resp: dict) -> ObjectInfo:
+        return ObjectInfo(
+            key=key,
+            size=resp["ContentLength"],
+            modified=resp["LastModified"].astimezone(UTC),
+            etag=resp.get("ETag", "").strip('"'),
+            content_type=resp.get("ContentType", ""),
+            metadata=dict(resp.get("Metadata") or {}),
+        )
+
+    def _read(self, key: str, start: int | None, end: int | None) -> bytes:
+        kwargs = {"Bucket": self.bucket, "Key": key}
+        if start is not None or end is not None:
+            kwargs["Range"] = f"bytes={start or 0}-{'' if end is None else end - 1}"
+        try:
+            with self.errors(f"{self.name}/{key}"):
+                resp = self.client.get_object(**kwargs)
+                with resp["Body"] as body:
+                    return body.read()
+        except ConsoleError as exc:
+            if "InvalidRange" in str(exc):  # a range starting past the end: nothing there
+                return b""
+            raise
+
+    def _open(self, key: str) -> IO[bytes]:
+        with self.errors(f"{self.name}/{key}"):
+            return self.client.get_object(Bucket=self.bucket, Key=key)["Body"]
+
+    def _url(self, key: str, expires: int) -> str:
+        if self.public:
+            return f"{self.backend.public_base}/{quote(self.bucket)}/{quote(key)}"
+        with self.errors(f"presigning {self.name}/{key}"):
+            return self.client.generate_presigned_url(
+                "get_object", Params={"Bucket": self.bucket, "Key": key}, ExpiresIn=expires
+            )
+
+    def _download(self, key: str, dest: Path, report) -> None:
+        self._stat(key)  # a clear NotFound before any local file is touched
+        with self.errors(f"downloading {self.name}/{key}"):
+            self.backend.transfer(
+                lambda m, s: m.download(self.bucket, key, str(dest), subscribers=s), report
+            )
+
+    # --- writes
+    def _save(self, key, data, content_type, metadata, report) -> ObjectInfo:
+        source = str(data) if isinstance(data, Path) else data
+        if isinstance(source, bytes | bytearray | memoryview):
+            source = BytesIO(bytes(source))
+        extra = {"ContentType": content_type}
+        if metadata:
+            extra["Metadata"] = metadata
+        with self.errors(f"uploading {self.name}/{key}"):
+            self.backend.transfer(
+                lambda m, s: m.upload(source, self.bucket, key, extra_args=extra, subscribers=s),
+                report,
+            )
+        return self._stat(key)
+
+    def _save_many(self, items, report, cancel, overwrite, on_file, concurrency) -> TransferResult:
+        """All files through one transfer manager: many requests in flight at once."""
+        result = TransferResult()
+        if not overwrite:
+            with ThreadPoolExecutor(max_workers=max(1, concurrency)) as pool:
+                found = list(pool.map(lambda item: self.exists(item[1]), items))
+            for (path, key), exists in zip(items, found, strict=True):
+                if exists:
+                    error = ObjectExists(f"{self.name}/{key} exists already")
+                    record(result, path, key, error, 0, on_file)
+            items = [item for item, exists in zip(items, found, strict=True) if not exists]
+        done: queue.Queue = queue.Queue()
+        futures = {}
+        config = self.backend.transfer_config(max_concurrency=max(1, concurrency))
+        manager = create_transfer_manager(self.client, config)
+        try:
+            for path, key in items:
+                if cancel is not None and cancel.is_set():
+                    break
+                futures[(path, key)] = manager.upload(
+                    str(path),
+                    self.bucket,
+                    key,
+                    extra_args={"ContentType": guess_content_type(key)},
+                    subscribers=[_Progress(lambda n, key=key: report(key, n), done, (path, key))],
+                )
+            for _ in range(len(futures)):
+                while True:
+                    try:
+                        path, key = done.get(timeout=0.1)
+                        break
+                    except queue.Empty:
+                        if cancel is not None and cancel.is_set():
+                            for future in futures.values():
+                                future.cancel()
+                future = futures[(path, key)]
+                error = self._outcome(future, key)
+                record(result, path, key, error, future.meta.size or 0, on_file)
+        except BaseException:  # ctrl+c in the CLI: abort what runs, start nothing more
+            manager.shutdown(cancel=True)
+            raise
+        manager.shutdown(cancel=bool(cancel is not None and cancel.is_set()))
+        result.cancelled = result.cancelled or bool(cancel is not None and cancel.is_set())
+        result.done.sort()
+        return result
+
+    def _outcome(self, future, key: str) -> ConsoleError | None:
+        """The error of a finished upload as a console error, or None."""
+        try:
+            with self.errors(f"uploading {self.name}/{key}"):
+                future.result()
+        except CancelledError:
+            return Cancelled("cancelled")
+        except ConsoleError as exc:
+            return exc
+        except OSError as exc:  # the local file
+            return ConsoleError(f"{exc.filename}: {exc.strerror}")
+        return None
+
+    def _delete(self, keys: list[str]) -> DeleteResult:
+        result = DeleteResult()
+        for start in range(0, len(keys), DELETE_BATCH):
+            batch = keys[start : start + DELETE_BATCH]
+            try:
+                with self.errors(f"deleting in {self.name}"):
+                    resp = self.client.delete_objects(
+                        Bucket=self.bucket,
+                        Delete={"Objects": [{"Key": k} for k in batch], "Quiet": False},
+                    )
+            except BackendUnavailable:
+                raise
+            except ConsoleError as exc:
+                result.errors.update(dict.fromkeys(batch, str(exc)))
+                continue
+            result.deleted.extend(d["Key"] for d in resp.get("Deleted", []))
+            for error in resp.get("Errors", []):
+                result.errors[error["Key"]] = f"{error.get('Code')}: {error.get('Message')}"
+        return result
+
+    def _copy(self, src: str, dst: str) -> ObjectInfo:
+        source = {"Bucket": self.bucket, "Key": src}
+        with self.errors(f"copying {self.name}/{src}"):
+            self.backend.transfer(
+                lambda m, s: m.copy(source, self.bucket, dst, subscribers=s), lambda n: None
+            )
+        return self._stat(dst)
+
+
+class S3Backend(StorageBackend):
+    storage_class = S3Storage
+
+    def __init__(self, url: str, **kwargs):
+        super().__init__(url, **kwargs)
+        parts = urlsplit(url)
+        query = {k: v[-1] for k, v in parse_qs(parts.query).items()}
+        try:
+            host = parts.hostname
+            port = parts.port
+        except ValueError:
+            # never echo the URL: a secret with a bare / or @ is what breaks it
+            raise ConfigError(
+                "TQ_STORAGE_URL: cannot read host and port; percent-encode / @ : in the "
+                "access key and secret (/ as %2F, @ as %40, : as %3A)"
+            ) from None
+        secure = query.get("secure", "1").lower() not in ("0", "false", "no", "off")
+        self.endpoint = None
+        if host:
+            netloc = f"[{host}]" if ":" in host else host
+            self.endpoint = (
+                f"{'https' if secure else 'http'}://{netloc}{f':{port}' if port else ''}"
+            )
+        self.region = query.get("region", "us-east-1")
+        self.access_key = unquote(parts.username) if parts.username else None
+        self.secret_key = unquote(parts.password) if parts.password else None
+        try:
+            self.concurrency = int(query.get("concurrency", 10))
+            self.multipart_bytes = int(float(query.get("multipart_mb", 8)) * MB)
+        except ValueError:
+            raise ConfigError(
+                f"storage URL {mask_url(url)}: concurrency and multipart_mb are numbers"
+            ) from None
+        self._client = None
+        self._manager = None
+        self._lock = threading.Lock()
+
+    @property
+    def client(self):
+        if self._client is None:
+            with self._lock:
+                if self._client is None:
+                    self._client = boto3.session.Session().client(
+                        "s3",
+                        endpoint_url=self.endpoint,
+                        aws_access_key_id=self.access_key,
+                        aws_secret_access_key=self.secret_key,
+                        region_name=self.region,
+                        config=Config(
+                            s3={"addressing_style": "path"},
+                            signature_version="s3v4",
+                            connect_timeout=5,
+                            read_timeout=60,
+                            retries={"max_attempts": 2, "mode": "standard"},
+                            max_pool_connections=max(10, self.concurrency * 2),
+                            # plain Content-MD5-free requests, as MinIO and older servers expect
+                            request_checksum_calculation="when_required",
+                            response_checksum_validation="when_required",
+                        ),
+                    )
+        return self._client
+
+    @property
+    def public_base(self) -> str:
+        return self.endpoint or f"https://s3.{self.region}.amazonaws.com"
+
+    def transfer_config(self, **overrides) -> TransferConfig:
+        options = {
+            "multipart_threshold": self.multipart_bytes,
+            "multipart_chunksize": self.multipart_bytes,
+            "max_concurrency": self.concurrency,
+        }
+        options.update(overrides)
+        return TransferConfig(**options)
+
+    @property
+    def manager(self):
+        """One transfer manager shared by single transfers (its threads live as long as we do)."""
+        if self._manager is None:
+            with self._lock:
+                if self._manager is None:
+                    self._manager = create_transfer_manager(self.client, self.transfer_config())
+        return self._manager
+
+    def transfer(self, submit, report) -> None:
+        """Run one transfer (``submit(manager, subscribers)``) to its end or first error."""
+        future = submit(self.manager, [_Progress(report)])
+        try:
+            future.result()
+        except CancelledError:
+            raise Cancelled("cancelled") from None
+
+    @contextmanager
+    def errors(self, what: str, bucket: str = "") -> Iterator[None]:
+        """botocore's errors as the console's, in one line naming ``what``."""
+        try:
+            yield
+        except ClientError as exc:
+            error = exc.response.get("Error", {})
+            code = str(error.get("Code", ""))
+            message = error.get("Message") or code
+            if code == "NoSuchBucket":
+                raise NotFound(
+                    f"bucket {bucket or '?'} does not exist (run tqconsole init)"
+                ) from None
+            if code in NOT_FOUND:
+                raise NotFound(f"{what} does not exist") from None
+            if code in BAD_CREDENTIALS:
+                raise BadCredentials(
+                    f"{what}: the server refused the credentials ({code})"
+                ) from None
+            if code in DENIED:
+                raise AccessDenied(f"{what}: access denied") from None
+            raise ConsoleError(f"{what}: {code}: {message}") from None
+        except NoCredentialsError:
+            raise ConfigError("no S3 credentials: put KEY:SECRET@ in TQ_STORAGE_URL") from None
+        except BotoConnectionError:
+            raise BackendUnavailable(
+                f"{what}: S3 endpoint {self.endpoint or 'AWS'} unreachable "
+                "(connection refused, reset or timed out)"
+            ) from None
+        except BotoCoreError as exc:
+            raise BackendUnavailable(
+                f"{what}: S3 endpoint {self.endpoint or 'AWS'}: {exc}"
+            ) from None
+
+    def describe(self) -> str:
+        return f"S3 {self.endpoint or 'AWS'} ({self.region})"
+
+    def details(self) -> list[tuple[str, str]]:
+        return [("region", self.region), ("addressing", "path-style")]
+
+    def version(self) -> str:
+        """``S3`` and the server's name (MinIO, AWS…) if listing buckets is allowed."""
+        try:
+            with self.errors("S3"):
+                resp = self.client.list_buckets()
+        except BadCredentials:
+            raise
+        except AccessDenied:
+            return "S3"
+        server = resp["ResponseMetadata"].get("HTTPHeaders", {}).get("server", "")
+        return f"S3 {server}".strip()
+
+    def list_buckets(self) -> list[BucketInfo]:
+        with self.errors("listing buckets"):
+            resp = self.client.list_buckets()
+        return [BucketInfo(b["Name"], b.get("CreationDate")) for b in resp.get("Buckets", [])]
+
+    def bucket_exists(self, bucket: str) -> bool:
+        try:
+            with self.errors(f"bucket {bucket}", bucket=bucket):
+                self.client.head_bucket(Bucket=bucket)
+        except NotFound:
+            return False
+        return True
+
+    def _create_bucket(self, bucket: str) -> bool:
+        kwargs = {"Bucket": bucket}
+        if self.region != "us-east-1":
+            kwargs["CreateBucketConfiguration"] = {"LocationConstraint": self.region}
+        try:
+            with self.errors(f"creating bucket {bucket}"):
+                self.client.create_bucket(**kwargs)
+        except ConsoleError as exc:
+            if "BucketAlreadyOwnedByYou" in str(exc):
+                return False
+            raise
+        return True
+
+    def close(self) -> None:
+        if self._manager is not None:
+            self._manager.shutdown()
+            self._manager = None
+        if self._client is not None:
+            self._client.close()
+            self._client = None

@@ -1,0 +1,124 @@
+"""``tqconsole``: the TUI (default) and its command-line twins.
+
+Errors are one line on stderr and a non-zero exit; set TQ_DEBUG=1 for tracebacks.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import os
+import sys
+
+from tqconsole import __version__
+
+# One module per command group; each has register(subparsers).
+COMMAND_MODULES = [
+    "tqconsole.commands.tui",
+    "tqconsole.commands.setup",
+    "tqconsole.commands.db",
+    "tqconsole.commands.subs",
+    "tqconsole.commands.storage",
+    "tqconsole.commands.cache",
+    "tqconsole.commands.mail",
+    "tqconsole.commands.tasks",
+]
+
+
+def global_options(parser: argparse.ArgumentParser, suppress: bool) -> None:
+    default = argparse.SUPPRESS if suppress else None
+    parser.add_argument("--profile", default=default, help="profile of the configuration file")
+    parser.add_argument(
+        "--read-only",
+        action="store_true",
+        default=argparse.SUPPRESS if suppress else False,
+        help="refuse every write (in the backends, not only in the UI)",
+    )
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = Parser(
+        prog="tqconsole",
+        description="Terminal admin console for the Tanzquotient website's data.",
+    )
+    parser.add_argument("--version", action="version", version=f"tqconsole {__version__}")
+    global_options(parser, suppress=False)
+    common = Parser(add_help=False)
+    global_options(common, suppress=True)
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+    sub.parent_parser = common  # used by command modules via add_parser(parents=…)
+    original_add = sub.add_parser
+
+    def add_parser(name, **kwargs):
+        kwargs.setdefault("parents", [common])
+        return original_add(name, **kwargs)
+
+    sub.add_parser = add_parser
+    for name in COMMAND_MODULES:
+        importlib.import_module(name).register(sub)
+    return parser
+
+
+class Parser(argparse.ArgumentParser):
+    """Usage errors are one line too (the full usage is one --help away)."""
+
+    def error(self, message: str):
+        self.exit(2, f"{self.prog}: {message} (see {self.prog} --help)\n")
+
+
+def with_default_command(argv: list[str], commands: set[str]) -> list[str]:
+    """``tqconsole [opts] [LOCATION]`` means ``tqconsole [opts] tui [LOCATION]``.
+
+    Only a word that names a screen is a location; any other word is left to the
+    parser, so a mistyped command is an error, never a console opened in a script.
+    """
+    from tqconsole.screens import ROUTES
+
+    i = 0
+    while i < len(argv):
+        arg = argv[i]
+        if arg == "--profile":
+            i += 2
+            continue
+        if arg.startswith("-"):
+            if arg in ("-h", "--help", "--version"):
+                return argv
+            i += 1
+            continue
+        if arg in commands:
+            return argv
+        if arg.lstrip(":").partition("/")[0].lower() not in {r.name for r in ROUTES}:
+            return argv
+        break
+    return [*argv[:i], "tui", *argv[i:]]
+
+
+def main(argv: list[str] | None = None) -> int:
+    from tqconsole.commands import Context
+    from tqconsole.errors import ConsoleError
+
+    argv = list(sys.argv[1:] if argv is None else argv)
+    parser = build_parser()
+    commands = set(parser._subparsers._group_actions[0].choices)  # noqa: SLF001
+    args = parser.parse_args(with_default_command(argv, commands))
+    ctx = Context(args)
+    try:
+        return args.func(ctx) or 0
+    except ConsoleError as exc:
+        print(f"tqconsole: {exc}", file=sys.stderr)
+        return exc.exit_code
+    except KeyboardInterrupt:
+        print("tqconsole: interrupted", file=sys.stderr)
+        return 130
+    except BrokenPipeError:
+        return 0
+    except Exception as exc:  # never a traceback unless asked for
+        if os.environ.get("TQ_DEBUG"):
+            raise
+        from tqconsole.backends.health import one_line
+
+        print(f"tqconsole: {type(exc).__name__}: {one_line(exc)}", file=sys.stderr)
+        print("tqconsole: (set TQ_DEBUG=1 to see the traceback)", file=sys.stderr)
+        return 1
+    finally:
+        ctx.close()

@@ -1,0 +1,61 @@
+"""``init``, ``demo``, ``check``: set up a database and see that every backend answers."""
+
+from __future__ import annotations
+
+from tqconsole.commands.output import add_json_flag, print_json, print_table
+
+
+def register(sub) -> None:
+    p = sub.add_parser("init", help="create missing tables (and buckets); alter nothing")
+    p.set_defaults(func=cmd_init)
+
+    p = sub.add_parser("demo", help="load deterministic demo data")
+    p.add_argument("--scale", type=int, default=1, help="1 ≈ 2,000 users, 6,000 subscriptions")
+    p.add_argument("--force", action="store_true", help="add demo rows to a non-empty database")
+    p.set_defaults(func=cmd_demo)
+
+    p = sub.add_parser("check", help="one line per backend: reachable, round trip, version")
+    add_json_flag(p)
+    p.set_defaults(func=cmd_check)
+
+
+def cmd_init(ctx) -> int:
+    from tqconsole.services.schema import init
+
+    for line in init(ctx.backends).lines():
+        print(line)
+    return 0
+
+
+def cmd_demo(ctx) -> int:
+    from tqconsole.services.demo import load_demo
+    from tqconsole.services.schema import init
+
+    init(ctx.backends)
+    for line in load_demo(ctx.backends, scale=ctx.args.scale, force=ctx.args.force).lines():
+        print(line)
+    return 0
+
+
+def cmd_check(ctx) -> int:
+    from tqconsole.backends import FAMILIES
+    from tqconsole.backends.health import probe
+
+    results = [probe(ctx.backends, family) for family in FAMILIES]
+    if ctx.args.json:
+        print_json([h.as_dict() for h in results])
+    else:
+        print_table(
+            (
+                (
+                    h.title,
+                    h.url,
+                    "ok" if h.ok else "FAIL",
+                    f"{h.rtt_ms:.1f} ms" if h.rtt_ms is not None else "",
+                    h.version if h.ok else h.error,
+                )
+                for h in results
+            ),
+            ("backend", "url", "status", "time", "version / error"),
+        )
+    return 0 if all(h.ok for h in results) else 1

@@ -1,0 +1,249 @@
+"""``tqconsole storage``: the buckets screen's operations on the command line."""
+
+from __future__ import annotations
+
+import sys
+import threading
+from pathlib import Path
+
+from tqconsole.commands.output import add_json_flag, confirm, print_json, print_records, print_table
+
+
+def register(sub) -> None:
+    st = sub.add_parser("storage", help="media, static and finance buckets")
+    stsub = st.add_subparsers(dest="storage_command", metavar="COMMAND", required=True)
+
+    p = stsub.add_parser("ls", help="the storages, or the folders and objects of a prefix")
+    p.add_argument("target", nargs="?", default="", metavar="STORAGE[/PREFIX]")
+    p.add_argument("-r", "--recursive", action="store_true", help="every object below, no folders")
+    add_json_flag(p)
+    p.set_defaults(func=cmd_ls)
+
+    p = stsub.add_parser("put", help="upload a file, or a folder recursively")
+    p.add_argument("src", metavar="SRC")
+    p.add_argument("target", metavar="STORAGE/KEY", help="a key, or a prefix ending in /")
+    p.add_argument("--no-overwrite", action="store_true", help="refuse keys that exist")
+    p.set_defaults(func=cmd_put)
+
+    p = stsub.add_parser("get", help="download an object (or a prefix ending in /)")
+    p.add_argument("target", metavar="STORAGE/KEY")
+    p.add_argument("dest", nargs="?", default=".", metavar="DEST")
+    p.set_defaults(func=cmd_get)
+
+    p = stsub.add_parser("rm", help="delete objects (a prefix ending in / deletes all below)")
+    p.add_argument("targets", nargs="+", metavar="STORAGE/KEY")
+    p.add_argument("--yes", action="store_true", help="do not ask")
+    p.set_defaults(func=cmd_rm)
+
+    p = stsub.add_parser("mv", help="rename or move an object within its storage")
+    p.add_argument("src", metavar="STORAGE/KEY")
+    p.add_argument("dst", metavar="KEY", help="the new key (ending in / keeps the name)")
+    p.set_defaults(func=cmd_mv)
+
+    p = stsub.add_parser("url", help="a public URL, or a presigned one for private storages")
+    p.add_argument("target", metavar="STORAGE/KEY")
+    p.add_argument("--expires", type=int, default=3600, metavar="S", help="seconds (default 3600)")
+    p.set_defaults(func=cmd_url)
+
+    p = stsub.add_parser("du", help="size per folder below a prefix")
+    p.add_argument("target", metavar="STORAGE[/PREFIX]")
+    add_json_flag(p)
+    p.set_defaults(func=cmd_du)
+
+    p = stsub.add_parser("mb", help="create a bucket")
+    p.add_argument("bucket", metavar="BUCKET")
+    p.set_defaults(func=cmd_mb)
+
+
+def cmd_ls(ctx) -> int:
+    from tqconsole.services import buckets
+
+    if not ctx.args.target:
+        rows = buckets.storages(ctx.backends)
+        print_records(
+            ctx.args.json,
+            rows,
+            ("storage", "bucket", "access", "state"),
+            lambda r: (
+                r.name,
+                r.bucket,
+                "public" if r.public else "private",
+                r.state if r.exists else "MISSING (tqconsole init creates it)",
+            ),
+        )
+        return 0
+    storage, prefix = buckets.split_target(ctx.backends, ctx.args.target)
+    delimiter = "" if ctx.args.recursive else "/"
+    entries, token = [], None
+    while True:
+        page = storage.list(prefix, delimiter=delimiter, token=token)
+        entries.extend({"key": p, "folder": True} for p in page.prefixes)
+        entries.extend({**o.as_dict(), "folder": False} for o in page.objects)
+        token = page.next_token
+        if token is None:
+            break
+    print_records(
+        ctx.args.json,
+        entries,
+        ("key", "size", "modified (UTC)"),
+        lambda e: (
+            e["key"],
+            "" if e["folder"] else buckets.human_size(e["size"]),
+            "" if e["folder"] else e["modified"][:19].replace("T", " "),
+        ),
+        as_dict=lambda e: e,
+    )
+    return 0
+
+
+def show_progress(meter, stop: threading.Event) -> None:
+    """Redraw one line on stderr every 0.2 s until ``stop`` (only on a terminal)."""
+    while not stop.wait(0.2):
+        sys.stderr.write(f"\r{meter.summary()}   ")
+        sys.stderr.flush()
+
+
+def report_transfer(plan, verb: str) -> int:
+    from tqconsole.services.buckets import human_size
+
+    result = plan.result
+    for path, reason in plan.skipped.items():
+        print(f"tqconsole: skipped {path}: {reason}", file=sys.stderr)
+    for path, reason in result.errors.items():
+        print(f"tqconsole: failed {path}: {reason}", file=sys.stderr)
+    print(
+        f"{verb} {len(result.done)} of {len(plan.items)} file(s), {human_size(result.bytes)}"
+        + (f"; {len(plan.skipped)} skipped" if plan.skipped else "")
+        + (f"; {len(result.errors)} failed" if result.errors else "")
+    )
+    return 1 if result.errors or plan.skipped or result.cancelled else 0
+
+
+def run_transfer(fn, plan) -> None:
+    """Run a transfer with a progress line; ctrl+c cancels it (nothing partial stays)."""
+    from tqconsole.services.bucket_transfers import TransferMeter
+
+    meter = TransferMeter(plan)
+    stop = threading.Event()
+    if sys.stderr.isatty():
+        threading.Thread(target=show_progress, args=(meter, stop), daemon=True).start()
+    try:
+        fn(plan, meter.bytes, meter.cancel, meter.file)
+    except KeyboardInterrupt:
+        meter.cancel.set()
+        raise
+    finally:
+        stop.set()
+        if sys.stderr.isatty():
+            sys.stderr.write("\r\033[K")
+
+
+def cmd_put(ctx) -> int:
+    from tqconsole.services import bucket_transfers, buckets
+
+    storage, key = buckets.split_target(ctx.backends, ctx.args.target)
+    plan = bucket_transfers.plan_upload(Path(ctx.args.src), key)
+    run_transfer(
+        lambda plan, progress, cancel, on_file: bucket_transfers.upload(
+            ctx.backends,
+            storage,
+            plan,
+            progress,
+            cancel,
+            on_file,
+            overwrite=not ctx.args.no_overwrite,
+        ),
+        plan,
+    )
+    return report_transfer(plan, "uploaded")
+
+
+def cmd_get(ctx) -> int:
+    from tqconsole.services import bucket_transfers, buckets
+
+    storage, key = buckets.split_target(ctx.backends, ctx.args.target)
+    plan = bucket_transfers.plan_download(storage, [key], Path(ctx.args.dest))
+    run_transfer(
+        lambda plan, progress, cancel, on_file: bucket_transfers.download(
+            storage, plan, progress, cancel, on_file
+        ),
+        plan,
+    )
+    return report_transfer(plan, "downloaded")
+
+
+def cmd_rm(ctx) -> int:
+    from tqconsole.services import buckets
+
+    by_storage: dict = {}
+    for target in ctx.args.targets:
+        storage, key = buckets.split_target(ctx.backends, target)
+        by_storage.setdefault(storage, []).append(key)
+    failed = 0
+    for storage, keys in by_storage.items():
+        keys = buckets.expand(storage, keys)
+        if not keys:
+            print(f"nothing to delete in {storage.name}")
+            continue
+        shown = ", ".join(keys[:3]) + (f" and {len(keys) - 3} more" if len(keys) > 3 else "")
+        confirm(f"delete {len(keys)} object(s) from {storage.name}: {shown}?", ctx.args.yes)
+        result = buckets.delete(ctx.backends, storage, keys)
+        for key, reason in result.errors.items():
+            print(f"tqconsole: {storage.name}/{key}: {reason}", file=sys.stderr)
+        failed += len(result.errors)
+        print(f"deleted {len(result.deleted)} object(s) from {storage.name}")
+    return 1 if failed else 0
+
+
+def cmd_mv(ctx) -> int:
+    from tqconsole.services import buckets
+
+    storage, key = buckets.split_target(ctx.backends, ctx.args.src)
+    info = buckets.move(ctx.backends, storage, key, ctx.args.dst)
+    print(f"moved {storage.name}/{key} to {storage.name}/{info.key}")
+    return 0
+
+
+def cmd_url(ctx) -> int:
+    from tqconsole.services import buckets
+
+    storage, key = buckets.split_target(ctx.backends, ctx.args.target)
+    url = storage.url(key, ctx.args.expires)
+    storage.stat(key)  # a URL of nothing helps no one
+    print(url)
+    return 0
+
+
+def cmd_du(ctx) -> int:
+    from tqconsole.services import bucket_usage, buckets
+
+    storage, prefix = buckets.split_target(ctx.backends, ctx.args.target)
+    total = bucket_usage.usage_total(storage, prefix)
+    if ctx.args.json:
+        print_json(total.as_dict())
+        return 0
+    print_table(
+        (
+            (buckets.human_size(e.size), e.objects, e.name)
+            for e in [
+                *total.largest(),
+                bucket_usage.UsageEntry(
+                    f"total {storage.name}/{prefix}", total.objects, total.size
+                ),
+            ]
+        ),
+        ("size", "objects", "name"),
+    )
+    return 0
+
+
+def cmd_mb(ctx) -> int:
+    from tqconsole.services import buckets
+
+    created = buckets.create_bucket(ctx.backends, ctx.args.bucket)
+    print(
+        f"created bucket {ctx.args.bucket}"
+        if created
+        else f"bucket {ctx.args.bucket} exists already"
+    )
+    return 0

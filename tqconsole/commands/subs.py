@@ -1,0 +1,71 @@
+"""``tqconsole subs``: the staff actions on subscriptions, by USI (the TUI's c/a/w/x/m keys)."""
+
+from __future__ import annotations
+
+from tqconsole.commands.output import add_json_flag, print_json
+
+ACTIONS = {
+    "confirm": "confirm (new/waiting list → confirmed, or completed when free)",
+    "admit": "admit from the waiting list",
+    "wait": "move to the waiting list",
+    "reject": "reject with a reason (paid ones become to_reimburse)",
+    "paid": "mark paid at the counter",
+}
+SERVICE_ACTION = {"wait": "waiting_list", "paid": "paid_counter"}
+
+
+def register(sub) -> None:
+    subs = sub.add_parser("subs", help="staff actions on subscriptions (by USI)")
+    subsub = subs.add_subparsers(dest="subs_command", metavar="ACTION", required=True)
+    p = subsub.add_parser("find", help="show the subscription of a USI")
+    p.add_argument("usi")
+    add_json_flag(p)
+    p.set_defaults(func=cmd_find)
+    for name, text in ACTIONS.items():
+        p = subsub.add_parser(name, help=text)
+        p.add_argument("usi", nargs="+", help="USI codes (ABC346 or USI-ABC346)")
+        if name == "reject":
+            p.add_argument("--reason", default="unknown", help="rejection reason")
+        add_json_flag(p)
+        p.set_defaults(func=cmd_action, action=SERVICE_ACTION.get(name, name))
+
+
+def cmd_find(ctx) -> int:
+    from tqconsole.services.records import load
+    from tqconsole.services.subscriptions import find_by_usi
+
+    ctx.backends.database  # noqa: B018 - binds the models
+    sub = find_by_usi(ctx.args.usi)
+    record = load(type(sub), sub.id)
+    if ctx.args.json:
+        print_json({"values": record.values, "labels": record.labels})
+        return 0
+    for name, value in record.values.items():
+        label = record.labels.get(name)
+        print(
+            f"{name:<16} {value if value is not None else ''}" + (f"  ({label})" if label else "")
+        )
+    return 0
+
+
+def cmd_action(ctx) -> int:
+    from tqconsole.services.subscriptions import apply, find_by_usi
+
+    ctx.backends.database  # noqa: B018 - binds the models
+    ids = [find_by_usi(usi).id for usi in ctx.args.usi]
+    details = {"reason": ctx.args.reason} if ctx.args.action == "reject" else {}
+    outcome = apply(ctx.args.action, ids, **details)
+    if ctx.args.json:
+        print_json(
+            {
+                "done": [{"usi": s.usi, "state": s.state} for s in outcome.done],
+                "skipped": [{"usi": u, "why": w} for u, w in outcome.skipped],
+                "warnings": outcome.warnings,
+            }
+        )
+    else:
+        for s in outcome.done:
+            print(f"{s.usi}  {s.state}")
+        for usi, why in outcome.skipped:
+            print(f"{usi}  skipped: {why}")
+    return 1 if outcome.skipped and not outcome.done else 0

@@ -1,0 +1,104 @@
+"""Peewee models of the TQ schema and the console's own tables.
+
+``APPS`` groups the models as the navigator shows them; ``by_table`` finds a
+model by its table name.  ``bind(db)`` points every model at a database.
+"""
+
+from __future__ import annotations
+
+from tqconsole.models.auth import Group, User, UserGroup
+from tqconsole.models.base import BaseModel, database
+from tqconsole.models.console import AuditEntry, CacheEntry
+from tqconsole.models.courses import (
+    Confirmation,
+    Course,
+    CourseType,
+    Offering,
+    Period,
+    PriceReduction,
+    Rejection,
+    Room,
+    Style,
+    Subscribe,
+    Teach,
+    UserProfile,
+    Voucher,
+    VoucherPurpose,
+)
+from tqconsole.models.events import Event, EventCategory, EventRegistration
+from tqconsole.models.mail import Email
+from tqconsole.models.payment import FinanceFile, Payment, PaymentReminder, SubscriptionPayment
+from tqconsole.models.tasks import ConsumerBeat, TaskRecord
+
+APPS: dict[str, list[type[BaseModel]]] = {
+    "auth": [User, Group, UserGroup],
+    "courses": [
+        UserProfile,
+        Period,
+        Offering,
+        Style,
+        Room,
+        CourseType,
+        Course,
+        Subscribe,
+        Teach,
+        Confirmation,
+        Rejection,
+        VoucherPurpose,
+        Voucher,
+        PriceReduction,
+    ],
+    "payment": [FinanceFile, Payment, SubscriptionPayment, PaymentReminder],
+    "events": [EventCategory, Event, EventRegistration],
+    "console": [AuditEntry, CacheEntry, Email, TaskRecord, ConsumerBeat],
+}
+
+ALL_MODELS: list[type[BaseModel]] = [m for models in APPS.values() for m in models]
+_BY_TABLE = {m._meta.table_name: m for m in ALL_MODELS}
+
+
+def by_table(table: str) -> type[BaseModel] | None:
+    return _BY_TABLE.get(table)
+
+
+def bind(db) -> None:
+    database.initialize(db)
+
+
+__all__ = [
+    "APPS",
+    "ALL_MODELS",
+    "AuditEntry",
+    "BaseModel",
+    "CacheEntry",
+    "ConsumerBeat",
+    "Confirmation",
+    "Course",
+    "CourseType",
+    "Email",
+    "Event",
+    "EventCategory",
+    "EventRegistration",
+    "FinanceFile",
+    "Group",
+    "Offering",
+    "Payment",
+    "PaymentReminder",
+    "Period",
+    "PriceReduction",
+    "Rejection",
+    "Room",
+    "Style",
+    "Subscribe",
+    "SubscriptionPayment",
+    "TaskRecord",
+    "Teach",
+    "User",
+    "UserGroup",
+    "UserProfile",
+    "Voucher",
+    "VoucherPurpose",
+    "bind",
+    "by_table",
+    "database",
+]

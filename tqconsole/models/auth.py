@@ -1,0 +1,55 @@
+"""Django's auth tables, as the TQ site has them."""
+
+import peewee as pw
+
+from tqconsole.models.base import BaseModel
+
+
+class User(BaseModel):
+    app = "auth"
+    search_fields = ("first_name", "last_name", "email", "username")
+    label_fields = ("first_name", "last_name")
+
+    password = pw.CharField(max_length=128, default="!")
+    last_login = pw.DateTimeField(null=True)
+    is_superuser = pw.BooleanField(default=False)
+    username = pw.CharField(max_length=150, unique=True)
+    first_name = pw.CharField(max_length=150, default="")
+    last_name = pw.CharField(max_length=150, default="")
+    email = pw.CharField(max_length=254, default="", index=True)
+    is_staff = pw.BooleanField(default=False)
+    is_active = pw.BooleanField(default=True)
+    date_joined = pw.DateTimeField()
+
+    class Meta:
+        table_name = "auth_user"
+
+    def full_name(self) -> str:
+        return f"{self.first_name} {self.last_name}".strip() or self.username
+
+    def email_user(self, subject, message, from_email=None, **kwargs) -> int:
+        """Django's method; the mail code is imported only when used."""
+        from tqconsole.services.mail import email_user
+
+        return email_user(self, subject, message, from_email, **kwargs)
+
+
+class Group(BaseModel):
+    app = "auth"
+    search_fields = ("name",)
+    label_fields = ("name",)
+
+    name = pw.CharField(max_length=150, unique=True)
+
+    class Meta:
+        table_name = "auth_group"
+
+
+class UserGroup(BaseModel):
+    app = "auth"
+    user = pw.ForeignKeyField(User, backref="group_links", on_delete="CASCADE")
+    group = pw.ForeignKeyField(Group, backref="user_links", on_delete="CASCADE")
+
+    class Meta:
+        table_name = "auth_user_groups"
+        indexes = ((("user", "group"), True),)

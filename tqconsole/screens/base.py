@@ -1,0 +1,114 @@
+"""The base of every console screen: breadcrumbs, footer, blocking work in threads."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from textual.app import ComposeResult
+from textual.containers import Vertical
+from textual.screen import Screen
+from textual.widgets import Footer
+from textual.worker import get_current_worker
+
+from tqconsole.screens import ROUTES
+from tqconsole.widgets.breadcrumbs import Breadcrumbs
+from tqconsole.widgets.command_line import CommandLine
+
+
+class ConsoleScreen(Screen):
+    """A screen reached by a location string.
+
+    Subclasses set ``route`` (the ROUTES name), compose their body in
+    ``compose_body`` and return where they are in ``location``.  Backend calls go
+    through ``run_blocking`` so the event loop never waits for a server.
+    """
+
+    route = ""
+    crumb = ""
+    DEFAULT_CSS = """
+    ConsoleScreen #bottom-bar { dock: bottom; height: auto; }
+    ConsoleScreen #bottom-bar Footer { dock: none; }
+    """
+
+    @classmethod
+    def from_location(cls, rest: str) -> ConsoleScreen:
+        return cls()
+
+    @property
+    def location(self) -> str:
+        return self.route
+
+    @property
+    def backends(self):
+        return self.app.backends
+
+    @property
+    def settings(self):
+        return self.app.settings
+
+    def compose(self) -> ComposeResult:
+        yield Breadcrumbs()
+        yield from self.compose_body()
+        with Vertical(id="bottom-bar"):
+            yield CommandLine([route.name for route in ROUTES])
+            yield Footer()
+
+    def compose_body(self) -> ComposeResult:
+        yield from ()
+
+    def run_blocking(
+        self,
+        fn: Callable[..., Any],
+        *args: Any,
+        group: str,
+        done: Callable[[Any], None] | None = None,
+        failed: Callable[[str], None] | None = None,
+        exclusive: bool = True,
+    ):
+        """Run ``fn(*args)`` in a thread; hand its result to ``done`` on the UI thread.
+
+        A newer call in the same ``group`` cancels the older one (its result is
+        dropped), so the screen keeps showing the last good data until then.
+        Errors go to ``failed`` (default: a notification) as one line.
+        """
+        return self.run_worker(
+            lambda: self._run_in_thread(fn, args, done, failed),
+            thread=True,
+            group=group,
+            exclusive=exclusive,
+            name=f"{group}:{getattr(fn, '__name__', 'work')}",
+        )
+
+    def _run_in_thread(self, fn, args, done, failed) -> None:
+        from tqconsole.backends.health import one_line
+        from tqconsole.errors import ConsoleError
+
+        worker = get_current_worker()
+        try:
+            result = fn(*args)
+        except Exception as exc:  # shown as one line, never raised into the UI
+            message = (
+                str(exc)
+                if isinstance(exc, ConsoleError)
+                else (f"{type(exc).__name__}: {one_line(exc)}")
+            )
+            if not worker.is_cancelled:
+                self.app.call_from_thread(failed or self.notify_error, message)
+            return
+        finally:
+            self.backends_release_thread()
+        if done is not None and not worker.is_cancelled:
+            self.app.call_from_thread(done, result)
+
+    def backends_release_thread(self) -> None:
+        """Close this thread's database connection (peewee keeps one per thread)."""
+        if self.app.backends.is_open("database"):
+            try:
+                self.app.backends.database.close()
+            except Exception:
+                pass
+
+    def notify_error(self, message: str) -> None:
+        """Errors quote keys, filters and values that may hold [brackets]: never markup."""
+        self.notify(message, severity="error", timeout=8, markup=False)

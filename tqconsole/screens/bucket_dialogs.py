@@ -1,0 +1,87 @@
+"""Dialogs of the buckets screen: the object detail with its preview.
+
+Ask a path or key, choose an expiry and confirm a delete are the shared dialogs of
+``widgets.confirm_dialog`` (re-exported here under the names the screen uses).
+"""
+
+from __future__ import annotations
+
+from rich.text import Text
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Vertical, VerticalScroll
+from textual.screen import ModalScreen
+from textual.widgets import Label, Static
+
+from tqconsole.widgets.confirm_dialog import AskDialog, ChooseDialog
+from tqconsole.widgets.confirm_dialog import LinesConfirmDialog as ConfirmDialog
+from tqconsole.widgets.lists import KeyTable
+
+__all__ = ["AskDialog", "ChooseDialog", "ConfirmDialog", "ObjectDialog"]
+
+
+class ObjectDialog(ModalScreen[str | None]):
+    """Size, type, dates, ETag, metadata, and a preview of the first 64 KB.
+
+    Returns an action name the browser carries out (``url``, ``download``) or None.
+    """
+
+    DEFAULT_CSS = """
+    ObjectDialog { align: center middle; }
+    ObjectDialog > Vertical {
+        width: 100%; height: 100%; border: round $accent; background: $surface; padding: 0 1;
+    }
+    ObjectDialog #object-facts { height: auto; }
+    ObjectDialog #object-preview { height: 1fr; border-top: solid $primary-darken-2; }
+    ObjectDialog .title { text-style: bold; }
+    ObjectDialog .hint { color: $text-muted; }
+    ObjectDialog KeyTable { height: 1fr; }
+    """
+    BINDINGS = [
+        Binding("escape", "dismiss(None)", "Close", id="object.close"),
+        Binding("c", "dismiss('url')", "Copy URL", id="object.url"),
+        Binding("o", "dismiss('download')", "Download", id="object.download"),
+    ]
+
+    def __init__(self, title: str, facts: list[tuple[str, str]]) -> None:
+        super().__init__()
+        self.title_text = title
+        self.facts = facts
+
+    def compose(self) -> ComposeResult:
+        from rich.table import Table
+
+        grid = Table.grid(padding=(0, 1))
+        grid.add_column(style="dim", no_wrap=True)
+        grid.add_column(overflow="fold")
+        for label, value in self.facts:
+            grid.add_row(label, Text(value))
+        with Vertical():
+            yield Label(self.title_text, classes="title", markup=False)
+            yield Static(grid, id="object-facts")
+            with VerticalScroll(id="object-preview"):
+                yield Static(Text("loading preview…", style="dim italic"), id="preview-text")
+            yield Label("c copy URL · o download · esc close", classes="hint")
+
+    def show_preview(self, preview) -> None:
+        holder = self.query_one("#object-preview", VerticalScroll)
+        text = self.query_one("#preview-text", Static)
+        note = " (first 64 KB)" if preview.truncated else ""
+        if preview.kind == "csv" and preview.rows:
+            text.update(Text(f"CSV, {len(preview.rows) - 1} rows{note}", style="dim"))
+            table = KeyTable(zebra_stripes=True, id="preview-table")
+            width = max(len(r) for r in preview.rows)
+            header = preview.rows[0] + [""] * (width - len(preview.rows[0]))
+            table.add_columns(*(Text(h) for h in header))
+            for row in preview.rows[1:]:
+                table.add_row(*(Text(cell) for cell in row + [""] * (width - len(row))))
+            holder.mount(table)
+        elif preview.kind in ("text", "json"):
+            text.update(Text(preview.text + (f"\n…{note}" if note else "")))
+        elif preview.kind == "empty":
+            text.update(Text("empty object (0 bytes)", style="dim"))
+        else:
+            text.update(Text(f"binary content, no preview{note}", style="dim"))
+
+    def show_error(self, message: str) -> None:
+        self.query_one("#preview-text", Static).update(Text(message, style="red"))

@@ -1,0 +1,309 @@
+"""One table in the browser: the windowed rows, filter, sort, export, staff actions."""
+
+from __future__ import annotations
+
+from rich.text import Text
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.widgets import Input, Static
+
+from tqconsole.screens import subscription_actions
+from tqconsole.screens.models import ModelsBase
+from tqconsole.screens.subscription_actions import SubscriptionActions
+from tqconsole.services.filter_language import HELP as FILTER_HELP
+from tqconsole.widgets.windowed_table import WindowedTable
+
+
+def caret_line(position: int, message: str) -> Text:
+    """A caret under the place of the error in the filter line above, and the message."""
+    out = Text()
+    out.append(" " * max(0, position) + "^ ", style="bold red")
+    out.append(message, style="red")
+    return out
+
+
+class TableScreen(SubscriptionActions, ModelsBase):
+    HELP = f"""\
+## Filter (/)
+{FILTER_HELP}
+s sorts by the cursor's column (again: reverse); y / Y copy a cell / row."""
+    DEFAULT_CSS = """
+    TableScreen #table-title { height: 1; padding: 0 1; background: $boost; }
+    TableScreen #filter-input { display: none; border: none; height: 1; padding: 0 1; }
+    TableScreen #filter-input.-open { display: block; }
+    TableScreen #filter-error { display: none; padding: 0 1; height: auto; }
+    TableScreen #filter-error.-shown { display: block; }
+    TableScreen #table-status { height: 1; padding: 0 1; background: $boost; }
+    """
+    AUTO_FOCUS = "#rows"
+    BINDINGS = [
+        Binding("slash", "filter", "Filter", id="table.filter"),
+        Binding("escape", "close_filter", "Back", show=False, id="table.escape"),
+        Binding("s", "sort", "Sort", id="table.sort"),
+        Binding("r", "reload", "Reload", show=False, id="table.reload"),
+        Binding("e", "edit", "Edit", id="table.edit"),
+        Binding("n", "create", "New", show=False, id="table.create"),
+        Binding("D", "delete", "Delete", show=False, id="table.delete"),
+        Binding("E", "export", "Export", id="table.export"),
+        Binding("y", "copy_cell", "Copy cell", show=False, id="table.copy_cell"),
+        Binding("Y", "copy_row", "Copy row", show=False, id="table.copy_row"),
+        *subscription_actions.BINDINGS,
+    ]
+
+    def __init__(self, table: str, filter_text: str = "") -> None:
+        super().__init__()
+        self.table_name = table
+        self.crumb = table
+        self.filter_text = filter_text
+        self.table_query = None  # the TableQuery on screen (last good one)
+
+    @property
+    def location(self) -> str:
+        return f"models/{self.table_name}"
+
+    def compose_body(self) -> ComposeResult:
+        yield Static(self.table_name, id="table-title")
+        yield Input(self.filter_text, placeholder="filter, e.g. state=confirmed", id="filter-input")
+        yield Static("", id="filter-error")
+        yield WindowedTable(self.run_blocking, id="rows")
+        yield Static("loading…", id="table-status")
+
+    def on_mount(self) -> None:
+        from tqconsole.errors import ConsoleError
+        from tqconsole.models import by_table
+
+        if by_table(self.table_name) is not None:  # a model: no database needed to build
+            try:
+                self.show_query(self.build_query(self.table_name, self.filter_text))
+            except ConsoleError as exc:
+                self.open_failed(str(exc))
+            return
+        self.run_blocking(
+            self.build_query,
+            self.table_name,
+            self.filter_text,
+            group="table-open",
+            done=self.show_query,
+            failed=self.open_failed,
+        )
+
+    def open_failed(self, message: str) -> None:
+        self.query_one("#table-status", Static).update(Text(message, style="bold red"))
+        self.notify_error(message)
+
+    def build_query(self, table: str, filter_text: str):
+        from tqconsole.services.table_query import TableQuery
+
+        return TableQuery.build(self.backends.database, table, filter_text)
+
+    def show_query(self, query) -> None:
+        """Show ``query`` from its first row (a new filter or sort)."""
+        from tqconsole.services.table_query import TableWindow
+
+        self.table_query = query
+        self.filter_text = query.filter_text
+        self.query_one(WindowedTable).set_source(TableWindow(self.backends.database, query))
+        self.update_title()
+
+    def update_title(self) -> None:
+        title = Text(self.table_name, style="bold")
+        q = self.table_query
+        if q is not None:
+            from tqconsole.services.table_query import is_reflected
+
+            if is_reflected(q.model):
+                title.append("  read-only (no model)", style="dim")
+            if q.filter_text:
+                title.append(f"  / {q.filter_text}", style="yellow")
+            if q.sort_text:
+                title.append(f"  sort {q.sort_text}", style="cyan")
+        self.query_one("#table-title", Static).update(title)
+
+    def update_status(self) -> None:
+        table = self.query_one(WindowedTable)
+        text = Text(table.position_text)
+        if table.selected:
+            text.append(f" · {len(table.selected)} selected", style="yellow")
+        if table.headers and table.cursor_column < len(table.headers):
+            text.append(f" · {table.headers[table.cursor_column]}", style="dim")
+        if table.error:
+            text.append(f" · {table.error} (r retries)", style="bold red")
+        self.query_one("#table-status", Static).update(text)
+
+    def on_windowed_table_cursor_moved(self, event: WindowedTable.CursorMoved) -> None:
+        self.update_status()
+
+    def on_windowed_table_load_failed(self, event: WindowedTable.LoadFailed) -> None:
+        self.update_status()
+
+    def on_windowed_table_row_chosen(self, event: WindowedTable.RowChosen) -> None:
+        self.open_record(event.key, self.table_name)
+
+    def on_windowed_table_sort_requested(self, event: WindowedTable.SortRequested) -> None:
+        self.action_sort()
+
+    # --- filter
+    def action_filter(self) -> None:
+        field = self.query_one("#filter-input", Input)
+        field.add_class("-open")
+        field.value = self.filter_text
+        field.focus()
+
+    def on_input_submitted(self, event: Input.Submitted) -> None:
+        if event.input.id != "filter-input":
+            return
+        event.stop()
+        self.apply_filter(event.value.strip())
+
+    def apply_filter(self, text: str) -> None:
+        from tqconsole.services.filter_language import FilterError, compile_filter
+        from tqconsole.services.table_query import TableQuery
+
+        error = self.query_one("#filter-error", Static)
+        if self.table_query is None:
+            return
+        try:
+            where = compile_filter(self.table_query.model, text)
+        except FilterError as exc:
+            error.update(caret_line(exc.position, exc.message))
+            error.add_class("-shown")
+            return  # the table keeps its last good result
+        error.remove_class("-shown")
+        field = self.query_one("#filter-input", Input)
+        field.remove_class("-open")
+        self.query_one(WindowedTable).focus()
+        q = self.table_query
+        self.show_query(TableQuery(q.model, where, q.sort, q.descending, text))
+
+    def action_close_filter(self) -> None:
+        """esc: close the filter line if open (the filter stays), else go back."""
+        field = self.query_one("#filter-input", Input)
+        if not field.has_class("-open"):
+            self.app.action_back()
+            return
+        field.remove_class("-open")
+        self.query_one("#filter-error", Static).remove_class("-shown")
+        self.query_one(WindowedTable).focus()
+
+    # --- sort, reload
+    def action_sort(self) -> None:
+        """Sort by the cursor's column; again on the same column reverses it."""
+        table = self.query_one(WindowedTable)
+        q = self.table_query
+        if q is None or not q.fields:
+            return
+        field = q.fields[table.cursor_column]
+        descending = (q.sort is field) and not q.descending
+        self.show_query(q.with_sort(field, descending))
+
+    def action_reload(self) -> None:
+        self.query_one(WindowedTable).reload()
+
+    def after_action(self) -> None:
+        table = self.query_one(WindowedTable)
+        table.selected.clear()
+        table.reload()
+
+    def action_targets(self) -> list:
+        table = self.query_one(WindowedTable)
+        if table.selected:
+            return sorted(table.selected)
+        return [] if table.cursor_key is None else [table.cursor_key]
+
+    def target_names(self, ids: list) -> list[str]:
+        """The USI and person of each subscription still on hand, else its id."""
+        table = self.query_one(WindowedTable)
+        headers = table.headers
+        cols = [headers.index(c) for c in ("usi", "user") if c in headers]
+        by_key = {row.key: row for row in table.rows.values() if row.key in set(ids)}
+        out = []
+        for key in ids:
+            row = by_key.get(key)
+            parts = [row.cells[c] or "" for c in cols] if row else []
+            out.append(" ".join(p for p in parts if p) or f"#{key}")
+        return out
+
+    # --- records
+    def action_edit(self) -> None:
+        key = self.query_one(WindowedTable).cursor_key
+        if key is not None:
+            from tqconsole.screens.model_record import EditScreen
+
+            self.app.push_screen(EditScreen(self.table_name, key), self.edited)
+
+    def action_create(self) -> None:
+        from tqconsole.screens.model_record import EditScreen
+
+        self.app.push_screen(EditScreen(self.table_name, None), self.edited)
+
+    def edited(self, saved) -> None:
+        if saved:
+            self.after_action()
+
+    def action_delete(self) -> None:
+        key = self.query_one(WindowedTable).cursor_key
+        if key is not None:
+            from tqconsole.screens.model_record import ask_delete
+
+            ask_delete(self, self.table_name, key, self.after_action)
+
+    # --- export and clipboard
+    def action_export(self) -> None:
+        from tqconsole.screens.model_dialogs import Ask
+
+        if self.table_query is None:
+            return
+        self.app.push_screen(
+            Ask("Export this view (every row of it) to", f"{self.table_name}.csv", ".csv or .json"),
+            self.export_to,
+        )
+
+    def export_to(self, path: str | None) -> None:
+        from tqconsole.errors import InvalidInput
+        from tqconsole.screens.model_dialogs import Progress
+        from tqconsole.services.export import format_for
+
+        if not path:
+            return
+        try:
+            fmt = format_for(path)
+        except InvalidInput as exc:
+            self.notify(str(exc), severity="error")
+            return
+        progress = Progress(f"Exporting {self.table_name} to {path}")
+        self.app.push_screen(progress)
+        total = self.query_one(WindowedTable).total
+
+        def tick(done: int, total: int) -> bool:
+            self.app.call_from_thread(progress.advance, done, total)
+            return not progress.cancelled
+
+        def write() -> int:
+            from tqconsole.services.export import export
+
+            self.backends.database  # noqa: B018 - binds the models
+            with open(path, "w", newline="", encoding="utf-8") as out:
+                return export(self.table_query, out, fmt, total, tick)
+
+        def finished(n: int) -> None:
+            progress.dismiss()
+            self.notify(f"exported {n:,} rows to {path}")
+
+        def failed(message: str) -> None:
+            progress.dismiss()
+            self.notify_error(message)
+
+        self.run_blocking(write, group="export", done=finished, failed=failed)
+
+    def action_copy_cell(self) -> None:
+        table = self.query_one(WindowedTable)
+        cells = table.cursor_cells
+        if cells is not None:
+            self.app.copy_to_clipboard(cells[table.cursor_column] or "")
+            self.notify("cell copied")
+
+    def action_copy_row(self) -> None:
+        cells = self.query_one(WindowedTable).cursor_cells
+        if cells is not None:
+            self.app.copy_to_clipboard("\t".join(c or "" for c in cells))
+            self.notify("row copied")

@@ -1,0 +1,137 @@
+"""Staff actions on subscriptions, shared by the table and the record screen.
+
+A screen mixing this in says which subscriptions are meant (``action_targets``:
+the multi-selection, else the row under the cursor) and what to do afterwards
+(``after_action``); the rules live in ``tqconsole.services.subscriptions``.
+"""
+
+from __future__ import annotations
+
+from textual.binding import Binding
+
+from tqconsole.models.choices import RejectionReason
+
+SUBSCRIPTIONS = "courses_subscribe"
+COURSES = "courses_course"
+
+BINDINGS = [
+    Binding("c", "staff('confirm')", "Confirm", id="subs.confirm"),
+    Binding("a", "staff('admit')", "Admit", show=False, id="subs.admit"),
+    Binding("w", "staff('waiting_list')", "Wait list", show=False, id="subs.waiting_list"),
+    Binding("x", "staff('reject')", "Reject", id="subs.reject"),
+    Binding("m", "staff('paid_counter')", "Paid (counter)", show=False, id="subs.paid_counter"),
+    Binding("P", "participants", "Participants CSV", show=False, id="courses.participants"),
+]
+
+
+class SubscriptionActions:
+    table_name = ""
+
+    def action_targets(self) -> list:
+        raise NotImplementedError
+
+    def after_action(self) -> None:
+        raise NotImplementedError
+
+    def target_names(self, ids: list) -> list[str]:
+        """How the confirmation names the targets (default: their ids)."""
+        return [f"#{i}" for i in ids]
+
+    def check_action(self, action: str, parameters: tuple) -> bool | None:
+        if action == "staff":
+            return self.table_name == SUBSCRIPTIONS
+        if action == "participants":
+            return self.table_name == COURSES
+        return True
+
+    def action_staff(self, action: str) -> None:
+        from tqconsole.screens.model_dialogs import Choose, Confirm
+        from tqconsole.services.mail_workflows import MAILED_ACTIONS
+        from tqconsole.services.subscriptions import ACTIONS
+
+        ids = self.action_targets()
+        if not ids:
+            self.notify("no subscription under the cursor", severity="warning")
+            return
+        title = f"{ACTIONS[action]}: {len(ids)} subscription(s)"
+        names = self.target_names(ids[:12])
+        shown = ", ".join(names) + (f" and {len(ids) - 12} more" if len(ids) > 12 else "")
+
+        def run(reason=None) -> None:
+            details = {"reason": reason} if reason else {}
+            self.run_blocking(
+                self.apply_staff_action,
+                action,
+                ids,
+                details,
+                group="staff-action",
+                done=self.show_outcome,
+            )
+
+        def ask(reason=None) -> None:
+            """y for one subscription; for several, the action and count must be typed."""
+            lines = [shown]
+            if reason:
+                lines.append(f"reason: {reason}")
+            if action in MAILED_ACTIONS:
+                lines.append("Each participant is mailed the new state (queued in the outbox).")
+            lines.append("The change is recorded in the audit log.")
+            typed = f"{action} {len(ids)}" if len(ids) > 1 else ""
+            self.app.push_screen(
+                Confirm(title, lines, typed), lambda ok: run(reason) if ok else None
+            )
+
+        if action == "reject":
+            reasons = [(v, label) for v, label in RejectionReason.CHOICES]
+
+            def chosen(reason: str | None) -> None:
+                if reason:
+                    ask(reason)
+
+            self.app.push_screen(
+                Choose(f"Reject {len(ids)} subscription(s): reason", reasons), chosen
+            )
+            return
+        ask()
+
+    def apply_staff_action(self, action: str, ids: list, details: dict):
+        from tqconsole.services.subscriptions import apply
+
+        self.backends.database  # noqa: B018 - binds the models
+        return apply(action, ids, **details)
+
+    def show_outcome(self, outcome) -> None:
+        severity = "information" if outcome.done else "warning"
+        self.notify(outcome.summary(), severity=severity, timeout=8)
+        for warning in outcome.warnings:
+            self.notify(warning, severity="warning")
+        self.after_action()
+
+    def action_participants(self) -> None:
+        from tqconsole.screens.model_dialogs import Ask
+
+        ids = self.action_targets()
+        if not ids:
+            return
+        course = ids[0]
+
+        def chosen(path: str | None) -> None:
+            if path:
+                self.run_blocking(
+                    self.write_participants,
+                    course,
+                    path,
+                    group="participants",
+                    done=lambda n: self.notify(f"{n} participants written to {path}"),
+                )
+
+        self.app.push_screen(
+            Ask("Export confirmed participants to", f"course-{course}-participants.csv"), chosen
+        )
+
+    def write_participants(self, course: int, path: str) -> int:
+        from tqconsole.services.export import course_participants
+
+        self.backends.database  # noqa: B018 - binds the models
+        with open(path, "w", newline="", encoding="utf-8") as out:
+            return course_participants(course, out)

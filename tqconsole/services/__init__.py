@@ -1,0 +1,1 @@
+"""Staff operations: plain functions shared by the TUI, the CLI and the tasks."""

@@ -1,0 +1,190 @@
+"""Staff operations on the media, static and finance storages.
+
+The buckets screen and ``tqconsole storage`` call these same functions: targets
+like ``media/img/a.png``, the storages and their buckets, deletes and moves
+(with an audit note).  Usage, transfers and previews have modules of their own
+(bucket_usage, bucket_transfers, object_preview).
+"""
+
+from __future__ import annotations
+
+import re
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+
+from tqconsole.backends.storage.base import DeleteResult, ObjectInfo, Storage, check_bucket_name
+from tqconsole.errors import InvalidInput
+
+DELETE_STEP = 1000  # keys per step of a delete the screen shows progress of
+SIZE_UNITS = {"": 1, "b": 1, "kb": 1024, "mb": 1024**2, "gb": 1024**3, "tb": 1024**4}
+
+
+def human_size(n: int | None) -> str:
+    if n is None:
+        return ""
+    size = float(n)
+    for unit in ("B", "KB", "MB", "GB", "TB"):
+        if size < 1024 or unit == "TB":
+            return f"{int(size)} B" if unit == "B" else f"{size:.1f} {unit}"
+        size /= 1024
+    return f"{n} B"
+
+
+def name_filter(text: str) -> Callable[[str, int | None, datetime | None], bool]:
+    """A test of (name, size, modified) from what the user typed.
+
+    ``>1MB`` / ``<10KB``: size (folders never match); ``@2026-11``: modified on a
+    date starting so (UTC); anything else: part of the name, any case.
+    """
+    text = text.strip()
+    if text[:1] in "<>" and len(text) > 1:
+        match = re.fullmatch(r"([<>])\s*(\d+(?:\.\d+)?)\s*([kmgt]?b?)", text.lower())
+        if not match:
+            raise InvalidInput(f"size filter {text!r}: use e.g. >1MB or <500KB")
+        op, number, unit = match.groups()
+        limit = float(number) * SIZE_UNITS[unit if unit in SIZE_UNITS else unit + "b"]
+        if op == ">":
+            return lambda name, size, modified: size is not None and size > limit
+        return lambda name, size, modified: size is not None and size < limit
+    if text.startswith("@"):
+        day = text[1:]
+        return lambda name, size, modified: (
+            modified is not None and modified.strftime("%Y-%m-%d %H:%M").startswith(day)
+        )
+    needle = text.lower()
+    return lambda name, size, modified: needle in name.lower()
+
+
+def storage_backend(backends):
+    return backends.get("storage")
+
+
+def split_target(backends, target: str) -> tuple[Storage, str]:
+    """``media/img/a.png`` -> (the media storage, ``img/a.png``); the rest may be empty."""
+    text = (target or "").strip()
+    if not text:
+        raise InvalidInput("name a storage: media, static or finance (e.g. media/img/a.png)")
+    name, _, rest = text.lstrip("/").partition("/")
+    return storage_backend(backends).storage(name), rest
+
+
+def note(backends, action: str, storage: Storage | None, pk: str, summary: dict) -> None:
+    """An audit entry for a storage write (the database is opened for it if it can be)."""
+    from tqconsole.services.audit import note as audit_note
+
+    try:
+        backends.database  # noqa: B018 - binds the models so the note can be written
+    except Exception:
+        return
+    target = "storage"
+    if storage is not None:
+        target = f"storage:{storage.name}"
+        summary = {"bucket": storage.bucket, **summary}
+    audit_note(action, target, pk, summary)
+
+
+# --- the storages and their buckets
+@dataclass
+class StorageRow:
+    name: str
+    bucket: str
+    public: bool
+    state: str  # ok, missing, no access
+
+    @property
+    def exists(self) -> bool:
+        return self.state != "missing"
+
+    def as_dict(self) -> dict:
+        return {
+            "storage": self.name,
+            "bucket": self.bucket,
+            "access": "public" if self.public else "private",
+            "state": self.state,
+        }
+
+
+def storages(backends) -> list[StorageRow]:
+    backend = storage_backend(backends)
+    states = backend.bucket_states()
+    return [
+        StorageRow(name, bucket, name not in backend.private, states[name])
+        for name, bucket in backend.buckets.items()
+    ]
+
+
+def create_bucket(backends, bucket: str) -> bool:
+    backend = storage_backend(backends)
+    created = backend.create_bucket(check_bucket_name(bucket.strip()))
+    if created:
+        note(backends, "storage.create_bucket", None, bucket, {})
+    return created
+
+
+def create_buckets(backends) -> list[str]:
+    """``tqconsole init``: create the configured buckets that are missing."""
+    backend = storage_backend(backends)
+    created = [bucket for bucket in backend.buckets.values() if create_bucket(backends, bucket)]
+    if created:
+        return [f"created bucket(s) {', '.join(created)} in {backend.describe()}"]
+    return [f"buckets {', '.join(backend.buckets.values())} exist already"]
+
+
+# --- deletes, moves, URLs
+def expand(storage: Storage, keys: list[str]) -> list[str]:
+    """Keys, with folder prefixes (ending in ``/``) replaced by every object below them."""
+    out: list[str] = []
+    for key in keys:
+        if key.endswith("/"):
+            out.extend(info.key for info in storage.iter_objects(key))
+        else:
+            out.append(key)
+    return list(dict.fromkeys(out))
+
+
+def delete(
+    backends,
+    storage: Storage,
+    keys: list[str],
+    on_file: Callable[[str, str | None], None] | None = None,
+    cancel: threading.Event | None = None,
+) -> DeleteResult:
+    """Delete objects (folder prefixes expanded) a thousand at a time.
+
+    ``on_file(key, error)`` follows each key; ``cancel`` stops before the next thousand.
+    """
+    keys = expand(storage, keys)
+    result = DeleteResult()
+    for start in range(0, len(keys), DELETE_STEP):
+        if cancel is not None and cancel.is_set():
+            break
+        step = storage.delete(keys[start : start + DELETE_STEP])
+        result.deleted.extend(step.deleted)
+        result.errors.update(step.errors)
+        if on_file is not None:
+            for key in step.deleted:
+                on_file(key, None)
+            for key, error in step.errors.items():
+                on_file(key, error)
+    if result.deleted:
+        note(
+            backends,
+            "storage.rm",
+            storage,
+            result.deleted[0],
+            {"objects": len(result.deleted), "keys": result.deleted[:20]},
+        )
+    return result
+
+
+def move(backends, storage: Storage, src: str, dst: str) -> ObjectInfo:
+    if dst.endswith("/"):
+        dst += src.rsplit("/", 1)[-1]
+    info = storage.move(src, dst)
+    note(backends, "storage.mv", storage, dst, {"from": src, "to": dst})
+    return info
+
+
+EXPIRY_CHOICES = {"1 hour": 3600, "1 day": 86400, "7 days": 7 * 86400}

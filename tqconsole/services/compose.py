@@ -1,0 +1,178 @@
+"""What the compose screen and ``tqconsole mail send`` share: a draft, its message, its preview.
+
+A ``Draft`` holds what a person typed (addresses as text, body, attachments by
+path or ``STORAGE:KEY``); ``build`` turns it into an EmailMultiAlternatives,
+``preview`` describes the exact MIME that would be sent.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from tqconsole.backends.mail import EmailMultiAlternatives
+from tqconsole.backends.mail.message import AttachmentError, split_addresses
+from tqconsole.errors import InvalidInput, NotFound
+
+
+@dataclass
+class Draft:
+    to: str = ""
+    cc: str = ""
+    bcc: str = ""
+    reply_to: str = ""
+    from_email: str = ""
+    subject: str = ""
+    body: str = ""
+    html: str = ""  # an HTML part as given
+    markdown_html: bool = False  # render the body (Markdown) as the HTML part
+    attachments: list[str] = field(default_factory=list)  # paths, or STORAGE:KEY
+
+
+def addresses(text: str) -> list[str]:
+    """Addresses typed as "a@x, Name <b@y>; c@z" (commas, semicolons or new lines)."""
+    from tqconsole.backends.mail.message import format_address
+
+    text = ",".join(p.strip() for p in text.replace(";", ",").split("\n") if p.strip())
+    parts = [p.strip() for p in split_addresses(text) if p.strip()] if text else []
+    for part in parts:
+        format_address(part)  # raises InvalidAddress naming the address
+    return parts
+
+
+def read_text_file(path: str, what: str) -> str:
+    """A UTF-8 text file; other encodings are refused with a clear line (nothing guessed)."""
+    try:
+        data = Path(path).expanduser().read_bytes()
+    except FileNotFoundError:
+        raise InvalidInput(f"{what} {path} does not exist") from None
+    except OSError as exc:
+        raise InvalidInput(f"{what} {path}: {exc.strerror}") from None
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise InvalidInput(
+            f"{what} {path} is not UTF-8 text (byte 0x{data[exc.start]:02x} at offset "
+            f"{exc.start}); convert it (iconv -f latin1 -t utf-8) or attach it instead"
+        ) from None
+
+
+def markdown_to_html(text: str) -> str:
+    from markdown_it import MarkdownIt
+
+    return MarkdownIt("commonmark").render(text)
+
+
+def attach_source(message, source: str, storages=None) -> None:
+    """Attach a file from disk, or ``STORAGE:KEY`` from a bucket (anything with ``read(key)``)."""
+    name, colon, key = source.partition(":")
+    if colon and storages is not None and name in storages and key:
+        storage = storages[name]
+        try:
+            content = storage.read(key)
+        except (FileNotFoundError, NotFound):
+            raise AttachmentError(f"attachment {source}: no such object") from None
+        message.attach(key.rsplit("/", 1)[-1], content, None)
+    else:
+        message.attach_file(Path(source).expanduser())
+
+
+class BucketStorages:
+    """The named storages of the configuration as a mapping, opened only when read."""
+
+    def __init__(self, backends):
+        self.backends = backends
+
+    def __contains__(self, name: str) -> bool:
+        from tqconsole.backends import FAMILIES
+        from tqconsole.settings import STORAGES
+
+        return name in STORAGES and "storage" in FAMILIES
+
+    def __getitem__(self, name: str):
+        return self.backends.get("storage").storage(name)
+
+
+def build(draft: Draft, storages=None) -> EmailMultiAlternatives:
+    """The message of a draft; every problem is one InvalidInput naming the field."""
+    to, cc, bcc = addresses(draft.to), addresses(draft.cc), addresses(draft.bcc)
+    if not (to or cc or bcc):
+        raise InvalidInput("no recipient: fill in To (or Cc/Bcc)")
+    if not draft.subject.strip():
+        raise InvalidInput("the subject is empty")
+    message = EmailMultiAlternatives(
+        draft.subject,
+        draft.body,
+        draft.from_email or None,
+        to,
+        bcc=bcc,
+        cc=cc,
+        reply_to=addresses(draft.reply_to),
+    )
+    html = draft.html or (markdown_to_html(draft.body) if draft.markdown_html else "")
+    if html:
+        message.attach_alternative(html, "text/html")
+    for source in draft.attachments:
+        attach_source(message, source, storages)
+    message.message()  # header injection and bad addresses show up now, not at send time
+    return message
+
+
+def describe_part(part, depth: int = 0) -> list[str]:
+    indent = "  " * depth
+    kind = part.get_content_type()
+    if part.is_multipart():
+        lines = [f"{indent}{kind}"]
+        for sub in part.get_payload():
+            lines.extend(describe_part(sub, depth + 1))
+        return lines
+    payload = part.get_payload(decode=True) or b""
+    filename = part.get_filename()
+    extra = f"  {filename}" if filename else ""
+    encoding = part.get("Content-Transfer-Encoding", "")
+    return [f"{indent}{kind}{extra}  {len(payload):,} bytes  {encoding}".rstrip()]
+
+
+def preview(message) -> str:
+    """Headers, the MIME tree with sizes, and the envelope, as the server would get them."""
+    from email import message_from_bytes
+
+    data = message.as_bytes()
+    parsed = message_from_bytes(data)
+    sender, recipients = message.envelope()
+    lines = [f"{name}: {value}" for name, value in parsed.items() if name != "Content-Type"]
+    lines.append("")
+    lines.extend(describe_part(parsed))
+    lines.append("")
+    lines.append(f"envelope: from {sender} to {len(recipients)} recipient(s)")
+    if message.bcc:
+        lines.append(f"bcc (envelope only): {', '.join(message.bcc)}")
+    lines.append(f"size: {len(data):,} bytes")
+    return "\n".join(lines)
+
+
+def complete_address(text: str) -> str | None:
+    """``text`` with its last address completed from the users' emails (prefix match)."""
+    from tqconsole.models import User
+
+    head, sep, last = text.rpartition(",")
+    prefix = last.strip()
+    if len(prefix) < 2 or "<" in prefix:
+        return None
+    match = (
+        User.select(User.email)
+        .where(User.email.startswith(prefix.lower()))
+        .order_by(User.email)
+        .limit(1)
+        .scalar()
+    )
+    if not match:
+        return None
+    return f"{head}{sep}{' ' if sep else ''}{match}"
+
+
+def draft_for_record(ref: str) -> Draft:
+    """A draft addressed to the user of a record (``auth_user/PK``, ``courses_subscribe/PK``)."""
+    from tqconsole.services.mail_templates import load_record, recipient
+
+    return Draft(to=recipient(load_record(ref)))

@@ -1,0 +1,184 @@
+"""Running a consumer: Huey's Consumer plus the heartbeat that tells the monitor it lives.
+
+``ConsoleConsumer.run()`` is what ``tqconsole consumer`` runs in its main thread
+(Huey's signal handling: SIGINT finishes running tasks, SIGTERM interrupts them).
+``embedded_consumer(backends)`` starts one in a background thread of the TUI
+when the queue is embedded (SQLite), so tasks run with no second process.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import threading
+import uuid
+from datetime import datetime
+
+from huey.consumer import Consumer
+
+from tqconsole import tasks
+from tqconsole.errors import ConfigError, ReadOnlyError
+from tqconsole.models import ConsumerBeat
+from tqconsole.services.task_recorder import FORK_LOCK
+
+logger = logging.getLogger("tqconsole.consumer")
+logger.addHandler(logging.NullHandler())
+MAX_HEARTBEAT = 10.0
+
+
+def heartbeat_interval(settings) -> float:
+    value = float(settings.option("heartbeat_interval", 5))
+    if not 0 < value <= MAX_HEARTBEAT:
+        raise ConfigError(f"heartbeat_interval must be above 0 and at most {MAX_HEARTBEAT:g} s")
+    return value
+
+
+class ForkSafeConsumer(Consumer):
+    """Huey's consumer, forking process workers only while no thread of ours is in SQLite."""
+
+    def start(self):
+        with FORK_LOCK:
+            super().start()
+
+    def check_worker_health(self):
+        with FORK_LOCK:
+            return super().check_worker_health()
+
+
+class ThreadConsumer(ForkSafeConsumer):
+    """A consumer that runs outside the main thread: no signal handlers."""
+
+    def _set_signal_handlers(self):
+        pass
+
+
+class Heartbeat(threading.Thread):
+    """Writes the consumer's row every ``interval`` seconds; marks it stopped at the end."""
+
+    def __init__(self, consumer: ConsoleConsumer):
+        super().__init__(name="tqconsole-heartbeat", daemon=True)
+        self.consumer = consumer
+        self.stopping = threading.Event()
+
+    def run(self) -> None:
+        self.beat()
+        while not self.stopping.wait(self.consumer.interval):
+            self.beat()
+
+    def beat(self, stopped: bool = False) -> None:
+        c = self.consumer
+        now = datetime.now()
+        row = {
+            "consumer_id": c.id,
+            "queue": c.queue.name,
+            "host": c.queue.recorder.host,
+            "pid": os.getpid(),
+            "workers": c.workers,
+            "worker_type": c.worker_type,
+            "started_at": c.started_at,
+            "beat_at": now,
+            "interval": c.interval,
+            "tasks_done": c.queue.recorder.tasks_done,
+            "stopped_at": now if stopped else None,
+        }
+        try:
+            with FORK_LOCK:
+                self.upsert(row, now)
+        except Exception as exc:  # the queue keeps moving even if the database hiccups
+            logger.warning("heartbeat not written: %s", exc)
+
+    @staticmethod
+    def upsert(row: dict, now: datetime) -> None:
+        ConsumerBeat.insert(row).on_conflict(
+            conflict_target=[ConsumerBeat.consumer_id],
+            update={
+                ConsumerBeat.beat_at: now,
+                ConsumerBeat.tasks_done: row["tasks_done"],
+                ConsumerBeat.stopped_at: row["stopped_at"],
+            },
+        ).execute()
+
+    def stop(self) -> None:
+        self.stopping.set()
+        if self.is_alive() and self is not threading.current_thread():
+            self.join(timeout=5)
+        self.beat(stopped=True)
+
+
+class ConsoleConsumer:
+    def __init__(
+        self,
+        backends,
+        workers: int = 1,
+        worker_type: str = "thread",
+        periodic: bool = True,
+        in_thread: bool = False,
+        **options,
+    ):
+        settings = backends.settings
+        if settings.read_only:
+            raise ReadOnlyError("read-only mode: a consumer would run tasks that write")
+        if workers < 1:
+            raise ConfigError("--workers must be 1 or more")
+        self.queue = tasks.bind(backends)
+        self.id = uuid.uuid4().hex[:12]
+        self.workers = workers
+        self.worker_type = worker_type
+        self.interval = heartbeat_interval(settings)
+        self.started_at = datetime.now()
+        self.queue.recorder.consumer_id = self.id
+        options.setdefault("max_delay", 1.0)
+        options.setdefault("shutdown_timeout", float(settings.option("shutdown_timeout", 30)))
+        consumer_class = ThreadConsumer if in_thread else ForkSafeConsumer
+        try:
+            self.consumer = consumer_class(
+                self.queue.huey,
+                workers=workers,
+                worker_type=worker_type,
+                periodic=periodic,
+                **options,
+            )
+        except ValueError as exc:
+            raise ConfigError(str(exc)) from None
+        self.heartbeat = Heartbeat(self)
+        self.thread: threading.Thread | None = None
+
+    def run(self) -> None:
+        """Run until stopped (a signal, or ``stop()`` from another thread)."""
+        self.heartbeat.start()
+        try:
+            self.consumer.run()
+        finally:
+            self.heartbeat.stop()
+            self.queue.recorder.flush()
+
+    def start_thread(self) -> ConsoleConsumer:
+        self.thread = threading.Thread(target=self.run, name="tqconsole-consumer", daemon=True)
+        self.thread.start()
+        return self
+
+    def stop(self, graceful: bool = True) -> None:
+        self.consumer.stop(graceful=graceful)
+        if self.thread is not None:
+            self.thread.join(timeout=10)
+
+
+def embedded_consumer(backends):
+    """Start the TUI's in-process consumer if the queue is embedded; returns its stop function."""
+    settings = backends.settings
+    wanted = str(settings.option("embedded_consumer", "1")).lower() not in ("0", "false", "no")
+    if not wanted or settings.read_only:
+        return None
+    queue = backends.get("queue")
+    if not queue.embedded:
+        return None
+    from tqconsole.models import TaskRecord
+
+    if not backends.get("database").table_exists(TaskRecord._meta.table_name):
+        return None  # not initialised: the dashboard's Tasks panel says so
+    quiet = logging.getLogger("huey")  # never a log line over the TUI
+    quiet.addHandler(logging.NullHandler())
+    quiet.propagate = False
+    consumer = ConsoleConsumer(backends, workers=1, in_thread=True, shutdown_timeout=5.0)
+    consumer.start_thread()
+    return consumer.stop

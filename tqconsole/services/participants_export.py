@@ -1,0 +1,82 @@
+"""A course's participant list as CSV (the site admin's "export participants")."""
+
+from __future__ import annotations
+
+import csv
+import io
+from datetime import datetime
+
+from peewee import JOIN
+
+from tqconsole.errors import NotFound
+from tqconsole.models import Course, Subscribe, User, UserProfile
+from tqconsole.models.choices import SubscribeState
+from tqconsole.services.audit import note
+from tqconsole.services.payment_matching import open_amounts
+
+HEADER = (
+    "first_name",
+    "last_name",
+    "email",
+    "state",
+    "usi",
+    "legi",
+    "phone",
+    "price",
+    "open_amount",
+    "subscribed",
+)
+
+
+def participants_csv(course_id: int) -> tuple[Course, bytes]:
+    """The accepted and waiting subscriptions of a course, as UTF-8 CSV."""
+    course = Course.get_or_none(Course.id == course_id)
+    if course is None:
+        raise NotFound(f"course {course_id} does not exist")
+    subs = list(
+        Subscribe.select(Subscribe, User, UserProfile)
+        .join(User, on=(Subscribe.user == User.id))
+        .switch(Subscribe)
+        .join(
+            UserProfile,
+            JOIN.LEFT_OUTER,
+            on=(UserProfile.user == Subscribe.user),
+            attr="profile",
+        )
+        .where(
+            (Subscribe.course == course_id)
+            & (Subscribe.state.not_in((SubscribeState.REJECTED, SubscribeState.TO_REIMBURSE)))
+        )
+        .order_by(User.last_name, User.first_name, Subscribe.id)
+    )
+    opens = open_amounts([s.id for s in subs])
+    out = io.StringIO()
+    writer = csv.writer(out, delimiter=";")
+    writer.writerow(HEADER)
+    for sub in subs:
+        profile = getattr(sub, "profile", None)
+        writer.writerow(
+            (
+                sub.user.first_name,
+                sub.user.last_name,
+                sub.user.email,
+                sub.state,
+                sub.usi,
+                getattr(profile, "legi", "") or "",
+                getattr(profile, "phone_number", "") or "",
+                f"{sub.price_to_pay or 0:.2f}",
+                f"{opens.get(sub.id, 0):.2f}",
+                f"{sub.date:%Y-%m-%d}",
+            )
+        )
+    return course, out.getvalue().encode("utf-8")
+
+
+def export_to_media(backends, course_id: int, now: datetime | None = None) -> str:
+    """Write the CSV into the media storage; returns its key."""
+    course, data = participants_csv(course_id)
+    storage = backends.get("storage").storage("media")
+    key = f"exports/participants-course-{course.id}-{(now or datetime.now()):%Y%m%d-%H%M%S}.csv"
+    storage.save(key, data, content_type="text/csv")
+    note("export_participants", "media", key, {"course": course.id, "bytes": len(data)})
+    return key

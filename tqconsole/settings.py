@@ -1,0 +1,210 @@
+"""Configuration: one URL per backend, from the environment or a TOML profile.
+
+Precedence: environment, then the chosen ``[profiles.NAME]`` table, then the
+file's top-level keys, then the embedded defaults (which need no server).
+"""
+
+from __future__ import annotations
+
+import os
+import tempfile
+import tomllib
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+from urllib.parse import parse_qsl, urlencode, urlsplit
+
+from tqconsole.errors import ConfigError
+
+# backend family -> (environment variable, allowed URL schemes)
+BACKENDS: dict[str, tuple[str, frozenset[str]]] = {
+    "database": ("TQ_DATABASE_URL", frozenset({"sqlite", "postgresql", "postgres"})),
+    "cache": ("TQ_CACHE_URL", frozenset({"db", "redis", "rediss", "locmem", "dummy"})),
+    "storage": ("TQ_STORAGE_URL", frozenset({"file", "s3"})),
+    "email": (
+        "TQ_EMAIL_URL",
+        frozenset({"smtp", "smtp+starttls", "smtps", "file", "console", "locmem", "dummy"}),
+    ),
+    "queue": ("TQ_QUEUE_URL", frozenset({"sqlite", "redis", "memory"})),
+}
+
+STORAGES = ("media", "static", "finance")
+SECRET_QUERY_KEYS = {"password", "secret", "token", "secret_key", "aws_secret_access_key"}
+
+
+def default_urls(data_dir: Path) -> dict[str, str]:
+    return {
+        "database": f"sqlite:///{data_dir / 'tqconsole.db'}",
+        "cache": "db://tq_cache_table",
+        "storage": f"file://{data_dir / 'storage'}",
+        "email": f"file://{data_dir / 'outbox'}",
+        "queue": f"sqlite:///{data_dir / 'queue.db'}",
+    }
+
+
+def mask_url(url: str) -> str:
+    """The URL with its password (and secret query values) replaced by ``***``."""
+    try:
+        parts = urlsplit(url)
+    except ValueError:
+        return "<malformed URL>"
+    masked = url
+    userinfo, at, _ = parts.netloc.rpartition("@")
+    if at and ":" in userinfo:
+        user = userinfo.split(":", 1)[0]
+        prefix = f"{parts.scheme}://{userinfo}@"
+        masked = f"{parts.scheme}://{user}:***@" + masked[len(prefix) :]
+    if parts.query:
+        pairs = parse_qsl(parts.query, keep_blank_values=True)
+        if any(k.lower() in SECRET_QUERY_KEYS for k, _ in pairs):
+            pairs = [(k, "***" if k.lower() in SECRET_QUERY_KEYS else v) for k, v in pairs]
+            head = masked.split("?", 1)[0]
+            masked = f"{head}?{urlencode(pairs, safe='*/:')}"
+    return masked
+
+
+def validate_url(family: str, url: str, source: str) -> str:
+    """Return ``url`` or raise ConfigError naming where it came from."""
+    _, schemes = BACKENDS[family]
+    try:
+        parts = urlsplit(url)
+        parts.port  # noqa: B018 - raises ValueError on a malformed port
+    except ValueError:
+        # Never echo the URL here: an unencoded '/' or '@' in a password makes the
+        # parser see part of the secret as host or port.
+        scheme = url.split(":", 1)[0] if "://" in url else ""
+        raise ConfigError(
+            f"{source}: malformed {scheme + ' ' if scheme else ''}URL (bad host or port); "
+            "percent-encode '/', '@' and ':' in the user name and password"
+        ) from None
+    if not parts.scheme:
+        raise ConfigError(f"{source}: {mask_url(url)!r} is not a URL (expected scheme://…)")
+    if parts.scheme not in schemes:
+        allowed = ", ".join(sorted(schemes))
+        raise ConfigError(
+            f"{source}: unknown scheme {parts.scheme!r} in {mask_url(url)!r} (use one of: {allowed})"
+        )
+    return url
+
+
+def _xdg(var: str, fallback: str) -> Path:
+    value = os.environ.get(var)
+    return Path(value) if value else Path.home() / fallback
+
+
+def config_file() -> Path | None:
+    """The configuration file in use: $TQ_CONFIG, ./tqconsole.toml, then the XDG one."""
+    explicit = os.environ.get("TQ_CONFIG")
+    if explicit:
+        return Path(explicit)
+    for candidate in (
+        Path("tqconsole.toml"),
+        _xdg("XDG_CONFIG_HOME", ".config") / "tqconsole" / "config.toml",
+    ):
+        if candidate.is_file():
+            return candidate
+    return None
+
+
+def _read_config(path: Path) -> dict[str, Any]:
+    try:
+        with path.open("rb") as fh:
+            return tomllib.load(fh)
+    except FileNotFoundError:
+        raise ConfigError(f"configuration file {path} does not exist") from None
+    except (OSError, tomllib.TOMLDecodeError) as exc:
+        raise ConfigError(f"configuration file {path}: {exc}") from None
+
+
+def _truthy(value: Any) -> bool:
+    if isinstance(value, bool):
+        return value
+    return str(value).strip().lower() in {"1", "true", "yes", "on"}
+
+
+@dataclass(frozen=True)
+class Settings:
+    urls: dict[str, str]
+    data_dir: Path
+    read_only: bool = False
+    profile: str | None = None
+    config_path: Path | None = None
+    # The merged [profile] table: options of later features (key prefixes, limits, …).
+    options: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def database_url(self) -> str:
+        return self.urls["database"]
+
+    def url(self, family: str) -> str:
+        return self.urls[family]
+
+    def masked(self, family: str) -> str:
+        return mask_url(self.urls[family])
+
+    def option(self, name: str, default: Any = None) -> Any:
+        """An option from the environment (``TQ_NAME``), else the profile, else ``default``."""
+        env = os.environ.get(f"TQ_{name.upper()}")
+        if env is not None:
+            return env
+        return self.options.get(name, default)
+
+    def bucket(self, storage: str) -> str:
+        """The bucket name of a named storage (media, static, finance)."""
+        return str(self.option(f"storage_{storage}_bucket", storage))
+
+    def ensure_data_dir(self) -> Path:
+        try:
+            self.data_dir.mkdir(parents=True, exist_ok=True)
+            # a file of its own per call: backends open in several threads at once
+            with tempfile.TemporaryFile(dir=self.data_dir):
+                pass
+        except OSError as exc:
+            raise ConfigError(
+                f"data directory {self.data_dir} is not writable ({exc.strerror}); "
+                "set TQ_DATA_DIR to a writable folder"
+            ) from None
+        return self.data_dir
+
+
+def load(profile: str | None = None, read_only: bool | None = None) -> Settings:
+    """Read the configuration from the environment and the TOML file."""
+    path = config_file()
+    data = _read_config(path) if path else {}
+    profile = profile or os.environ.get("TQ_PROFILE") or data.get("default_profile")
+    base = {k: v for k, v in data.items() if not isinstance(v, dict)}
+    profiles = data.get("profiles", {})
+    if profile:
+        if profile not in profiles:
+            known = ", ".join(sorted(profiles)) or "none defined"
+            where = path or "no configuration file found"
+            raise ConfigError(f"unknown profile {profile!r} ({where}; profiles: {known})")
+        base.update(profiles[profile])
+    data_dir_value = os.environ.get("TQ_DATA_DIR") or base.get("data_dir")
+    data_dir = (
+        Path(data_dir_value).expanduser()
+        if data_dir_value
+        else _xdg("XDG_DATA_HOME", ".local/share") / "tqconsole"
+    )
+    defaults = default_urls(data_dir.absolute())
+    urls: dict[str, str] = {}
+    for family, (var, _) in BACKENDS.items():
+        key = f"{family}_url"
+        if os.environ.get(var):
+            urls[family] = validate_url(family, os.environ[var], var)
+        elif base.get(key):
+            where = f"{path} [profiles.{profile}] {key}" if profile else f"{path} {key}"
+            urls[family] = validate_url(family, str(base[key]), where)
+        else:
+            urls[family] = defaults[family]
+    if read_only is None:
+        env_ro = os.environ.get("TQ_READ_ONLY")
+        read_only = _truthy(env_ro) if env_ro is not None else _truthy(base.get("read_only", False))
+    return Settings(
+        urls=urls,
+        data_dir=data_dir,
+        read_only=bool(read_only),
+        profile=profile,
+        config_path=path,
+        options=base,
+    )

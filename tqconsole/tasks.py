@@ -1,0 +1,148 @@
+"""The console's Huey tasks, and the one Huey instance per process that runs them.
+
+The instance comes from the queue backend (``TQ_QUEUE_URL``): ``bind(backends)``
+registers the tasks on it and installs the history recorder, once per process.
+The TUI (and its in-process consumer thread) and ``tqconsole consumer`` both
+call ``bind`` with their Backends, so producer and consumer share the instance.
+``tqconsole.tasks.huey`` builds it from the default settings on first use, for
+tools that expect a module attribute (``huey_consumer tqconsole.tasks.huey``).
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+
+from tqconsole.errors import ConfigError
+
+# name -> options of huey.task(); the registry name is "tqconsole.tasks.<name>".
+TASKS = {
+    "payment_match": {"retries": 2, "retry_delay": 60},
+    "export_participants": {"retries": 1, "retry_delay": 10},
+    "selftest": {"retries": 1, "retry_delay": 0},
+}
+# name -> crontab fields (minute, hour, day, month, day_of_week)
+PERIODIC = {
+    "cull_cache": ("17", "*", "*", "*", "*"),
+    "send_queued_mail": ("*", "*", "*", "*", "*"),
+    "send_payment_reminders": ("0", "8", "*", "*", "*"),
+}
+
+_lock = threading.Lock()
+_backends = None
+
+
+def bind(backends):
+    """The queue backend of ``backends`` with the tasks registered and the recorder on."""
+    global _backends
+    queue = backends.get("queue")
+    if getattr(queue, "recorder", None) is None:
+        with _lock:
+            if getattr(queue, "recorder", None) is None:
+                check_tables(backends.get("database"))
+                register(queue.huey)
+                queue.recorder = install_recorder(queue.huey, backends.settings)
+                queue.on_close.append(queue.recorder.close)
+    _backends = backends
+    backends.get("database")  # binds the models the tasks and the recorder use
+    return queue
+
+
+def check_tables(db) -> None:
+    from tqconsole.models import TaskRecord
+
+    if not db.table_exists(TaskRecord._meta.table_name):
+        raise ConfigError(
+            f"the task history tables are missing in {db.masked_url}: run tqconsole init"
+        )
+
+
+def install_recorder(huey, settings):
+    """The history recorder; in read-only mode it exists but listens to nothing."""
+    from tqconsole.services.task_recorder import TaskRecorder
+
+    recorder = TaskRecorder(
+        huey,
+        keep_days=float(settings.option("task_history_days", 14)),
+        keep_count=int(settings.option("task_history_max", 100_000)),
+    )
+    return recorder if settings.read_only else recorder.install()
+
+
+def register(huey) -> None:
+    from huey import crontab
+
+    for name, options in TASKS.items():
+        huey.task(**options)(globals()[name])
+    for name, fields in PERIODIC.items():
+        huey.periodic_task(crontab(*fields))(globals()[name])
+
+
+def current_backends():
+    if _backends is None:
+        raise ConfigError("the task queue is not bound: call tqconsole.tasks.bind(backends)")
+    return _backends
+
+
+def __getattr__(name: str):
+    if name == "huey":
+        from tqconsole.backends import Backends
+        from tqconsole.settings import load
+
+        return bind(_backends or Backends(load())).huey
+    raise AttributeError(name)
+
+
+# --- the tasks (plain functions; ``register`` turns them into Huey tasks)
+def payment_match() -> dict:
+    """Import unprocessed bank statements from the finance storage and match payments."""
+    from tqconsole.services.payment_matching import match_storage_files
+
+    return match_storage_files(current_backends()).as_dict()
+
+
+def cull_cache() -> int:
+    """Delete expired entries of the database cache table; returns how many.
+
+    The configured cache when it is the database one, else the site's
+    ``tq_cache_table`` (Redis expires its keys by itself).
+    """
+    from tqconsole.backends.cache import from_url
+    from tqconsole.services.cache_inspector import cull_expired
+
+    backends = current_backends()
+    cache = backends.get("cache")
+    if not backends.settings.url("cache").startswith("db:"):
+        cache = from_url("db://tq_cache_table", database=backends.get("database"))
+    return cull_expired(cache)
+
+
+def export_participants(course_id: int) -> str:
+    """Write a course's participant list as CSV into the media storage; returns its key."""
+    from tqconsole.services.participants_export import export_to_media
+
+    return export_to_media(current_backends(), int(course_id))
+
+
+def send_queued_mail() -> str:
+    """Deliver the outbox's queued messages whose backoff has passed (every minute)."""
+    from tqconsole.services.outbox import recover_interrupted, send_due
+
+    recover_interrupted()
+    return send_due().summary()
+
+
+def send_payment_reminders() -> str:
+    """Daily: remind confirmed, unpaid subscriptions (DESIGN.md's rule)."""
+    from tqconsole.services.payment_reminders import send_payment_reminders as send
+
+    return send().summary()
+
+
+def selftest(sleep: float = 0.0, fail: str = "") -> str:
+    """Check that the queue moves: sleep ``sleep`` seconds, raise ``fail`` if given."""
+    if sleep:
+        time.sleep(float(sleep))
+    if fail:
+        raise RuntimeError(fail)
+    return "ok"

@@ -1,0 +1,69 @@
+"""The task monitor's enqueue dialog: a registered task and its JSON arguments."""
+
+from __future__ import annotations
+
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical
+from textual.screen import ModalScreen
+from textual.widgets import Button, Input, Label, Select, Static
+
+from tqconsole.widgets.confirm_dialog import DIALOG_CSS
+
+
+class EnqueueDialog(ModalScreen[tuple[str, str] | None]):
+    """Pick a registered task and give its arguments as JSON (checked before it is sent)."""
+
+    DEFAULT_CSS = DIALOG_CSS.format(name="EnqueueDialog")
+    BINDINGS = [Binding("escape", "cancel", "Cancel", id="dialog.cancel")]
+
+    def __init__(self, tasks: list) -> None:
+        super().__init__()
+        self.tasks = {t.name: t for t in tasks}
+
+    def compose(self) -> ComposeResult:
+        with Vertical():
+            yield Label("Enqueue a task", classes="title")
+            yield Select([(name, name) for name in self.tasks], allow_blank=False, id="task-name")
+            yield Static("", classes="hint", id="signature")
+            yield Input(placeholder='arguments as JSON: [1, 2] or {"course_id": 3}', id="args")
+            yield Static("", classes="error", id="enqueue-error")
+            with Horizontal():
+                yield Button("Cancel", id="cancel")
+                yield Button("Enqueue", variant="primary", id="ok")
+
+    def on_mount(self) -> None:
+        self.show_signature()
+        self.query_one("#args", Input).focus()
+
+    def on_select_changed(self, event: Select.Changed) -> None:
+        self.show_signature()
+
+    def show_signature(self) -> None:
+        task = self.tasks.get(self.query_one("#task-name", Select).value)
+        if task is not None:
+            self.query_one("#signature", Static).update(f"{task.name}{task.signature}  {task.doc}")
+
+    def on_button_pressed(self, event: Button.Pressed) -> None:
+        if event.button.id == "ok":
+            self.submit()
+        else:
+            self.dismiss(None)
+
+    def on_input_submitted(self, event: Input.Submitted) -> None:
+        self.submit()
+
+    def submit(self) -> None:
+        from tqconsole.errors import InvalidInput
+        from tqconsole.services.task_monitor import parse_arguments
+
+        text = self.query_one("#args", Input).value
+        try:
+            parse_arguments(text)
+        except InvalidInput as exc:
+            self.query_one("#enqueue-error", Static).update(str(exc))
+            return
+        self.dismiss((str(self.query_one("#task-name", Select).value), text))
+
+    def action_cancel(self) -> None:
+        self.dismiss(None)
