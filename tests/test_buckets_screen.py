@@ -8,8 +8,8 @@ from datetime import datetime
 import pytest
 
 from tests.test_storage_backends import seed
+from tests.tui_support import app_at, settle
 from tqconsole.app import TQConsole
-from tqconsole.settings import load
 
 FIXED = datetime(2026, 11, 20, 14, 30).timestamp()
 FILES = {
@@ -58,17 +58,6 @@ def any_storage(request, sqlite_url):
     backends = fill(sqlite_url)
     yield backends.get("storage")
     backends.close()
-
-
-def app_at(location: str) -> TQConsole:
-    return TQConsole(load(), location=location)
-
-
-async def settle(pilot) -> None:
-    await pilot.app.workers.wait_for_complete()
-    await pilot.pause()
-    await pilot.app.workers.wait_for_complete()
-    await pilot.pause()
 
 
 def table_keys(app) -> list[str]:

@@ -10,6 +10,7 @@ import pickle
 
 import pytest
 
+from tests.tui_support import settle
 from tqconsole.app import TQConsole
 from tqconsole.settings import load
 
@@ -22,12 +23,6 @@ def sync(test):
         return asyncio.run(test(*args, **kwargs))
 
     return wrapper
-
-
-async def settle(pilot):
-    await pilot.pause()
-    await pilot.app.workers.wait_for_complete()
-    await pilot.pause()
 
 
 def keys_table(app):

@@ -7,6 +7,7 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import DEMO_TODAY
+from tests.tui_support import settle
 from tqconsole.app import TQConsole
 from tqconsole.settings import load
 
@@ -38,12 +39,6 @@ def demo_app(demo_template, monkeypatch, frozen):
     monkeypatch.setenv("TQ_EMBEDDED_CONSUMER", "0")
     yield TQConsole(load())
     shutil.rmtree(SNAPSHOT_DATA, ignore_errors=True)
-
-
-async def settle(pilot):
-    await pilot.pause()
-    await pilot.app.workers.wait_for_complete()
-    await pilot.pause()
 
 
 async def test_dashboard_shows_health_and_figures(demo_app):

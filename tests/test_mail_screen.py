@@ -6,6 +6,7 @@ from datetime import datetime
 
 import pytest
 
+from tests.tui_support import settle
 from tqconsole.app import TQConsole
 from tqconsole.models.mail import Email
 from tqconsole.settings import load
@@ -66,12 +67,6 @@ async def type_into(pilot, selector: str, text: str) -> None:
         widget.load_text(text)
     else:
         widget.value = text
-    await pilot.pause()
-
-
-async def settle(pilot) -> None:
-    await pilot.pause()
-    await pilot.app.workers.wait_for_complete()
     await pilot.pause()
 
 

@@ -7,16 +7,11 @@ import json
 import pytest
 
 from tests import services
+from tests.tui_support import settle
 from tqconsole.app import TQConsole
 from tqconsole.settings import load
 
 pytestmark = pytest.mark.asyncio
-
-
-async def settle(pilot, rounds: int = 4) -> None:
-    for _ in range(rounds):
-        await pilot.app.workers.wait_for_complete()
-        await pilot.pause()
 
 
 def table_of(app):

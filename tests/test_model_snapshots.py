@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.test_model_screens import settle
+from tests.tui_support import settle
 from tqconsole.app import TQConsole
 from tqconsole.settings import load
 

@@ -7,7 +7,8 @@ import datetime
 
 import pytest
 
-from tests.tasks_support import bound, make_backends, state_of, wait_for
+from tests.tasks_support import bound, make_backends, state_of
+from tests.tui_support import app_at, settle, until
 from tqconsole.models import TaskRecord
 from tqconsole.services.task_recorder import timeline_line
 
@@ -77,19 +78,6 @@ def fill(queue) -> None:
                 )
             ),
         )
-
-
-def app_at(location: str):
-    from tqconsole.app import TQConsole
-    from tqconsole.settings import load
-
-    return TQConsole(load(), location=location)
-
-
-async def settle(pilot) -> None:
-    await pilot.pause()
-    await pilot.app.workers.wait_for_complete()
-    await pilot.pause()
 
 
 @pytest.mark.parametrize("size", [(80, 24), (120, 40)])
@@ -220,8 +208,7 @@ async def _test_embedded_consumer_runs_tasks_and_stops_on_quit(queue, monkeypatc
     async with app.run_test(size=(80, 24)) as pilot:
         task_id = enqueue(queue, "selftest")
         queue.recorder.flush()
-        await pilot.pause(0.5)
-        wait_for(lambda: state_of(queue, task_id) == "complete", timeout=10)
+        await until(pilot, lambda: state_of(queue, task_id) == "complete", timeout=30)
         assert [c.status for c in consumers(queue)] == ["alive"]
     assert [c.status for c in consumers(queue)] == ["stopped"]
 

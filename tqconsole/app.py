@@ -69,9 +69,8 @@ class TQConsole(App):
             try:
                 stop = getattr(importlib.import_module(module), name)(self.backends)
             except Exception as exc:  # a background service never stops the console
-                self.call_from_thread(
-                    self.notify, f"{name.replace('_', ' ')} not started: {exc}", severity="warning"
-                )
+                # notify posts a message: safe from this thread, even while closing
+                self.notify(f"{name.replace('_', ' ')} not started: {exc}", severity="warning")
                 continue
             if stop is not None:
                 with self._stopping:

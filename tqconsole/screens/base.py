@@ -9,7 +9,7 @@ from textual.app import ComposeResult
 from textual.containers import Vertical
 from textual.screen import Screen
 from textual.widgets import Footer
-from textual.worker import get_current_worker
+from textual.worker import NoActiveWorker, get_current_worker
 
 from tqconsole.screens import ROUTES
 from tqconsole.widgets.breadcrumbs import Breadcrumbs
@@ -84,7 +84,6 @@ class ConsoleScreen(Screen):
         from tqconsole.backends.health import one_line
         from tqconsole.errors import ConsoleError
 
-        worker = get_current_worker()
         try:
             result = fn(*args)
         except Exception as exc:  # shown as one line, never raised into the UI
@@ -93,13 +92,40 @@ class ConsoleScreen(Screen):
                 if isinstance(exc, ConsoleError)
                 else (f"{type(exc).__name__}: {one_line(exc)}")
             )
-            if not worker.is_cancelled:
-                self.app.call_from_thread(failed or self.notify_error, message)
+            self.from_thread(failed or self.notify_error, message)
             return
         finally:
             self.backends_release_thread()
-        if done is not None and not worker.is_cancelled:
-            self.app.call_from_thread(done, result)
+        if done is not None:
+            self.from_thread(done, result)
+
+    def from_thread(self, callback: Callable[..., Any], *args: Any, **kwargs: Any) -> None:
+        """From a worker thread: run ``callback(*args, **kwargs)`` on the UI thread if the screen still shows.
+
+        The check runs on the UI thread: a cancelled worker, a screen being closed
+        (its widgets already pruned) or a console shutting down drops a late result
+        instead of failing on widgets that are gone.
+        """
+        try:
+            worker = get_current_worker()
+        except NoActiveWorker:  # a thread of the worker's own (a pool of connections)
+            worker = None
+
+        def cancelled() -> bool:
+            return worker is not None and worker.is_cancelled
+
+        def deliver() -> None:
+            if cancelled() or self._closing or self._pruning or not self.is_attached:
+                return
+            callback(*args, **kwargs)
+
+        if cancelled():
+            return
+        try:
+            self.app.call_from_thread(deliver)
+        except RuntimeError:  # the console stopped while this thread worked
+            if self.app.is_running:
+                raise
 
     def backends_release_thread(self) -> None:
         """Close this thread's database connection (peewee keeps one per thread)."""

@@ -88,7 +88,7 @@ class StoragesScreen(ConsoleScreen):
         for total in bucket_usage.usage(storage):
             if worker.is_cancelled:
                 return None
-            self.app.call_from_thread(self.show_count, name, total)
+            self.from_thread(self.show_count, name, total)
         return name, total
 
     def show_count(self, name: str, total) -> None:

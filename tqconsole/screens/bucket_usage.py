@@ -69,7 +69,7 @@ class UsageScreen(ConsoleScreen):
             if worker.is_cancelled:
                 return None
             if not usage.done:
-                self.app.call_from_thread(self.show, usage)
+                self.from_thread(self.show, usage)
         return usage
 
     def show(self, usage) -> None:

@@ -527,7 +527,7 @@ class CacheScreen(ConsoleScreen):
         self.app.push_screen(dialog)
 
         def progress(removed: int) -> None:
-            self.app.call_from_thread(dialog.report, removed, f"removed {removed:,} keys")
+            self.from_thread(dialog.report, removed, f"removed {removed:,} keys")
 
         def work() -> int:
             if pattern is None:

@@ -441,11 +441,11 @@ class MailScreen(ConsoleScreen):
         counts = status_counts(job_id)
         total = sum(counts.values())
         done_before = counts["sent"] + counts["failed"]
-        self.app.call_from_thread(self.job_progress, job_id, done_before, total, "")
+        self.from_thread(self.job_progress, job_id, done_before, total, "")
 
         def progress(report) -> None:
             done = done_before + len(report.sent) + len(report.failed)
-            self.app.call_from_thread(self.job_progress, job_id, done, total, report.summary())
+            self.from_thread(self.job_progress, job_id, done, total, report.summary())
 
         return send_bulk(
             job_id,

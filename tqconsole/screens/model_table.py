@@ -275,7 +275,7 @@ s sorts by the cursor's column (again: reverse); y / Y copy a cell / row."""
         total = self.query_one(WindowedTable).total
 
         def tick(done: int, total: int) -> bool:
-            self.app.call_from_thread(progress.advance, done, total)
+            self.from_thread(progress.advance, done, total)
             return not progress.cancelled
 
         def write() -> int:

@@ -116,7 +116,7 @@ class LongWork:
         self.notify("working… (c cancels)")
 
         def step(done: int, total: int) -> None:
-            self.app.call_from_thread(bar.update, total=total, progress=done)
+            self.from_thread(bar.update, total=total, progress=done)
 
         def run():
             worker = get_current_worker()
