@@ -75,7 +75,7 @@ def test_key_makes_a_send_idempotent(cli, capsys):
         (["--to", "a@example.ch", "--subject", "s", "--attach", "BIG"], "over the limit"),
         (["--template", "payment_reminder"], "--record"),
         (["--template", "nope", "--record", "auth_user/1"], "no row"),
-        (["--query", "course=abc", "--subject", "s", "--yes"], "no number"),
+        (["--query", "course=abc", "--subject", "s", "--yes"], "recipients query: course"),
     ],
 )
 def test_bad_input_is_one_line(cli, tmp_path, monkeypatch, capsys, args, message):

@@ -103,21 +103,33 @@ def test_recipient_queries(demo_sqlite):
     found = recipients_from_query(f"course={course.id}")
     assert len(found) == accepted.count() > 0
     assert found[0].record.startswith("courses_subscribe/") and found[0].context["usi"]
-    waiting = recipients_from_query(f"course={course.id} state=waiting_list,new")
+    waiting = recipients_from_query(f"course={course.id} state in (waiting_list,new)")
     assert all(r.context["state"] in ("waiting_list", "new") for r in waiting)
-    staff = recipients_from_query("is_staff=1")
+    staff = recipients_from_query("users: is_staff=true")
     assert (
         len(staff) == User.select().where(User.is_staff, User.is_active, User.email != "").count()
     )
-    assert all("ethz" in r.address for r in recipients_from_query("email~ethz"))
-    assert recipients_from_query(f"period={course.period_id or course.offering.period_id}")
+    assert staff[0].record.startswith("auth_user/")
+    assert all("ethz" in r.address for r in recipients_from_query("user.email~ethz"))
+    assert all("ethz" in r.address for r in recipients_from_query("auth_user:email~ethz"))
+    by_name = recipients_from_query(f'course.name~"{course.name}"')
+    assert {r.record for r in by_name} >= {r.record for r in found}
+    either = recipients_from_query(f"course={course.id} (state=new or state=waiting_list)")
+    assert {r.record for r in either} == {r.record for r in waiting}
+    period = course.period_id or course.offering.period_id
+    assert recipients_from_query(f"period={period}")
+    assert recipients_from_query(f"period={period} state=confirmed course={course.id}") == [
+        r for r in found if r.context["state"] == "confirmed"
+    ]
     for bad, message in [
-        ("course=abc", "no number"),
-        ("state=lost course=1", "one of"),
-        ("colour=red", "no field"),
-        ("course~1", "text column"),
-        ("just words", "cannot read"),
+        ("course=abc", "recipients query: .*at column 8"),
+        ("state=lost course=1", "recipients query: .*lost"),
+        ("colour=red", "unknown column 'colour' of courses_subscribe"),
+        ("users: colour=red", "unknown column 'colour' of auth_user.*at column 8"),
+        ("groups: name=x", "no table 'groups'"),
+        ("course=(1", "recipients query"),
         ("", "say whom"),
+        ("users:", "say whom"),
     ]:
         with pytest.raises(InvalidInput, match=message):
             recipients_from_query(bad)

@@ -27,7 +27,11 @@ def register(sub) -> None:
     )
     p.add_argument("--template", default=None, help="a template name (see mail templates)")
     p.add_argument("--record", default=None, help="TABLE/PK the template is rendered from")
-    p.add_argument("--query", default=None, help="bulk: one message per recipient of a query")
+    p.add_argument(
+        "--query",
+        default=None,
+        help="bulk: one message per recipient of a query: a model-browser filter over subscriptions, or after 'users:' over users",
+    )
     p.add_argument("--job", default=None, help="bulk: job id (re-run to resume)")
     p.add_argument("--connections", type=int, default=1, help="bulk: parallel SMTP connections")
     p.add_argument("--key", default=None, help="idempotency key (never sent twice)")

@@ -51,7 +51,7 @@ FIELDS = (
     (
         "query",
         "Query",
-        "bulk, one mail each: course=ID [state=…] · period=ID · email~ethz · users=WORD",
+        "bulk, one mail each: course.name~salsa state=confirmed · period=3 · users: is_staff=true",
     ),
 )
 

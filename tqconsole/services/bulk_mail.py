@@ -3,14 +3,13 @@
 ``create_job`` renders and queues every message (key ``JOB:ADDRESS``, so a job
 created twice never mails anyone twice); ``send_bulk(job)`` delivers what is
 still queued — after a crash or a cancel, calling it again sends only the rest.
-Recipients come from ``recipients_from_query``: field filters over
-subscriptions (the accepted participants of a course by default) or users.
+Recipients come from ``recipients_from_query``: a model-browser filter over
+subscriptions (the accepted ones unless the filter names a state) or users.
 """
 
 from __future__ import annotations
 
 import re
-import shlex
 import uuid
 from dataclasses import dataclass
 
@@ -19,6 +18,7 @@ import peewee as pw
 from tqconsole.errors import InvalidInput
 from tqconsole.models import Course, Subscribe, User
 from tqconsole.models.choices import SubscribeState
+from tqconsole.services.filter_language import Compare, FilterError, compile_node, parse
 
 
 @dataclass
@@ -29,92 +29,75 @@ class Recipient:
 
 
 QUERY_HELP = (
-    "words FIELD=VALUE[,VALUE…] or FIELD~TEXT over courses_subscribe (course, state, "
-    "paymentmethod, …; period=ID) or auth_user (email, is_staff, …), or users=WORD; "
-    "subscriptions default to the accepted states"
+    "[subscriptions:|users:] and a model-browser filter, e.g. course.name~salsa "
+    "state=confirmed, period=3, or users: is_staff=true; subscriptions default to "
+    "the accepted states"
 )
+TABLES = {"subscriptions": Subscribe, "courses_subscribe": Subscribe}
+TABLES.update(users=User, auth_user=User)
+PERIOD = re.compile(r"(?<!\S)period=(\d+)(?!\S)", re.IGNORECASE)
 
 
-def parse_query(text: str) -> list[tuple[str, str, str]]:
-    """``course=12 state=confirmed,payed email~ethz`` → [(field, "=" or "~", value), …]."""
-    try:
-        words = shlex.split(text)
-    except ValueError as exc:
-        raise InvalidInput(f"recipients query: {exc}") from None
+def split_query(text: str) -> tuple[type[pw.Model], str, int]:
+    """``users: is_staff=true`` → (User, "is_staff=true", offset of the filter)."""
+    match = re.match(r"\s*(\w+)\s*:\s*", text)
+    if not match:
+        return Subscribe, text, 0
+    model = TABLES.get(match.group(1).lower())
+    if model is None:
+        known = ", ".join(TABLES)
+        raise InvalidInput(f"recipients query: no table {match.group(1)!r} (one of {known})")
+    return model, text[match.end() :], match.end()
+
+
+def mentions_state(node) -> bool:
+    if isinstance(node, Compare):
+        return node.path == ["state"]
+    parts = getattr(node, "parts", None) or [getattr(node, "part", None)]
+    return any(mentions_state(p) for p in parts if p is not None)
+
+
+def in_period(period: int):
+    """Subscriptions to courses of a period (their own, else their offering's)."""
+    return Subscribe.course.in_(Course.of_periods([period]).select(Course.id))
+
+
+def query_condition(text: str) -> tuple[type[pw.Model], list]:
+    """The table a recipients query names and its WHERE terms (InvalidInput if bad).
+
+    ``period=ID`` is the one word of its own: a course's period is its own or its
+    offering's, which no column holds.
+    """
+    model, filter_text, offset = split_query(text)
     terms = []
-    for word in words:
-        match = re.fullmatch(r"(\w+)([=~])(.*)", word)
-        if not match or not match.group(3):
-            raise InvalidInput(f"recipients query: cannot read {word!r} ({QUERY_HELP})")
-        terms.append(match.groups())
+    if model is Subscribe:
+        for match in PERIOD.finditer(filter_text):
+            terms.append(in_period(int(match.group(1))))
+        filter_text = PERIOD.sub(lambda m: " " * len(m.group(0)), filter_text)
+    try:
+        node = parse(filter_text)
+        if node is not None:
+            terms.append(compile_node(model, node))
+    except FilterError as exc:
+        raise FilterError(f"recipients query: {exc.message}", exc.position + offset) from None
     if not terms:
         raise InvalidInput(f"recipients query: say whom ({QUERY_HELP})")
-    return terms
-
-
-def coerce(field, text: str):
-    """A typed value for ``field`` (numbers for ids, booleans, a known choice)."""
-    if isinstance(field, pw.BooleanField):
-        return text.lower() in ("1", "true", "yes", "on")
-    if isinstance(field, pw.ForeignKeyField | pw.IntegerField | pw.AutoField):
-        try:
-            return int(text)
-        except ValueError:
-            raise InvalidInput(f"recipients query: {field.name}={text!r} is no number") from None
-    if field.choices and text not in {value for value, _ in field.choices}:
-        known = ", ".join(value for value, _ in field.choices)
-        raise InvalidInput(f"recipients query: {field.name} is one of {known}, not {text!r}")
-    return text
-
-
-def condition(model, name: str, op: str, text: str):
-    field = model._meta.fields[name]
-    if op == "~":
-        if not isinstance(field, pw.CharField | pw.TextField):
-            raise InvalidInput(f"recipients query: {name}~ needs a text column")
-        return field.contains(text)
-    values = [coerce(field, v) for v in text.split(",") if v]
-    return field == values[0] if len(values) == 1 else field.in_(values)
-
-
-def in_period(text: str):
-    """Subscriptions to courses of a period (their own, else their offering's)."""
-    try:
-        period = int(text)
-    except ValueError:
-        raise InvalidInput(f"recipients query: period={text!r} is no id") from None
-    return Subscribe.course.in_(Course.of_periods([period]).select(Course.id))
+    if model is Subscribe and not (node is not None and mentions_state(node)):
+        terms.append(Subscribe.state.in_(SubscribeState.ACCEPTED))
+    return model, terms
 
 
 def recipients_from_query(text: str, limit: int = 20_000) -> list[Recipient]:
     """Who a query names, one entry per distinct address, in a stable order."""
     from tqconsole.services.mail_templates import subscription_context, user_context
 
-    sub_terms, user_terms = [], []
-    states_given = False
-    for name, op, value in parse_query(text):
-        if name == "users":
-            word = f"%{value}%"
-            user_terms.append(
-                User.email.ilike(word) | User.first_name.ilike(word) | User.last_name.ilike(word)
-            )
-        elif name == "period":
-            sub_terms.append(in_period(value))
-        elif name in Subscribe._meta.fields:
-            sub_terms.append(condition(Subscribe, name, op, value))
-            states_given = states_given or name == "state"
-        elif name in User._meta.fields:
-            user_terms.append(condition(User, name, op, value))
-        else:
-            raise InvalidInput(f"recipients query: no field {name!r} ({QUERY_HELP})")
+    model, terms = query_condition(text)
     found: list[Recipient] = []
-    if sub_terms:
-        if not states_given:
-            sub_terms.append(Subscribe.state.in_(SubscribeState.ACCEPTED))
+    if model is Subscribe:
         subs = (
             Subscribe.select(Subscribe, User)
             .join(User, on=(Subscribe.user == User.id))
-            .where(*sub_terms, *user_terms, User.email != "")
+            .where(*terms, User.email != "")
             .order_by(Subscribe.id)
             .limit(limit)
         )
@@ -122,7 +105,7 @@ def recipients_from_query(text: str, limit: int = 20_000) -> list[Recipient]:
             context = subscription_context(sub)
             found.append(Recipient(sub.user.email, context, f"courses_subscribe/{sub.id}"))
     else:
-        users = User.select().where(User.is_active, User.email != "", *user_terms)
+        users = User.select().where(User.is_active, User.email != "", *terms)
         for user in users.order_by(User.id).limit(limit):
             found.append(Recipient(user.email, user_context(user), f"auth_user/{user.id}"))
     seen: set[str] = set()

@@ -305,9 +305,14 @@ def contains(field, value: str) -> pw.Expression:
 
 def typed(field, text: str, pos: int):
     try:
-        return convert(field, text)
+        value = convert(field, text)
     except InvalidInput as exc:
         raise FilterError(str(exc), pos) from None
+    choices = [choice for choice, _ in field.choices or ()]
+    if choices and value not in choices:  # a typo would otherwise just match nothing
+        known = ", ".join(map(str, choices))
+        raise FilterError(f"{field.name} is one of {known}, not {text!r}", pos)
+    return value
 
 
 def compile_compare(model, node: Compare, depth: int = 0) -> pw.Expression:
