@@ -97,6 +97,35 @@ async def test_compose_preview_and_send(mail_env):
 
 
 @pytest.mark.asyncio
+async def test_leaving_compose_keeps_the_draft_until_sent(mail_env):
+    draft = load().data_dir / "draft.json"
+    app = TQConsole(load(), location="mail")
+    async with app.run_test(size=(80, 24)) as pilot:
+        await type_into(pilot, "#field-to", "ada@example.ch")
+        await type_into(pilot, "#field-subject", "Kept")
+        await type_into(pilot, "#body", "half written")
+        await pilot.press("escape")  # back to the dashboard: the screen is gone
+        await settle(pilot)
+        assert app.screen.route == "dashboard" and draft.exists()
+        assert any("draft kept" in n.message for n in app._notifications)
+    app = TQConsole(load(), location="mail")  # a new console: the draft is back
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        assert app.screen.query_one("#field-subject").value == "Kept"
+        assert app.screen.query_one("#body").text == "half written"
+        assert "draft restored" in str(app.screen.query_one("#compose-status").render())
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        await pilot.press("y")
+        await settle(pilot)
+        assert [m.rcpt_tos for m in mail_env.messages] == [["ada@example.ch"]]
+        assert not draft.exists()  # sent: a crash now cannot offer it again
+        await pilot.press("escape")
+        await settle(pilot)
+    assert not draft.exists()
+
+
+@pytest.mark.asyncio
 async def test_bad_input_shows_a_line_and_sends_nothing(mail_env):
     app = TQConsole(load(), location="mail")
     async with app.run_test(size=(80, 24)) as pilot:

@@ -125,6 +125,7 @@ class MailScreen(ConsoleScreen):
         self.job_id = ""
         self.job_filter = ""  # the outbox shows only this job (after a bulk send)
         self.text_width = 24
+        self.typed: dict = {}  # field → text as typed, kept when the screen closes
 
     @classmethod
     def from_location(cls, rest: str) -> MailScreen:
@@ -192,12 +193,19 @@ class MailScreen(ConsoleScreen):
         for label, width in OUTBOX_COLUMNS:
             table.add_column(label, width=self.text_width if width == "text" else width)
         self.show_filter()
+        from tqconsole.services.compose import load_draft
+
+        saved = load_draft(self.settings.data_dir)
         if self.record:
             from tqconsole.services.compose import draft_for_record
 
             self.run_blocking(
                 draft_for_record, self.record, group="mail-record", done=self.fill_draft
             )
+            if saved:
+                self.notify("an unsent draft is saved: leaving this message unsent replaces it")
+        elif saved:
+            self.restore(saved)
         if self.tab == "outbox":
             self.action_refresh_outbox()
         self.focus_tab()
@@ -257,6 +265,34 @@ class MailScreen(ConsoleScreen):
         if draft.body:
             self.query_one("#body", TextArea).text = draft.body
 
+    def on_input_changed(self, event: Input.Changed) -> None:
+        if event.input.id and event.input.id.startswith("field-"):
+            self.typed[event.input.id.removeprefix("field-")] = event.value
+
+    def on_text_area_changed(self, event: TextArea.Changed) -> None:
+        if event.text_area.id == "body":
+            self.typed["body"] = event.text_area.text
+
+    def restore(self, typed: dict) -> None:
+        for name, _, _ in FIELDS:
+            self.query_one(f"#field-{name}", Input).value = str(typed.get(name) or "")
+        self.query_one("#body", TextArea).text = str(typed.get("body") or "")
+        self.markdown_html = self.typed["markdown_html"] = bool(typed.get("markdown_html"))
+        self.status_line("draft restored: the message you left unsent · " + self.compose_hint())
+
+    def on_unmount(self) -> None:
+        """Leaving (esc, another screen, quitting) keeps the unsent draft for next time.
+
+        What was typed is followed as it changes: the fields are gone by now.
+        """
+        from tqconsole.services.compose import save_draft
+
+        try:
+            if save_draft(self.settings.data_dir, self.typed):
+                self.app.notify("unsent draft kept: it is back when you open Mail")
+        except OSError as exc:
+            self.app.notify(f"the draft could not be kept: {exc}", severity="error")
+
     def status_line(self, text: str, error: bool = False) -> None:
         status = self.query_one("#compose-status", Static)
         status.update(text)
@@ -268,7 +304,7 @@ class MailScreen(ConsoleScreen):
 
     # --- compose actions
     def action_toggle_html(self) -> None:
-        self.markdown_html = not self.markdown_html
+        self.markdown_html = self.typed["markdown_html"] = not self.markdown_html
         self.status_line(self.compose_hint())
 
     def action_apply_template(self) -> None:
@@ -408,9 +444,12 @@ class MailScreen(ConsoleScreen):
             self.notify(f"sent: {text}")
 
     def clear_draft(self) -> None:
+        from tqconsole.services.compose import save_draft
+
         for name, _, _ in FIELDS:
             self.query_one(f"#field-{name}", Input).value = ""
         self.query_one("#body", TextArea).text = ""
+        save_draft(self.settings.data_dir, {})  # sent: never offered again after a crash
 
     # --- bulk jobs
     def start_job(self, draft, recipients, job: str | None = None) -> None:

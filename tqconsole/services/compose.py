@@ -176,3 +176,39 @@ def draft_for_record(ref: str) -> Draft:
     from tqconsole.services.mail_templates import load_record, recipient
 
     return Draft(to=recipient(load_record(ref)))
+
+
+# --- the unsent draft, kept in the data dir so leaving the screen (or the console) loses nothing
+DRAFT_FILE = "draft.json"
+
+
+def save_draft(data_dir: Path, typed: dict) -> bool:
+    """Keep what was typed (field name → text); nothing typed removes the saved draft.
+
+    True when a draft is now saved.  Written atomically: a crash leaves the old one.
+    """
+    import json
+    import os
+    import tempfile
+
+    path = Path(data_dir) / DRAFT_FILE
+    if not any(v for v in typed.values() if isinstance(v, str) and v.strip()):
+        path.unlink(missing_ok=True)
+        return False
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".draft-")
+    with os.fdopen(fd, "w", encoding="utf-8") as out:
+        json.dump(typed, out, ensure_ascii=False)
+    os.replace(tmp, path)
+    return True
+
+
+def load_draft(data_dir: Path) -> dict:
+    """The saved draft ({} when there is none or it cannot be read)."""
+    import json
+
+    try:
+        typed = json.loads((Path(data_dir) / DRAFT_FILE).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}
+    return typed if isinstance(typed, dict) else {}
