@@ -47,6 +47,9 @@ def test_enqueue_ls_show_pending(env, capsys):
         (("enqueue", "selftest", "{sleep: 1}"), "bad JSON arguments"),
         (("enqueue", "export_participants", "[]"), "missing a required argument: 'course_id'"),
         (("show", "no-such-id"), "no task 'no-such-id'"),
+        (("revoke", "no-such-id"), "no task 'no-such-id' in queue"),
+        (("restore", "0123abcd"), "no task '0123abcd' in queue"),
+        (("retry", "0123abcd"), "no task '0123abcd' in queue"),
         (("retry",), "give a task id or --all-failed"),
         (("ls", "--since", "yesterday"), "'yesterday' is not a time"),
     ],
@@ -83,8 +86,16 @@ def test_stats_json_lists_consumers_with_alive(env, capsys):
 
 def test_revoke_restore_flush_and_read_only(env, capsys):
     task_id = run(capsys, "tasks", "enqueue", "selftest")[1].strip()
-    assert run(capsys, "tasks", "revoke", task_id)[0] == 0
+    code, out, _ = run(capsys, "tasks", "revoke", task_id[:8])  # the id as the lists show it
+    assert code == 0 and out.strip() == f"revoked {task_id}"
     assert json.loads(run(capsys, "tasks", "pending", "--json")[1])[0]["revoked"]
+    assert run(capsys, "tasks", "restore", task_id)[0] == 0
+    env.recorder.flush()
+    from tqconsole.models import TaskRecord
+
+    TaskRecord.delete().execute()  # a message enqueued by a producer without the recorder
+    assert run(capsys, "tasks", "show", task_id[:8])[0] == 1
+    assert run(capsys, "tasks", "revoke", task_id[:6])[1].strip() == f"revoked {task_id}"
     assert run(capsys, "tasks", "restore", task_id)[0] == 0
     assert not json.loads(run(capsys, "tasks", "pending", "--json")[1])[0]["revoked"]
     assert run(capsys, "tasks", "revoke", "--name", "selftest")[0] == 0

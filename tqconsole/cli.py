@@ -66,6 +66,25 @@ class Parser(argparse.ArgumentParser):
         self.exit(2, f"{self.prog}: {message} (see {self.prog} --help)\n")
 
 
+# options whose value may start with "-" (``--sort -date``), which argparse would take for an option
+DASHED_VALUES = ("--sort",)
+
+
+def join_dashed_values(argv: list[str]) -> list[str]:
+    """``--sort -date`` → ``--sort=-date``."""
+    joined: list[str] = []
+    i = 0
+    while i < len(argv):
+        value = argv[i + 1] if i + 1 < len(argv) else ""
+        if argv[i] in DASHED_VALUES and value.startswith("-") and value[1:2].isalpha():
+            joined.append(f"{argv[i]}={value}")
+            i += 2
+        else:
+            joined.append(argv[i])
+            i += 1
+    return joined
+
+
 def with_default_command(argv: list[str], commands: set[str]) -> list[str]:
     """``tqconsole [opts] [LOCATION]`` means ``tqconsole [opts] tui [LOCATION]``.
 
@@ -100,7 +119,7 @@ def main(argv: list[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
     parser = build_parser()
     commands = set(parser._subparsers._group_actions[0].choices)  # noqa: SLF001
-    args = parser.parse_args(with_default_command(argv, commands))
+    args = parser.parse_args(with_default_command(join_dashed_values(argv), commands))
     ctx = Context(args)
     try:
         return args.func(ctx) or 0

@@ -21,9 +21,7 @@ def register(sub) -> None:
     )
     p.add_argument("table")
     p.add_argument("--filter", default="", metavar="EXPR", help="e.g. 'state=confirmed'")
-    p.add_argument(
-        "--sort", default="", metavar="COL", help="sort column; --sort=-COL for descending"
-    )
+    p.add_argument("--sort", default="", metavar="COL", help="sort column; -COL for descending")
     p.add_argument("--limit", type=int, default=50, metavar="N", help="rows to show (default 50)")
     group = p.add_mutually_exclusive_group()
     group.add_argument("--json", action="store_true", help="print one JSON document")

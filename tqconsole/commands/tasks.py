@@ -239,7 +239,8 @@ def cmd_pending(ctx) -> int:
 def cmd_show(ctx) -> int:
     from tqconsole.services import task_monitor as tm
 
-    d = tm.detail(bound(ctx), ctx.args.id)
+    queue = bound(ctx)
+    d = tm.detail(queue, tm.resolve_id(queue, ctx.args.id))
     if ctx.args.json:
         print_json(d.as_dict())
         return 0
@@ -298,8 +299,9 @@ def cmd_revoke_restore(ctx) -> int:
         full = getattr(tm, f"{a.action}_name")(queue, a.name)
         print(f"{a.action}d every {full} task")
     else:
-        getattr(tm, a.action)(queue, a.id)
-        print(f"{a.action}d {a.id}")
+        task_id = tm.resolve_id(queue, a.id)
+        getattr(tm, a.action)(queue, task_id)
+        print(f"{a.action}d {task_id}")
     return 0
 
 
@@ -314,7 +316,7 @@ def cmd_retry(ctx) -> int:
     if a.all_failed:
         print(f"retried {tm.retry_all_failed(queue)} tasks")
     else:
-        print(f"retried {tm.retry(queue, a.id)}")
+        print(f"retried {tm.retry(queue, tm.resolve_id(queue, a.id))}")
     return 0
 
 

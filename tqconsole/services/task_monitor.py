@@ -662,6 +662,40 @@ def delete_failed(queue, task_id: str) -> None:
         _update(task_id, "dismissed", now, state="dismissed", message=None)
 
 
+def resolve_id(queue, text: str, scan: int = 10_000) -> str:
+    """The full id of the task ``text`` names: whole, or its first characters as listed.
+
+    Looked up in the history, then among the first ``scan`` pending and scheduled
+    messages; an id that names no task (a typo) is NotFound, never a silent no-op.
+    """
+    text = text.strip()
+    if not text:
+        raise InvalidInput("give a task id")
+    ids = [
+        r.task_id
+        for r in TaskRecord.select(TaskRecord.task_id)
+        .where((TaskRecord.queue == queue.name) & TaskRecord.task_id.startswith(text))
+        .limit(2)
+    ]
+    if text not in ids:
+        for window in (queue.pending_window, queue.scheduled_window):
+            for offset in range(0, scan, 500):
+                items = window(offset, 500)
+                for item in items:
+                    found = decode(getattr(item, "data", item)).id
+                    if found and found.startswith(text) and found not in ids:
+                        ids.append(found)
+                if len(items) < 500 or text in ids or len(ids) > 1:
+                    break
+    if text in ids:
+        return text
+    if len(ids) > 1:
+        raise InvalidInput(f"task id {text!r} is ambiguous ({', '.join(ids[:2])}, …): give more")
+    if not ids:
+        raise NotFound(f"no task {text!r} in queue {queue.name!r} (pending, scheduled or history)")
+    return ids[0]
+
+
 def revoke(queue, task_id: str) -> None:
     queue.revoke_id(task_id)
     note("task_revoke", "queue", task_id)
