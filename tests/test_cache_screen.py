@@ -56,6 +56,12 @@ async def test_opens_on_the_demo_cache_and_filters(demo_sqlite):
         await settle(pilot)
         assert shown_keys(app) == stored(":1:course^_ical^_1%".replace("^", ""))
         assert app.screen.location == "cache/:1:course_ical_1*"
+        # a pattern in the site's own key names finds the keys as stored, and says so
+        await pilot.press("slash", "ctrl+u", *"course_ical_1*", "enter")
+        await settle(pilot)
+        assert app.screen.pattern == ":1:course_ical_1*"
+        assert shown_keys(app) == stored(":1:course^_ical^_1%".replace("^", ""))
+        assert any("the stored form" in n.message for n in app._notifications)
 
 
 @sync

@@ -97,12 +97,19 @@ def cmd_keys(ctx) -> int:
         human_bytes,
         human_ttl,
         iter_keys,
-        stored_pattern_hint,
+        stored_pattern,
         text_key,
     )
 
     cache = _cache(ctx)
-    keys = iter_keys(cache, ctx.args.pattern)
+    pattern = ctx.args.pattern or "*"
+    stored = stored_pattern(cache, pattern)
+    if stored and next(iter_keys(cache, pattern), None) is None:
+        print(
+            f"no key is stored as {pattern!r}; listing {stored!r}, the stored form", file=sys.stderr
+        )
+        pattern = stored
+    keys = iter_keys(cache, pattern)
     if ctx.args.limit > 0:
         keys = islice(keys, ctx.args.limit)
     if ctx.args.json:
@@ -114,11 +121,7 @@ def cmd_keys(ctx) -> int:
         size = human_bytes(info.size) if info.size is not None else ""
         out.write(f"{info.type:<8} {human_ttl(info.ttl):>9} {size:>10}  {display_key(info.key)}\n")
     if not found:
-        hint = stored_pattern_hint(cache, ctx.args.pattern or "*")
-        print(
-            f"no keys match {ctx.args.pattern or '*'!r}" + (f"; {hint}" if hint else ""),
-            file=sys.stderr,
-        )
+        print(f"no keys match {pattern!r}", file=sys.stderr)
     return 0
 
 

@@ -281,17 +281,18 @@ class CacheScreen(ConsoleScreen):
             )
             self.rows.append(info)
         self.cursor = page.cursor
+        stored = inspector().stored_pattern(self.cache, self.pattern)
+        if not self.rows and self.cursor is None and stored:
+            self.notify(f"no key is stored as {self.pattern}: showing {stored}, the stored form")
+            self.set_pattern(stored)
+            return
         self.update_status()
 
     def update_status(self) -> None:
         count = len(self.query_one("#keys", KeyTable).rows)
         more = " · m: more" if self.cursor is not None else " (all)"
         marked = f" · {len(self.marked)} marked" if self.marked else ""
-        hint = ""
-        if not count and self.cursor is None:
-            hint = inspector().stored_pattern_hint(self.cache, self.pattern)
-        hint = f" — {hint}" if hint else ""
-        self.set_status(f"{count:,} keys matching {self.pattern}{more}{marked}{hint}")
+        self.set_status(f"{count:,} keys matching {self.pattern}{more}{marked}")
 
     def keys_failed(self, message: str) -> None:
         if self.closing:
@@ -335,23 +336,27 @@ class CacheScreen(ConsoleScreen):
                 data=None,
             )
 
-        def add(parent_node, ns, parent_prefix: str) -> None:
+        narrow = self.has_class("-narrow")
+        width = tree.size.width or (24 if narrow else 34)
+
+        def add(parent_node, ns, parent_prefix: str, depth: int) -> None:
             children = sorted(ns.children.values(), key=lambda c: -c.keys)
             for child in children[:50]:
                 label = child.prefix[len(parent_prefix) :] or child.prefix
                 label += "*" if not child.prefix.endswith(":") else ""
-                text = Text.assemble(
-                    (label, "bold"),
-                    f" {approx}{child.keys:,} ",
-                    (insp.human_bytes(child.bytes), "dim"),
-                )
+                figures = f" {approx}{child.keys:,}"
+                size = "" if narrow else f" {insp.human_bytes(child.bytes)}"
+                room = max(6, width - 2 - 4 * depth - len(figures) - len(size))
+                if len(label) > room:  # cut the name, never the figures
+                    label = label[: room - 1] + "…"
+                text = Text.assemble((label, "bold"), figures, (size, "dim"))
                 if child.children:
                     node = parent_node.add(text, data=child.pattern, expand=len(children) <= 3)
-                    add(node, child, child.prefix)
+                    add(node, child, child.prefix, depth + 1)
                 else:
                     parent_node.add_leaf(text, data=child.pattern)
 
-        add(tree.root, top, top.prefix)
+        add(tree.root, top, top.prefix, 1)
         tree.root.expand()
 
     def on_tree_node_selected(self, event: Tree.NodeSelected) -> None:

@@ -106,15 +106,18 @@ def check_pattern(pattern: str | None) -> str:
     return pattern
 
 
-def stored_pattern_hint(cache, pattern: str) -> str:
-    """Why a pattern may find nothing: patterns match keys as stored (``:1:name``)."""
+def stored_pattern(cache, pattern: str) -> str:
+    """``user_ical_*`` as the site's keys are stored (``:1:user_ical_*``), or "" if the same.
+
+    Patterns match keys as stored; staff think in the names the site's code uses.
+    """
     make_key = getattr(cache, "make_key", None)
     if make_key is None:
         return ""
     stored = make_key("")
     if not stored or pattern.startswith(("*", stored)):
         return ""
-    return f"keys are stored as {stored}NAME: try {stored}{pattern}"
+    return stored + pattern
 
 
 # --- listing
