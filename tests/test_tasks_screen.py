@@ -324,3 +324,28 @@ async def _test_every_tab_opens(queue):
         text = table_text(app, "periodic")
         assert "payment_match" in text and "send_queued_mail" in text
         assert app.is_running
+
+
+def test_keys_help_lists_hidden_keys_and_scrolls(queue):
+    asyncio.run(_keys_help(queue))
+
+
+async def _keys_help(queue):
+    from tqconsole.widgets.keys_help import KeysHelp, key_groups
+
+    app = app_at("tasks")
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        groups = dict(key_groups(app.screen))
+        assert ("F", "Flush queue") in groups["This screen"]  # hidden from the footer
+        assert any(what == "Quit" for _, what in groups["Everywhere"])
+        await pilot.press("question_mark")
+        await pilot.pause()
+        assert isinstance(app.screen, KeysHelp)
+        scroll = app.screen.query_one("#keys-scroll")
+        await pilot.press("pagedown")
+        await pilot.pause()
+        assert scroll.scroll_y > 0  # longer than 24 rows, and the keyboard reaches the end
+        await pilot.press("escape")
+        await pilot.pause()
+        assert app.screen.route == "tasks"

@@ -137,12 +137,10 @@ class TQConsole(App):
         self.goto(event.location)
 
     def action_toggle_help(self) -> None:
-        from textual.widgets import HelpPanel
+        from tqconsole.widgets.keys_help import KeysHelp
 
-        if self.screen.query(HelpPanel):
-            self.action_hide_help_panel()
-        else:
-            self.action_show_help_panel()
+        if not isinstance(self.screen, KeysHelp):  # its own ? closes it
+            self.push_screen(KeysHelp(self.screen))
 
     # --- command palette: the same bindings, and every location
     def get_system_commands(self, screen: Screen) -> Iterable[SystemCommand]:
