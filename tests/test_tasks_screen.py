@@ -135,7 +135,7 @@ async def _test_monitor_lists_flags_and_retries(queue):
         await pilot.press("l", "l", "l", "l")  # failed
         await settle(pilot)
         assert "card declined" in table_text(app, "failed")
-        await pilot.press("r")
+        await pilot.press("t")
         await settle(pilot)
         assert state_of(queue, "10000001-history") == "enqueued"
         assert queue.pending_count() == 7
@@ -278,7 +278,7 @@ async def _retry_all(queue):
     app = app_at("tasks")
     async with app.run_test(size=(80, 24)) as pilot:
         await settle(pilot)
-        await pilot.press("R")
+        await pilot.press("T")
         await settle(pilot)
         assert isinstance(app.screen, ConfirmDialog)
         await pilot.press("tab", "enter")

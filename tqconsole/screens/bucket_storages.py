@@ -26,7 +26,7 @@ class StoragesScreen(ConsoleScreen):
     BINDINGS = [
         Binding("U", "usage", "Usage", id="buckets.usage"),
         Binding("n", "create_bucket", "New bucket", id="buckets.create"),
-        Binding("x", "stop", "Stop counting", show=False, id="buckets.stop"),
+        Binding("ctrl+x", "stop", "Stop counting", show=False, id="buckets.stop"),
         Binding("r", "refresh", "Refresh", show=False, id="buckets.refresh"),
     ]
 
@@ -49,7 +49,7 @@ class StoragesScreen(ConsoleScreen):
         self.query_one("#heading", Static).update(text)
 
     def action_refresh(self) -> None:
-        self.heading(Text("storages — counting objects in the background (x stops)", "dim"))
+        self.heading(Text("storages — counting objects in the background (ctrl+x stops)", "dim"))
         self.run_blocking(
             buckets.storages,
             self.backends,

@@ -23,7 +23,7 @@ class UsageScreen(ConsoleScreen):
     UsageScreen KeyTable { height: 1fr; }
     """
     BINDINGS = [
-        Binding("x", "stop", "Stop counting", id="usage.stop"),
+        Binding("ctrl+x", "stop", "Stop counting", id="usage.stop"),
         Binding("r", "refresh", "Recount", id="usage.refresh"),
     ]
 
@@ -92,7 +92,7 @@ class UsageScreen(ConsoleScreen):
             )
             self.names.append(entry.name)
         table.move_cursor(row=min(cursor, max(0, len(entries) - 1)))
-        state = "complete" if usage.done else "counting… (x stops)"
+        state = "complete" if usage.done else "counting… (ctrl+x stops)"
         more = f" · largest {SHOWN} shown" if len(usage.entries) > SHOWN else ""
         self.heading(
             Text.assemble(

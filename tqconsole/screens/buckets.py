@@ -71,7 +71,7 @@ class BucketsScreen(ConsoleScreen):
         Binding("s", "sort", "Sort", show=False, id="buckets.sort"),
         Binding("S", "reverse", "Reverse sort", show=False, id="buckets.reverse"),
         Binding("U", "usage", "Usage", id="buckets.usage"),
-        Binding("x", "cancel", "Cancel", show=False, id="buckets.cancel"),
+        Binding("ctrl+x", "cancel", "Cancel", show=False, id="buckets.cancel"),
         Binding("r", "refresh", "Refresh", show=False, id="buckets.refresh"),
         Binding("backspace", "parent", "Up", show=False, id="buckets.parent"),
     ]
@@ -509,7 +509,7 @@ class BucketsScreen(ConsoleScreen):
 
     def transfer_running(self) -> bool:
         if self.meter is not None:
-            self.notify("a transfer is running (x cancels it)", severity="warning")
+            self.notify("a transfer is running (ctrl+x cancels it)", severity="warning")
             return True
         return False
 

@@ -35,7 +35,7 @@ class RecordScreen(SubscriptionActions, ModelsBase):
     BINDINGS = [
         Binding("r", "reload", "Reload", show=False, id="record.reload"),
         Binding("e", "edit", "Edit", id="record.edit"),
-        Binding("D", "delete", "Delete", show=False, id="record.delete"),
+        Binding("d,D", "delete", "Delete", show=False, id="record.delete"),
         Binding("y", "copy_value", "Copy value", show=False, id="record.copy"),
         Binding("at", "email", "Email", key_display="@", id="record.email"),
         *subscription_actions.BINDINGS,

@@ -43,7 +43,7 @@ s sorts by the cursor's column (again: reverse); y / Y copy a cell / row."""
         Binding("r", "reload", "Reload", show=False, id="table.reload"),
         Binding("e", "edit", "Edit", id="table.edit"),
         Binding("n", "create", "New", show=False, id="table.create"),
-        Binding("D", "delete", "Delete", show=False, id="table.delete"),
+        Binding("d,D", "delete", "Delete", show=False, id="table.delete"),
         Binding("E", "export", "Export", id="table.export"),
         Binding("y", "copy_cell", "Copy cell", show=False, id="table.copy_cell"),
         Binding("Y", "copy_row", "Copy row", show=False, id="table.copy_row"),

@@ -113,7 +113,7 @@ class LongWork:
         bar = self.query_one("#progress", ProgressBar)
         bar.update(total=None, progress=0)
         bar.add_class("-working")
-        self.notify("working… (c cancels)")
+        self.notify("working… (ctrl+x cancels)")
 
         def step(done: int, total: int) -> None:
             self.from_thread(bar.update, total=total, progress=done)
@@ -164,8 +164,9 @@ class TasksScreen(LongWork, ConsoleScreen):
         Binding("[", "page(-1)", "Prev page", show=False, id="tasks.prev_page"),
         Binding("slash", "filter", "Filter", id="tasks.filter"),
         Binding("e", "enqueue", "Enqueue", id="tasks.enqueue"),
-        Binding("r", "retry", "Retry", id="tasks.retry"),
-        Binding("R", "retry_all", "Retry all failed", show=False, id="tasks.retry_all"),
+        Binding("t", "retry", "Retry", id="tasks.retry"),
+        Binding("r", "refresh", "Refresh", show=False, id="tasks.refresh"),
+        Binding("T", "retry_all", "Retry all failed", show=False, id="tasks.retry_all"),
         Binding("d", "dismiss_failed", "Delete failure", show=False, id="tasks.dismiss"),
         Binding("x", "revoke", "Revoke", id="tasks.revoke"),
         Binding("X", "revoke_name", "Revoke task name", show=False, id="tasks.revoke_name"),
@@ -173,7 +174,7 @@ class TasksScreen(LongWork, ConsoleScreen):
         Binding("U", "restore_name", "Restore task name", show=False, id="tasks.restore_name"),
         Binding("n", "run_now", "Run now", show=False, id="tasks.run_now"),
         Binding("F", "flush", "Flush queue", show=False, id="tasks.flush"),
-        Binding("c", "cancel_work", "Cancel", show=False, id="tasks.cancel"),
+        Binding("ctrl+x", "cancel_work", "Cancel", show=False, id="tasks.cancel"),
     ]
 
     def __init__(self) -> None:
@@ -215,6 +216,9 @@ class TasksScreen(LongWork, ConsoleScreen):
         self.refresh_now()
 
     # --- refresh: one at a time, re-armed after the previous one finished
+    def action_refresh(self) -> None:
+        self.refresh_now()
+
     def refresh_now(self) -> None:
         from tqconsole.services.task_monitor import parse_filter
 
@@ -590,7 +594,7 @@ class TaskDetailScreen(LongWork, ConsoleScreen):
     TaskDetailScreen #traceback { color: $error; }
     """
     BINDINGS = [
-        Binding("r", "retry", "Retry", id="task.retry"),
+        Binding("t", "retry", "Retry", id="task.retry"),
         Binding("x", "revoke", "Revoke", id="task.revoke"),
         Binding("u", "restore", "Restore", id="task.restore"),
         Binding("j", "scroll(1)", "Down", show=False, id="task.down"),
@@ -649,7 +653,7 @@ class TaskDetailScreen(LongWork, ConsoleScreen):
             ("consumer", f"{r.host}:{r.pid} {r.worker}  ({r.consumer})" if r.consumer else ""),
             ("result", d.result if d.result is not None else Text("none stored", style="dim")),
             ("error", Text(r.error, style="red")),
-            ("retry", "r retries it as it was" if d.retryable else ""),
+            ("retry", "t retries it as it was" if d.retryable else ""),
         ):
             if value:
                 grid.add_row(label, value)

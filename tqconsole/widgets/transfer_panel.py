@@ -42,7 +42,7 @@ class TransferPanel(Vertical):
 
     def start(self, title: str, meter) -> None:
         self.meter = meter
-        self.query_one("#transfer-title", Label).update(f"{title} — x cancels")
+        self.query_one("#transfer-title", Label).update(f"{title} — ctrl+x cancels")
         self.add_class("-running")
         self.redraw()
         self._timer = self.set_interval(REDRAW_SECONDS, self.redraw)
