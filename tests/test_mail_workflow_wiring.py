@@ -1,6 +1,6 @@
 """The parts wired together: staff actions queue mail; the queue's periodic tasks send it."""
 
-from tqconsole.models import Email, Subscribe
+from tqconsole.models import Email, Rejection, Subscribe
 from tqconsole.models.choices import SubscribeState
 from tqconsole.services import subscriptions
 from tqconsole.services.schema import init
@@ -37,14 +37,18 @@ def test_periodic_task_delivers_the_queued_mail(demo_sqlite, smtp_server, monkey
     monkeypatch.setenv("TQ_EMAIL_URL", smtp_server.url)
     b = make_backends()
     init(b)
-    sub = Subscribe.select().where(Subscribe.state == SubscribeState.NEW).first()
+    sub, other = Subscribe.select().where(Subscribe.state == SubscribeState.NEW).limit(2)
     subscriptions.apply("confirm", [sub.id])
+    subscriptions.apply("reject", [other.id], reason="overbooked")
+    rejection = Rejection.get(Rejection.subscription == other.id)
+    assert not rejection.mail_sent  # queued, not yet delivered
     tasks.bind(b)
     summary = tasks.send_queued_mail()
     assert "sent" in summary
     rcpts = [r for env in smtp_server.messages for r in env.rcpt_tos]
-    assert sub.user.email in rcpts
+    assert sub.user.email in rcpts and other.user.email in rcpts
     assert Email.get(Email.template == "participation_confirmed").status == "sent"
+    assert Rejection.get_by_id(rejection.id).mail_sent  # as the site records it
     assert "send_queued_mail" in tasks.PERIODIC and "send_payment_reminders" in tasks.PERIODIC
     b.close()
 

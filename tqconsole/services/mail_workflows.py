@@ -7,7 +7,8 @@ The idempotency key names the event (the confirmation or rejection row), so a
 hook that fires twice queues one message, while a second rejection later does
 queue a new one.
 
-``on_state_change`` is the model browser's hook (``subscriptions.AFTER_STATE_CHANGE``):
+``mark_mailed`` is the outbox's: a delivered rejection mail sets the rejection's
+``mail_sent``.  ``on_state_change`` is the model browser's hook (``subscriptions.AFTER_STATE_CHANGE``):
 confirm, admit, reject and waiting list queue their mail in the outbox, which the
 periodic ``send_queued_mail`` task delivers (with retries) within a minute.
 """
@@ -62,6 +63,19 @@ def queue_state_mail(subscription_id: int, from_email: str | None = None) -> int
 
 
 MAILED_ACTIONS = frozenset({"confirm", "admit", "reject", "waiting_list"})
+
+
+def mark_mailed(email_ids: list[int]) -> None:
+    """A delivered rejection mail sets its Rejection's ``mail_sent``, as the site does."""
+    from tqconsole.models.mail import Email
+
+    keys = Email.select(Email.idempotency_key).where(
+        Email.id.in_(email_ids) & Email.idempotency_key.startswith("rejection_")
+    )
+    events = [key.rsplit(":", 1)[-1] for (key,) in keys.tuples()]
+    ids = [int(e[1:]) for e in events if e[:1] == "r" and e[1:].isdigit()]
+    if ids:
+        Rejection.update(mail_sent=True).where(Rejection.id.in_(ids)).execute()
 
 
 def on_state_change(subscription: Subscribe, action: str, details: dict) -> None:

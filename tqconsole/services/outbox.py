@@ -25,6 +25,10 @@ from tqconsole.errors import InvalidInput, NotFound
 from tqconsole.models import database
 from tqconsole.models.mail import Email, EmailStatus
 from tqconsole.services.audit import audited, note
+from tqconsole.services.mail_workflows import mark_mailed
+
+# Called with the ids of the messages a batch delivered, after their status is recorded.
+AFTER_SENT: list[Callable[[list[int]], None]] = [mark_mailed]
 
 BATCH = 100  # rows claimed and recorded per transaction (at most this many in doubt after a kill)
 BACKOFF_SECONDS = 60
@@ -386,6 +390,9 @@ def deliver_batch(ids: Sequence[int], backend, limit: int, cancelled=None) -> De
         # handed to the server go back to the queue and the rest keep their outcome.
         updates += [(row[0], {"status": EmailStatus.QUEUED}) for row in rows[done:]]
         record(updates)
+    if report.sent:
+        for hook in AFTER_SENT:
+            hook(report.sent)
     return report
 
 
