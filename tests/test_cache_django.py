@@ -106,6 +106,13 @@ def test_console_writes_django_reads(console_cache):
     assert site.add("short", "z") is False
     assert site.incr("number") == 43
     assert console_cache.get("number") == 43
+    # incr leaves an entry with the default timeout on both sides, as Django's get + set does
+    site.set("site_counter", 1, timeout=None)
+    console_cache.set("console_counter", 1, timeout=None)
+    site.incr("site_counter")
+    console_cache.incr("console_counter")
+    info = console_cache.raw_describe([":1:site_counter", ":1:console_counter"])
+    assert [290 < i.ttl <= 300 for i in info] == [True, True]
     site.delete("text")
     assert console_cache.get("text") is None
 

@@ -216,7 +216,11 @@ class DatabaseCache(BaseCache):
         )
 
     def incr(self, key, delta=1, version=None):
-        """Atomic (a row lock on PostgreSQL); keeps the entry's expiry, unlike Django's get+set."""
+        """As Django's (the entry then has the default timeout), but atomic: a row lock on PostgreSQL.
+
+        Django's DatabaseCache increments by get + set, so the site's counters get
+        the default timeout again at every incr; the console does the same.
+        """
         self.check_writable()
         stored = self.make_and_validate_key(key, version)
         lock = " FOR UPDATE" if self.db.vendor == "postgresql" else ""
@@ -228,7 +232,10 @@ class DatabaseCache(BaseCache):
             if row is None:
                 raise ValueError(f"Key '{key}' not found")
             value = decode(row[0]) + delta
-            self._run("UPDATE {t} SET value = %s WHERE cache_key = %s", (encode(value), stored))
+            self._run(
+                "UPDATE {t} SET value = %s, expires = %s WHERE cache_key = %s",
+                (encode(value), self._expiry(DEFAULT_TIMEOUT), stored),
+            )
         return value
 
     def clear(self) -> None:
