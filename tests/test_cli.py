@@ -132,3 +132,49 @@ def test_no_traceback_from_a_real_process(tmp_path):
     )
     assert proc.returncode == 1
     assert "Traceback" not in proc.stderr and proc.stderr.count("\n") == 1
+
+
+def test_a_dropped_terminal_closes_the_console_cleanly(sqlite_url, queue_name, monkeypatch):
+    """SIGHUP (an SSH session gone) stops the embedded consumer cleanly: stopped, not dead."""
+    import fcntl
+    import pty
+    import select
+    import signal
+    import struct
+    import termios
+    import time
+
+    from tests.tasks_support import bound, make_backends
+    from tqconsole.services.task_monitor import consumers
+
+    backends = make_backends()
+    queue = bound(backends)
+    env = {**os.environ, "TQ_EMBEDDED_CONSUMER": "1"}
+    master, slave = pty.openpty()
+    fcntl.ioctl(slave, termios.TIOCSWINSZ, struct.pack("HHHH", 24, 80, 0, 0))
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "tqconsole"], stdin=slave, stdout=slave, stderr=slave, env=env,
+        start_new_session=True,
+    )  # fmt: skip
+    os.close(slave)
+    try:
+        deadline = time.monotonic() + 60
+        while not [c for c in consumers(queue) if c.alive]:
+            assert time.monotonic() < deadline and proc.poll() is None, "no consumer started"
+            if select.select([master], [], [], 0.2)[0]:
+                os.read(master, 65536)  # keep the terminal drained
+        proc.send_signal(signal.SIGHUP)
+        while proc.poll() is None and time.monotonic() < deadline:
+            if select.select([master], [], [], 0.2)[0]:
+                try:
+                    os.read(master, 65536)
+                except OSError:
+                    break
+        assert proc.wait(30) is not None
+        assert [c.status for c in consumers(queue)] == ["stopped"]
+    finally:
+        if proc.poll() is None:
+            os.killpg(proc.pid, signal.SIGKILL)
+            proc.wait()
+        os.close(master)
+        backends.close()

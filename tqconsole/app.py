@@ -59,6 +59,23 @@ class TQConsole(App):
         if parse_location_head(self.start_location) != "dashboard":
             self.goto(self.start_location)
         self.set_timer(0.3, self.start_background)
+        self.exit_on_hangup()
+
+    def exit_on_hangup(self) -> None:
+        """A dropped SSH session (SIGHUP) or a kill (SIGTERM) closes the console cleanly.
+
+        Without this the process dies at once: the embedded consumer would stop in
+        the middle of a task and show as dead, its task as lost.
+        """
+        import asyncio
+        import signal
+
+        loop = asyncio.get_running_loop()
+        for sig in (signal.SIGHUP, signal.SIGTERM):
+            try:
+                loop.add_signal_handler(sig, self.exit)
+            except (NotImplementedError, RuntimeError, ValueError):
+                pass  # not the main thread (tests) or no such signal here
 
     def start_background(self) -> None:
         self.run_worker(self._start_background, thread=True, group="background")
