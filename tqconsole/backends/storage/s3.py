@@ -13,6 +13,7 @@ manager's failure cleanup, so no half-written object ever appears.
 
 from __future__ import annotations
 
+import os
 import queue
 import threading
 from collections.abc import Iterator
@@ -33,6 +34,7 @@ from s3transfer.exceptions import CancelledError
 from s3transfer.subscribers import BaseSubscriber
 
 from tqconsole.backends.storage.base import (
+    MISSING,
     AccessDenied,
     BadCredentials,
     BucketInfo,
@@ -51,6 +53,7 @@ from tqconsole.errors import BackendUnavailable, ConfigError, ConsoleError, NotF
 from tqconsole.settings import mask_url
 
 DELETE_BATCH = 1000  # the most keys one DeleteObjects request may carry
+HEAD_AT_MOST = 50  # up to this many keys to delete are looked up one by one
 MB = 1024 * 1024
 NOT_FOUND = {"NoSuchKey", "404", "NotFound"}
 DENIED = {"AccessDenied", "403", "Forbidden", "AllAccessDisabled"}
@@ -236,6 +239,7 @@ class S3Storage(Storage):
             batch = keys[start : start + DELETE_BATCH]
             try:
                 with self.errors(f"deleting in {self.name}"):
+                    present = self._present(batch)
                     resp = self.client.delete_objects(
                         Bucket=self.bucket,
                         Delete={"Objects": [{"Key": k} for k in batch], "Quiet": False},
@@ -245,10 +249,49 @@ class S3Storage(Storage):
             except ConsoleError as exc:
                 result.errors.update(dict.fromkeys(batch, str(exc)))
                 continue
-            result.deleted.extend(d["Key"] for d in resp.get("Deleted", []))
+            for deleted in resp.get("Deleted", []):
+                if deleted["Key"] in present:
+                    result.deleted.append(deleted["Key"])
+                else:
+                    result.errors[deleted["Key"]] = MISSING
             for error in resp.get("Errors", []):
                 result.errors[error["Key"]] = f"{error.get('Code')}: {error.get('Message')}"
         return result
+
+    def _present(self, keys: list[str]) -> set[str]:
+        """Which of ``keys`` exist (DeleteObjects calls a missing key deleted).
+
+        A few keys are asked one by one, in parallel; more are listed over the key
+        range they span, as a folder's keys are: one request per thousand.
+        """
+        if len(keys) <= HEAD_AT_MOST:
+            with ThreadPoolExecutor(max_workers=self.backend.concurrency) as pool:
+                there = list(pool.map(self._there, keys))
+            return {key for key, yes in zip(keys, there, strict=True) if yes}
+        wanted, first, last = set(keys), min(keys), max(keys)
+        kwargs = {"Bucket": self.bucket, "Prefix": os.path.commonprefix([first, last])}
+        if first[:-1]:
+            kwargs["StartAfter"] = first[:-1]  # before ``first``: the listing includes it
+        found: set[str] = set()
+        while True:
+            resp = self.client.list_objects_v2(**kwargs)
+            for item in resp.get("Contents", []):
+                if item["Key"] > last:
+                    return found
+                if item["Key"] in wanted:
+                    found.add(item["Key"])
+            if not resp.get("IsTruncated"):
+                return found
+            kwargs["ContinuationToken"] = resp["NextContinuationToken"]
+
+    def _there(self, key: str) -> bool:
+        try:
+            self.client.head_object(Bucket=self.bucket, Key=key)
+        except ClientError as exc:
+            if str(exc.response.get("Error", {}).get("Code")) in NOT_FOUND:
+                return False
+            raise
+        return True
 
     def _copy(self, src: str, dst: str) -> ObjectInfo:
         source = {"Bucket": self.bucket, "Key": src}
