@@ -341,9 +341,10 @@ class Storage:
         cancel: threading.Event | None = None,
         overwrite: bool = True,
         on_file: Callable[[str, str | None], None] | None = None,
-        concurrency: int = 10,
+        concurrency: int | None = None,
     ) -> TransferResult:
-        """Upload many local files ``(path, key)`` concurrently.
+        """Upload many local files ``(path, key)``, ``concurrency`` (default: the
+        backend's) at a time.
 
         ``progress(key, n)`` gets byte increments per file, ``on_file(key, error)``
         is called as each file finishes.  After ``cancel`` no new file starts and
@@ -353,7 +354,12 @@ class Storage:
         for _, key in items:
             check_key(key)
         return self._save_many(
-            items, cancellable(progress, cancel), cancel, overwrite, on_file, concurrency
+            items,
+            cancellable(progress, cancel),
+            cancel,
+            overwrite,
+            on_file,
+            concurrency or self.backend.concurrency,
         )
 
     def _save_many(self, items, report, cancel, overwrite, on_file, concurrency) -> TransferResult:
@@ -449,6 +455,7 @@ class StorageBackend:
     """
 
     storage_class: type[Storage] = Storage
+    concurrency = 10  # files transferred at once by the many-file methods
 
     def __init__(
         self,
