@@ -177,10 +177,20 @@ def test_delete_many_reports_each_key(media):
     for i in range(5):
         media.save(f"d/{i}", b"x")
     result = media.delete(["d/0", "d/1", "d/missing"])
-    assert sorted(result.deleted) == ["d/0", "d/1", "d/missing"]
-    assert result.errors == {}
+    assert sorted(result.deleted) == ["d/0", "d/1"]
+    assert result.errors == {"d/missing": "not found"} and result.missing == ["d/missing"]
     assert keys(media.list("d/")) == ["d/2", "d/3", "d/4"]
+    assert media.delete(["d/0"]).missing == ["d/0"]  # deleted meanwhile by someone else
     assert media.delete([]).deleted == []
+
+
+def test_delete_many_finds_the_missing_among_a_folder(media):
+    names = [f"f/{i:03d}" for i in range(120)]
+    seed(media, names[::2])
+    result = media.delete(names)
+    assert sorted(result.deleted) == names[::2]
+    assert sorted(result.missing) == names[1::2]
+    assert media.list("f/").objects == []
 
 
 def test_copy_and_move(media):

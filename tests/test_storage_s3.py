@@ -67,6 +67,28 @@ def test_delete_is_batched_by_1000(s3):
     assert DELETE_BATCH == 1000
 
 
+def test_save_many_puts_small_files_whole_and_heads_nothing(s3, tmp_path, monkeypatch):
+    from tqconsole.backends.storage import s3 as s3_module
+
+    monkeypatch.setattr(s3_module, "SMALL_FILE", 1000)
+    media = s3.storage("media")
+    items = []
+    for size in (10, 1000, 3000):
+        path = tmp_path / f"f{size}.bin"
+        path.write_bytes(b"s" * size)
+        items.append((path, f"many/f{size}.bin"))
+    puts = requests_of(media.client, "PutObject")
+    heads = requests_of(media.client, "HeadObject")
+    seen = {}
+    result = media.save_many(items, progress=lambda k, n: seen.update({k: seen.get(k, 0) + n}))
+    assert result.done == sorted(key for _, key in items) and result.bytes == 4010
+    assert seen == {"many/f10.bin": 10, "many/f1000.bin": 1000, "many/f3000.bin": 3000}
+    assert heads == []
+    at_once = sorted(p["body"].getvalue() for p in puts if "Expect" not in p["headers"])
+    assert at_once == [b"s" * 10, b"s" * 1000]  # 3,000 bytes: the manager, 100-continue
+    assert media.read("many/f3000.bin") == b"s" * 3000
+
+
 def test_delete_reports_failures_per_key(s3):
     ghost = s3.bucket("no-such-bucket-here")
     result = ghost.delete(["a", "b"])

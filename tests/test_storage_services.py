@@ -176,6 +176,28 @@ def test_cli_put_ls_get_url_du_rm(backends, tmp_path, capsys):
     assert code == 0 and "deleted 1 object(s) from finance" in out
 
 
+@pytest.mark.parametrize("kind", ["file", "s3"])
+def test_cli_rm_reports_missing_keys(request, kind, sqlite_url, capsys):
+    from tests.conftest import make_backends
+    from tqconsole.services.schema import init
+
+    if kind == "s3":
+        request.getfixturevalue("s3_url")
+    b = make_backends()
+    init(b)
+    b.get("storage").storage("media").save("here.txt", b"x")
+    b.close()
+    code, out, err = run(capsys, "storage", "rm", "media/gone.txt", "--yes")
+    assert code == 1
+    assert err.strip() == "tqconsole: not found: media/gone.txt"
+    assert out.strip() == "deleted 0 object(s) from media; 1 not found"
+    code, out, err = run(capsys, "storage", "rm", "media/here.txt", "media/gone.txt", "--yes")
+    assert code == 1 and "not found: media/gone.txt" in err and "here.txt" not in err
+    assert out.strip() == "deleted 1 object(s) from media; 1 not found"
+    code, out, err = run(capsys, "storage", "rm", "media/here.txt", "--yes")
+    assert code == 1 and "not found: media/here.txt" in err
+
+
 @pytest.mark.parametrize(
     ("argv", "message"),
     [

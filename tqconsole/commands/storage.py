@@ -188,10 +188,17 @@ def cmd_rm(ctx) -> int:
         shown = ", ".join(keys[:3]) + (f" and {len(keys) - 3} more" if len(keys) > 3 else "")
         confirm(f"delete {len(keys)} object(s) from {storage.name}: {shown}?", ctx.args.yes)
         result = buckets.delete(ctx.backends, storage, keys)
+        missing = set(result.missing)
         for key, reason in result.errors.items():
-            print(f"tqconsole: {storage.name}/{key}: {reason}", file=sys.stderr)
+            if key in missing:
+                print(f"tqconsole: not found: {storage.name}/{key}", file=sys.stderr)
+            else:
+                print(f"tqconsole: {storage.name}/{key}: {reason}", file=sys.stderr)
         failed += len(result.errors)
-        print(f"deleted {len(result.deleted)} object(s) from {storage.name}")
+        print(
+            f"deleted {len(result.deleted)} object(s) from {storage.name}"
+            + (f"; {len(missing)} not found" if missing else "")
+        )
     return 1 if failed else 0
 
 

@@ -24,8 +24,8 @@ exactly these methods:
     increments; ``cancel`` (a ``threading.Event``) aborts with ``Cancelled``.
     An object is written whole or not at all.
 ``delete(keys) -> DeleteResult(deleted, errors)``
-    Many keys at once; per-key failures land in ``errors`` (key -> message).
-    Deleting a missing key counts as deleted (as on S3).
+    Many keys at once; per-key failures land in ``errors`` (key -> message), a
+    key that is not there as ``MISSING`` (S3 itself would call it deleted).
 ``copy(src, dst)``, ``move(src, dst)`` -> ObjectInfo of ``dst``.
 ``url(key, expires=3600) -> str``
     A public URL for public storages (media, static), a presigned one with
@@ -61,6 +61,7 @@ MAX_KEY_BYTES = 1024
 MAX_PAGE_SIZE = 1000
 MAX_PRESIGN_SECONDS = 7 * 24 * 3600
 DEFAULT_CONTENT_TYPE = "application/octet-stream"
+MISSING = "not found"  # the error of a key that delete() did not find
 
 
 class SuspiciousKey(InvalidInput):
@@ -114,6 +115,11 @@ class Page:
 class DeleteResult:
     deleted: list[str] = field(default_factory=list)
     errors: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def missing(self) -> list[str]:
+        """The keys of ``errors`` that were not there."""
+        return [key for key, error in self.errors.items() if error == MISSING]
 
 
 @dataclass
@@ -335,9 +341,10 @@ class Storage:
         cancel: threading.Event | None = None,
         overwrite: bool = True,
         on_file: Callable[[str, str | None], None] | None = None,
-        concurrency: int = 10,
+        concurrency: int | None = None,
     ) -> TransferResult:
-        """Upload many local files ``(path, key)`` concurrently.
+        """Upload many local files ``(path, key)``, ``concurrency`` (default: the
+        backend's) at a time.
 
         ``progress(key, n)`` gets byte increments per file, ``on_file(key, error)``
         is called as each file finishes.  After ``cancel`` no new file starts and
@@ -347,7 +354,12 @@ class Storage:
         for _, key in items:
             check_key(key)
         return self._save_many(
-            items, cancellable(progress, cancel), cancel, overwrite, on_file, concurrency
+            items,
+            cancellable(progress, cancel),
+            cancel,
+            overwrite,
+            on_file,
+            concurrency or self.backend.concurrency,
         )
 
     def _save_many(self, items, report, cancel, overwrite, on_file, concurrency) -> TransferResult:
@@ -443,6 +455,7 @@ class StorageBackend:
     """
 
     storage_class: type[Storage] = Storage
+    concurrency = 10  # files transferred at once by the many-file methods
 
     def __init__(
         self,

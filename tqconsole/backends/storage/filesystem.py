@@ -20,6 +20,7 @@ from typing import IO
 from urllib.parse import unquote, urlsplit
 
 from tqconsole.backends.storage.base import (
+    MISSING,
     BucketInfo,
     Data,
     DeleteResult,
@@ -225,7 +226,11 @@ class FileSystemStorage(Storage):
                 path = self._path(key)
                 if path.is_dir() and not path.is_symlink():
                     raise InvalidInput("is a folder")
-                path.unlink(missing_ok=True)
+                try:
+                    path.unlink()
+                except FileNotFoundError:
+                    result.errors[key] = MISSING
+                    continue
                 self._meta_path(key).unlink(missing_ok=True)
                 self._prune(path.parent, self.root)
                 self._prune(self._meta_path(key).parent, self.backend.root / META_DIR / self.bucket)

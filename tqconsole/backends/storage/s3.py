@@ -8,12 +8,13 @@ query values: ``concurrency`` (parallel requests, default 10) and
 Uploads, downloads and copies go through s3transfer's TransferManager:
 multipart above the threshold, parts and files in parallel, progress through
 subscribers, and a failed or cancelled multipart upload is aborted by the
-manager's failure cleanup, so no half-written object ever appears.
+manager's failure cleanup, so no half-written object ever appears.  Only the
+small files of a many-file upload skip it: one plain PUT each, in parallel.
 """
 
 from __future__ import annotations
 
-import queue
+import os
 import threading
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
@@ -33,6 +34,7 @@ from s3transfer.exceptions import CancelledError
 from s3transfer.subscribers import BaseSubscriber
 
 from tqconsole.backends.storage.base import (
+    MISSING,
     AccessDenied,
     BadCredentials,
     BucketInfo,
@@ -46,11 +48,14 @@ from tqconsole.backends.storage.base import (
     TransferResult,
     guess_content_type,
     record,
+    run_many,
 )
 from tqconsole.errors import BackendUnavailable, ConfigError, ConsoleError, NotFound
 from tqconsole.settings import mask_url
 
 DELETE_BATCH = 1000  # the most keys one DeleteObjects request may carry
+SMALL_FILE = 1024 * 1024  # save_many puts files up to this size in one request
+HEAD_AT_MOST = 50  # up to this many keys to delete are looked up one by one
 MB = 1024 * 1024
 NOT_FOUND = {"NoSuchKey", "404", "NotFound"}
 DENIED = {"AccessDenied", "403", "Forbidden", "AllAccessDisabled"}
@@ -58,19 +63,23 @@ BAD_CREDENTIALS = {"InvalidAccessKeyId", "SignatureDoesNotMatch", "InvalidToken"
 
 
 class _Progress(BaseSubscriber):
-    """Feeds byte increments to ``report`` and tells ``done`` when the transfer ends."""
+    """Feeds a transfer's byte increments to ``report``."""
 
-    def __init__(self, report, done: queue.Queue | None = None, tag=None):
+    def __init__(self, report):
         self.report = report
-        self.done = done
-        self.tag = tag
 
     def on_progress(self, future, bytes_transferred, **kwargs):
         self.report(bytes_transferred)
 
-    def on_done(self, future, **kwargs):
-        if self.done is not None:
-            self.done.put(self.tag)
+
+def _send_at_once(params, **kwargs) -> None:
+    """No ``Expect: 100-continue`` on a body from memory (save_many's small files).
+
+    botocore asks the server's go for every file-like body and waits a round trip
+    for it: as long as the request itself for a small one.
+    """
+    if isinstance(params.get("body"), BytesIO):
+        params["headers"].pop("Expect", None)
 
 
 class S3Storage(Storage):
@@ -172,7 +181,13 @@ class S3Storage(Storage):
         return self._stat(key)
 
     def _save_many(self, items, report, cancel, overwrite, on_file, concurrency) -> TransferResult:
-        """All files through one transfer manager: many requests in flight at once."""
+        """``concurrency`` files at a time, no HEAD after each.
+
+        A small file goes up in one PUT from memory: no ``Expect: 100-continue``
+        round trip (botocore sends it for file bodies) and no transfer-manager
+        bookkeeping, which costs more CPU than the request itself; larger files go
+        through the transfer manager (multipart, aborted on failure or cancel).
+        """
         result = TransferResult()
         if not overwrite:
             with ThreadPoolExecutor(max_workers=max(1, concurrency)) as pool:
@@ -182,53 +197,33 @@ class S3Storage(Storage):
                     error = ObjectExists(f"{self.name}/{key} exists already")
                     record(result, path, key, error, 0, on_file)
             items = [item for item, exists in zip(items, found, strict=True) if not exists]
-        done: queue.Queue = queue.Queue()
-        futures = {}
-        config = self.backend.transfer_config(max_concurrency=max(1, concurrency))
-        manager = create_transfer_manager(self.client, config)
-        try:
-            for path, key in items:
-                if cancel is not None and cancel.is_set():
-                    break
-                futures[(path, key)] = manager.upload(
-                    str(path),
-                    self.bucket,
-                    key,
-                    extra_args={"ContentType": guess_content_type(key)},
-                    subscribers=[_Progress(lambda n, key=key: report(key, n), done, (path, key))],
-                )
-            for _ in range(len(futures)):
-                while True:
-                    try:
-                        path, key = done.get(timeout=0.1)
-                        break
-                    except queue.Empty:
-                        if cancel is not None and cancel.is_set():
-                            for future in futures.values():
-                                future.cancel()
-                future = futures[(path, key)]
-                error = self._outcome(future, key)
-                record(result, path, key, error, future.meta.size or 0, on_file)
-        except BaseException:  # ctrl+c in the CLI: abort what runs, start nothing more
-            manager.shutdown(cancel=True)
-            raise
-        manager.shutdown(cancel=bool(cancel is not None and cancel.is_set()))
-        result.cancelled = result.cancelled or bool(cancel is not None and cancel.is_set())
-        result.done.sort()
-        return result
 
-    def _outcome(self, future, key: str) -> ConsoleError | None:
-        """The error of a finished upload as a console error, or None."""
-        try:
+        def one(path: Path, key: str) -> int:
+            extra = {"ContentType": guess_content_type(key)}
+            try:
+                size = path.stat().st_size
+                body = path.read_bytes() if size <= SMALL_FILE else None
+            except OSError as exc:
+                raise ConsoleError(f"{exc.filename}: {exc.strerror}") from None
             with self.errors(f"uploading {self.name}/{key}"):
-                future.result()
-        except CancelledError:
-            return Cancelled("cancelled")
-        except ConsoleError as exc:
-            return exc
-        except OSError as exc:  # the local file
-            return ConsoleError(f"{exc.filename}: {exc.strerror}")
-        return None
+                if body is None:
+                    self.backend.transfer(
+                        lambda m, s: m.upload(
+                            str(path), self.bucket, key, extra_args=extra, subscribers=s
+                        ),
+                        lambda n: report(key, n),
+                    )
+                else:
+                    report(key, size)  # also where a cancel stops it before it is sent
+                    self.client.put_object(Bucket=self.bucket, Key=key, Body=body, **extra)
+            return size
+
+        ran = run_many(one, items, cancel, on_file, concurrency, key_of=lambda item: item[1])
+        result.done = sorted(result.done + ran.done)
+        result.errors.update(ran.errors)
+        result.bytes += ran.bytes
+        result.cancelled = result.cancelled or ran.cancelled
+        return result
 
     def _delete(self, keys: list[str]) -> DeleteResult:
         result = DeleteResult()
@@ -236,6 +231,7 @@ class S3Storage(Storage):
             batch = keys[start : start + DELETE_BATCH]
             try:
                 with self.errors(f"deleting in {self.name}"):
+                    present = self._present(batch)
                     resp = self.client.delete_objects(
                         Bucket=self.bucket,
                         Delete={"Objects": [{"Key": k} for k in batch], "Quiet": False},
@@ -245,10 +241,49 @@ class S3Storage(Storage):
             except ConsoleError as exc:
                 result.errors.update(dict.fromkeys(batch, str(exc)))
                 continue
-            result.deleted.extend(d["Key"] for d in resp.get("Deleted", []))
+            for deleted in resp.get("Deleted", []):
+                if deleted["Key"] in present:
+                    result.deleted.append(deleted["Key"])
+                else:
+                    result.errors[deleted["Key"]] = MISSING
             for error in resp.get("Errors", []):
                 result.errors[error["Key"]] = f"{error.get('Code')}: {error.get('Message')}"
         return result
+
+    def _present(self, keys: list[str]) -> set[str]:
+        """Which of ``keys`` exist (DeleteObjects calls a missing key deleted).
+
+        A few keys are asked one by one, in parallel; more are listed over the key
+        range they span, as a folder's keys are: one request per thousand.
+        """
+        if len(keys) <= HEAD_AT_MOST:
+            with ThreadPoolExecutor(max_workers=self.backend.concurrency) as pool:
+                there = list(pool.map(self._there, keys))
+            return {key for key, yes in zip(keys, there, strict=True) if yes}
+        wanted, first, last = set(keys), min(keys), max(keys)
+        kwargs = {"Bucket": self.bucket, "Prefix": os.path.commonprefix([first, last])}
+        if first[:-1]:
+            kwargs["StartAfter"] = first[:-1]  # before ``first``: the listing includes it
+        found: set[str] = set()
+        while True:
+            resp = self.client.list_objects_v2(**kwargs)
+            for item in resp.get("Contents", []):
+                if item["Key"] > last:
+                    return found
+                if item["Key"] in wanted:
+                    found.add(item["Key"])
+            if not resp.get("IsTruncated"):
+                return found
+            kwargs["ContinuationToken"] = resp["NextContinuationToken"]
+
+    def _there(self, key: str) -> bool:
+        try:
+            self.client.head_object(Bucket=self.bucket, Key=key)
+        except ClientError as exc:
+            if str(exc.response.get("Error", {}).get("Code")) in NOT_FOUND:
+                return False
+            raise
+        return True
 
     def _copy(self, src: str, dst: str) -> ObjectInfo:
         source = {"Bucket": self.bucket, "Key": src}
@@ -301,7 +336,7 @@ class S3Backend(StorageBackend):
         if self._client is None:
             with self._lock:
                 if self._client is None:
-                    self._client = boto3.session.Session().client(
+                    client = boto3.session.Session().client(
                         "s3",
                         endpoint_url=self.endpoint,
                         aws_access_key_id=self.access_key,
@@ -319,20 +354,20 @@ class S3Backend(StorageBackend):
                             response_checksum_validation="when_required",
                         ),
                     )
+                    client.meta.events.register_last("before-call.s3", _send_at_once)
+                    self._client = client
         return self._client
 
     @property
     def public_base(self) -> str:
         return self.endpoint or f"https://s3.{self.region}.amazonaws.com"
 
-    def transfer_config(self, **overrides) -> TransferConfig:
-        options = {
-            "multipart_threshold": self.multipart_bytes,
-            "multipart_chunksize": self.multipart_bytes,
-            "max_concurrency": self.concurrency,
-        }
-        options.update(overrides)
-        return TransferConfig(**options)
+    def transfer_config(self) -> TransferConfig:
+        return TransferConfig(
+            multipart_threshold=self.multipart_bytes,
+            multipart_chunksize=self.multipart_bytes,
+            max_concurrency=self.concurrency,
+        )
 
     @property
     def manager(self):
