@@ -23,7 +23,7 @@ from tqconsole.widgets.confirm_dialog import LinesConfirmDialog as Confirm
 from tqconsole.widgets.lists import KeyTable
 
 __all__ = ["Ask", "Choose", "Confirm", "Conflict", "Pick", "Progress"]
-DEBOUNCE = 0.3  # seconds of no typing before a lookup runs
+DEBOUNCE = 0.3  # seconds after the last keystroke before a lookup (a filter, a key's row)
 
 
 class Ask(AskDialog):

@@ -13,6 +13,7 @@ from textual.timer import Timer
 from textual.widgets import Input, Label, Log, Select, Static
 
 from tqconsole.screens import subscription_actions
+from tqconsole.screens.model_dialogs import DEBOUNCE
 from tqconsole.screens.models import ModelsBase
 from tqconsole.screens.subscription_actions import SubscriptionActions
 from tqconsole.widgets.lists import KeyTable
@@ -288,7 +289,6 @@ class EditScreen(ModelsBase):
         Binding("ctrl+f", "pick", "Pick row", priority=True, id="edit.pick"),
         Binding("escape", "cancel", "Cancel", id="edit.cancel"),
     ]
-    DEBOUNCE = 0.3  # seconds after the last change of a foreign key before its lookup
 
     def __init__(self, table: str, pk) -> None:
         super().__init__()
@@ -370,7 +370,7 @@ class EditScreen(ModelsBase):
             return
         if name in self.timers:
             self.timers[name].stop()
-        self.timers[name] = self.set_timer(self.DEBOUNCE, partial(self.look_up, name, event.value))
+        self.timers[name] = self.set_timer(DEBOUNCE, partial(self.look_up, name, event.value))
 
     def look_up(self, name: str, text: str) -> None:
         """Show the label of the row the foreign key ``name`` = ``text`` points to (in a worker)."""
