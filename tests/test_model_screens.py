@@ -7,7 +7,7 @@ import json
 import pytest
 
 from tests import services
-from tests.tui_support import settle
+from tests.tui_support import settle, until
 from tqconsole.app import TQConsole
 from tqconsole.settings import load
 
@@ -247,6 +247,85 @@ async def test_edit_validation_and_unique_violation_lose_nothing(demo_sqlite):
         await settle(pilot)
         assert "not saved" in str(app.screen.query_one("#form-message").render())
         assert app.screen.query_one("#in-usi", Input).value == other  # the form keeps it
+
+
+def reference(app, name: str) -> str:
+    """What the edit form shows beside the foreign key ``name``."""
+    return str(app.screen.query_one(f"#ref-{name}").render())
+
+
+async def edit_subscription(pilot, pk: int) -> None:
+    """The edit form of subscription ``pk``, its labels looked up, the focus in ``user``."""
+    await settle(pilot)
+    await pilot.press("e")
+    await settle(pilot)
+    assert pilot.app.screen.focused.id == "in-user"
+
+
+async def test_edit_foreign_key_shows_its_row_and_refuses_a_missing_one(demo_sqlite):
+    from textual.widgets import Input
+
+    (user, name), (other, other_name) = db_rows(
+        "SELECT u.id, u.first_name || ' ' || u.last_name FROM auth_user u WHERE u.id = "
+        "(SELECT user_id FROM courses_subscribe WHERE id = 7) OR u.id = 1 ORDER BY u.id DESC"
+    )
+    app = TQConsole(load(), location="models/courses_subscribe/7")
+    async with app.run_test(size=(80, 24)) as pilot:
+        await edit_subscription(pilot, 7)
+        assert reference(app, "user") == f"→ {name}"
+        assert reference(app, "partner") == ""  # a blank nullable key is fine
+        field = app.screen.query_one("#in-user", Input)
+        field.value = "999999"
+        await until(pilot, lambda: reference(app, "user") == "no auth_user #999999")
+        assert app.screen.query_one("#ref-user").has_class("-missing")
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        assert "not saved: 1 field" in str(app.screen.query_one("#form-message").render())
+        assert reference(app, "user") == "no auth_user #999999"
+        assert db_rows("SELECT user_id FROM courses_subscribe WHERE id = 7")[0][0] == user
+        field.value = str(other)
+        await until(pilot, lambda: reference(app, "user") == f"→ {other_name}")
+        assert not app.screen.query_one("#ref-user").has_class("-missing")
+
+
+async def test_edit_foreign_key_picker_finds_a_user_by_name(demo_sqlite):
+    from textual.widgets import Input
+
+    from tqconsole.screens.model_dialogs import Pick
+    from tqconsole.screens.model_record import EditScreen
+
+    before = db_rows("SELECT user_id FROM courses_subscribe WHERE id = 7")[0][0]
+    target, first, last = db_rows(
+        "SELECT id, first_name, last_name FROM auth_user WHERE id != ? ORDER BY id DESC LIMIT 1",
+        before,
+    )[0]
+    app = TQConsole(load(), location="models/courses_subscribe/7")
+    async with app.run_test(size=(80, 24)) as pilot:
+        await edit_subscription(pilot, 7)
+        await pilot.press("ctrl+f")
+        dialog = await until(pilot, lambda: isinstance(app.screen, Pick) and app.screen)
+        search = dialog.query_one("#pick-filter", Input)
+        search.value = "state=("
+        await until(pilot, lambda: "at column" in str(dialog.query_one("#pick-status").render()))
+        search.value = f"{first} {last}"  # bare words: the user's name
+        await until(pilot, lambda: dialog.shown_for == search.value)
+        ids = [row[0] for row in dialog.rows]
+        assert target in ids
+        await pilot.press(*["down"] * ids.index(target), "enter")
+        await settle(pilot)
+        assert isinstance(app.screen, EditScreen)
+        field = app.screen.query_one("#in-user", Input)
+        assert field.value == str(target) and app.screen.focused is field
+        assert reference(app, "user") == f"→ {first} {last}"
+        await pilot.press("ctrl+f")
+        dialog = await until(pilot, lambda: isinstance(app.screen, Pick) and app.screen)
+        await pilot.press("z", "z", "escape")  # esc leaves the field as it was
+        await settle(pilot)
+        assert app.screen.query_one("#in-user", Input).value == str(target)
+        app.screen.query_one("#in-comment", Input).focus()
+        await pilot.press("ctrl+f")  # not a foreign key: the Input's own ctrl+f
+        await settle(pilot)
+        assert isinstance(app.screen, EditScreen)
 
 
 async def test_staff_actions_on_a_selection(demo_sqlite):

@@ -323,6 +323,36 @@ def test_form_validation_per_field(small):
     assert values["name"] is None
 
 
+def test_foreign_keys_name_their_row_and_a_missing_one_is_refused(small):
+    assert records.reference(Subscribe, "user", "1") == "Anna Salsa"
+    assert records.reference(Subscribe, "partner", "") == ""
+    with pytest.raises(InvalidInput, match="no auth_user #9999"):
+        records.reference(Subscribe, "user", "9999")
+    with pytest.raises(InvalidInput, match="whole number"):
+        records.reference(Subscribe, "user", "x")
+    assert records.parse_form(Subscribe, {"user": ""})[1] == {"user": "required"}
+    record = records.load(Subscribe, 5)
+    with pytest.raises(records.FormErrors) as info:  # any caller, not only the form
+        records.save(
+            Subscribe, 5, record.values, {"user": "9999", "partner": "9998", "course": "2"}
+        )
+    assert info.value.errors == {"user": "no auth_user #9999", "partner": "no auth_user #9998"}
+    assert Subscribe.get_by_id(5).user_id == record.values["user"]
+    texts = {"user": "3", "course": "7", "date": "2026-11-21 12:00"}
+    with pytest.raises(InvalidInput, match="course: no courses_course #7"):
+        records.create(Subscribe, texts)
+
+
+def test_pick_rows_find_by_the_filter_language(small):
+    assert records.pick_rows(User, "salsa") == [(1, "Anna Salsa", "u1@ethz.ch  u1")]
+    assert [row[0] for row in records.pick_rows(User, "gmail.com")] == [2, 3]
+    assert [row[0] for row in records.pick_rows(User, "id>1 id<14")] == [2, 3]
+    assert [row[0] for row in records.pick_rows(User, "", limit=2)] == [1, 2]
+    assert records.pick_rows(Course, "tango") == [(2, "Tango free", "")]
+    with pytest.raises(FilterError, match="unknown column"):
+        records.pick_rows(User, "nope=1")
+
+
 def test_unique_violation_is_a_message(small):
     record = records.load(Subscribe, 6)
     with pytest.raises(InvalidInput, match="not saved"):

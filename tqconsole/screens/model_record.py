@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
+from functools import partial
+
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, VerticalScroll
 from textual.screen import ModalScreen
+from textual.timer import Timer
 from textual.widgets import Input, Label, Log, Select, Static
 
 from tqconsole.screens import subscription_actions
+from tqconsole.screens.model_dialogs import DEBOUNCE
 from tqconsole.screens.models import ModelsBase
 from tqconsole.screens.subscription_actions import SubscriptionActions
 from tqconsole.widgets.lists import KeyTable
@@ -270,6 +274,9 @@ class EditScreen(ModelsBase):
     EditScreen .form-row { height: 1; }
     EditScreen .form-label { width: 20; }
     EditScreen .form-field { width: 1fr; }
+    EditScreen .form-field.-fk { width: 10; }
+    EditScreen .form-ref { width: 1fr; padding: 0 0 0 1; color: $text-muted; }
+    EditScreen .form-ref.-missing { color: $error; }
     EditScreen .form-error { color: $error; height: auto; padding: 0 0 0 20; }
     EditScreen .form-error { display: none; }
     EditScreen .form-error.-shown { display: block; }
@@ -278,6 +285,8 @@ class EditScreen(ModelsBase):
     """
     BINDINGS = [
         Binding("ctrl+s", "save", "Save", id="edit.save"),
+        # priority: the Input's own ctrl+f (delete a word) acts in the other fields
+        Binding("ctrl+f", "pick", "Pick row", priority=True, id="edit.pick"),
         Binding("escape", "cancel", "Cancel", id="edit.cancel"),
     ]
 
@@ -289,6 +298,7 @@ class EditScreen(ModelsBase):
         self.model = None
         self.original: dict = {}
         self.specs = []
+        self.timers: dict[str, Timer] = {}  # foreign key field → its pending lookup
 
     @property
     def location(self) -> str:
@@ -336,14 +346,76 @@ class EditScreen(ModelsBase):
             widget.tooltip = spec.help
             if spec.primary_key and record:
                 widget.disabled = True
-            rows.append(
-                Horizontal(Label(spec.name, classes="form-label"), widget, classes="form-row")
-            )
+            row = [Label(spec.name, classes="form-label"), widget]
+            if spec.related:
+                widget.add_class("-fk")
+                row.append(Static("", classes="form-ref", id=f"ref-{spec.name}"))
+                self.look_up(spec.name, value)
+            rows.append(Horizontal(*row, classes="form-row"))
             rows.append(Static("", classes="form-error", id=f"err-{spec.name}"))
         form.mount_all(rows)
-        self.message("ctrl+s: save   esc: leave without saving")
+        pick = "   ctrl+f: pick" if any(s.related for s in self.specs) else ""
+        self.message(f"ctrl+s: save{pick}   esc: leave without saving")
         if self.specs:
             self.call_after_refresh(self.focus_first)
+
+    def fk_name(self, widget) -> str | None:
+        """The foreign key field ``widget`` edits, if it edits one."""
+        name = (widget.id or "").removeprefix("in-") if isinstance(widget, Input) else ""
+        return name if any(s.name == name and s.related for s in self.specs) else None
+
+    def on_input_changed(self, event: Input.Changed) -> None:
+        name = self.fk_name(event.input)
+        if name is None:
+            return
+        if name in self.timers:
+            self.timers[name].stop()
+        self.timers[name] = self.set_timer(DEBOUNCE, partial(self.look_up, name, event.value))
+
+    def look_up(self, name: str, text: str) -> None:
+        """Show the label of the row the foreign key ``name`` = ``text`` points to (in a worker)."""
+        from tqconsole.services.records import reference
+
+        self.timers.pop(name, None)
+        self.run_blocking(
+            reference,
+            self.model,
+            name,
+            text,
+            group=f"ref-{name}",
+            done=lambda label: self.show_reference(name, f"→ {label}" if label else ""),
+            failed=lambda message: self.show_reference(name, message, missing=True),
+        )
+
+    def show_reference(self, name: str, text: str, missing: bool = False) -> None:
+        ref = self.query_one(f"#ref-{name}", Static)
+        ref.update(Text(text))
+        ref.set_class(missing, "-missing")
+
+    def check_action(self, action: str, parameters: tuple) -> bool | None:
+        if action == "pick":
+            return self.fk_name(self.focused) is not None
+        return super().check_action(action, parameters)
+
+    def action_pick(self) -> None:
+        from tqconsole.screens.model_dialogs import Pick
+        from tqconsole.services.records import PICK_LIMIT, pick_rows
+
+        name = self.fk_name(self.focused)
+        if name is None:
+            return
+        spec = next(s for s in self.specs if s.name == name)
+        related = self.model._meta.fields[name].rel_model
+        field = self.query_one(f"#in-{name}", Input)
+
+        def picked(row: tuple | None) -> None:
+            if row is not None:
+                field.value = str(row[0])
+                self.show_reference(name, f"→ {row[1]}")
+            field.focus()
+
+        search = partial(pick_rows, related, limit=PICK_LIMIT)
+        self.app.push_screen(Pick(spec.related, search, self.run_blocking, PICK_LIMIT), picked)
 
     def on_descendant_focus(self, event) -> None:
         help_text = getattr(event.widget, "tooltip", None)
@@ -373,38 +445,44 @@ class EditScreen(ModelsBase):
         return out
 
     def action_save(self) -> None:
-        from tqconsole.services.records import parse_form
-
         if self.model is None:
-            return
-        texts = self.texts()
-        _, errors = parse_form(self.model, texts)
-        for spec in self.specs:
-            error = self.query_one(f"#err-{spec.name}", Static)
-            error.update(errors.get(spec.name, ""))
-            error.set_class(spec.name in errors, "-shown")
-        if errors:
-            self.message(f"not saved: {len(errors)} field(s) to fix", error=True)
             return
         self.message("saving…")
         self.run_blocking(
-            self.write, texts, group="form-save", done=self.saved, failed=self.save_failed
+            self.write, self.texts(), group="form-save", done=self.saved, failed=self.save_failed
         )
 
     def write(self, texts: dict):
-        from tqconsole.services.records import EditConflict, create, save
+        """The saved record, or the EditConflict / FormErrors the form shows."""
+        from tqconsole.services.records import EditConflict, FormErrors, create, save
 
-        if self.pk is None:
-            return create(self.model, texts)
         try:
+            if self.pk is None:
+                return create(self.model, texts)
             return save(self.model, self.pk, self.original, texts)
-        except EditConflict as conflict:
-            return conflict
+        except (EditConflict, FormErrors) as refused:
+            return refused
+
+    def show_errors(self, errors: dict[str, str]) -> None:
+        """Each field's error under it; a foreign key's beside it, where its label goes."""
+        for spec in self.specs:
+            message = errors.get(spec.name, "")
+            if spec.related and message:
+                self.show_reference(spec.name, message, missing=True)
+                message = ""
+            error = self.query_one(f"#err-{spec.name}", Static)
+            error.update(message)
+            error.set_class(bool(message), "-shown")
+        if errors:
+            self.message(f"not saved: {len(errors)} field(s) to fix", error=True)
 
     def saved(self, result) -> None:
         from tqconsole.screens.model_dialogs import Conflict
-        from tqconsole.services.records import EditConflict
+        from tqconsole.services.records import EditConflict, FormErrors
 
+        self.show_errors(result.errors if isinstance(result, FormErrors) else {})
+        if isinstance(result, FormErrors):
+            return
         if isinstance(result, EditConflict):
             self.message(str(result), error=True)
 

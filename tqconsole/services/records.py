@@ -16,9 +16,20 @@ import peewee as pw
 from tqconsole.errors import ConsoleError, InvalidInput, NotFound, ReadOnlyError
 from tqconsole.services.audit import audited
 from tqconsole.services.field_values import check_decimal, convert, display, kind
+from tqconsole.services.filter_language import compile_filter
 from tqconsole.services.table_query import fk_labels, is_reflected, label_of, single_pk
 
 MAX_CASCADE_DEPTH = 4
+PICK_LIMIT = 50  # rows the picker of a foreign key shows
+PICK_DETAIL_CHARS = 40
+
+
+class FormErrors(InvalidInput):
+    """Fields that do not fit: ``errors`` maps a field name to its message."""
+
+    def __init__(self, errors: dict[str, str]):
+        self.errors = errors
+        super().__init__("; ".join(f"{k}: {v}" for k, v in errors.items()))
 
 
 class EditConflict(ConsoleError):
@@ -99,14 +110,16 @@ class FieldSpec:
     choices: tuple = ()
     primary_key: bool = False
     help: str = ""  # type and constraints, shown while the field has the focus
+    related: str = ""  # the table a foreign key points to
 
 
 def field_specs(model) -> list[FieldSpec]:
     out = []
     for f in model._meta.sorted_fields:
         notes = [kind(f)]
-        if isinstance(f, pw.ForeignKeyField):
-            notes = [f"id of {f.rel_model._meta.table_name}"]
+        related = f.rel_model._meta.table_name if isinstance(f, pw.ForeignKeyField) else ""
+        if related:
+            notes = [f"id of {related} (ctrl+f: pick)"]
         if getattr(f, "max_length", None):
             notes.append(f"≤{f.max_length} chars")
         if isinstance(f, pw.DecimalField):
@@ -123,6 +136,7 @@ def field_specs(model) -> list[FieldSpec]:
                 choices=tuple(v for v, _ in (f.choices or ())),
                 primary_key=f.primary_key,
                 help=", ".join(notes),
+                related=related,
             )
         )
     return out
@@ -140,6 +154,9 @@ def parse_form(model, texts: dict[str, str]) -> tuple[dict, dict[str, str]]:
         if text == "" and (f.null or (isinstance(f, pw.AutoField) and f.primary_key)):
             values[name] = None
             continue
+        if text == "" and kind(f) != "text":
+            errors[name] = "required"
+            continue
         try:
             value = convert(f, text)
         except InvalidInput as exc:
@@ -154,6 +171,65 @@ def parse_form(model, texts: dict[str, str]) -> tuple[dict, dict[str, str]]:
         else:
             values[name] = value
     return values, errors
+
+
+def missing_references(model, values: dict) -> dict[str, str]:
+    """Foreign keys among ``values`` whose id names no row: field name → message."""
+    errors = {}
+    for name, value in values.items():
+        f = model._meta.fields[name]
+        if (
+            isinstance(f, pw.ForeignKeyField)
+            and value is not None
+            and not f.rel_model.select().where(f.rel_field == value).exists()
+        ):
+            errors[name] = f"no {f.rel_model._meta.table_name} #{value}"
+    return errors
+
+
+def validate(model, texts: dict[str, str]) -> dict:
+    """The values of the form's texts; FormErrors naming every field that does not fit."""
+    values, errors = parse_form(model, texts)
+    errors.update(missing_references(model, values))
+    if errors:
+        raise FormErrors(errors)
+    return values
+
+
+def reference(model, name: str, text: str) -> str:
+    """The label of the row the foreign key ``name`` = ``text`` points to.
+
+    '' when blank (whether it may be is for saving to say); InvalidInput says why
+    it points nowhere ("no auth_user #999", not a whole number).
+    """
+    if not text.strip():
+        return ""
+    try:
+        value = validate(model, {name: text})[name]
+    except FormErrors as exc:
+        raise InvalidInput(exc.errors[name]) from None
+    return fk_labels(model._meta.fields[name], {value}).get(value) or f"#{value}"
+
+
+def pick_rows(model, text: str, limit: int = PICK_LIMIT) -> list[tuple[object, str, str]]:
+    """(pk, label, the other search fields) of the first ``limit`` rows matching the
+    filter ``text``, by pk: what a staff member needs to tell two Anna Musters apart."""
+    key = single_pk(model)
+    if key is None:
+        raise NotFound(f"{model._meta.table_name} has no single-column primary key")
+    labels = getattr(model, "label_fields", ())
+    others = [n for n in getattr(model, "search_fields", ()) if n not in labels]
+    columns = [model._meta.fields[n] for n in (*labels, *others)]
+    query = model.select(key.alias("__pk"), *columns)
+    where = compile_filter(model, text)
+    if where is not None:
+        query = query.where(where)
+    out = []
+    for row in query.order_by(key).limit(limit).dicts():
+        details = dict.fromkeys(d for n in others if (d := display(row[n])))  # once each
+        detail = "  ".join(details)
+        out.append((row["__pk"], label_of(model, row), detail[:PICK_DETAIL_CHARS]))
+    return out
 
 
 def locked(query):
@@ -179,9 +255,7 @@ def unique_message(exc: pw.IntegrityError) -> str:
 def save(model, pk, original: dict, texts: dict[str, str]) -> Record:
     """Write the changed fields of the row ``pk`` if nobody changed it since ``original``."""
     writable(model)
-    values, errors = parse_form(model, texts)
-    if errors:
-        raise InvalidInput("; ".join(f"{k}: {v}" for k, v in errors.items()))
+    values = validate(model, texts)
     key = single_pk(model)
     changed = {k: v for k, v in values.items() if v != original.get(k)}
     try:
@@ -210,9 +284,7 @@ def save(model, pk, original: dict, texts: dict[str, str]) -> Record:
 def create(model, texts: dict[str, str]) -> Record:
     writable(model)
     texts = {k: v for k, v in texts.items() if v != "" or not model._meta.fields[k].primary_key}
-    values, errors = parse_form(model, texts)
-    if errors:
-        raise InvalidInput("; ".join(f"{k}: {v}" for k, v in errors.items()))
+    values = validate(model, texts)
     try:
         with audited("create", model._meta.table_name) as write:
             pk = model.insert(**values).execute()
