@@ -24,6 +24,7 @@ import multiprocessing
 import operator
 import os
 import socket
+import sqlite3
 import threading
 import time
 import traceback
@@ -359,10 +360,11 @@ BLANK_RECORD = [None] * len(RECORD_COLUMNS)
     )
 )
 BY_TASK_ID = operator.itemgetter(TASK_ID)
-# Rows per INSERT: 256 × 20 parameters stays far below SQLite's (32,766) and
-# PostgreSQL's (65,535) limits; a remainder goes in power-of-two statements
-# so that every statement text is reused (prepared statement caches).
-CHUNK = 256
+# Rows per INSERT: 256 × 20 parameters stays far below SQLite's (32,766; 999
+# before 3.32) and PostgreSQL's (65,535) limits; a remainder goes in
+# power-of-two statements so that every statement text is reused (prepared
+# statement caches).
+CHUNK = 256 if sqlite3.sqlite_version_info >= (3, 32) else 32
 _STATEMENTS: dict[tuple[int, int], str] = {}
 
 
