@@ -196,6 +196,33 @@ def test_history_merges_out_of_order_writers_and_prunes(db_env):
     assert TaskRecord.select().where(TaskRecord.queue == env.name).count() == 2
 
 
+def test_history_writes_batches_of_any_size(db_env):
+    """Full multi-row statements plus power-of-two remainders, every event kept."""
+    from huey import signals as S
+
+    from tqconsole.models import TaskRecord
+    from tqconsole.services.task_recorder import CHUNK, parse_timeline
+
+    recorder = db_env.recorder
+    cls = db_env.huey._registry.string_to_task("tqconsole.tasks.selftest")
+    count = CHUNK + 45
+    for i in range(count):
+        task = cls((i,), {}, id=f"batch{i:04d}")
+        recorder.on_signal(S.SIGNAL_EXECUTING, task)
+        recorder.on_signal(S.SIGNAL_COMPLETE, task)
+    recorder.on_signal(S.SIGNAL_ERROR, task, RuntimeError("late"))
+    recorder.flush()
+    rows = {r.task_id: r for r in TaskRecord.select().where(TaskRecord.task_id.startswith("batch"))}
+    assert len(rows) == count
+    first = rows["batch0000"]
+    assert (first.state, first.args, first.worker) == ("complete", "0", "MainProcess")
+    assert first.duration is not None and first.message is None
+    assert [e["event"] for e in parse_timeline(first.timeline)] == ["executing", "complete"]
+    last = rows[f"batch{count - 1:04d}"]
+    assert (last.state, last.error) == ("error", "RuntimeError: late")  # retries left
+    assert len(parse_timeline(last.timeline)) == 3 and last.message is not None
+
+
 def test_run_now_and_retry_all_failed(env, capsys):
     import datetime
 

@@ -2,10 +2,13 @@
 
 A signal handler runs inside the worker, so it only appends a tuple to a deque;
 a writer thread turns the buffer into rows every ``flush_interval`` seconds (or
-when ``flush_max`` events wait) in one transaction.  Each task row is upserted
-so that events from the producer (enqueued) and the consumer (executing,
-complete, …) land in the same row whatever order they are written in; every
-event is appended to the row's timeline.  Rows older than ``keep_days`` or
+when ``flush_max`` events wait) in one transaction; under load (``busy_events``
+or more per flush) it waits ``busy_interval`` instead, as one big transaction
+costs the database far less per row than several small ones (each rewrites
+the task id index pages it touches).  Each task row is upserted so that events
+from the producer (enqueued) and the consumer (executing, complete, …) land in
+the same row whatever order they are written in; every event is appended to
+the row's timeline.  Rows older than ``keep_days`` or
 beyond ``keep_count`` tasks are pruned once a minute.
 Like ``huey.contrib.stats`` (which this follows), but with host, pid, worker,
 traceback, the task's message (for retry), and both age and count retention.
@@ -15,11 +18,13 @@ from __future__ import annotations
 
 import atexit
 import collections
+import itertools
 import logging
 import multiprocessing
 import operator
 import os
 import socket
+import sqlite3
 import threading
 import time
 import traceback
@@ -86,6 +91,8 @@ def task_name(task) -> str:
 
 
 def args_text(task, width: int = 500) -> str:
+    if not task.args and not task.kwargs:
+        return ""
     try:
         parts = [repr(a) for a in task.args] + [f"{k}={v!r}" for k, v in task.kwargs.items()]
     except Exception:
@@ -112,7 +119,9 @@ class TaskRecorder:
         self,
         huey,
         flush_interval: float = 0.5,
-        flush_max: int = 1000,
+        busy_interval: float = 2.0,
+        busy_events: int = 1000,
+        flush_max: int = 10_000,
         keep_days: float = 14,
         keep_count: int = 100_000,
     ):
@@ -120,6 +129,9 @@ class TaskRecorder:
         self.queue = huey.name
         self.consumer_id = ""  # set by the consumer this process runs, if any
         self.flush_interval = flush_interval
+        self.busy_interval = busy_interval
+        self.busy_events = busy_events
+        self._interval = flush_interval
         self.flush_max = flush_max
         self.keep_days = keep_days
         self.keep_count = keep_count
@@ -156,8 +168,9 @@ class TaskRecorder:
     def on_signal(self, signal, task, exc=None):
         if signal in DONE_SIGNALS:
             self._done.value += 1
-        self._buffer.append((time.time(), signal, task, exc, worker_name(), task.retries))
-        if len(self._buffer) >= self.flush_max:
+        buffer = self._buffer
+        buffer.append((time.time(), signal, task, exc, worker_name(), task.retries))
+        if len(buffer) >= self.flush_max and not self._wake.is_set():
             self._wake.set()
 
     # --- in the writer thread
@@ -182,7 +195,7 @@ class TaskRecorder:
 
     def _write_loop(self) -> None:
         while not self._stop.is_set():
-            self._wake.wait(self.flush_interval)
+            self._wake.wait(self._interval)
             self._wake.clear()
             self.flush()
         try:
@@ -192,9 +205,10 @@ class TaskRecorder:
 
     def flush(self) -> None:
         with self._flush_lock:
-            batch = []
-            while self._buffer:
-                batch.append(self._buffer.popleft())
+            buffer = self._buffer
+            batch = [buffer.popleft() for _ in range(len(buffer))]
+            busy = len(batch) >= self.busy_events
+            self._interval = self.busy_interval if busy else self.flush_interval
             if not batch:
                 return
             records = self.rows(batch)
@@ -214,66 +228,67 @@ class TaskRecorder:
             self._buffer.clear()
             self._buffer.extend(kept)
 
-    def keep_messages(self, records: dict[str, dict]) -> None:
+    def keep_messages(self, records: dict[str, list]) -> None:
         """Store the message of tasks that may need a retry (anything not completed).
 
         Serialized here rather than in the worker, and only when needed; the
-        retries left are those of the EXECUTING signal (a retry resets them to
-        the declared default anyway).
+        ``message`` column holds the task object until then.  The retries left
+        are those of the EXECUTING signal (a retry resets them to the declared
+        default anyway).
         """
         for record in records.values():
-            task = record.pop(TASK_KEY, None)
-            if task is not None and record["state"] != "complete":
+            task = record[MESSAGE]
+            if task is None:
+                continue
+            record[MESSAGE] = None
+            if record[STATE] != "complete":
                 try:
-                    record["message"] = self.huey.serialize_task(task)
+                    record[MESSAGE] = self.huey.serialize_task(task)
                 except Exception:
-                    record["message"] = None
+                    pass
 
-    def rows(self, batch) -> dict[str, dict]:
-        """One merged row per task (columns of TaskRecord), its events in ``timeline``."""
-        records: dict[str, dict] = {}
+    def rows(self, batch) -> dict[str, list]:
+        """One merged row per task (TaskRecord's columns, in order), its events in ``timeline``.
+
+        Plain lists indexed by column, filled in place: the writer holds the GIL
+        the workers need for as short a time as possible.
+        """
+        records: dict[str, list] = {}
+        started = self._started
         pid, queue, host, consumer = os.getpid(), self.queue, self.host, self.consumer_id
         where = f"{host}:{pid}"
         for ts, signal, task, exc, worker, retries in batch:
             at = stamp(ts)
             task_id = task.id
-            duration = None
-            if signal == S.SIGNAL_EXECUTING:
-                self._started[task_id] = ts
-            elif signal in FINISHED:
-                started = self._started.pop(task_id, None)
-                duration = ts - started if started is not None else None
-            error = error_line(exc)
-            worker = worker[:40]
             record = records.get(task_id)
             if record is None:
-                record = records[task_id] = dict(
-                    BLANK_RECORD, task_id=task_id, queue=queue, name=task_name(task), timeline=""
-                )
-            record["timeline"] += timeline_line(at, signal, where, worker, duration, error)
+                record = records[task_id] = BLANK_RECORD.copy()
+                record[TASK_ID], record[QUEUE], record[NAME] = task_id, queue, task_name(task)
+                record[TIMELINE] = ""
             state = STATES.get(signal, signal)
             if signal == S.SIGNAL_ERROR and not retries:
                 state = FAILED
-            record["state"], record["updated_at"], record["retries"] = state, at, retries
-            if signal == S.SIGNAL_ENQUEUED:
-                record["enqueued_at"], record["args"] = at, args_text(task)
-            elif signal == S.SIGNAL_EXECUTING:
-                record.update(
-                    started_at=at,
-                    consumer=consumer,
-                    host=host,
-                    pid=pid,
-                    worker=worker,
-                    args=args_text(task),
-                )
-                record[TASK_KEY] = task
+            record[STATE], record[UPDATED_AT], record[RETRIES] = state, at, retries
+            worker = worker[:40]
+            duration = error = None
+            if signal == S.SIGNAL_EXECUTING:
+                started[task_id] = ts
+                record[STARTED_AT], record[CONSUMER], record[HOST] = at, consumer, host
+                record[PID], record[WORKER], record[ARGS] = pid, worker, args_text(task)
+                record[MESSAGE] = task
             elif signal in FINISHED:
-                record.update(finished_at=at, minute=int(ts // 60), duration=duration)
+                begun = started.pop(task_id, None)
+                if begun is not None:
+                    duration = ts - begun
+                record[FINISHED_AT], record[MINUTE], record[DURATION] = at, int(ts // 60), duration
+            elif signal == S.SIGNAL_ENQUEUED:
+                record[ENQUEUED_AT], record[ARGS] = at, args_text(task)
             if exc is not None:
-                record["error"] = error
-                record["traceback"] = "".join(
+                error = record[ERROR] = error_line(exc)
+                record[TRACEBACK] = "".join(
                     traceback.format_exception(type(exc), exc, exc.__traceback__)
                 )[-20_000:]
+            record[TIMELINE] += timeline_line(at, signal, where, worker, duration, error)
         return records
 
     def _maybe_prune(self) -> None:
@@ -297,11 +312,60 @@ class TaskRecorder:
 
 
 RECORD_COLUMNS = tuple(f.column_name for f in TaskRecord._meta.sorted_fields)
-BLANK_RECORD = dict.fromkeys(RECORD_COLUMNS)
-TASK_KEY = "_task"  # the task object, until its message is serialized
-ROW = operator.itemgetter(*RECORD_COLUMNS)
-TASK_ID = operator.itemgetter("task_id")
-_STATEMENTS: dict[int, str] = {}
+BLANK_RECORD = [None] * len(RECORD_COLUMNS)
+(
+    TASK_ID,
+    QUEUE,
+    NAME,
+    STATE,
+    UPDATED_AT,
+    ENQUEUED_AT,
+    STARTED_AT,
+    FINISHED_AT,
+    MINUTE,
+    DURATION,
+    CONSUMER,
+    HOST,
+    PID,
+    WORKER,
+    RETRIES,
+    ARGS,
+    ERROR,
+    TRACEBACK,
+    MESSAGE,
+    TIMELINE,
+) = (
+    RECORD_COLUMNS.index(column)
+    for column in (
+        "task_id",
+        "queue",
+        "name",
+        "state",
+        "updated_at",
+        "enqueued_at",
+        "started_at",
+        "finished_at",
+        "minute",
+        "duration",
+        "consumer",
+        "host",
+        "pid",
+        "worker",
+        "retries",
+        "args",
+        "error",
+        "traceback",
+        "message",
+        "timeline",
+    )
+)
+BY_TASK_ID = operator.itemgetter(TASK_ID)
+# Rows per INSERT: 256 × 20 parameters stays far below SQLite's (32,766; 999
+# before 3.32) and PostgreSQL's (65,535) limits; a remainder goes in
+# power-of-two statements so that every statement text is reused (prepared
+# statement caches).
+CHUNK = 256 if sqlite3.sqlite_version_info >= (3, 32) else 32
+_STATEMENTS: dict[tuple[int, int], str] = {}
 
 
 _second: tuple[int, str] = (0, "")
@@ -312,8 +376,8 @@ def stamp(ts: float) -> str:
     global _second
     whole = int(ts)
     if _second[0] != whole:
-        _second = (whole, datetime.fromtimestamp(whole).strftime("%Y-%m-%d %H:%M:%S"))
-    return f"{_second[1]}.{int((ts - whole) * 1e6):06d}"
+        _second = (whole, datetime.fromtimestamp(whole).strftime("%Y-%m-%d %H:%M:%S."))
+    return _second[1] + str(int((ts - whole) * 1e6)).zfill(6)
 
 
 def timeline_line(at, event, where="", worker="", duration=None, error=None) -> str:
@@ -345,14 +409,16 @@ def parse_timeline(text: str | None) -> list[dict]:
     return events
 
 
-def statements(db) -> str:
-    """The upsert of task rows in this database's dialect.
+def statements(db, rows: int = 1) -> str:
+    """The upsert of ``rows`` task rows in this database's dialect.
 
-    Raw ``executemany``: building peewee queries per row cost the workers a
-    third of their throughput.  The newer state wins, every value already known
-    is kept, and the timeline is appended (ON CONFLICT: SQLite and PostgreSQL).
+    Raw SQL with one multi-row VALUES: building peewee queries per row cost
+    the workers a third of their throughput, and ``executemany`` steps (and
+    takes the GIL back) once per row.  The newer state wins, every value
+    already known is kept, and the timeline is appended (ON CONFLICT: SQLite
+    and PostgreSQL).
     """
-    key = id(db)
+    key = (id(db), rows)
     if key not in _STATEMENTS:
         q, p = db.quote_name, db.param
         table = q(TaskRecord._meta.table_name)
@@ -368,21 +434,38 @@ def statements(db) -> str:
                 sets.append(f"{c} = COALESCE({table}.{c}, '') || COALESCE(excluded.{c}, '')")
             else:
                 sets.append(f"{c} = COALESCE(excluded.{c}, {table}.{c})")
+        values = f"({', '.join([p] * len(RECORD_COLUMNS))})"
         _STATEMENTS[key] = (
             f"INSERT INTO {table} ({', '.join(q(c) for c in RECORD_COLUMNS)}) "
-            f"VALUES ({', '.join([p] * len(RECORD_COLUMNS))}) "
+            f"VALUES {', '.join([values] * rows)} "
             f"ON CONFLICT ({q('task_id')}) DO UPDATE SET {', '.join(sets)}"
         )
     return _STATEMENTS[key]
 
 
-def write(records: list[dict]) -> None:
+def chunks(count: int):
+    """Statement sizes for ``count`` rows: CHUNK at a time, then powers of two."""
+    full, rest = divmod(count, CHUNK)
+    yield from [CHUNK] * full
+    size = CHUNK // 2
+    while rest:
+        if rest >= size:
+            yield size
+            rest -= size
+        size //= 2
+
+
+def write(records: list[list]) -> None:
     """Upsert task rows in one transaction, in task id order (no deadlocks between writers)."""
     db = database.obj
-    sql = statements(db)
-    rows = [ROW(r) for r in sorted(records, key=TASK_ID)]
+    rows = sorted(records, key=BY_TASK_ID)
+    start = 0
     with FORK_LOCK, database.atomic():
-        db.cursor().executemany(sql, rows)
+        cursor = db.cursor()
+        for size in chunks(len(rows)):
+            params = list(itertools.chain.from_iterable(rows[start : start + size]))
+            cursor.execute(statements(db, size), params)
+            start += size
 
 
 def prune(queue: str, keep_days: float, keep_count: int) -> None:
@@ -397,14 +480,11 @@ def prune(queue: str, keep_days: float, keep_count: int) -> None:
             & (TaskRecord.updated_at < cutoff)
             & (TaskRecord.state != "executing")
         ).execute()
-        edge = (
-            TaskRecord.select(TaskRecord.updated_at)
-            .where(TaskRecord.queue == queue)
-            .order_by(TaskRecord.updated_at.desc())
-            .offset(keep_count)
-            .limit(1)
-            .scalar()
-        )
+        newest = TaskRecord.select(TaskRecord.updated_at).order_by(TaskRecord.updated_at.desc())
+        # All queues' rows first: that walk reads the index alone, this queue's reads the rows.
+        if newest.offset(keep_count).limit(1).scalar() is None:
+            return
+        edge = newest.where(TaskRecord.queue == queue).offset(keep_count).limit(1).scalar()
         if edge is not None:
             TaskRecord.delete().where(
                 (TaskRecord.queue == queue)
