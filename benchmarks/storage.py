@@ -227,17 +227,22 @@ def upload_console(url: str, folder: Path, prefix: str) -> float:
     return elapsed
 
 
-def upload_loop(endpoint: str, folder: Path, prefix: str) -> float:
-    """A plain boto3 client with its defaults, one ``put_object`` after the other."""
+def plain_client(endpoint: str):
+    """boto3's client with its defaults, for the peers and the set-up."""
     import boto3
 
-    client = boto3.client(
+    return boto3.client(
         "s3",
         endpoint_url=endpoint,
         aws_access_key_id="bench",
         aws_secret_access_key="bench",
         region_name="us-east-1",
     )
+
+
+def upload_loop(endpoint: str, folder: Path, prefix: str) -> float:
+    """A plain boto3 client with its defaults, one ``put_object`` after the other."""
+    client = plain_client(endpoint)
     start = time.perf_counter()
     for path in sorted(folder.iterdir()):
         client.put_object(
@@ -347,8 +352,6 @@ def main() -> None:
         proxy(args.port, args.proxy, args.rtt_ms / 1000)
         return
 
-    import boto3
-
     server, port = start_child("--serve")
     endpoint = f"http://127.0.0.1:{port}"
     data = Path(tempfile.mkdtemp(prefix="tq-bench-storage-"))
@@ -357,13 +360,7 @@ def main() -> None:
         TQ_STORAGE_URL=f"s3://bench:bench@127.0.0.1:{port}?secure=0&region=us-east-1",
         TQ_STORAGE_MEDIA_BUCKET=BUCKET,
     )
-    client = boto3.client(
-        "s3",
-        endpoint_url=endpoint,
-        aws_access_key_id="bench",
-        aws_secret_access_key="bench",
-        region_name="us-east-1",
-    )
+    client = plain_client(endpoint)
     try:
         print(f"moto server {endpoint} (pid {server.pid}), {os.cpu_count()} CPU cores")
         screen = asyncio.run(first_page_times(args.repeat * 2))
