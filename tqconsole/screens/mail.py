@@ -51,7 +51,7 @@ FIELDS = (
     (
         "query",
         "Query",
-        "bulk, one mail each: course.name~salsa state=confirmed · period=3 · users: is_staff=true",
+        "bulk: course.name~salsa state=confirmed · users: is_staff=true",
     ),
 )
 
