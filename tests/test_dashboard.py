@@ -120,6 +120,15 @@ def test_dashboard_snapshot(demo_app, snap_compare, size):
     assert snap_compare(demo_app, terminal_size=size, run_before=run_before)
 
 
+def test_keys_help_snapshot(demo_app, snap_compare):
+    async def run_before(pilot):
+        await settle(pilot)
+        await pilot.press("question_mark")
+        await pilot.pause()
+
+    assert snap_compare(demo_app, terminal_size=(80, 24), run_before=run_before)
+
+
 async def test_manual_refresh_never_adds_a_second_refresh_chain(demo_app):
     async with demo_app.run_test(size=(80, 24)) as pilot:
         await settle(pilot)
