@@ -308,17 +308,17 @@ def snap_app(location: str) -> TQConsole:
     return app_at(location)
 
 
-@pytest.mark.parametrize("size", [(80, 24), (120, 40)])
+@pytest.mark.parametrize("size", [(80, 24), (120, 40), (160, 50)])
 def test_snapshot_overview(storage, snap_compare, size):
     assert snap_compare(snap_app("buckets"), terminal_size=size, run_before=settle)
 
 
-@pytest.mark.parametrize("size", [(80, 24), (120, 40)])
+@pytest.mark.parametrize("size", [(80, 24), (120, 40), (160, 50)])
 def test_snapshot_browse(storage, snap_compare, size):
     assert snap_compare(snap_app("buckets/media"), terminal_size=size, run_before=settle)
 
 
-@pytest.mark.parametrize("size", [(80, 24), (120, 40)])
+@pytest.mark.parametrize("size", [(80, 24), (120, 40), (160, 50)])
 def test_snapshot_object_preview(storage, snap_compare, size):
     async def open_csv(pilot):
         await settle(pilot)
@@ -328,7 +328,7 @@ def test_snapshot_object_preview(storage, snap_compare, size):
     assert snap_compare(snap_app("buckets/media"), terminal_size=size, run_before=open_csv)
 
 
-@pytest.mark.parametrize("size", [(80, 24), (120, 40)])
+@pytest.mark.parametrize("size", [(80, 24), (120, 40), (160, 50)])
 def test_snapshot_usage(storage, snap_compare, size):
     async def usage(pilot):
         await settle(pilot)

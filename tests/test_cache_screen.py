@@ -240,7 +240,7 @@ def wait_for_load():
     return run_before
 
 
-@pytest.mark.parametrize("size", [(80, 24), (120, 40)])
+@pytest.mark.parametrize("size", [(80, 24), (120, 40), (160, 50)])
 def test_snapshot_cache_screen(size, demo_sqlite, snap_compare):
     app = TQConsole(load(), location="cache")
     assert snap_compare(app, terminal_size=size, run_before=wait_for_load())

@@ -231,7 +231,7 @@ def test_unknown_mail_location_is_a_message(mail_env):
     assert MailScreen.from_location("compose/auth_user/3").location == "mail/compose/auth_user/3"
 
 
-@pytest.mark.parametrize("size", [(80, 24), (120, 40)])
+@pytest.mark.parametrize("size", [(80, 24), (120, 40), (160, 50)])
 def test_snapshot_compose(mail_env, snap_compare, size):
     async def fill(pilot):
         await type_into(pilot, "#field-to", "Ada Muster <ada@example.ch>")
@@ -242,7 +242,7 @@ def test_snapshot_compose(mail_env, snap_compare, size):
     assert snap_compare(TQConsole(load(), location="mail"), terminal_size=size, run_before=fill)
 
 
-@pytest.mark.parametrize("size", [(80, 24), (120, 40)])
+@pytest.mark.parametrize("size", [(80, 24), (120, 40), (160, 50)])
 def test_snapshot_outbox(mail_env, snap_compare, size):
     fixed_outbox()
 

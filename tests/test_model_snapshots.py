@@ -13,7 +13,7 @@ async def settle_before(pilot) -> None:
     await settle(pilot)
 
 
-@pytest.mark.parametrize("size", [(80, 24), (120, 40)])
+@pytest.mark.parametrize("size", [(80, 24), (120, 40), (160, 50)])
 @pytest.mark.parametrize(
     "location",
     ["models", "models/courses_subscribe", "models/courses_subscribe/17"],

@@ -80,13 +80,13 @@ def fill(queue) -> None:
         )
 
 
-@pytest.mark.parametrize("size", [(80, 24), (120, 40)])
+@pytest.mark.parametrize("size", [(80, 24), (120, 40), (160, 50)])
 def test_snapshot_pending(queue, snap_compare, size):
     fill(queue)
     assert snap_compare(app_at("tasks"), terminal_size=size, run_before=settle)
 
 
-@pytest.mark.parametrize("size", [(80, 24), (120, 40)])
+@pytest.mark.parametrize("size", [(80, 24), (120, 40), (160, 50)])
 def test_snapshot_history(queue, snap_compare, size):
     fill(queue)
 
@@ -106,7 +106,7 @@ def test_snapshot_history(queue, snap_compare, size):
     assert snap_compare(app_at("tasks"), terminal_size=size, run_before=history_tab)
 
 
-@pytest.mark.parametrize("size", [(80, 24), (120, 40)])
+@pytest.mark.parametrize("size", [(80, 24), (120, 40), (160, 50)])
 def test_snapshot_task_detail(queue, snap_compare, size):
     fill(queue)
     assert snap_compare(app_at("tasks/10000001-history"), terminal_size=size, run_before=settle)

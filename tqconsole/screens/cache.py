@@ -95,6 +95,7 @@ class CacheScreen(ConsoleScreen):
     CacheScreen #keys { width: 1fr; }
     CacheScreen #status { height: 1; padding: 0 1; color: $text-muted; }
     CacheScreen.-narrow #namespaces { width: 24; }
+    CacheScreen.-wide #namespaces { width: 48; }
     """
     BINDINGS = [
         Binding("slash", "filter", "Filter", id="cache.filter"),
@@ -169,6 +170,7 @@ class CacheScreen(ConsoleScreen):
 
     def on_resize(self) -> None:
         self.set_class(self.size.width < 100, "-narrow")
+        self.set_class(self.size.width >= 140, "-wide")
         self.fit_key_column()
 
     def fit_key_column(self) -> None:
@@ -337,7 +339,7 @@ class CacheScreen(ConsoleScreen):
             )
 
         narrow = self.has_class("-narrow")
-        width = tree.size.width or (24 if narrow else 34)
+        width = tree.size.width or (24 if narrow else 48 if self.has_class("-wide") else 34)
 
         def add(parent_node, ns, parent_prefix: str, depth: int) -> None:
             children = sorted(ns.children.values(), key=lambda c: -c.keys)
