@@ -349,3 +349,33 @@ async def _keys_help(queue):
         await pilot.press("escape")
         await pilot.pause()
         assert app.screen.route == "tasks"
+
+
+def test_consumers_line_keeps_recent_deaths_and_counts_old_ones(queue):
+    asyncio.run(_consumers_line(queue))
+
+
+async def _consumers_line(queue):
+    from tqconsole.models import ConsumerBeat
+
+    now = datetime.datetime.now()
+    for i, (silent, pid) in enumerate(((1, 101), (120, 102), (3000, 103), (4000, 104))):
+        beat = now - datetime.timedelta(seconds=silent)
+        ConsumerBeat.create(
+            consumer_id=f"c{i}", queue=queue.name, host="w", pid=pid, workers=2,
+            started_at=beat, beat_at=beat, interval=1,
+        )  # fmt: skip
+    app = app_at("tasks")
+    async with app.run_test(size=(120, 30)) as pilot:
+        await settle(pilot)
+        line = str(app.screen.query_one("#consumers").render())
+        assert "w:101 2w" in line and "w:102 DEAD (silent 2m)" in line
+        assert "w:103" not in line and "+2 dead earlier" in line
+        assert "no consumer alive" not in line
+        ConsumerBeat.update(beat_at=now - datetime.timedelta(hours=2)).where(
+            ConsumerBeat.consumer_id == "c0"
+        ).execute()
+        await pilot.press("r")
+        await settle(pilot)
+        line = str(app.screen.query_one("#consumers").render())
+        assert "no consumer alive" in line and "+3 dead earlier" in line

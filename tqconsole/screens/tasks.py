@@ -8,7 +8,7 @@ functions ``tqconsole tasks …`` calls.
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from rich.text import Text
 from textual.app import ComposeResult
@@ -23,6 +23,7 @@ from tqconsole.widgets.lists import KeyTable
 from tqconsole.widgets.task_dialogs import EnqueueDialog
 
 REFRESH_SECONDS = 1.0
+RECENT_DEATH = timedelta(minutes=15)  # dead consumers older than this are only counted
 PAGE = 50
 BARS = "▁▂▃▄▅▆▇█"
 TABS = ("pending", "scheduled", "running", "history", "failed", "periodic")
@@ -299,26 +300,35 @@ class TasksScreen(LongWork, ConsoleScreen):
         self.query_one("#counts", Static).update(Text("\n").join([line, spark]))
 
     def show_consumers(self, snap) -> None:
+        """Alive consumers first; the dead that matter (recent, or with lost tasks), then a count.
+
+        A console closed without its consumer stopping would otherwise fill the
+        line with old deaths for a day.
+        """
         now = datetime.now()
-        parts = []
-        for c in snap.consumers[:4]:
-            if c.alive:
-                parts.append(
-                    Text.assemble(
-                        ("● ", "green"),
-                        f"{c.label} {c.workers}w {c.tasks_done} done, beat {ago(c.beat_at, now)} ago",
-                    )
+        alive = [c for c in snap.consumers if c.alive]
+        dead = [c for c in snap.consumers if not c.alive and not c.stopped]
+        recent = [c for c in dead if c.lost or now - c.beat_at < RECENT_DEATH]
+        parts = [
+            Text.assemble(
+                ("● ", "green"),
+                f"{c.label} {c.workers}w {c.tasks_done} done, beat {ago(c.beat_at, now)} ago",
+            )
+            for c in alive[:4]
+        ]
+        if not alive:
+            parts.append(Text("no consumer alive — start one: tqconsole consumer", style="yellow"))
+        shown = recent[: max(1, 4 - len(alive))]
+        for c in shown:
+            lost = f", {c.lost} lost" if c.lost else ""
+            parts.append(
+                Text.assemble(
+                    ("✗ ", "bold red"),
+                    (f"{c.label} DEAD (silent {ago(c.beat_at, now)}{lost})", "red"),
                 )
-            elif not c.stopped:
-                lost = f", {c.lost} lost" if c.lost else ""
-                parts.append(
-                    Text.assemble(
-                        ("✗ ", "bold red"),
-                        (f"{c.label} DEAD (silent {ago(c.beat_at, now)}{lost})", "red"),
-                    )
-                )
-        if not parts:
-            parts = [Text("no consumer alive — start one: tqconsole consumer", style="yellow")]
+            )
+        if len(dead) > len(shown):
+            parts.append(Text(f"+{len(dead) - len(shown)} dead earlier", style="dim red"))
         self.query_one("#consumers", Static).update(Text("  ").join(parts))
 
     def fill_table(self, view: str, rows: list) -> None:
