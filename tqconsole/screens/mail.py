@@ -277,7 +277,7 @@ class MailScreen(ConsoleScreen):
         for name, _, _ in FIELDS:
             self.query_one(f"#field-{name}", Input).value = str(typed.get(name) or "")
         self.query_one("#body", TextArea).text = str(typed.get("body") or "")
-        self.markdown_html = self.typed["markdown_html"] = bool(typed.get("markdown_html"))
+        self.markdown_html = bool(typed.get("markdown_html"))
         self.status_line("draft restored: the message you left unsent · " + self.compose_hint())
 
     def on_unmount(self) -> None:
@@ -288,7 +288,8 @@ class MailScreen(ConsoleScreen):
         from tqconsole.services.compose import save_draft
 
         try:
-            if save_draft(self.settings.data_dir, self.typed):
+            kept = {**self.typed, "markdown_html": self.markdown_html}
+            if save_draft(self.settings.data_dir, kept):
                 self.app.notify("unsent draft kept: it is back when you open Mail")
         except OSError as exc:
             self.app.notify(f"the draft could not be kept: {exc}", severity="error")
@@ -304,7 +305,7 @@ class MailScreen(ConsoleScreen):
 
     # --- compose actions
     def action_toggle_html(self) -> None:
-        self.markdown_html = self.typed["markdown_html"] = not self.markdown_html
+        self.markdown_html = not self.markdown_html
         self.status_line(self.compose_hint())
 
     def action_apply_template(self) -> None:

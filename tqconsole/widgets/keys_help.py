@@ -36,8 +36,8 @@ def key_groups(screen: Screen) -> list[tuple[str, list[tuple[str, str]]]]:
     Textual's own (scrolling, focus, copy) are left out: they are what one expects.
     """
     app = screen.app
-    groups: dict[str, list[tuple[str, str]]] = {}
-    seen: set[tuple[str, str]] = set()
+    # title → description → keys: one action bound to several keys is one line
+    groups: dict[str, dict[str, list[str]]] = {}
     inherited: dict[type, set[tuple[str, str]]] = {}
     for key, active in screen.active_bindings.items():
         binding, node = active.binding, active.node
@@ -53,17 +53,16 @@ def key_groups(screen: Screen) -> list[tuple[str, list[tuple[str, str]]]]:
             title = "This screen"
         else:
             title = (node.id or type(node).__name__).replace("-", " ").replace("_", " ")
-        entry = (app.get_key_display(binding), binding.description)
-        if (title, entry[1]) in seen:  # one action bound to several keys: one line
-            groups[title] = [
-                (f"{keys} {entry[0]}", what) if what == entry[1] else (keys, what)
-                for keys, what in groups[title]
-            ]
-            continue
-        seen.add((title, entry[1]))
-        groups.setdefault(title, []).append(entry)
+        keys = groups.setdefault(title, {}).setdefault(binding.description, [])
+        keys.append(app.get_key_display(binding))
     order = {"This screen": 0, "Everywhere": 2}
-    return sorted(groups.items(), key=lambda item: order.get(item[0], 1))
+    return sorted(
+        (
+            (title, [(" ".join(keys), what) for what, keys in entries.items()])
+            for title, entries in groups.items()
+        ),
+        key=lambda item: order.get(item[0], 1),
+    )
 
 
 class KeysHelp(ModalScreen[None]):
