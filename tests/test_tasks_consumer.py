@@ -134,3 +134,18 @@ def test_process_workers_record_history_and_count_done(queue, tmp_path):
     workers = {tm.detail(queue, i).row.pid for i in ids}
     assert consumer.pid not in workers  # ran in the forked worker processes
     assert "Traceback" not in consumer.stderr()
+
+
+def test_a_late_heartbeat_never_revives_a_stopped_consumer(queue):
+    """The final 'stopped' beat may be written before a regular one still in flight."""
+    from datetime import datetime
+
+    from tqconsole.services.consumers import ConsoleConsumer
+
+    backends = make_backends()
+    consumer = ConsoleConsumer(backends)
+    consumer.heartbeat.beat(stopped=True)
+    consumer.heartbeat.beat()  # the late one
+    [info] = [c for c in tm.consumers(queue) if c.consumer_id == consumer.id]
+    assert info.stopped and not info.alive and info.beat_at <= datetime.now()
+    backends.close()

@@ -15,6 +15,7 @@ import uuid
 from datetime import datetime
 
 from huey.consumer import Consumer
+from peewee import EXCLUDED, fn
 
 from tqconsole import tasks
 from tqconsole.errors import ConfigError, ReadOnlyError
@@ -89,12 +90,14 @@ class Heartbeat(threading.Thread):
 
     @staticmethod
     def upsert(row: dict, now: datetime) -> None:
+        """Once stopped, always stopped: a beat still in flight when the final one is
+        written (a slow database under load) must not bring the consumer back to life."""
         ConsumerBeat.insert(row).on_conflict(
             conflict_target=[ConsumerBeat.consumer_id],
             update={
                 ConsumerBeat.beat_at: now,
                 ConsumerBeat.tasks_done: row["tasks_done"],
-                ConsumerBeat.stopped_at: row["stopped_at"],
+                ConsumerBeat.stopped_at: fn.COALESCE(ConsumerBeat.stopped_at, EXCLUDED.stopped_at),
             },
         ).execute()
 
@@ -158,9 +161,14 @@ class ConsoleConsumer:
         return self
 
     def stop(self, graceful: bool = True) -> None:
+        """Stop, and return once the final heartbeat and history are written.
+
+        The wait is bounded only generously: a caller that closes the database
+        right after must not pull it from under a thread still writing.
+        """
         self.consumer.stop(graceful=graceful)
         if self.thread is not None:
-            self.thread.join(timeout=10)
+            self.thread.join(timeout=(self.consumer.shutdown_timeout or 0) + 30)
 
 
 def embedded_consumer(backends):
