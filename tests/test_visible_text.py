@@ -3,10 +3,20 @@
 from __future__ import annotations
 
 import json
+import os
 import pickle
 import re
+import shlex
+import shutil
+import subprocess
+import sys
+import time
 from datetime import datetime
+from pathlib import Path
 
+import pytest
+
+from tests.tui_support import app_at, settle, until
 from tqconsole.cli import main
 from tqconsole.visible_text import json_text, one_line, visible
 
@@ -170,3 +180,86 @@ def test_mail_outbox_and_show(mail_sqlite, capsys):
     code, out, err = run(capsys, "mail", "show", "1")
     assert code == 0
     assert_shown(out, err)
+
+
+# --- the TUI
+def terminal_output(app) -> str:
+    """What the driver would write to the terminal for a full repaint of the screen."""
+    update = app.screen._compositor.render_update(full=True)
+    return update.render_segments(app.console)
+
+
+def own_sequences(output: str) -> str:
+    """``output`` without Textual's own sequences (SGR styles and cursor moves)."""
+    return re.sub(r"\x1b\[[0-9;]*[mH]", "", output)
+
+
+async def on_screen(location: str, width: int = 160, notify: str = "") -> str:
+    """The terminal output of the console at ``location`` once the data is on screen
+    (with ``notify``: after that notification, which nothing but the filter treats)."""
+    app = app_at(location)
+    async with app.run_test(size=(width, 30), notifications=True) as pilot:
+        await settle(pilot)
+        if notify:
+            app.notify(notify, timeout=30)
+        await until(pilot, lambda: "Clip" in terminal_output(app))
+        output = terminal_output(app)
+    assert "\x1b[2J" not in output and "\x1b]" not in output
+    return own_sequences(output)
+
+
+@pytest.mark.asyncio
+async def test_record_view_shows_escapes(demo_sqlite):
+    user_id = hostile_user(demo_sqlite)
+    assert_shown(await on_screen(f"models/auth_user/{user_id}"))
+
+
+@pytest.mark.asyncio
+async def test_table_view_shows_escapes(demo_sqlite):
+    hostile_user(demo_sqlite)
+    assert_shown(await on_screen("models/auth_user", width=200))
+
+
+@pytest.mark.asyncio
+async def test_outbox_list_shows_escapes(mail_sqlite):
+    hostile_mail()
+    assert_shown(await on_screen("mail/outbox"))
+
+
+@pytest.mark.asyncio
+async def test_anything_else_on_screen_is_caught_by_the_filter(sqlite_url):
+    output = await on_screen("dashboard", notify=f"failed: {HOSTILE}")
+    assert not [c for c in RAW if c in output]
+    assert "Clip␛]52;c;SGVsbG8=␛]0;PWNED␛[2J" in output  # (Rich drops BEL itself)
+
+
+@pytest.mark.skipif(not shutil.which("tmux"), reason="needs tmux")
+def test_in_a_real_terminal_the_title_clipboard_and_screen_stay(demo_sqlite):
+    """tmux runs the console on a record with escapes: nothing of them reaches tmux."""
+    user_id = hostile_user(demo_sqlite)
+    env = {k: v for k, v in os.environ.items() if k.startswith(("TQ_", "TEXTUAL"))}
+    env["PYTHONPATH"] = str(Path(__file__).resolve().parent.parent)
+    command = shlex.join(
+        ["env", *(f"{k}={v}" for k, v in env.items()), sys.executable, "-m", "tqconsole"]
+        + [f"models/auth_user/{user_id}"]
+    )
+    socket = f"tq-escapes-{os.getpid()}"
+
+    def tmux(*args: str) -> str:
+        done = subprocess.run(["tmux", "-L", socket, *args], capture_output=True, text=True)
+        return done.stdout
+
+    tmux("-f", "/dev/null", "new-session", "-d", "-x", "120", "-y", "30", command)
+    try:
+        tmux("set", "-g", "set-clipboard", "on")
+        tmux("select-pane", "-T", "staff-title")
+        deadline = time.monotonic() + 60
+        while "date_joined" not in (screen := tmux("capture-pane", "-p")):
+            assert time.monotonic() < deadline, screen
+            time.sleep(0.1)
+        assert tmux("display", "-p", "#{pane_title}").strip() == "staff-title"
+        assert tmux("list-buffers") == ""  # no OSC 52 clipboard write
+        assert screen.startswith(" tqconsole › ")  # the header is still there: no clear
+        assert "Clip␛]52;c;SGVsbG8=␇␛]0;PWNED␇␛[2J" in screen
+    finally:
+        tmux("kill-server")
