@@ -234,7 +234,7 @@ async def test_anything_else_on_screen_is_caught_by_the_filter(sqlite_url):
 
 
 @pytest.mark.skipif(not shutil.which("tmux"), reason="needs tmux")
-def test_in_a_real_terminal_the_title_clipboard_and_screen_stay(demo_sqlite):
+def test_in_a_real_terminal_the_title_clipboard_and_screen_stay(demo_sqlite, tmp_path):
     """tmux runs the console on a record with escapes: nothing of them reaches tmux."""
     user_id = hostile_user(demo_sqlite)
     env = {k: v for k, v in os.environ.items() if k.startswith(("TQ_", "TEXTUAL"))}
@@ -249,9 +249,10 @@ def test_in_a_real_terminal_the_title_clipboard_and_screen_stay(demo_sqlite):
         done = subprocess.run(["tmux", "-L", socket, *args], capture_output=True, text=True)
         return done.stdout
 
-    tmux("-f", "/dev/null", "new-session", "-d", "-x", "120", "-y", "30", command)
+    config = tmp_path / "tmux.conf"
+    config.write_text("set -g set-clipboard on\n")  # an OSC 52 write would fill a buffer
+    tmux("-f", str(config), "new-session", "-d", "-x", "120", "-y", "30", command)
     try:
-        tmux("set", "-g", "set-clipboard", "on")
         tmux("select-pane", "-T", "staff-title")
         deadline = time.monotonic() + 60
         while "date_joined" not in (screen := tmux("capture-pane", "-p")):
