@@ -14,6 +14,7 @@ from tqconsole.backends import Backends
 from tqconsole.screens import ROUTES, UnknownLocation, parse_location
 from tqconsole.settings import Settings
 from tqconsole.widgets.command_line import CommandLine
+from tqconsole.widgets.visible_controls import SHOW_CONTROLS
 
 # Background services started after the first paint, in a thread, and stopped on
 # quit: "module:function" taking the Backends, returning a stop function or None.
@@ -49,6 +50,10 @@ class TQConsole(App):
         keymap = settings.option("keymap", {})
         if isinstance(keymap, dict) and keymap:
             self.set_keymap(keymap)
+
+    def get_line_filters(self):
+        """Textual's filters, then the one that shows control characters from data."""
+        return [*super().get_line_filters(), SHOW_CONTROLS]
 
     def get_default_screen(self) -> Screen:
         """The dashboard is the root screen: painted first, never popped."""

@@ -11,6 +11,7 @@ import os
 import sys
 
 from tqconsole import __version__
+from tqconsole.commands.output import visible_output
 
 # One module per command group; each has register(subparsers).
 COMMAND_MODULES = [
@@ -112,6 +113,7 @@ def with_default_command(argv: list[str], commands: set[str]) -> list[str]:
     return [*argv[:i], "tui", *argv[i:]]
 
 
+@visible_output()  # no control character from data reaches the terminal raw
 def main(argv: list[str] | None = None) -> int:
     from tqconsole.commands import Context
     from tqconsole.errors import ConsoleError

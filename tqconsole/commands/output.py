@@ -1,13 +1,56 @@
-"""How commands print: aligned plain tables, one JSON document, confirmations."""
+"""How commands print: aligned plain tables, one JSON document, confirmations.
+
+Whatever a command writes to stdout or stderr passes through ``VisibleStream``
+(installed by ``visible_output`` around the whole command line): a control
+character from data never reaches the terminal raw, whichever print wrote it.
+"""
 
 from __future__ import annotations
 
-import json
+import contextlib
 import sys
-from collections.abc import Callable, Iterable, Sequence
-from typing import Any
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from typing import Any, TextIO
 
 from tqconsole.errors import ConsoleError
+from tqconsole.visible_text import json_text, one_line, visible
+
+
+class VisibleStream:
+    """A text stream that shows the control characters of what is written (newlines
+    and tabs kept); every other attribute is the wrapped stream's."""
+
+    def __init__(self, raw: TextIO) -> None:
+        self.raw = raw
+
+    def write(self, text: str) -> int:
+        self.raw.write(visible(text, keep="\n\t"))
+        return len(text)
+
+    def writelines(self, lines: Iterable[str]) -> None:
+        for line in lines:
+            self.write(line)
+
+    def __getattr__(self, name: str):
+        return getattr(self.raw, name)
+
+
+@contextlib.contextmanager
+def visible_output() -> Iterator[None]:
+    """stdout and stderr through ``VisibleStream`` while the block runs."""
+    saved = sys.stdout, sys.stderr
+    sys.stdout, sys.stderr = VisibleStream(sys.stdout), VisibleStream(sys.stderr)
+    try:
+        yield
+    finally:
+        sys.stdout, sys.stderr = saved
+
+
+def status_line(text: str) -> None:
+    """Redraw the one status line on stderr (a terminal): ``text``, then clear the rest."""
+    raw = getattr(sys.stderr, "raw", sys.stderr)
+    raw.write(f"\r{visible(text)}\033[K")
+    raw.flush()
 
 
 def add_json_flag(parser) -> None:
@@ -15,13 +58,11 @@ def add_json_flag(parser) -> None:
 
 
 def print_json(data: Any) -> None:
-    json.dump(data, sys.stdout, indent=2, default=str, ensure_ascii=False)
-    sys.stdout.write("\n")
+    sys.stdout.write(json_text(data, indent=2, default=str) + "\n")
 
 
 def cell(value: Any, width: int = 60) -> str:
-    text = "" if value is None else str(value)
-    text = text.replace("\n", "⏎").replace("\t", " ")
+    text = one_line("" if value is None else str(value))
     return text if len(text) <= width else text[: width - 1] + "…"
 
 
@@ -67,6 +108,7 @@ def confirm(question: str, yes: bool) -> None:
         return
     if not sys.stdin.isatty():
         raise ConsoleError(f"{question} — not a terminal: pass --yes to confirm")
-    answer = input(f"{question} [y/N] ").strip().lower()
+    # input() writes its prompt to the terminal itself, past VisibleStream
+    answer = input(f"{visible(question)} [y/N] ").strip().lower()
     if answer not in ("y", "yes"):
         raise ConsoleError("cancelled")

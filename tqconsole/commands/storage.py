@@ -6,7 +6,14 @@ import sys
 import threading
 from pathlib import Path
 
-from tqconsole.commands.output import add_json_flag, confirm, print_json, print_records, print_table
+from tqconsole.commands.output import (
+    add_json_flag,
+    confirm,
+    print_json,
+    print_records,
+    print_table,
+    status_line,
+)
 
 
 def register(sub) -> None:
@@ -99,8 +106,7 @@ def cmd_ls(ctx) -> int:
 def show_progress(meter, stop: threading.Event) -> None:
     """Redraw one line on stderr every 0.2 s until ``stop`` (only on a terminal)."""
     while not stop.wait(0.2):
-        sys.stderr.write(f"\r{meter.summary()}   ")
-        sys.stderr.flush()
+        status_line(meter.summary())
 
 
 def report_transfer(plan, verb: str) -> int:
@@ -135,7 +141,7 @@ def run_transfer(fn, plan) -> None:
     finally:
         stop.set()
         if sys.stderr.isatty():
-            sys.stderr.write("\r\033[K")
+            status_line("")
 
 
 def cmd_put(ctx) -> int:

@@ -13,6 +13,7 @@ from textual.containers import Vertical, VerticalScroll
 from textual.screen import ModalScreen
 from textual.widgets import Label, Static
 
+from tqconsole.visible_text import visible
 from tqconsole.widgets.confirm_dialog import AskDialog, ChooseDialog
 from tqconsole.widgets.confirm_dialog import LinesConfirmDialog as ConfirmDialog
 from tqconsole.widgets.lists import KeyTable
@@ -77,7 +78,7 @@ class ObjectDialog(ModalScreen[str | None]):
                 table.add_row(*(Text(cell) for cell in row + [""] * (width - len(row))))
             holder.mount(table)
         elif preview.kind in ("text", "json"):
-            text.update(Text(preview.text + (f"\n…{note}" if note else "")))
+            text.update(Text(visible(preview.text, keep="\n\t") + (f"\n…{note}" if note else "")))
         elif preview.kind == "empty":
             text.update(Text("empty object (0 bytes)", style="dim"))
         else:

@@ -18,6 +18,7 @@ from textual.widgets import Input, Label, Sparkline, Static, Tree
 
 from tqconsole.errors import InvalidInput
 from tqconsole.screens.base import ConsoleScreen
+from tqconsole.visible_text import visible
 from tqconsole.widgets.confirm_dialog import ConfirmDialog, ProgressDialog, PromptDialog
 from tqconsole.widgets.lists import KeyTable, KeyTree
 
@@ -70,7 +71,7 @@ class KeyDetailScreen(ModalScreen[str | None]):
             box.border_subtitle = "d delete · t TTL · esc close"
             yield Static(head, id="detail-head")
             with VerticalScroll():
-                yield Static(Text(d.decoded.text), id="detail-value")
+                yield Static(Text(visible(d.decoded.text, keep="\n\t")), id="detail-value")
 
     def action_scroll(self, direction: str) -> None:
         scroll = self.query_one(VerticalScroll)

@@ -16,6 +16,7 @@ from tqconsole.screens import subscription_actions
 from tqconsole.screens.model_dialogs import DEBOUNCE
 from tqconsole.screens.models import ModelsBase
 from tqconsole.screens.subscription_actions import SubscriptionActions
+from tqconsole.visible_text import one_line, visible
 from tqconsole.widgets.lists import KeyTable
 
 VALUE_CHARS = 300  # the field list shows this much; enter on the field shows all
@@ -97,7 +98,7 @@ class RecordScreen(SubscriptionActions, ModelsBase):
         self.record = record
         self.pk = record.pk
         title = Text(f"{self.table_name} #{record.pk}", style="bold")
-        title.append(f"  {record.label}")
+        title.append(f"  {one_line(record.label)}")
         self.query_one("#record-title", Static).update(title)
         table = self.query_one(KeyTable)
         row = table.cursor_row
@@ -116,7 +117,7 @@ class RecordScreen(SubscriptionActions, ModelsBase):
             elif name in record.labels:
                 cell = Text(f"→ {record.labels[name] or ''} #{text}".replace("  ", " "))
             else:
-                one = text.replace("\n", "⏎")
+                one = one_line(text)
                 cut = len(one) > VALUE_CHARS
                 cell = Text(one[:VALUE_CHARS])
                 if cut:
@@ -220,7 +221,8 @@ class TextView(ModalScreen[None]):
 
     def on_mount(self) -> None:
         log = self.query_one(Log)
-        log.write_lines(wrapped(self.text, max(20, self.app.size.width - 2)))
+        text = visible(self.text, keep="\n\t").expandtabs()
+        log.write_lines(wrapped(text, max(20, self.app.size.width - 2)))
         log.scroll_home(animate=False)
         log.focus()
 

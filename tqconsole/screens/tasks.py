@@ -18,6 +18,7 @@ from textual.widgets import Input, ProgressBar, Static, TabbedContent, TabPane
 from textual.worker import get_current_worker
 
 from tqconsole.screens.base import ConsoleScreen
+from tqconsole.visible_text import visible
 from tqconsole.widgets.confirm_dialog import ConfirmDialog
 from tqconsole.widgets.lists import KeyTable
 from tqconsole.widgets.task_dialogs import EnqueueDialog
@@ -668,7 +669,7 @@ class TaskDetailScreen(LongWork, ConsoleScreen):
             if value:
                 grid.add_row(label, value)
         self.query_one("#summary", Static).update(grid)
-        self.query_one("#traceback", Static).update(d.traceback.rstrip())
+        self.query_one("#traceback", Static).update(Text(visible(d.traceback.rstrip(), keep="\n")))
         timeline = Table(title="timeline", title_justify="left", expand=True, box=None)
         for column in ("at", "event", "where", "took", "error"):
             timeline.add_column(column, overflow="fold")

@@ -9,7 +9,6 @@ subscriptions of one course for the course admins.
 from __future__ import annotations
 
 import csv
-import json
 from collections.abc import Callable
 from datetime import date, datetime, time
 from decimal import Decimal
@@ -19,6 +18,7 @@ from peewee import JOIN
 
 from tqconsole.errors import ConsoleError, InvalidInput
 from tqconsole.services.field_values import display
+from tqconsole.visible_text import json_text
 
 FORMATS = ("csv", "json")
 Progress = Callable[[int, int], bool | None]
@@ -63,7 +63,7 @@ def export(query, out: IO[str], fmt: str, total: int = 0, progress: Progress | N
             else:
                 out.write(",\n " if written else "\n ")
                 record = {h: json_value(v) for h, v in zip(headers, values, strict=True)}
-                json.dump(record, out, ensure_ascii=False, default=str)
+                out.write(json_text(record, default=str))
             written += 1
         if progress is not None and progress(written, max(total, written)) is False:
             raise Cancelled(f"export cancelled after {written:,} rows")

@@ -128,7 +128,11 @@ def check_decimal(field: pw.DecimalField, value: Decimal) -> str | None:
 
 
 def display(value) -> str | None:
-    """A value as one line of text for a table cell (None stays None)."""
+    """A value as text for a table cell (None stays None).
+
+    The exact text: exports, the edit form and copies use it too; whatever draws
+    it on a terminal shows its control characters (``tqconsole.visible_text``).
+    """
     if value is None:
         return None
     if isinstance(value, datetime):

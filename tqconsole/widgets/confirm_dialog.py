@@ -16,6 +16,7 @@ from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.screen import ModalScreen
 from textual.widgets import Button, Checkbox, Input, Label, ProgressBar, Static
 
+from tqconsole.visible_text import visible
 from tqconsole.widgets.lists import KeyOptionList
 from tqconsole.widgets.path_input import PathInput
 
@@ -184,7 +185,7 @@ class TextViewer(ModalScreen[None]):
             box.border_title = self.title_text
             box.border_subtitle = "esc close · j/k scroll"
             with VerticalScroll(id="viewer-scroll"):
-                yield Static(self.text, id="viewer-text", markup=False)
+                yield Static(visible(self.text, keep="\n\t"), id="viewer-text", markup=False)
 
     def on_mount(self) -> None:
         self.query_one("#viewer-scroll").focus()

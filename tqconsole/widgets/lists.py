@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+from rich.text import Text
 from textual.binding import Binding
 from textual.widgets import DataTable, OptionList, Tree
+
+from tqconsole.visible_text import CONTROLS, one_line
 
 
 def list_keys(first: str | None = None, last: str | None = None) -> list[Binding]:
@@ -22,8 +25,23 @@ def list_keys(first: str | None = None, last: str | None = None) -> list[Binding
     return keys
 
 
+def shown(cell):
+    """A table cell with its control characters visible (the width is measured right)."""
+    if isinstance(cell, str):
+        return one_line(cell)
+    if isinstance(cell, Text) and CONTROLS.search(cell.plain):
+        return Text(one_line(cell.plain), style=cell.style, no_wrap=cell.no_wrap)
+    return cell
+
+
 class KeyTable(DataTable):
     BINDINGS = list_keys("scroll_top", "scroll_bottom")
+
+    def add_row(self, *cells, **options):
+        return super().add_row(*map(shown, cells), **options)
+
+    def update_cell(self, row_key, column_key, value, **options) -> None:
+        super().update_cell(row_key, column_key, shown(value), **options)
 
 
 class KeyOptionList(OptionList):

@@ -37,12 +37,10 @@ from textual.message import Message
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
+from tqconsole.visible_text import one_line
+
 MAX_WIDTH = 40
 GUTTER = 2
-
-
-def one_line(text: str) -> str:
-    return text.replace("\r", "").replace("\n", "⏎").replace("\t", " ")
 
 
 class WindowedTable(ScrollView, can_focus=True):
@@ -130,7 +128,7 @@ class WindowedTable(ScrollView, can_focus=True):
     def set_source(self, source, keep_position: bool = False) -> None:
         """Show ``source``; with ``keep_position`` stay on the same row number (a reload)."""
         self.source = source
-        self.headers = list(source.headers)
+        self.headers = [one_line(h) for h in source.headers]
         if not keep_position or len(self.widths) != len(self.headers):
             self.widths = [min(MAX_WIDTH, max(3, len(h))) for h in self.headers]
             self.cursor_row = 0
