@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 import peewee as pw
 
 from tqconsole.errors import ConsoleError, InvalidInput, NotFound, ReadOnlyError
+from tqconsole.models.base import column_of
 from tqconsole.services.audit import audited
 from tqconsole.services.field_values import check_decimal, convert, display, kind
 from tqconsole.services.filter_language import compile_filter
@@ -219,7 +220,7 @@ def pick_rows(model, text: str, limit: int = PICK_LIMIT) -> list[tuple[object, s
         raise NotFound(f"{model._meta.table_name} has no single-column primary key")
     labels = getattr(model, "label_fields", ())
     others = [n for n in getattr(model, "search_fields", ()) if n not in labels]
-    columns = [model._meta.fields[n] for n in (*labels, *others)]
+    columns = [column_of(model, n).alias(n) for n in (*labels, *others)]
     query = model.select(key.alias("__pk"), *columns)
     where = compile_filter(model, text)
     if where is not None:

@@ -23,6 +23,7 @@ import peewee as pw
 
 from tqconsole.errors import InvalidInput, NotFound
 from tqconsole.models import by_table
+from tqconsole.models.base import column_of
 from tqconsole.services.field_values import display
 from tqconsole.services.filter_language import compile_filter, find_field
 
@@ -75,7 +76,7 @@ def fk_labels(field: pw.ForeignKeyField, ids: set) -> dict:
     if not names or not ids:
         return {}
     key = field.rel_field
-    columns = [key.alias("__pk"), *(related._meta.fields[n] for n in names)]
+    columns = [key.alias("__pk"), *(column_of(related, n).alias(n) for n in names)]
     rows = related.select(*columns).where(key.in_(list(ids))).dicts()
     return {row["__pk"]: label_of(related, row) for row in rows}
 
