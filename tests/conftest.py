@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import os
 import shutil
+import subprocess
 import uuid
 from datetime import date
+from pathlib import Path
 
 import pytest
 
@@ -252,3 +254,47 @@ def any_queue(request, queue_name, monkeypatch):
     if request.param == "redis":
         return request.getfixturevalue("redis_queue")
     return f"sqlite:///{os.environ['TQ_DATA_DIR']}/queue.db"
+
+
+# --- the site's own database (schema.sql + sample.sql of ../shared/tq_site)
+SITE_FIXTURE = Path(
+    os.environ.get("TQ_TEST_SITE_FIXTURE")
+    or Path(__file__).resolve().parents[1].parent / "shared" / "tq_site"
+)
+
+
+@pytest.fixture(scope="session")
+def site_template():
+    """A PostgreSQL template database holding the site's fixture, loaded once per run."""
+    if not (SITE_FIXTURE / "schema.sql").is_file():
+        pytest.skip("the site's fixture (../shared/tq_site) is absent")
+    try:
+        name, url = services.create_pg_database()
+    except services.ServiceMissing as exc:
+        pytest.fail(str(exc), pytrace=False)
+    for script, options in (("schema.sql", []), ("sample.sql", ["-1"])):
+        subprocess.run(
+            [
+                "psql",
+                "-q",
+                "-v",
+                "ON_ERROR_STOP=1",
+                *options,
+                "-f",
+                str(SITE_FIXTURE / script),
+                url,
+            ],
+            check=True,
+            stdout=subprocess.DEVNULL,
+        )
+    yield name
+    services.drop_pg_database(name)
+
+
+@pytest.fixture
+def site_url(site_template, monkeypatch):
+    """A private copy of the site's database (CREATE DATABASE … TEMPLATE), as TQ_DATABASE_URL."""
+    name, url = services.create_pg_database(template=site_template)
+    monkeypatch.setenv("TQ_DATABASE_URL", url)
+    yield url
+    services.drop_pg_database(name)

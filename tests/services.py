@@ -42,11 +42,11 @@ def pg_admin_connection():
     return conn
 
 
-def create_pg_database() -> tuple[str, str]:
+def create_pg_database(template: str = "") -> tuple[str, str]:
     name = f"tqtest_{os.getpid()}_{uuid.uuid4().hex[:8]}"
     conn = pg_admin_connection()
     with conn.cursor() as cur:
-        cur.execute(f'CREATE DATABASE "{name}"')
+        cur.execute(f'CREATE DATABASE "{name}"' + (f' TEMPLATE "{template}"' if template else ""))
     conn.close()
     return name, f"postgresql://{PG_USER}@{PG_HOST}:{PG_PORT}/{name}"
 

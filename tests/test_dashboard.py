@@ -47,7 +47,7 @@ async def test_dashboard_shows_health_and_figures(demo_app):
         panel = pilot.app.screen.query_one("#health-database")
         assert panel.health.ok
         figures = dict(panel.health.figures)
-        assert figures["open subscriptions"] == "998"
+        assert figures["open subscriptions"] == "997"
         assert int(figures["courses this period"]) > 0
 
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 
 import pytest
 
@@ -140,10 +140,12 @@ async def test_bad_input_shows_a_line_and_sends_nothing(mail_env):
 
 @pytest.mark.asyncio
 async def test_bulk_job_from_a_query_with_typed_confirmation(mail_env):
-    from tqconsole.models import Course, CourseType, Subscribe, User
+    from tqconsole.models import Course, CourseType, Offering, Period, Subscribe, User
 
-    kind = CourseType.create(name="Salsa")
-    course = Course.create(name="Salsa 1", type=kind)
+    kind = CourseType.create()
+    period = Period.create(date_from=date(2026, 9, 14), date_to=date(2026, 12, 18))
+    offering = Offering.create(name="Kurse", period=period)
+    course = Course.create(name="Salsa 1", type=kind, offering=offering)
     for n in range(7):
         user = User.create(
             username=f"u{n}", first_name=f"U{n}", email=f"u{n}@example.ch", date_joined=FIXED

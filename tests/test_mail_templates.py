@@ -141,9 +141,11 @@ START = date(2026, 9, 14)
 @pytest.fixture
 def one_course(mail_db):
     period = Period.create(name="HS 2026", date_from=START, date_to=date(2026, 12, 20))
-    kind = CourseType.create(name="Salsa 1")
-    course = Course.create(name="Salsa 1 Mo", type=kind, period=period, price_without_legi=70)
+    kind = CourseType.create()
     offering = Offering.create(name="Workshops", period=period)
+    course = Course.create(
+        name="Salsa 1 Mo", type=kind, offering=offering, period=period, price_without_legi=70
+    )
     workshop = Course.create(name="Workshop", type=kind, offering=offering, price_without_legi=30)
 
     def subscribe(n: int, state=SubscribeState.CONFIRMED, course=course, price=70.0):

@@ -35,7 +35,7 @@ def test_show_filters_sorts_and_limits(demo_sqlite, capsys):
     assert rows[0]["id"] > rows[1]["id"] > rows[2]["id"]
     code, out, _ = run(capsys, "db", "show", "courses_subscribe", "--limit", "2")
     lines = out.splitlines()
-    assert lines[0].split()[:3] == ["ID", "USER", "COURSE"] and len(lines) == 3
+    assert lines[0].split()[:3] == ["ID", "DATE", "EXPERIENCE"] and len(lines) == 3
     code, out, _ = run(
         capsys, "db", "show", "auth_user", "--filter", "email~@ethz.ch", "--csv", "--limit", "5"
     )

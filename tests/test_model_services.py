@@ -20,7 +20,10 @@ from tqconsole.models import (
     Confirmation,
     Course,
     CourseType,
+    CourseTypeTranslation,
+    Offering,
     Payment,
+    Period,
     Rejection,
     Subscribe,
     User,
@@ -50,9 +53,13 @@ def small(backends):
             date_joined=now,
         )
     UserProfile.create(user=1, legi="12-345-678", student_status="eth")
-    CourseType.create(id=1, name="Salsa 1")
-    Course.create(id=1, name="Salsa 1 Mo", type=1, price_with_legi=35, price_without_legi=70)
-    Course.create(id=2, name="Tango free", type=1, price_with_legi=0, price_without_legi=0)
+    CourseType.create(id=1)
+    CourseTypeTranslation.create(master=1, language_code="de", title="Salsa 1")
+    Period.create(id=1, name="HS 2026", date_from=now.date(), date_to=now.date())
+    Offering.create(id=1, name="Kurse HS 2026", period=1)
+    course = dict(type=1, offering=1)
+    Course.create(id=1, name="Salsa 1 Mo", price_with_legi=35, price_without_legi=70, **course)
+    Course.create(id=2, name="Tango free", price_with_legi=0, price_without_legi=0, **course)
     states = ["new", "waiting_list", "confirmed", "payed", "completed"]
     rows = []
     for n in range(1, 251):
@@ -361,7 +368,7 @@ def test_unique_violation_is_a_message(small):
 
 
 def test_create_and_delete_with_typed_label(small):
-    created = records.create(Course, {"name": "Bachata", "type": "1", "position": "3"})
+    created = records.create(Course, {"name": "Bachata", "type": "1", "offering": "1"})
     plan = records.delete_plan(Course, created.pk)
     assert plan.lines() == []
     with pytest.raises(InvalidInput, match="type"):

@@ -74,6 +74,8 @@ def cmd_show(ctx) -> int:
     if args.limit < 1:
         raise InvalidInput("--limit must be at least 1")
     query = build_query(ctx)
+    for note in query.notes:
+        print(f"note: {note}", file=sys.stderr)
     if args.json or args.csv:
         from tqconsole.services.export import export
 

@@ -42,6 +42,7 @@ def cmd_check(ctx) -> int:
     from tqconsole.backends.health import probe
 
     results = [probe(ctx.backends, family) for family in FAMILIES]
+    drift = schema_lines(ctx.backends) if results[0].ok else []
     if ctx.args.json:
         print_json([h.as_dict() for h in results])
     else:
@@ -58,4 +59,13 @@ def cmd_check(ctx) -> int:
             ),
             ("backend", "url", "status", "time", "version / error"),
         )
+        for line in drift:
+            print(f"schema: {line}")
     return 0 if all(h.ok for h in results) else 1
+
+
+def schema_lines(backends) -> list[str]:
+    """How the database's tables differ from the console's models (the site migrated)."""
+    from tqconsole.services.schema import schema_drift
+
+    return [line for report in schema_drift(backends.database) for line in report.lines()]

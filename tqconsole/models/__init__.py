@@ -13,19 +13,30 @@ from tqconsole.models.courses import (
     Confirmation,
     Course,
     CourseType,
+    CourseTypeStyle,
+    CourseTypeTranslation,
     Offering,
+    OfferingTranslation,
     Period,
     PriceReduction,
     Rejection,
     Room,
+    RoomTranslation,
     Style,
+    StyleTranslation,
     Subscribe,
     Teach,
     UserProfile,
     Voucher,
     VoucherPurpose,
 )
-from tqconsole.models.events import Event, EventCategory, EventRegistration
+from tqconsole.models.events import (
+    Event,
+    EventCategory,
+    EventCategoryTranslation,
+    EventRegistration,
+    EventTranslation,
+)
 from tqconsole.models.mail import Email
 from tqconsole.models.payment import FinanceFile, Payment, PaymentReminder, SubscriptionPayment
 from tqconsole.models.tasks import ConsumerBeat, TaskRecord
@@ -36,9 +47,14 @@ APPS: dict[str, list[type[BaseModel]]] = {
         UserProfile,
         Period,
         Offering,
+        OfferingTranslation,
         Style,
+        StyleTranslation,
         Room,
+        RoomTranslation,
         CourseType,
+        CourseTypeTranslation,
+        CourseTypeStyle,
         Course,
         Subscribe,
         Teach,
@@ -49,7 +65,13 @@ APPS: dict[str, list[type[BaseModel]]] = {
         PriceReduction,
     ],
     "payment": [FinanceFile, Payment, SubscriptionPayment, PaymentReminder],
-    "events": [EventCategory, Event, EventRegistration],
+    "events": [
+        EventCategory,
+        EventCategoryTranslation,
+        Event,
+        EventTranslation,
+        EventRegistration,
+    ],
     "console": [AuditEntry, CacheEntry, Email, TaskRecord, ConsumerBeat],
 }
 
@@ -61,11 +83,23 @@ def by_table(table: str) -> type[BaseModel] | None:
     return _BY_TABLE.get(table)
 
 
+def is_console_table(table: str) -> bool:
+    """The console's own tables: the only ones ``init`` creates in the site's database."""
+    return table.startswith("tqconsole_")
+
+
 def bind(db) -> None:
     database.initialize(db)
 
 
 __all__ = [
+    "EventTranslation",
+    "EventCategoryTranslation",
+    "StyleTranslation",
+    "RoomTranslation",
+    "OfferingTranslation",
+    "CourseTypeTranslation",
+    "CourseTypeStyle",
     "APPS",
     "ALL_MODELS",
     "AuditEntry",

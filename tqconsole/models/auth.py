@@ -2,7 +2,7 @@
 
 import peewee as pw
 
-from tqconsole.models.base import BaseModel
+from tqconsole.models.base import BaseModel, ZonedDateTimeField
 
 
 class User(BaseModel):
@@ -11,7 +11,7 @@ class User(BaseModel):
     label_fields = ("first_name", "last_name")
 
     password = pw.CharField(max_length=128, default="!")
-    last_login = pw.DateTimeField(null=True)
+    last_login = ZonedDateTimeField(null=True)
     is_superuser = pw.BooleanField(default=False)
     username = pw.CharField(max_length=150, unique=True)
     first_name = pw.CharField(max_length=150, default="")
@@ -19,7 +19,7 @@ class User(BaseModel):
     email = pw.CharField(max_length=254, default="", index=True)
     is_staff = pw.BooleanField(default=False)
     is_active = pw.BooleanField(default=True)
-    date_joined = pw.DateTimeField()
+    date_joined = ZonedDateTimeField()
 
     class Meta:
         table_name = "auth_user"

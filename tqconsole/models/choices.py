@@ -1,4 +1,4 @@
-"""Choice values of the TQ schema, as stored in the database."""
+"""Choice values of the TQ schema, as stored in the database, with the site's labels."""
 
 
 class Choices:
@@ -22,7 +22,7 @@ class SubscribeState(Choices):
     CHOICES = (
         (NEW, "new"),
         (WAITING_LIST, "waiting list"),
-        (CONFIRMED, "confirmed (unpaid)"),
+        (CONFIRMED, "confirmed (to pay)"),
         (PAYED, "paid"),
         (COMPLETED, "completed"),
         (REJECTED, "rejected"),
@@ -42,8 +42,15 @@ class PaymentMethod(Choices):
     MANUAL = "manual"
     CARD = "card"
     TWINT = "twint"
-    CHOICES = tuple(
-        (v, v) for v in (COUNTER, COURSE, ONLINE, VOUCHER, REDUCTION, MANUAL, CARD, TWINT)
+    CHOICES = (
+        (COUNTER, "counter"),
+        (COURSE, "course"),
+        (ONLINE, "online"),
+        (VOUCHER, "voucher"),
+        (REDUCTION, "price reduction"),
+        (MANUAL, "manual"),
+        (CARD, "card (Payrexx)"),
+        (TWINT, "TWINT (Payrexx)"),
     )
 
 
@@ -54,9 +61,13 @@ class MatchingState(Choices):
     TO_REMATCH = "to_rematch"
     MATCHED = "matched"
     NOT_REQUIRED = "not_required"
-    CHOICES = tuple(
-        (v, v.replace("_", " "))
-        for v in (UNKNOWN, COUPLE, TO_MATCH, TO_REMATCH, MATCHED, NOT_REQUIRED)
+    CHOICES = (
+        (UNKNOWN, "Unknown"),
+        (COUPLE, "Couple"),
+        (TO_MATCH, "To match"),
+        (TO_REMATCH, "To rematch"),
+        (MATCHED, "Matched"),
+        (NOT_REQUIRED, "Not required"),
     )
 
 
@@ -69,18 +80,15 @@ class RejectionReason(Choices):
     ILLEGITIMATE = "illegitimate"
     BANNED = "banned"
     COURSE_CANCELLED = "course_cancelled"
-    CHOICES = tuple(
-        (v, v.replace("_", " "))
-        for v in (
-            UNKNOWN,
-            REQUIREMENTS_NOT_MET,
-            OVERBOOKED,
-            NO_PARTNER,
-            USER_CANCELLED,
-            ILLEGITIMATE,
-            BANNED,
-            COURSE_CANCELLED,
-        )
+    CHOICES = (
+        (UNKNOWN, "Unknown"),
+        (REQUIREMENTS_NOT_MET, "User and/or partner does not meet requirements"),
+        (OVERBOOKED, "Overbooked"),
+        (NO_PARTNER, "No partner found"),
+        (USER_CANCELLED, "User cancelled the subscription"),
+        (ILLEGITIMATE, "Users subscription is illegitimate"),
+        (BANNED, "User is banned"),
+        (COURSE_CANCELLED, "Course was cancelled"),
     )
 
 
@@ -100,15 +108,12 @@ class PaymentType(Choices):
     COURSE_PAYMENT_TRANSFER = "course_payment_transfer"
     IRRELEVANT = "irrelevant"
     UNKNOWN = "unknown"
-    CHOICES = tuple(
-        (v, v.replace("_", " "))
-        for v in (
-            SUBSCRIPTION_PAYMENT,
-            SUBSCRIPTION_PAYMENT_TO_REIMBURSE,
-            COURSE_PAYMENT_TRANSFER,
-            IRRELEVANT,
-            UNKNOWN,
-        )
+    CHOICES = (
+        (SUBSCRIPTION_PAYMENT, "subscription payment"),
+        (SUBSCRIPTION_PAYMENT_TO_REIMBURSE, "subscription payment (to reimburse)"),
+        (COURSE_PAYMENT_TRANSFER, "course payment transfer"),
+        (IRRELEVANT, "irrelevant"),
+        (UNKNOWN, "unknown"),
     )
 
 
@@ -116,13 +121,17 @@ class CreditDebit(Choices):
     CREDIT = "credit"
     DEBIT = "debit"
     UNKNOWN = "unknown"
-    CHOICES = ((CREDIT, "credit"), (DEBIT, "debit"), (UNKNOWN, "unknown"))
+    CHOICES = (
+        (UNKNOWN, "unknown"),
+        (CREDIT, "credit (incoming money)"),
+        (DEBIT, "debit (outgoing money)"),
+    )
 
 
 class FinanceFileType(Choices):
     POSTFINANCE_XML = "postfinance_xml"
     ZKB_CSV = "zkb_csv"
-    CHOICES = ((POSTFINANCE_XML, "PostFinance XML"), (ZKB_CSV, "ZKB CSV"))
+    CHOICES = ((POSTFINANCE_XML, "Postfinance XML"), (ZKB_CSV, "ZKB CSV"))
 
 
 class StudentStatus(Choices):
@@ -131,23 +140,33 @@ class StudentStatus(Choices):
     PH = "ph"
     OTHER = "other"
     NO = "no"
-    CHOICES = ((ETH, "ETH"), (UNI, "UZH"), (PH, "PH"), (OTHER, "other"), (NO, "not a student"))
+    CHOICES = ((ETH, "ETH"), (UNI, "UZH"), (PH, "PH"), (OTHER, "Other"), (NO, "Not a student"))
 
 
-class Gender(Choices):
-    MEN = "m"
-    WOMAN = "w"
-    CHOICES = ((MEN, "man"), (WOMAN, "woman"))
+class LeadFollow(Choices):
+    LEAD = "l"
+    FOLLOW = "f"
+    NO_PREFERENCE = "n"
+    CHOICES = ((LEAD, "lead"), (FOLLOW, "follow"), (NO_PREFERENCE, "no preference"))
 
 
 class CourseSubscriptionType(Choices):
     REGULAR = "regular"
     OPEN_CLASS = "open_class"
     EXTERNAL = "external"
-    CHOICES = ((REGULAR, "regular"), (OPEN_CLASS, "open class"), (EXTERNAL, "external"))
+    CHOICES = (
+        (REGULAR, "Regular (internal, with subscription)"),
+        (OPEN_CLASS, "Open class (no subscription needed)"),
+        (EXTERNAL, "External (offered by partner of Tanzquotient)"),
+    )
 
 
 class OfferingType(Choices):
     REGULAR = "reg"
     IRREGULAR = "irr"
-    CHOICES = ((REGULAR, "regular (weekly)"), (IRREGULAR, "irregular (workshops)"))
+    PARTNER = "p"
+    CHOICES = (
+        (REGULAR, "Regular (weekly)"),
+        (IRREGULAR, "Irregular (e.g. workshops)"),
+        (PARTNER, "Partner (external)"),
+    )

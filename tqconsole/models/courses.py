@@ -1,12 +1,20 @@
-"""The courses app of the TQ site: periods, offerings, courses, subscriptions."""
+"""The courses app of the TQ site: periods, offerings, courses, subscriptions.
+
+Columns, types, nullability and Django defaults as the site's migrated schema
+has them; ``on_delete`` is the site's (Django enforces it, not the database).
+Foreign keys to tables the console does not model are plain ids; Django's
+``auto_now_add`` is a default of the current date or time.
+"""
+
+from datetime import date, datetime
 
 import peewee as pw
 
 from tqconsole.models.auth import User
-from tqconsole.models.base import BaseModel
+from tqconsole.models.base import BaseModel, ZonedDateTimeField, plain_id
 from tqconsole.models.choices import (
     CourseSubscriptionType,
-    Gender,
+    LeadFollow,
     MatchingState,
     OfferingType,
     PaymentMethod,
@@ -14,27 +22,45 @@ from tqconsole.models.choices import (
     StudentStatus,
     SubscribeState,
 )
+from tqconsole.models.translations import TranslatedField, TranslationModel, translated
 
 USI_ALPHABET = "ABCDEFGHJKMNPQRTUVWXY346789"
 
 
+def money(**kwargs) -> pw.DecimalField:
+    """The site's prices and amounts: ``numeric(6,2)``."""
+    return pw.DecimalField(max_digits=6, decimal_places=2, **kwargs)
+
+
 class UserProfile(BaseModel):
     app = "courses"
-    search_fields = ("legi", "phone_number")
+    search_fields = ("legi", "phone_number", "display_name")
     label_fields = ("legi",)
 
     user = pw.ForeignKeyField(User, primary_key=True, backref="profile", on_delete="CASCADE")
-    language = pw.CharField(max_length=10, default="en")
     legi = pw.CharField(max_length=16, null=True)
-    gender = pw.CharField(max_length=1, null=True, choices=Gender.CHOICES)
+    gender = pw.CharField(max_length=64, null=True)
     phone_number = pw.CharField(max_length=255, null=True)
     student_status = pw.CharField(
         max_length=10, default=StudentStatus.NO, choices=StudentStatus.CHOICES
     )
-    body_height = pw.IntegerField(null=True)
     newsletter = pw.BooleanField(default=True)
+    about_me = pw.TextField(null=True)
+    body_height = pw.IntegerField(null=True)
     get_involved = pw.BooleanField(default=False)
+    ahv_number = pw.CharField(max_length=255, null=True)
     birthdate = pw.DateField(null=True)
+    nationality = pw.CharField(max_length=2, null=True)
+    residence_permit = pw.CharField(max_length=30, null=True)
+    bank_account = plain_id("bank_account_id", unique=True)
+    picture = pw.CharField(max_length=100, null=True)
+    language = pw.CharField(max_length=10, default="en")
+    zemis_number = pw.CharField(max_length=255, null=True)
+    fixed_hourly_wage = money(null=True)
+    display_name = pw.CharField(max_length=30, null=True)
+    student_validity = pw.DateField(null=True)
+    address = plain_id("address_id", unique=True)
+    personal_data_sharing = pw.BooleanField(default=False)
 
     class Meta:
         table_name = "courses_userprofile"
@@ -48,10 +74,9 @@ class Period(BaseModel):
     search_fields = ("name",)
     label_fields = ("name",)
 
-    name = pw.CharField(max_length=255)
-    date_from = pw.DateField(null=True)
-    date_to = pw.DateField(null=True)
-    visible = pw.BooleanField(default=True)
+    date_from = pw.DateField()
+    date_to = pw.DateField()
+    name = pw.CharField(max_length=50, null=True)
 
     class Meta:
         table_name = "courses_period"
@@ -59,18 +84,34 @@ class Period(BaseModel):
 
 class Offering(BaseModel):
     app = "courses"
-    search_fields = ("name",)
+    search_fields = ("name", "title")
     label_fields = ("name",)
 
-    name = pw.CharField(max_length=255)
-    period = pw.ForeignKeyField(Period, null=True, backref="offerings", on_delete="RESTRICT")
-    type = pw.CharField(max_length=3, default=OfferingType.REGULAR, choices=OfferingType.CHOICES)
+    name = pw.CharField(max_length=30, unique=True)
     display = pw.BooleanField(default=False)
     active = pw.BooleanField(default=False)
-    position = pw.IntegerField(default=0)
+    period = pw.ForeignKeyField(Period, backref="offerings", on_delete="RESTRICT")
+    type = pw.CharField(max_length=3, default=OfferingType.REGULAR, choices=OfferingType.CHOICES)
+    preview = pw.BooleanField(default=False)
+    group_into_sections = pw.BooleanField(default=True)
+    limit_courses_per_section = pw.SmallIntegerField(null=True)
+    order = pw.SmallIntegerField(default=10)
+    survey = plain_id("survey_id")
+    early_signup = pw.BooleanField(default=False)
+    early_signup_max_days = pw.SmallIntegerField(default=180)
 
     class Meta:
         table_name = "courses_offering"
+
+
+class OfferingTranslation(TranslationModel):
+    app = "courses"
+    label_fields = ("title",)
+    title = pw.CharField(max_length=30)
+    master = pw.ForeignKeyField(Offering, null=True, backref="translations", on_delete="CASCADE")
+
+    class Meta:
+        table_name = "courses_offering_translation"
 
 
 class Style(BaseModel):
@@ -80,6 +121,9 @@ class Style(BaseModel):
 
     name = pw.CharField(max_length=30, unique=True)
     url_info = pw.CharField(max_length=500, null=True)
+    url_video = pw.CharField(max_length=500, null=True)
+    url_playlist = pw.CharField(max_length=500, null=True)
+    filter_enabled = pw.BooleanField(default=False)
     parent_style = pw.ForeignKeyField(
         "self", null=True, backref="children", on_delete="SET NULL", column_name="parent_style_id"
     )
@@ -88,31 +132,78 @@ class Style(BaseModel):
         table_name = "courses_style"
 
 
+class StyleTranslation(TranslationModel):
+    app = "courses"
+    description = pw.TextField(null=True)
+    master = pw.ForeignKeyField(Style, null=True, backref="translations", on_delete="CASCADE")
+
+    class Meta:
+        table_name = "courses_style_translation"
+
+
 class Room(BaseModel):
     app = "courses"
     search_fields = ("name",)
     label_fields = ("name",)
 
-    name = pw.CharField(max_length=255)
+    name = pw.CharField(max_length=128, unique=True)
     url = pw.CharField(max_length=500, null=True)
     contact_info = pw.TextField(null=True)
+    address = plain_id("address_id", unique=True)
 
     class Meta:
         table_name = "courses_room"
 
 
+class RoomTranslation(TranslationModel):
+    app = "courses"
+    description = pw.TextField(null=True)
+    master = pw.ForeignKeyField(Room, null=True, backref="translations", on_delete="CASCADE")
+    instructions = pw.TextField(null=True)
+    disclaimer = pw.TextField(null=True)
+    information_for_participants = pw.TextField(null=True)
+
+    class Meta:
+        table_name = "courses_room_translation"
+
+
 class CourseType(BaseModel):
     app = "courses"
-    search_fields = ("name",)
-    label_fields = ("name",)
+    search_fields = ("title",)
+    label_fields = ("title",)
 
-    name = pw.CharField(max_length=255)
     level = pw.IntegerField(null=True)
     couple_course = pw.BooleanField(default=True)
-    style = pw.ForeignKeyField(Style, null=True, backref="course_types", on_delete="SET NULL")
 
     class Meta:
         table_name = "courses_coursetype"
+
+
+class CourseTypeTranslation(TranslationModel):
+    app = "courses"
+    search_fields = ("title",)
+    label_fields = ("title",)
+
+    description = pw.TextField(null=True)
+    master = pw.ForeignKeyField(CourseType, null=True, backref="translations", on_delete="CASCADE")
+    subtitle = pw.CharField(max_length=128, null=True)
+    title = pw.CharField(max_length=64)
+    information_for_participants = pw.TextField(null=True)
+
+    class Meta:
+        table_name = "courses_coursetype_translation"
+
+
+class CourseTypeStyle(BaseModel):
+    """The many-to-many link course type ↔ style."""
+
+    app = "courses"
+    coursetype = pw.ForeignKeyField(CourseType, backref="style_links", on_delete="CASCADE")
+    style = pw.ForeignKeyField(Style, backref="course_type_links", on_delete="CASCADE")
+
+    class Meta:
+        table_name = "courses_coursetype_styles"
+        indexes = ((("coursetype", "style"), True),)
 
 
 class Course(BaseModel):
@@ -121,24 +212,31 @@ class Course(BaseModel):
     label_fields = ("name",)
 
     name = pw.CharField(max_length=255)
+    min_subscribers = pw.IntegerField(null=True)
+    max_subscribers = pw.IntegerField(null=True)
+    price_with_legi = money(null=True, default=40)
+    price_without_legi = money(null=True, default=80)
+    offering = pw.ForeignKeyField(Offering, backref="courses", on_delete="RESTRICT")
+    period = pw.ForeignKeyField(Period, null=True, backref="courses", on_delete="RESTRICT")
+    room = pw.ForeignKeyField(Room, null=True, backref="courses", on_delete="RESTRICT")
     type = pw.ForeignKeyField(CourseType, backref="courses", on_delete="RESTRICT")
+    active = pw.BooleanField(default=True)
+    price_special = pw.CharField(max_length=255, null=True)
+    display = pw.BooleanField(default=True)
     subscription_type = pw.CharField(
         max_length=20,
         default=CourseSubscriptionType.REGULAR,
         choices=CourseSubscriptionType.CHOICES,
     )
-    display = pw.BooleanField(default=True)
-    active = pw.BooleanField(default=True)
-    evaluated = pw.BooleanField(default=False)
-    room = pw.ForeignKeyField(Room, null=True, backref="courses", on_delete="RESTRICT")
-    offering = pw.ForeignKeyField(Offering, null=True, backref="courses", on_delete="RESTRICT")
-    period = pw.ForeignKeyField(Period, null=True, backref="courses", on_delete="RESTRICT")
-    min_subscribers = pw.IntegerField(null=True)
-    max_subscribers = pw.IntegerField(null=True)
-    price_with_legi = pw.FloatField(null=True, default=35)
-    price_without_legi = pw.FloatField(null=True, default=70)
-    price_special = pw.CharField(max_length=255, null=True)
-    position = pw.IntegerField(default=0)
+    external_url = pw.CharField(max_length=500, null=True)
+    partner = plain_id("partner_id")
+    cancelled = pw.BooleanField(default=False)
+    experience_mandatory = pw.BooleanField(default=False)
+    completed = pw.BooleanField(default=False)
+    early_signup = pw.BooleanField(default=True)
+    partner_required_at_signup = pw.BooleanField(default=False)
+    opens_soon = pw.BooleanField(default=False)
+    payrexx_enabled = pw.BooleanField(default=False)
 
     class Meta:
         table_name = "courses_course"
@@ -161,23 +259,29 @@ class Subscribe(BaseModel):
     search_fields = ("usi", "comment")
     label_fields = ("usi",)
 
-    user = pw.ForeignKeyField(User, backref="subscriptions", on_delete="RESTRICT")
+    date = ZonedDateTimeField(default=datetime.now)
+    experience = pw.TextField(null=True)
+    comment = pw.TextField(null=True)
     course = pw.ForeignKeyField(Course, backref="subscriptions", on_delete="RESTRICT")
-    date = pw.DateTimeField()
     partner = pw.ForeignKeyField(
         User, null=True, backref="subscriptions_as_partner", on_delete="RESTRICT"
     )
+    user = pw.ForeignKeyField(User, backref="subscriptions", on_delete="RESTRICT")
     matching_state = pw.CharField(
         max_length=30, default=MatchingState.UNKNOWN, index=True, choices=MatchingState.CHOICES
     )
-    experience = pw.TextField(null=True)
-    comment = pw.TextField(null=True)
+    # the site sets the state on every path; NEW is what its subscribe() starts with
     state = pw.CharField(
         max_length=30, default=SubscribeState.NEW, index=True, choices=SubscribeState.CHOICES
     )
     usi = pw.CharField(max_length=6, unique=True, default="------")
-    price_to_pay = pw.FloatField(null=True)
     paymentmethod = pw.CharField(max_length=30, null=True, choices=PaymentMethod.CHOICES)
+    price_to_pay = money(null=True)
+    lead_follow = pw.CharField(
+        max_length=1, default=LeadFollow.NO_PREFERENCE, choices=LeadFollow.CHOICES
+    )
+    # required in the site's model (no default); the console's forms start it off
+    personal_data_sharing = pw.BooleanField(default=False)
 
     class Meta:
         table_name = "courses_subscribe"
@@ -186,10 +290,9 @@ class Subscribe(BaseModel):
 
 class Teach(BaseModel):
     app = "courses"
-    teacher = pw.ForeignKeyField(User, backref="teaching", on_delete="RESTRICT")
     course = pw.ForeignKeyField(Course, backref="teaching", on_delete="CASCADE")
-    hourly_wage = pw.FloatField(default=30.0)
-    welcomed = pw.BooleanField(default=False)
+    teacher = pw.ForeignKeyField(User, backref="teaching_courses", on_delete="CASCADE")
+    hourly_wage = money(null=True)
 
     class Meta:
         table_name = "courses_teach"
@@ -197,8 +300,10 @@ class Teach(BaseModel):
 
 class Confirmation(BaseModel):
     app = "courses"
+    label_fields = ("date",)
+    date = pw.DateField(default=date.today)
     subscription = pw.ForeignKeyField(Subscribe, backref="confirmations", on_delete="CASCADE")
-    date = pw.DateTimeField()
+    mail = plain_id("mail_id")
 
     class Meta:
         table_name = "courses_confirmation"
@@ -209,12 +314,13 @@ class Rejection(BaseModel):
     search_fields = ("reason",)
     label_fields = ("reason",)
 
-    subscription = pw.ForeignKeyField(Subscribe, backref="rejections", on_delete="CASCADE")
-    date = pw.DateTimeField()
+    date = pw.DateField(default=date.today)
     reason = pw.CharField(
         max_length=30, default=RejectionReason.UNKNOWN, choices=RejectionReason.CHOICES
     )
+    subscription = pw.ForeignKeyField(Subscribe, backref="rejections", on_delete="CASCADE")
     mail_sent = pw.BooleanField(default=True)
+    mail = plain_id("mail_id")
 
     class Meta:
         table_name = "courses_rejection"
@@ -234,20 +340,21 @@ class VoucherPurpose(BaseModel):
 
 class Voucher(BaseModel):
     app = "courses"
-    search_fields = ("key",)
+    search_fields = ("key", "comment")
     label_fields = ("key",)
 
-    purpose = pw.ForeignKeyField(VoucherPurpose, backref="vouchers", on_delete="RESTRICT")
     key = pw.CharField(max_length=8, unique=True)
-    issued = pw.DateField()
+    issued = pw.DateField(default=date.today)
     expires = pw.DateField(null=True)
     used = pw.BooleanField(default=False)
-    used_timestamp = pw.DateTimeField(null=True)
-    percentage = pw.DecimalField(max_digits=5, decimal_places=2, null=True)
-    amount = pw.DecimalField(max_digits=9, decimal_places=2, null=True)
+    purpose = pw.ForeignKeyField(VoucherPurpose, backref="vouchers", on_delete="RESTRICT")
+    pdf_file = pw.CharField(max_length=100, null=True)
     subscription = pw.ForeignKeyField(
-        Subscribe, null=True, backref="vouchers", on_delete="SET NULL"
+        Subscribe, null=True, backref="vouchers", on_delete="RESTRICT"
     )
+    amount = pw.IntegerField(null=True)  # whole CHF; the site checks it is positive
+    comment = pw.CharField(max_length=200, null=True)
+    sent_to = pw.ForeignKeyField(User, null=True, backref="vouchers", on_delete="RESTRICT")
 
     class Meta:
         table_name = "courses_voucher"
@@ -258,12 +365,17 @@ class PriceReduction(BaseModel):
     search_fields = ("comment",)
     label_fields = ("amount", "comment")
 
+    amount = money()
+    comment = pw.CharField(max_length=128, null=True)
+    created_at = ZonedDateTimeField(default=datetime.now)
     subscription = pw.ForeignKeyField(Subscribe, backref="price_reductions", on_delete="CASCADE")
-    amount = pw.DecimalField(max_digits=9, decimal_places=2)
-    comment = pw.CharField(max_length=255, null=True)
     used_voucher = pw.ForeignKeyField(
-        Voucher, null=True, backref="price_reductions", on_delete="SET NULL"
+        Voucher, null=True, backref="price_reductions", on_delete="RESTRICT"
     )
 
     class Meta:
         table_name = "courses_pricereduction"
+
+
+translated(Offering, OfferingTranslation, title=TranslatedField(max_length=30))
+translated(CourseType, CourseTypeTranslation, title=TranslatedField(max_length=64))

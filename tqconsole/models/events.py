@@ -1,10 +1,13 @@
 """The events app of the TQ site: parties and workshops with registrations."""
 
+from datetime import datetime
+
 import peewee as pw
 
 from tqconsole.models.auth import User
-from tqconsole.models.base import BaseModel
-from tqconsole.models.courses import Room
+from tqconsole.models.base import BaseModel, ZonedDateTimeField
+from tqconsole.models.courses import Room, money
+from tqconsole.models.translations import TranslatedField, TranslationModel, translated
 
 
 class EventCategory(BaseModel):
@@ -12,10 +15,28 @@ class EventCategory(BaseModel):
     search_fields = ("name",)
     label_fields = ("name",)
 
-    name = pw.CharField(max_length=255, unique=True)
+    image = pw.CharField(max_length=100, null=True)
+    is_featured = pw.BooleanField(default=False)
+    position = pw.SmallIntegerField(default=0)
 
     class Meta:
         table_name = "events_eventcategory"
+
+
+class EventCategoryTranslation(TranslationModel):
+    app = "events"
+    search_fields = ("name",)
+    label_fields = ("name",)
+
+    name = pw.CharField(max_length=255)
+    description = pw.TextField(null=True)
+    master = pw.ForeignKeyField(
+        EventCategory, null=True, backref="translations", on_delete="CASCADE"
+    )
+    teaser = pw.CharField(max_length=400, null=True)
+
+    class Meta:
+        table_name = "events_eventcategory_translation"
 
 
 class Event(BaseModel):
@@ -23,28 +44,51 @@ class Event(BaseModel):
     search_fields = ("name",)
     label_fields = ("name",)
 
-    name = pw.CharField(max_length=255)
     date = pw.DateField(index=True)
     time_from = pw.TimeField(null=True)
     time_to = pw.TimeField(null=True)
-    room = pw.ForeignKeyField(Room, null=True, backref="events", on_delete="RESTRICT")
+    price_with_legi = money(null=True)
+    price_without_legi = money(null=True)
+    special = pw.BooleanField(default=False)
+    room = pw.ForeignKeyField(Room, null=True, backref="events", on_delete="SET NULL")
+    display = pw.BooleanField(default=True)
+    image = pw.CharField(max_length=100, null=True)
+    cancelled = pw.BooleanField(default=False)
     category = pw.ForeignKeyField(EventCategory, null=True, backref="events", on_delete="SET NULL")
-    price_with_legi = pw.FloatField(null=True)
-    price_without_legi = pw.FloatField(null=True)
     max_participants = pw.IntegerField(null=True)
     registration_enabled = pw.BooleanField(default=False)
-    display = pw.BooleanField(default=True)
+    date_to = pw.DateField(null=True)
+    show_category_description = pw.BooleanField(default=True)
 
     class Meta:
         table_name = "events_event"
 
 
+class EventTranslation(TranslationModel):
+    app = "events"
+    search_fields = ("name",)
+    label_fields = ("name",)
+
+    description = pw.TextField(null=True)
+    master = pw.ForeignKeyField(Event, null=True, backref="translations", on_delete="CASCADE")
+    name = pw.CharField(max_length=255)
+    price_special = pw.CharField(max_length=255, null=True)
+
+    class Meta:
+        table_name = "events_event_translation"
+
+
 class EventRegistration(BaseModel):
     app = "events"
-    event = pw.ForeignKeyField(Event, backref="registrations", on_delete="CASCADE")
-    user = pw.ForeignKeyField(User, backref="event_registrations", on_delete="CASCADE")
-    date = pw.DateTimeField()
+    label_fields = ("timestamp",)
+    timestamp = ZonedDateTimeField(default=datetime.now)
+    event = pw.ForeignKeyField(Event, backref="registrations", on_delete="RESTRICT")
+    user = pw.ForeignKeyField(User, backref="event_registrations", on_delete="RESTRICT")
 
     class Meta:
         table_name = "events_eventregistration"
-        indexes = ((("event", "user"), True),)
+        indexes = ((("user", "event"), True),)
+
+
+translated(EventCategory, EventCategoryTranslation, name=TranslatedField(max_length=255))
+translated(Event, EventTranslation, name=TranslatedField(max_length=255))

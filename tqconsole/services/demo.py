@@ -22,12 +22,17 @@ from tqconsole.models import (
     Confirmation,
     Course,
     CourseType,
+    CourseTypeStyle,
+    CourseTypeTranslation,
     Event,
     EventCategory,
+    EventCategoryTranslation,
     EventRegistration,
+    EventTranslation,
     FinanceFile,
     Group,
     Offering,
+    OfferingTranslation,
     Payment,
     PaymentReminder,
     Period,
@@ -48,6 +53,7 @@ from tqconsole.models import (
 from tqconsole.models.choices import (
     CreditDebit,
     FinanceFileType,
+    LeadFollow,
     MatchingState,
     OfferingType,
     PaymentMethod,
@@ -243,6 +249,7 @@ PAID_METHODS = (
     (PaymentMethod.VOUCHER, 3),
     (PaymentMethod.MANUAL, 2),
 )
+LEAD_FOLLOW = (LeadFollow.LEAD, LeadFollow.FOLLOW, LeadFollow.NO_PREFERENCE)
 
 
 @dataclass
@@ -291,17 +298,28 @@ def weighted(rng: random.Random, weights: dict | Sequence) -> str:
 
 
 def bulk_insert(model, rows: list[dict], counts: dict[str, int]) -> None:
-    """Insert ``rows`` (dicts by field name) through the backend's bulk loader."""
+    """Insert ``rows`` (dicts by field name) through the backend's bulk loader.
+
+    Fields a row leaves out get the model's default, as the site's columns have
+    none in the database.
+    """
     if not rows:
         return
-    fields = [model._meta.fields[name] for name in rows[0]]
-    columns = [f.column_name for f in fields]
     names = list(rows[0])
-    database.obj.bulk_insert(
-        model._meta.table_name,
-        columns,
-        ([f.db_value(row[n]) for f, n in zip(fields, names, strict=True)] for row in rows),
-    )
+    defaults = {
+        f.name: f.default
+        for f in model._meta.sorted_fields
+        if f.name not in rows[0] and f.default is not None
+    }
+    fields = [model._meta.fields[name] for name in (*names, *defaults)]
+    columns = [f.column_name for f in fields]
+
+    def values(row):
+        out = [row[n] for n in names]
+        out += [d() if callable(d) else d for d in defaults.values()]
+        return [f.db_value(v) for f, v in zip(fields, out, strict=True)]
+
+    database.obj.bulk_insert(model._meta.table_name, columns, (values(row) for row in rows))
     counts[model._meta.table_name] = counts.get(model._meta.table_name, 0) + len(rows)
 
 
@@ -338,6 +356,7 @@ class DemoBuilder:
     def __init__(self, scale: int, today: date, rng: random.Random):
         self.scale = scale
         self.today = today
+        self.now = datetime.combine(today, time(9))
         self.rng = rng
         self.counts: dict[str, int] = {}
 
@@ -371,16 +390,18 @@ class DemoBuilder:
         sems = semesters_around(self.today, past=3, future=1)
         self.period_ids = ins(
             Period,
-            [{"name": n, "date_from": a, "date_to": b, "visible": True} for n, a, b, _ in sems],
+            [{"name": n, "date_from": a, "date_to": b} for n, a, b, _ in sems],
         )
         self.period_tense = {pid: s[3] for pid, s in zip(self.period_ids, sems, strict=True)}
         self.period_start = {pid: s[1] for pid, s in zip(self.period_ids, sems, strict=True)}
-        offerings = []
+        offerings, titles = [], []
         for pid, (name, _, _, tense) in zip(self.period_ids, sems, strict=True):
             live = tense != "past"
-            for kind, label in (
-                (OfferingType.REGULAR, "Kurse"),
-                (OfferingType.IRREGULAR, "Workshops"),
+            for order, (kind, label, english) in enumerate(
+                (
+                    (OfferingType.REGULAR, "Kurse", "Courses"),
+                    (OfferingType.IRREGULAR, "Workshops", "Workshops"),
+                )
             ):
                 offerings.append(
                     {
@@ -389,23 +410,40 @@ class DemoBuilder:
                         "type": kind,
                         "display": live,
                         "active": live,
-                        "position": 0,
+                        "order": 10 * (order + 1),
                     }
                 )
+                titles.append({"de": f"{label} {name}", "en": f"{english} {name}"})
         self.offering_ids = ins(Offering, offerings)
-        types = []
+        self.translate(OfferingTranslation, self.offering_ids, [{"title": t} for t in titles])
+        types, styles_of, names = [], [], []
         for sid, style in zip(self.style_ids, style_names, strict=True):
             for level in range(1, 5):
-                types.append(
-                    {
-                        "name": f"{style} {level}",
-                        "level": level,
-                        "style": sid,
-                        "couple_course": style not in ("Lindy Hop", "Swing"),
-                    }
-                )
+                types.append({"level": level, "couple_course": style not in ("Lindy Hop", "Swing")})
+                styles_of.append(sid)
+                names.append(f"{style} {level}")
         self.type_ids = ins(CourseType, types)
-        self.type_names = {tid: t["name"] for tid, t in zip(self.type_ids, types, strict=True)}
+        self.translate(
+            CourseTypeTranslation,
+            self.type_ids,
+            [{"title": {"de": n, "en": n}} for n in names],
+        )
+        ins(
+            CourseTypeStyle,
+            [{"coursetype": t, "style": s} for t, s in zip(self.type_ids, styles_of, strict=True)],
+        )
+        self.type_names = dict(zip(self.type_ids, names, strict=True))
+
+    def translate(self, model, master_ids: list[int], values: list[dict]) -> None:
+        """Translation rows (de and en) of ``master_ids``: ``values`` maps field → {lang: text}."""
+        rows = []
+        for master, fields in zip(master_ids, values, strict=True):
+            for code in ("de", "en"):
+                rows.append(
+                    {"master": master, "language_code": code}
+                    | {name: texts[code] for name, texts in fields.items()}
+                )
+        self.insert(model, rows)
 
     # --- users with profiles, group memberships
     def people(self) -> None:
@@ -518,16 +556,15 @@ class DemoBuilder:
                     "subscription_type": "regular",
                     "display": True,
                     "active": True,
-                    "evaluated": self.period_tense[pid] == "past",
+                    "completed": self.period_tense[pid] == "past",
                     "room": rng.choice(self.room_ids),
                     "offering": offering,
                     "period": None,
                     "min_subscribers": 10,
                     "max_subscribers": rng.choice((24, 30, 40, 60)),
-                    "price_with_legi": legi_price,
-                    "price_without_legi": full_price,
+                    "price_with_legi": Decimal(str(legi_price)),
+                    "price_without_legi": Decimal(str(full_price)),
                     "price_special": None,
-                    "position": i,
                 }
             )
             self.course_period[cid] = pid
@@ -537,8 +574,7 @@ class DemoBuilder:
                     {
                         "teacher": teacher,
                         "course": cid,
-                        "hourly_wage": 30.0,
-                        "welcomed": rng.random() < 0.8,
+                        "hourly_wage": Decimal("30.00"),
                     }
                 )
         self.insert(Course, rows, ids_given=True)
@@ -611,13 +647,17 @@ class DemoBuilder:
                     ),
                     "state": state,
                     "usi": usi,
-                    "price_to_pay": price,
+                    "price_to_pay": Decimal(str(price)),
                     "paymentmethod": weighted(rng, PAID_METHODS) if paid else None,
+                    "lead_follow": rng.choice(LEAD_FOLLOW),
+                    "personal_data_sharing": rng.random() < 0.7,
                 }
             )
             self.subs.append((sid, uid, state, price, usi))
             if state in SubscribeState.ACCEPTED or state == SubscribeState.TO_REIMBURSE:
-                confirmations.append({"subscription": sid, "date": made + timedelta(days=3)})
+                confirmations.append(
+                    {"subscription": sid, "date": (made + timedelta(days=3)).date()}
+                )
             if state in (SubscribeState.REJECTED, SubscribeState.TO_REIMBURSE):
                 reason = (
                     RejectionReason.COURSE_CANCELLED
@@ -636,7 +676,7 @@ class DemoBuilder:
                 rejections.append(
                     {
                         "subscription": sid,
-                        "date": made + timedelta(days=4),
+                        "date": (made + timedelta(days=4)).date(),
                         "reason": reason,
                         "mail_sent": True,
                     }
@@ -648,7 +688,7 @@ class DemoBuilder:
                 and due < datetime.combine(self.today, time(0))
             ):
                 reminders.append(
-                    {"subscription": sid, "date": due + timedelta(days=rng.randrange(3))}
+                    {"subscription": sid, "date": (due + timedelta(days=rng.randrange(3))).date()}
                 )
         self.insert(Subscribe, rows, ids_given=True)
         self.insert(Confirmation, confirmations)
@@ -716,7 +756,6 @@ class DemoBuilder:
                         "payment": pid,
                         "subscription": sid,
                         "amount": amount,
-                        "balance": Decimal("0.00") if kind == "paid" else -amount,
                     }
                 )
             elif kind == "debit":
@@ -775,11 +814,7 @@ class DemoBuilder:
                     "issued": issued,
                     "expires": issued + timedelta(days=365),
                     "used": used,
-                    "used_timestamp": datetime.combine(issued, time(10)) + timedelta(days=20)
-                    if used
-                    else None,
-                    "percentage": Decimal(100),
-                    "amount": None,
+                    "amount": rng.choice((20, 35, 50, 70)),
                     "subscription": None,
                 }
             )
@@ -790,6 +825,7 @@ class DemoBuilder:
                 "amount": Decimal(str(round(s[3] * 0.5, 2))),
                 "comment": rng.choice(("Helfer-Rabatt", "Härtefall", "Geschwister")),
                 "used_voucher": None,
+                "created_at": self.now,
             }
             for s in rng.sample(self.subs, min(len(self.subs), 100 * self.scale))
             if s[3] > 0
@@ -798,26 +834,31 @@ class DemoBuilder:
 
     def events(self) -> None:
         rng = self.rng
-        cats = self.insert(EventCategory, [{"name": n} for n in ("Party", "Workshop", "Social")])
-        rows = []
+        categories = (("Party", "Party"), ("Workshop", "Workshop"), ("Tanzabend", "Social"))
+        cats = self.insert(EventCategory, [{"position": i} for i in range(len(categories))])
+        self.translate(
+            EventCategoryTranslation, cats, [{"name": {"de": d, "en": e}} for d, e in categories]
+        )
+        rows, names = [], []
         for i in range(20 * self.scale):
             day = self.today + timedelta(days=rng.randrange(-300, 120))
+            names.append(f"{rng.choice(EVENT_NAMES)} {day:%b %Y}")
             rows.append(
                 {
-                    "name": f"{rng.choice(EVENT_NAMES)} {day:%b %Y}",
                     "date": day,
                     "time_from": time(20),
                     "time_to": time(23, 59),
                     "room": rng.choice(self.room_ids),
                     "category": rng.choice(cats),
-                    "price_with_legi": float(rng.choice((0, 5, 10))),
-                    "price_without_legi": float(rng.choice((10, 15, 20))),
+                    "price_with_legi": Decimal(rng.choice((0, 5, 10))),
+                    "price_without_legi": Decimal(rng.choice((10, 15, 20))),
                     "max_participants": rng.choice((None, 100, 250)),
                     "registration_enabled": i % 3 == 0,
                     "display": True,
                 }
             )
         event_ids = self.insert(Event, rows)
+        self.translate(EventTranslation, event_ids, [{"name": {"de": n, "en": n}} for n in names])
         regs = {(rng.choice(event_ids), rng.choice(self.user_ids)) for _ in range(500 * self.scale)}
         self.insert(
             EventRegistration,
@@ -825,7 +866,7 @@ class DemoBuilder:
                 {
                     "event": e,
                     "user": u,
-                    "date": datetime.combine(self.today, time(12))
+                    "timestamp": datetime.combine(self.today, time(12))
                     - timedelta(days=rng.randrange(200)),
                 }
                 for e, u in sorted(regs)

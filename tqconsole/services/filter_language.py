@@ -27,6 +27,7 @@ from functools import reduce
 import peewee as pw
 
 from tqconsole.errors import InvalidInput
+from tqconsole.models.base import column_of
 from tqconsole.services.field_values import convert, kind
 
 HELP = """\
@@ -259,9 +260,9 @@ def parse(text: str):
 
 # --- compiling to a peewee expression
 def find_field(model, name: str, pos: int) -> pw.Field:
-    fields = model._meta.fields
+    fields = [*model._meta.fields.values(), *getattr(model, "translated", {}).values()]
     lowered = name.lower()
-    for field in fields.values():
+    for field in fields:
         if field.name.lower() == lowered or field.column_name.lower() == lowered:
             return field
     known = ", ".join(f.name for f in model._meta.sorted_fields)
@@ -275,7 +276,7 @@ def text_fields(model) -> list[pw.Field]:
 def search_fields(model) -> list[pw.Field]:
     names = getattr(model, "search_fields", None)
     if names:
-        return [model._meta.fields[n] for n in names]
+        return [column_of(model, n) for n in names]
     return text_fields(model)
 
 

@@ -6,7 +6,7 @@ by the confirmations and reminders they belong to, so a demo run is repeatable.
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime, time, timedelta
 from email.utils import format_datetime
 
 from tqconsole.models import Confirmation, PaymentReminder
@@ -19,6 +19,8 @@ def demo_row(name: str, sub, when, status: str, error: str = "") -> dict:
     from tqconsole.backends.mail import EmailMessage
     from tqconsole.services.mail_templates import recipient, render
 
+    if not isinstance(when, datetime):  # the site's confirmations and reminders keep a date
+        when = datetime.combine(when, time(9))
     subject, body = render(name, sub)
     message = EmailMessage(
         subject,

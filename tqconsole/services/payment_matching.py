@@ -277,9 +277,7 @@ def match_payment(payment: Payment, report: FileReport) -> None:
         if share <= 0:
             continue
         remaining -= share
-        SubscriptionPayment.create(
-            payment=payment, subscription=sub, amount=share, balance=share - opens[sub.id]
-        )
+        SubscriptionPayment.create(payment=payment, subscription=sub, amount=share)
         fully_paid = share >= opens[sub.id]
         if fully_paid and sub.state == SubscribeState.CONFIRMED:
             sub.state = SubscribeState.PAYED

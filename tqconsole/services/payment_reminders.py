@@ -11,7 +11,7 @@ on the same day finds the reminders and sends nothing.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import date, datetime, time, timedelta
+from datetime import date, datetime, timedelta
 
 from peewee import JOIN, fn
 
@@ -45,7 +45,7 @@ def due_reminders(today: date | None = None) -> list[Subscribe]:
             & (start <= today - FIRST_AFTER)
             & (
                 last.c.last.is_null()
-                | (last.c.last < datetime.combine(today - EVERY + timedelta(days=1), time(0)))
+                | (last.c.last < today - EVERY + timedelta(days=1))  # the site keeps a date
             )
         )
         .order_by(Subscribe.id)

@@ -14,10 +14,19 @@ from dataclasses import dataclass, field
 import peewee as pw
 
 from tqconsole.errors import ConsoleError, InvalidInput, NotFound, ReadOnlyError
+from tqconsole.models.base import column_of
 from tqconsole.services.audit import audited
 from tqconsole.services.field_values import check_decimal, convert, display, kind
 from tqconsole.services.filter_language import compile_filter
-from tqconsole.services.table_query import fk_labels, is_reflected, label_of, single_pk
+from tqconsole.services.schema import live_table
+from tqconsole.services.table_query import (
+    fk_labels,
+    is_reflected,
+    label_of,
+    selected,
+    shown_fields,
+    single_pk,
+)
 
 MAX_CASCADE_DEPTH = 4
 PICK_LIMIT = 50  # rows the picker of a foreign key shows
@@ -60,6 +69,7 @@ class Record:
     values: dict  # field name → value (full, never cut)
     labels: dict = field(default_factory=dict)  # foreign key field name → label
     relations: list[Relation] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)  # how the table differs from the model
 
 
 def pk_of(model, text: str):
@@ -74,20 +84,26 @@ def pk_of(model, text: str):
 
 def load(model, pk) -> Record:
     key = single_pk(model)
-    row = model.select(*model._meta.sorted_fields).where(key == pk).dicts().get_or_none()
+    fields = shown_fields(model)
+    row = model.select(*map(selected, fields)).where(key == pk).dicts().get_or_none()
     if row is None:
         raise NotFound(f"no row {pk!r} in {model._meta.table_name}")
-    values = {f.name: row[f.name] for f in model._meta.sorted_fields}
+    values = {f.name: row[f.name] for f in fields}
     labels = {}
-    for f in model._meta.sorted_fields:
+    for f in fields:
         if isinstance(f, pw.ForeignKeyField) and values[f.name] is not None:
             labels[f.name] = fk_labels(f, {values[f.name]}).get(values[f.name], "")
     label = label_of(model, {**values, "__pk": pk})
-    return Record(model._meta.table_name, pk, label, values, labels, relations(model, pk))
+    notes = [] if is_reflected(model) else live_table(model).notes()
+    return Record(model._meta.table_name, pk, label, values, labels, relations(model, pk), notes)
 
 
 def backrefs(model) -> list[pw.ForeignKeyField]:
-    return [fk for fk in model._meta.backrefs if single_pk(fk.model) is not None]
+    return [
+        fk
+        for fk in model._meta.backrefs
+        if single_pk(fk.model) is not None and not live_table(fk.model).drift.absent
+    ]
 
 
 def relations(model, pk) -> list[Relation]:
@@ -113,9 +129,16 @@ class FieldSpec:
     related: str = ""  # the table a foreign key points to
 
 
+def writable_fields(model) -> list[pw.Field]:
+    """The model's fields the live table has (all of a reflected table's)."""
+    if is_reflected(model):
+        return list(model._meta.sorted_fields)
+    return list(live_table(model).writable)
+
+
 def field_specs(model) -> list[FieldSpec]:
     out = []
-    for f in model._meta.sorted_fields:
+    for f in writable_fields(model):
         notes = [kind(f)]
         related = f.rel_model._meta.table_name if isinstance(f, pw.ForeignKeyField) else ""
         if related:
@@ -219,7 +242,7 @@ def pick_rows(model, text: str, limit: int = PICK_LIMIT) -> list[tuple[object, s
         raise NotFound(f"{model._meta.table_name} has no single-column primary key")
     labels = getattr(model, "label_fields", ())
     others = [n for n in getattr(model, "search_fields", ()) if n not in labels]
-    columns = [model._meta.fields[n] for n in (*labels, *others)]
+    columns = [column_of(model, n).alias(n) for n in (*labels, *others)]
     query = model.select(key.alias("__pk"), *columns)
     where = compile_filter(model, text)
     if where is not None:
@@ -257,14 +280,12 @@ def save(model, pk, original: dict, texts: dict[str, str]) -> Record:
     writable(model)
     values = validate(model, texts)
     key = single_pk(model)
+    fields = writable_fields(model)
+    original = {f.name: original[f.name] for f in fields if f.name in original}
     changed = {k: v for k, v in values.items() if v != original.get(k)}
     try:
         with audited("edit", model._meta.table_name, pk) as write:
-            current = (
-                locked(model.select(*model._meta.sorted_fields).where(key == pk))
-                .dicts()
-                .get_or_none()
-            )
+            current = locked(model.select(*fields).where(key == pk)).dicts().get_or_none()
             if current is None:
                 raise NotFound(f"row {pk} of {model._meta.table_name} was deleted meanwhile")
             moved = [n for n, v in original.items() if current.get(n) != v]
@@ -283,6 +304,12 @@ def save(model, pk, original: dict, texts: dict[str, str]) -> Record:
 
 def create(model, texts: dict[str, str]) -> Record:
     writable(model)
+    if not is_reflected(model) and (unknown := live_table(model).drift.required_extra):
+        raise InvalidInput(
+            f"not created: {model._meta.table_name} has required column(s) "
+            f"{', '.join(unknown)} the console does not know (the site's schema changed); "
+            "create it in the site's admin"
+        )
     texts = {k: v for k, v in texts.items() if v != "" or not model._meta.fields[k].primary_key}
     values = validate(model, texts)
     try:

@@ -23,8 +23,10 @@ import peewee as pw
 
 from tqconsole.errors import InvalidInput, NotFound
 from tqconsole.models import by_table
+from tqconsole.models.base import column_of
 from tqconsole.services.field_values import display
 from tqconsole.services.filter_language import compile_filter, find_field
+from tqconsole.services.schema import live_table
 
 CELL_CHARS = 200  # long text is cut to this in listings; the record view shows all of it
 COUNT_LIMIT = 20_000  # a filtered view counts exactly up to this, then estimates
@@ -55,6 +57,19 @@ def is_reflected(model) -> bool:
     return by_table(model._meta.table_name) is not model
 
 
+def shown_fields(model) -> list[pw.Field]:
+    """The columns a listing or record shows: the live table's (drift), translated titles."""
+    if is_reflected(model):
+        return list(model._meta.sorted_fields)
+    return list(live_table(model).fields)
+
+
+def selected(field: pw.Field):
+    """``field`` in a select list: a column not stored as the model's keeps its name."""
+    registered = field.model._meta.fields.get(field.name) is field
+    return field if registered else field.alias(field.name)
+
+
 def single_pk(model) -> pw.Field | None:
     pk = model._meta.primary_key
     return pk if isinstance(pk, pw.Field) and not isinstance(pk, pw.CompositeKey) else None
@@ -75,7 +90,7 @@ def fk_labels(field: pw.ForeignKeyField, ids: set) -> dict:
     if not names or not ids:
         return {}
     key = field.rel_field
-    columns = [key.alias("__pk"), *(related._meta.fields[n] for n in names)]
+    columns = [key.alias("__pk"), *(column_of(related, n).alias(n) for n in names)]
     rows = related.select(*columns).where(key.in_(list(ids))).dicts()
     return {row["__pk"]: label_of(related, row) for row in rows}
 
@@ -97,7 +112,7 @@ class TableQuery:
     fields: list[pw.Field] = dataclass_field(init=False)
 
     def __post_init__(self):
-        self.fields = list(self.model._meta.sorted_fields)
+        self.fields = shown_fields(self.model)
         self.pk = single_pk(self.model)
         if self.sort is None:
             self.sort = self.pk
@@ -116,6 +131,11 @@ class TableQuery:
             except InvalidInput as exc:
                 raise InvalidInput(f"sort: {exc.message}") from None
         return cls(model, where, sort_field, descending, filter_text)
+
+    @property
+    def notes(self) -> list[str]:
+        """How the live table differs from the model (see services/schema.py)."""
+        return [] if is_reflected(self.model) else live_table(self.model).notes()
 
     @property
     def table(self) -> str:
@@ -146,7 +166,7 @@ class TableQuery:
             if cut and type(f) is pw.TextField:
                 out.append(pw.fn.SUBSTR(f, 1, CELL_CHARS).alias(f.column_name))
             else:
-                out.append(f)
+                out.append(selected(f))
         if self.keyset:
             out.append(self.sort.alias("__sort"))
         return out

@@ -1,0 +1,146 @@
+"""The console on the site's own database (../shared/tq_site) and on the demo.
+
+Every modelled table reads through ``db show`` and the record view; the models
+match the site's migrated schema; ``init`` creates only the console's tables;
+drift (a copy of the fixture altered as a migration would) never crashes.
+"""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from tqconsole.cli import main
+from tqconsole.errors import InvalidInput
+from tqconsole.models import ALL_MODELS, Course, CourseType, Period, Subscribe, is_console_table
+from tqconsole.services import records
+from tqconsole.services.schema import drift, forget_live, init
+from tqconsole.services.table_query import TableQuery, single_pk
+
+SITE_MODELS = [m for m in ALL_MODELS if not is_console_table(m._meta.table_name)]
+
+
+def run(capsys, *argv) -> tuple[int, str, str]:
+    code = main(list(argv))
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+@pytest.fixture
+def site(site_url):
+    from tests.conftest import make_backends
+
+    b = make_backends()
+    b.database  # noqa: B018 - binds the models
+    yield b
+    b.close()
+
+
+def columns(db) -> dict:
+    rows = db.execute_sql(
+        "SELECT table_name, column_name, data_type, is_nullable FROM information_schema.columns "
+        "WHERE table_schema = 'public' ORDER BY 1, 2"
+    ).fetchall()
+    return {(t, c): (d, n) for t, c, d, n in rows}
+
+
+def test_models_are_the_sites_schema(site):
+    db = site.database
+    for model in SITE_MODELS:
+        report = drift(db, model)
+        assert report.lines() == [], model.__name__
+        live = {c.name: c for c in db.get_columns(model._meta.table_name)}
+        for f in model._meta.sorted_fields:
+            assert live[f.column_name].null == f.null or f.primary_key, (model.__name__, f.name)
+
+
+def test_init_on_the_site_creates_only_the_consoles_tables(site):
+    db = site.database
+    before = columns(db)
+    report = init(site)
+    assert report.created and all(is_console_table(t) for t in report.created)
+    after = columns(db)
+    assert {k: v for k, v in after.items() if not is_console_table(k[0])} == before
+
+
+def read_every_table(capsys, tables):
+    for model in tables:
+        table = model._meta.table_name
+        code, out, err = run(capsys, "db", "show", table, "--limit", "3", "--json")
+        assert code == 0, (table, err)
+        rows = json.loads(out)
+        assert err == "", (table, err)
+        if rows:
+            key = single_pk(model)
+            record = records.load(model, rows[0][key.column_name])
+            assert record.values and not record.notes, table
+
+
+def test_every_modelled_table_reads_on_the_site(site, capsys):
+    init(site)
+    read_every_table(capsys, ALL_MODELS)
+    assert Subscribe.select().count() == 387
+
+
+def test_every_modelled_table_reads_on_the_demo(demo_sqlite, capsys):
+    from tests.conftest import make_backends
+
+    b = make_backends()
+    b.database  # noqa: B018
+    read_every_table(capsys, ALL_MODELS)
+    b.close()
+
+
+def test_titles_in_the_users_language_with_the_sites_fallback(site, monkeypatch):
+    monkeypatch.setenv("TQCONSOLE_LANGUAGE", "en")
+    english = dict(CourseType.select(CourseType.id, CourseType.translated["title"]).tuples())
+    monkeypatch.setenv("TQCONSOLE_LANGUAGE", "fr")  # no French titles: German, as the site does
+    german = dict(CourseType.select(CourseType.id, CourseType.translated["title"]).tuples())
+    rows = site.database.execute_sql(
+        "SELECT master_id, language_code, title FROM courses_coursetype_translation"
+    ).fetchall()
+    titles = {(m, code): t for m, code, t in rows}
+    for tid in english:
+        assert english[tid] == titles.get((tid, "en"), titles.get((tid, "de")))
+        assert german[tid] == titles.get((tid, "de"), titles.get((tid, "en")))
+    # FK labels, filters and the record follow the translated title
+    some = next(t for t in german.values() if t)
+    word = some.split()[0]
+    query = TableQuery.build(site.database, "courses_course", f"type.title~{word}")
+    page = query.rows(query.page(limit=50))
+    assert page and all(
+        word.lower() in row.cells[query.headers.index("type")].lower() for row in page
+    )
+    ctype = next(iter(german))
+    assert records.load(CourseType, ctype).values["title"] == german[ctype]
+
+
+def test_drift_never_crashes(site, capsys):
+    db = site.database
+    init(site)
+    db.execute_sql("ALTER TABLE courses_period DROP COLUMN name")
+    db.execute_sql("ALTER TABLE courses_period ADD COLUMN label varchar(20) NOT NULL DEFAULT 'x'")
+    db.execute_sql("ALTER TABLE courses_course ADD COLUMN level_code integer NOT NULL DEFAULT 1")
+    db.execute_sql("ALTER TABLE courses_course ALTER COLUMN level_code DROP DEFAULT")
+    db.execute_sql("ALTER TABLE courses_subscribe ALTER COLUMN comment TYPE integer USING NULL")
+    forget_live(db)
+    code, out, err = run(capsys, "check")
+    assert "schema: courses_period: missing column name (left out)" in out
+    assert "schema: courses_period: extra column label" in out
+    assert "schema: courses_subscribe: type of comment: model text, table integer" in out
+    code, out, err = run(capsys, "db", "show", "courses_period", "--json")
+    assert code == 0 and "missing column name" in err
+    rows = json.loads(out)
+    assert rows and "name" not in rows[0] and rows[0]["label"] == "x"
+    record = records.load(Period, rows[0]["id"])
+    assert "label" in record.values and "name" not in record.values and record.notes
+    assert "label" not in {s.name for s in records.field_specs(Period)}  # read-only
+    texts = {
+        s.name: records.as_text(record.values.get(s.name)) for s in records.field_specs(Period)
+    }
+    records.save(Period, record.pk, record.values, texts)  # unchanged: saves nothing, no error
+    with pytest.raises(InvalidInput, match="level_code"):
+        records.create(Course, {"name": "x", "type": "1", "offering": "1"})
+    code, out, err = run(capsys, "db", "show", "courses_course", "--limit", "2")
+    assert code == 0
