@@ -356,3 +356,30 @@ async def test_clear_pattern_on_redis_shows_progress_and_result(redis_url, sqlit
         assert app.screen.route == "cache"
         assert any("removed 30,000 keys" in n.message for n in app._notifications)  # noqa: SLF001
     assert raw.keys("*") == [b"keep:1"]
+
+
+@sync
+async def test_ctrl_x_cancels_a_pattern_clear(redis_url, sqlite_url, monkeypatch):
+    import redis
+
+    import tqconsole.backends.cache.redis as redis_backend
+    from tests.tui_support import until
+    from tqconsole.widgets.confirm_dialog import ProgressDialog
+
+    monkeypatch.setattr(redis_backend, "SCAN_COUNT", 5)  # thousands of round trips: time to cancel
+    monkeypatch.setenv("TQ_CACHE_URL", redis_url)
+    raw = redis.Redis.from_url(redis_url)
+    raw.eval("for i = 1, 30000 do redis.call('SET', 'drop:' .. i, 'x') end", 0)
+    app = TQConsole(load(), location="cache/drop:*")
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        await pilot.press("x")
+        await until(pilot, lambda: app.screen.query("#typed"))
+        app.screen.query_one("#typed").value = "drop:*"
+        await pilot.press("enter")
+        await until(pilot, lambda: isinstance(app.screen, ProgressDialog))
+        await pilot.press("ctrl+x")
+        await until(pilot, lambda: not isinstance(app.screen, ProgressDialog))
+        messages = [n.message for n in app._notifications]  # noqa: SLF001
+        assert any("(cancelled)" in m for m in messages), messages
+    assert raw.dbsize() > 0  # not everything went
