@@ -9,6 +9,7 @@ integer, JSON, text or a hex dump.
 
 from __future__ import annotations
 
+import heapq
 import json
 import math
 import queue
@@ -381,12 +382,78 @@ def clear_pattern(
     return removed
 
 
-def clear_all(cache, typed_name: str) -> int:
-    """Empty the whole db/table; ``typed_name`` must be its name, as the user typed it."""
+@dataclass
+class ClearResult:
+    """What a clear of every entry removed, and what else the db holds (kept)."""
+
+    removed: int
+    others: int = 0  # keys that are not this cache's entries
+    other_keys: list[KeyInfo] = field(default_factory=list)  # the first few of them
+
+    def as_dict(self) -> dict:
+        return {
+            "removed": self.removed,
+            "others": self.others,
+            "other_keys": [{"key": text_key(i.key), "type": i.type} for i in self.other_keys],
+        }
+
+    def others_text(self) -> str:
+        """``11 other keys (not this cache's entries): celery (list), unacked (hash), …``"""
+        shown = ", ".join(f"{display_key(i.key)} ({i.type})" for i in self.other_keys)
+        more = ", …" if self.others > len(self.other_keys) else ""
+        return f"{self.others:,} other key(s) (not this cache's entries): {shown}{more}"
+
+
+OTHERS_SHOWN = 8
+
+
+def other_keys(cache) -> tuple[int, list[KeyInfo]]:
+    """How many stored keys are not entries of this cache (a broker's queues …); the first
+    few by name."""
+    entry = cache.entry_regex()
+    count = 0
+
+    def others() -> Iterator[KeyInfo]:
+        nonlocal count
+        for info in iter_keys(cache, "*"):
+            if not entry.match(info.key):
+                count += 1
+                yield info
+
+    first = heapq.nsmallest(OTHERS_SHOWN, others(), key=lambda info: info.key)
+    return count, first
+
+
+def clear_all(
+    cache,
+    typed_name: str,
+    progress: Callable[[int], None] | None = None,
+    cancelled: Callable[[], bool] | None = None,
+) -> ClearResult:
+    """Remove every entry of this cache (``KEY_PREFIX:VERSION:key``) and nothing else.
+
+    ``typed_name`` must be the db/table name, as the user typed it.  Other keys in
+    the db (a Celery broker's ``celery`` list, ``_kombu.*``, ``unacked``) are kept
+    and counted in the result; ``flush`` removes them too.
+    """
     if typed_name.strip() != cache.name:
         raise InvalidInput(f"type {cache.name!r} to clear everything (got {typed_name!r})")
-    removed = cache.raw_flush()
+    removed = cache.raw_clear(cache.entry_glob(), progress, cancelled, only=cache.entry_regex())
     note("cache.clear_all", cache.name, "", {"removed": removed})
+    return ClearResult(removed, *other_keys(cache))
+
+
+def flush_phrase(cache) -> str:
+    """What the user types to remove every key of the db/table: ``FLUSHDB db14``."""
+    return f"{cache.flush_word} {cache.name}"
+
+
+def flush(cache, typed: str) -> int:
+    """Remove every key of the db/table, cache entry or not; ``typed`` must be ``flush_phrase``."""
+    if " ".join(typed.split()) != flush_phrase(cache):
+        raise InvalidInput(f"type {flush_phrase(cache)!r} to remove every key (got {typed!r})")
+    removed = cache.raw_flush()
+    note("cache.flush", cache.name, "", {"removed": removed})
     return removed
 
 
