@@ -22,7 +22,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from tests import services  # noqa: E402
-from tests.hostile_values import HOSTILE, gzip_of_zeros, measure  # noqa: E402
+from tests.hostile_values import HOSTILE, measure, queue_with_bomb  # noqa: E402
 
 TARGET_SECONDS, TARGET_MIB = 1.0, 50
 
@@ -31,9 +31,6 @@ def cases(url: str):
     """(label, what, key, warm) for each hostile value, stored in the Redis db ``url``."""
     import redis
 
-    from tqconsole.backends.queue import from_url
-    from tqconsole.tasks import register
-
     client = redis.Redis.from_url(url)
     client.set(":1:warm", pickle.dumps({1, 2}))
     for name, make in HOSTILE.items():
@@ -41,12 +38,7 @@ def cases(url: str):
         client.set(key, make())
         yield f"cache get {name}", "cache", key, ":1:warm"
     client.close()
-    queue = from_url(url, name="bench-bomb")
-    register(queue.huey)
-    task = queue.huey._registry.string_to_task("tqconsole.tasks.selftest")  # noqa: SLF001
-    queue.huey.enqueue(task((), {}, id="first"))
-    queue.enqueue_raw(gzip_of_zeros())
-    queue.close()
+    queue_with_bomb(url, "bench-bomb")
     yield "tasks pending: gzip of 2 GiB zeros", "queue", "bench-bomb", "0"
 
 

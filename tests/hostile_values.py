@@ -55,6 +55,19 @@ def gzip_of_zeros(size: int = 2 * 1024**3) -> bytes:
     return header + body + struct.pack("<II", crc, size & 0xFFFFFFFF)
 
 
+def queue_with_bomb(url: str, name: str) -> None:
+    """Huey queue ``name`` at ``url``: one ordinary message, then the gzip of 2 GiB zeros."""
+    from tqconsole.backends.queue import from_url
+    from tqconsole.tasks import register
+
+    queue = from_url(url, name=name)
+    register(queue.huey)
+    task = queue.huey._registry.string_to_task("tqconsole.tasks.selftest")  # noqa: SLF001
+    queue.huey.enqueue(task((), {}, id="first"))
+    queue.enqueue_raw(gzip_of_zeros())
+    queue.close()
+
+
 HOSTILE = {
     "set(range(10**8))": set_of_range,
     "bytearray(2**30)": bytearray_of_gib,

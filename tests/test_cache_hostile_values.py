@@ -12,7 +12,7 @@ import time
 
 import pytest
 
-from tests.hostile_values import HOSTILE, Call, gzip_of_zeros, measure
+from tests.hostile_values import HOSTILE, Call, measure, queue_with_bomb
 from tqconsole.backends.safe_unpickle import DecodeLimit, render, safe_load
 
 SECONDS, MIB = 1.0, 50
@@ -38,15 +38,7 @@ def test_cache_get_of_a_hostile_value_is_bounded_and_says_what_it_cut(name, redi
 
 
 def test_pending_with_a_gzip_bomb_is_bounded_and_says_so(redis_url):
-    from tqconsole.backends.queue import from_url
-    from tqconsole.tasks import register
-
-    queue = from_url(redis_url, name="bomb")
-    register(queue.huey)
-    cls = queue.huey._registry.string_to_task("tqconsole.tasks.selftest")  # noqa: SLF001
-    queue.huey.enqueue(cls((), {}, id="first"))
-    queue.enqueue_raw(gzip_of_zeros())
-    queue.close()
+    queue_with_bomb(redis_url, "bomb")
     shown = measure("queue", redis_url, "bomb", "0")
     assert shown["seconds"] <= SECONDS, shown
     assert shown["extra_mib"] <= MIB, shown
