@@ -82,3 +82,21 @@ def test_other_amplifying_pickles_stay_cheap(make):
         text = str(exc)
     assert time.perf_counter() - start < SECONDS
     assert 0 < len(text) < 40_000
+
+
+def test_a_message_with_a_hostile_argument_is_shown_cut_and_never_re_encoded():
+    from huey.registry import Message
+
+    from tqconsole.backends.queue.messages import decode, encode
+
+    fields = [None] * len(Message._fields)
+    fields[:2] = "t1", "tqconsole.tasks.selftest"
+    fields[Message._fields.index("args")] = (Call(set, Call(range, 10**8)),)
+    fields[Message._fields.index("kwargs")] = {}
+    start = time.perf_counter()
+    decoded = decode(pickle.dumps(Message(*fields), 4))
+    assert time.perf_counter() - start < SECONDS
+    assert decoded.id == "t1" and not decoded.problem
+    assert decoded.args_text().startswith("(cut: set: first 10,000 of 100,000,000 items built) {")
+    with pytest.raises(ValueError, match="not re-encoded"):
+        encode(decoded.message)

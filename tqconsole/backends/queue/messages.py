@@ -105,7 +105,7 @@ class DecodedMessage:
         each = max(width, 40)  # render's budget: a huge or self-similar argument stays cheap
         parts = [render(a, each) for a in self.args]
         parts += [f"{render(k, each)}={render(v, each)}" for k, v in self.kwargs.items()]
-        text = ", ".join(parts)
+        text = (f"(cut: {self.cut}) " if self.cut else "") + ", ".join(parts)
         return text if len(text) <= width else text[: width - 1] + "…"
 
     def is_due(self, now: datetime.datetime) -> bool:
