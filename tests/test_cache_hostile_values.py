@@ -71,17 +71,51 @@ def _shared_lists(depth: int = 40) -> bytes:
     return out + b"."
 
 
-@pytest.mark.parametrize("make", [_two_sets, _nested_tuple_key, _ints_with_one_hash, _shared_lists])
+def _objects_on_the_stack() -> bytes:
+    """An empty list per byte, or an instance of a stand-in class per three opcodes, kept."""
+    return (
+        b"\x80\x02(" + b"]" * 1_000_000 + b"cm\nX\nq\x00)q\x01" + b"h\x00h\x01R" * 300_000 + b"N."
+    )
+
+
+def _many_classes() -> bytes:
+    return b"\x80\x02" + b"".join(b"cm\nC%d\n0" % i for i in range(100_000)) + b"N."
+
+
+def _decode(data: bytes) -> str:
+    try:
+        return render(safe_load(data).value)
+    except DecodeLimit as exc:
+        return str(exc)
+
+
+@pytest.mark.parametrize(
+    "make",
+    [
+        _two_sets,
+        _nested_tuple_key,
+        _ints_with_one_hash,
+        _shared_lists,
+        _objects_on_the_stack,
+        _many_classes,
+    ],
+)
 def test_other_amplifying_pickles_stay_cheap(make):
     """Each of these would take hours or gigabytes decoded without bounds."""
+    import tracemalloc
+
     data = make()
     start = time.perf_counter()
-    try:
-        text = render(safe_load(data).value)
-    except DecodeLimit as exc:
-        text = str(exc)
+    text = _decode(data)
     assert time.perf_counter() - start < SECONDS
     assert 0 < len(text) < 40_000
+    tracemalloc.start()
+    try:
+        _decode(data)
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert peak < MIB * 2**20
 
 
 def test_a_message_with_a_hostile_argument_is_shown_cut_and_never_re_encoded():

@@ -36,10 +36,12 @@ import uuid
 from dataclasses import dataclass, field
 from typing import Any
 
+MAX_OPS = 250_000  # opcodes of one load (each makes at most a small object)
 MAX_ITEMS = 100_000  # container items built by one load
 MAX_BUILT = 10_000  # items one constructor call (set(range(…))) builds from its argument
 MAX_BYTES = 8 * 1024 * 1024  # bytes made by constructors (bytearray(n)) in one load
 DEADLINE = 0.5  # seconds one load may take
+MAX_CLASSES = 1_000  # distinct stand-in classes of one load
 KEY_NODES = 100_000  # values in the dict keys and set members of one load (hashing walks them)
 SAME_HASH = 64  # keys of one load with the same hash (each insert would compare with all)
 
@@ -91,6 +93,7 @@ class Loaded:
 class Unknown:
     """An object of a class that was not loaded: its name, constructor arguments and state."""
 
+    __slots__ = ("args", "kwargs", "state", "items")  # small: a pickle can make many
     qualname = "?"
 
     def __new__(cls, *args, **kwargs):
@@ -119,7 +122,7 @@ class Unknown:
 
 
 def stand_in(module: str, name: str, base: type[Unknown] = Unknown) -> type[Unknown]:
-    return type(name, (base,), {"qualname": f"{module}.{name}"})
+    return type(name, (base,), {"qualname": f"{module}.{name}", "__slots__": ()})
 
 
 _Machine = pickle._Unpickler  # the pure-Python machine: its opcode handlers can be replaced
@@ -140,6 +143,7 @@ class SafeUnpickler(_Machine):
         super().__init__(file)
         self.items_left, self.bytes_left, self.nodes_left = MAX_ITEMS, MAX_BYTES, KEY_NODES
         self.hashes: collections.Counter = collections.Counter()
+        self.stand_ins: dict[tuple[str, str], type[Unknown]] = {}
         self.deadline = time.monotonic() + deadline
         self.cuts: list[str] = []
 
@@ -171,7 +175,7 @@ class SafeUnpickler(_Machine):
             raise DecodeLimit(f"more than {SAME_HASH} dict keys or set members share one hash")
 
     def load(self):
-        """pickle's loop, checking the clock every 256 opcodes."""
+        """pickle's loop, counting the opcodes and checking the clock every 256 of them."""
         self._unframer = pickle._Unframer(self._file_read, self._file_readline)
         self.read = self._unframer.read
         self.readinto = self._unframer.readinto
@@ -182,8 +186,11 @@ class SafeUnpickler(_Machine):
         read, dispatch = self.read, self.dispatch
         try:
             for n in itertools.count():
-                if not n & 255 and time.monotonic() > self.deadline:
-                    raise DecodeLimit("decoding took too long")
+                if not n & 255:
+                    if n > MAX_OPS:
+                        raise DecodeLimit(f"the pickle has more than {MAX_OPS:,} operations")
+                    if time.monotonic() > self.deadline:
+                        raise DecodeLimit("decoding took too long")
                 key = read(1)
                 if not key:
                     raise EOFError
@@ -299,20 +306,29 @@ class SafeUnpickler(_Machine):
             return self.safe_globals[(module, name)]
         if (module, name) == ("copyreg", "_reconstructor"):
             return self._reconstructor
-        return stand_in(module, name, self.unknown)
+        return self._stand_in(module, name)
+
+    def _stand_in(self, module: str, name: str) -> type[Unknown]:
+        """One stand-in class per name and load (a class costs a kilobyte)."""
+        cls = self.stand_ins.get((module, name))
+        if cls is None:
+            if len(self.stand_ins) >= MAX_CLASSES:
+                raise DecodeLimit(f"the pickle names more than {MAX_CLASSES:,} classes")
+            cls = self.stand_ins[(module, name)] = stand_in(module, name, self.unknown)
+        return cls
 
     def _reconstructor(self, cls, base, state):
         """copyreg._reconstructor without calling ``base``: an Unknown of ``cls``."""
         if not isinstance(cls, type):
-            cls = stand_in("copyreg", "object", self.unknown)
+            cls = self._stand_in("copyreg", "object")
         elif not issubclass(cls, Unknown):
-            cls = stand_in(cls.__module__, cls.__name__, self.unknown)
+            cls = self._stand_in(cls.__module__, cls.__name__)
         obj = Unknown.__new__(cls)
         obj.args = () if state is None else (state,)
         return obj
 
     def persistent_load(self, pid):
-        return stand_in("persistent", str(pid)[:40], self.unknown)()
+        return self._stand_in("persistent", render(pid, budget=40)[:40])()
 
     # --- bounded constructors of the value types
     def _first(self, what: str, iterable: Any) -> list:
@@ -321,7 +337,7 @@ class SafeUnpickler(_Machine):
         items = list(itertools.islice(iter(iterable), room + 1))
         if len(items) > room:
             items = items[:room]
-            total = f" of {len(iterable):,}" if isinstance(iterable, range) else ""
+            total = f" of {_length(iterable):,}" if isinstance(iterable, range) else ""
             items.append(self.cut(f"{what}: first {len(items):,}{total} items built"))
         self.take_items(len(items))
         return items
@@ -361,6 +377,11 @@ class SafeUnpickler(_Machine):
         if isinstance(value, int) and value.bit_length() > 100_000:
             return self.cut(f"Decimal of a {value.bit_length():,}-bit integer not built")
         return decimal.Decimal(value, *args)
+
+
+def _length(r: range) -> int:
+    """len(r), also beyond sys.maxsize (where len() raises OverflowError)."""
+    return max(0, (r.stop - r.start + r.step - (1 if r.step > 0 else -1)) // r.step)
 
 
 def safe_load(data: bytes, unpickler: type[SafeUnpickler] = SafeUnpickler) -> Loaded:

@@ -59,6 +59,8 @@ Message = namedtuple("Message", MESSAGE_FIELDS, defaults=(None,) * len(MESSAGE_F
 class Opaque(Unknown):
     """An object of a class the console does not load; shown by its name only."""
 
+    __slots__ = ()
+
     def __repr__(self) -> str:
         inner = ", ".join(render(a, budget=2000) for a in self.args)
         return f"<{self.qualname}({inner})>" if inner else f"<{self.qualname}>"
