@@ -80,7 +80,7 @@ def test_cache_keys_get_ttl_delete_clear(filled, capsys):
     code, out, _ = run(capsys, "cache", "stats", "--json")
     assert code == 0 and "backend" in json.loads(out)
     code, out, _ = run(capsys, "cache", "clear", "--yes")
-    assert out == "removed 1 key(s)\n"
+    assert out == "removed 1 cache entry\n"
 
 
 def test_cache_cli_bad_input_is_one_line(filled, capsys):
@@ -140,3 +140,27 @@ def test_keys_that_are_not_utf8_in_json_and_text(redis_url, sqlite_url, monkeypa
     assert "bad\\xff\\x01key" in out
     code, out, _ = run(capsys, "cache", "get", "bad\udcff\x01key", "--json")
     assert code == 0 and json.loads(out)["kind"] == "hex"
+
+
+def test_clear_everything_keeps_the_sites_broker_and_flush_is_named(
+    redis_url, sqlite_url, monkeypatch, capsys
+):
+    from tests.test_cache_inspector import BROKER, load_site_redis
+
+    monkeypatch.setenv("TQ_CACHE_URL", redis_url)
+    load_site_redis(redis_url)
+    name = "db" + redis_url.rsplit("/", 1)[1]
+    code, out, _ = run(capsys, "cache", "clear", "--yes")
+    assert code == 0 and out.startswith("removed 76 cache entries; ")
+    assert f"{name} also holds 9 other key(s) (not this cache's entries): _kombu.binding" in out
+    assert "celery (list)" in out and "unacked (hash)" in out
+    assert f"(--flush-db {name} removes them too)" in out
+    keys = {k["key"] for k in json.loads(run(capsys, "cache", "keys", "--json")[1])}
+    assert keys >= BROKER and len(keys) == 9
+    code, _, err = run(capsys, "cache", "clear", "--flush-db", "db0", "--yes")
+    assert code != 0 and f"--flush-db names the db/table to empty: '{name}'" in err
+    code, _, err = run(capsys, "cache", "clear", "--flush-db", name)  # not a terminal: asks --yes
+    assert code != 0 and "--yes" in err
+    code, out, _ = run(capsys, "cache", "clear", "--flush-db", name, "--yes", "--json")
+    assert json.loads(out) == {"removed": 9, "flushed": name}
+    assert run(capsys, "cache", "keys", "--json")[1].strip() == "[]"

@@ -10,6 +10,7 @@ import pickle
 import threading
 import time
 import zlib
+from pathlib import Path
 
 import pytest
 
@@ -256,7 +257,7 @@ def test_clear_all_needs_the_typed_name_and_read_only_refuses(cache_url, cache):
     with pytest.raises(ReadOnlyError):
         insp.set_ttl(ro, ":1:a", 10)
     assert cache.get("a") == 1
-    assert insp.clear_all(cache, cache.name) == 2
+    assert insp.clear_all(cache, cache.name).removed == 2
     assert cache.get("a") is None
 
 
@@ -328,3 +329,62 @@ def test_changes_are_noted_in_the_audit_log(db_cache):
         ("cache.ttl", "tq_cache_table", ":1:b"),
         ("cache.clear", "tq_cache_table", ":1:*"),
     ]
+
+
+SITE_REDIS = Path(__file__).parent / "data" / "tq_site" / "redis.jsonl"
+
+
+def load_site_redis(url: str) -> set[str]:
+    """The real site's Redis db (its django-redis cache and Celery broker), key by key."""
+    import redis
+
+    client = redis.Redis.from_url(url)
+    keys = set()
+    with SITE_REDIS.open() as lines:
+        for line in lines:
+            item = json.loads(line)
+            key, kind, value = item["key"], item["type"], item["value"]
+            if kind == "string":
+                client.set(key, base64.b64decode(value))
+            elif kind == "list":
+                client.rpush(key, *map(base64.b64decode, value))
+            elif kind == "set":
+                client.sadd(key, *map(base64.b64decode, value))
+            elif kind == "hash":
+                client.hset(key, mapping={f: base64.b64decode(v) for f, v in value.items()})
+            elif kind == "zset":
+                client.zadd(key, {base64.b64decode(m): score for m, score in value})
+            if item["ttl_ms"] is not None:
+                client.pexpire(key, item["ttl_ms"])
+            keys.add(key)
+    client.close()
+    return keys
+
+
+BROKER = {"celery", "unacked", "unacked_index", "_kombu.binding.celery",
+          "_kombu.binding.celery.pidbox", "_kombu.binding_permanent.celery",
+          "_kombu.binding_deadlines"}  # fmt: skip
+
+
+def test_clear_all_keeps_the_sites_celery_broker_and_says_what_else_is_there(redis_url):
+    site = load_site_redis(redis_url)
+    assert site >= BROKER
+    cache = from_url(redis_url)
+    result = insp.clear_all(cache, cache.name)
+    left = {info.key for info in insp.iter_keys(cache)}
+    assert left == BROKER | {k for k in site if k.startswith("tqsite:3:")}  # another prefix
+    assert result.removed == len(site) - len(left) and result.others == len(left)
+    assert "celery (list)" in result.others_text() and "unacked (hash)" in result.others_text()
+    cache.close()
+
+
+def test_flush_is_its_own_typed_choice(redis_url):
+    load_site_redis(redis_url)
+    cache = from_url(redis_url)
+    assert insp.flush_phrase(cache) == f"FLUSHDB {cache.name}"
+    with pytest.raises(InvalidInput):
+        insp.flush(cache, cache.name)  # the name alone is what clear_all takes
+    assert cache.raw_count() > 0
+    assert insp.flush(cache, f"FLUSHDB  {cache.name}") > 0
+    assert cache.raw_count() == 0
+    cache.close()

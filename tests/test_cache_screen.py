@@ -155,7 +155,7 @@ async def test_read_only_refuses_changes(demo_sqlite):
     async with app.run_test(size=(80, 24)) as pilot:
         await settle(pilot)
         before = stored()
-        for key in ("d", "x", "X", "t", "c"):
+        for key in ("d", "x", "X", "F", "t", "c"):
             await pilot.press(key)
             await pilot.pause()
             assert app.screen.route == "cache"  # no dialog opened
@@ -356,3 +356,67 @@ async def test_clear_pattern_on_redis_shows_progress_and_result(redis_url, sqlit
         assert app.screen.route == "cache"
         assert any("removed 30,000 keys" in n.message for n in app._notifications)  # noqa: SLF001
     assert raw.keys("*") == [b"keep:1"]
+
+
+@sync
+async def test_ctrl_x_cancels_a_pattern_clear(redis_url, sqlite_url, monkeypatch):
+    import redis
+
+    import tqconsole.backends.cache.redis as redis_backend
+    from tests.tui_support import until
+    from tqconsole.widgets.confirm_dialog import ProgressDialog
+
+    monkeypatch.setattr(redis_backend, "SCAN_COUNT", 5)  # thousands of round trips: time to cancel
+    monkeypatch.setenv("TQ_CACHE_URL", redis_url)
+    raw = redis.Redis.from_url(redis_url)
+    raw.eval("for i = 1, 30000 do redis.call('SET', 'drop:' .. i, 'x') end", 0)
+    app = TQConsole(load(), location="cache/drop:*")
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        await pilot.press("x")
+        await until(pilot, lambda: app.screen.query("#typed"))
+        app.screen.query_one("#typed").value = "drop:*"
+        await pilot.press("enter")
+        await until(pilot, lambda: isinstance(app.screen, ProgressDialog))
+        await pilot.press("ctrl+x")
+        await until(pilot, lambda: not isinstance(app.screen, ProgressDialog))
+        messages = [n.message for n in app._notifications]  # noqa: SLF001
+        assert any("(cancelled)" in m for m in messages), messages
+    assert raw.dbsize() > 0  # not everything went
+
+
+@sync
+async def test_clear_all_keeps_the_sites_broker_and_flush_is_its_own_key(
+    redis_url, sqlite_url, monkeypatch
+):
+    import redis
+
+    from tests.test_cache_inspector import BROKER, load_site_redis
+    from tests.tui_support import until
+
+    monkeypatch.setenv("TQ_CACHE_URL", redis_url)
+    load_site_redis(redis_url)
+    raw = redis.Redis.from_url(redis_url)
+    name = "db" + redis_url.rsplit("/", 1)[1]
+    app = TQConsole(load(), location="cache")
+    async with app.run_test(size=(100, 30)) as pilot:
+        await settle(pilot)
+
+        def said(text):
+            return any(text in n.message for n in app._notifications)  # noqa: SLF001
+
+        await pilot.press("X")
+        await until(pilot, lambda: app.screen.query("#typed"))
+        assert "Celery broker" in str(app.screen.query_one(".question").render())
+        await pilot.press(*name, "enter")
+        await until(pilot, lambda: said("removed 76 cache entries; kept 9 other key(s)"))
+        assert {k.decode() for k in raw.keys("*")} >= BROKER and raw.dbsize() == 9
+        await pilot.press("F")
+        await until(pilot, lambda: app.screen.query("#typed"))
+        await pilot.press(*name, "enter")  # the name alone does not flush
+        await pilot.pause()
+        assert "that is not" in str(app.screen.query_one("#typed-error").render())
+        app.screen.query_one("#typed").value = f"FLUSHDB {name}"
+        await pilot.press("enter")
+        await until(pilot, lambda: said(f"removed 9 keys: FLUSHDB {name}"))
+    assert raw.dbsize() == 0

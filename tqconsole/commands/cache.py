@@ -48,8 +48,16 @@ def register(sub) -> None:
     p.add_argument("seconds", nargs="?", help="new TTL, or 'none' for no expiry")
     add_json_flag(p)
     p.set_defaults(func=cmd_ttl)
-    p = csub.add_parser("clear", help="remove keys matching --pattern, or everything")
-    p.add_argument("--pattern", help="Redis glob pattern (without it: the whole db/table)")
+    p = csub.add_parser(
+        "clear", help="remove keys matching --pattern, or every cache entry (other keys are kept)"
+    )
+    which = p.add_mutually_exclusive_group()
+    which.add_argument("--pattern", help="Redis glob pattern (without it: every cache entry)")
+    which.add_argument(
+        "--flush-db",
+        metavar="NAME",
+        help="remove EVERY key of the db/table NAME (e.g. db1), cache entry or not (FLUSHDB)",
+    )
     p.add_argument("--yes", action="store_true", help="do not ask")
     add_json_flag(p)
     p.set_defaults(func=cmd_clear)
@@ -177,20 +185,58 @@ def cmd_ttl(ctx) -> int:
 
 
 def cmd_clear(ctx) -> int:
-    from tqconsole.services.cache_inspector import check_pattern, clear_all, clear_pattern
+    from tqconsole.services.cache_inspector import check_pattern, clear_pattern
 
     cache = _cache(ctx)
+    if ctx.args.flush_db is not None:
+        return _flush(ctx, cache)
     if ctx.args.pattern is None:
-        typed = cache.name
-        if not ctx.args.yes:
-            confirm(f"remove EVERY key of {cache.name}?", yes=False)
-            typed = input(f"type {cache.name!r} to confirm: ")
-        removed = clear_all(cache, typed)
-    else:
-        pattern = check_pattern(ctx.args.pattern)
-        confirm(f"remove the keys matching {pattern!r} from {cache.name}?", yes=ctx.args.yes)
-        removed = clear_pattern(cache, pattern)
+        return _clear_entries(ctx, cache)
+    pattern = check_pattern(ctx.args.pattern)
+    confirm(f"remove the keys matching {pattern!r} from {cache.name}?", yes=ctx.args.yes)
+    removed = clear_pattern(cache, pattern)
     print_result(ctx.args.json, {"removed": removed}, f"removed {removed:,} key(s)")
+    return 0
+
+
+def _clear_entries(ctx, cache) -> int:
+    """Every entry of the cache (``KEY_PREFIX:VERSION:key``); the db's other keys stay."""
+    from tqconsole.services.cache_inspector import clear_all
+
+    typed = cache.name
+    if not ctx.args.yes:
+        form = f"{cache.key_prefix}:<version>:…"
+        confirm(f"remove every cache entry ({form}) of {cache.name}? other keys stay", yes=False)
+        typed = input(f"type {cache.name!r} to confirm: ")
+    result = clear_all(cache, typed)
+    text = f"removed {result.removed:,} cache entr{'y' if result.removed == 1 else 'ies'}"
+    if result.others:
+        text += (
+            f"; {cache.name} also holds {result.others_text()} — kept"
+            f" (--flush-db {cache.name} removes them too)"
+        )
+    print_result(ctx.args.json, result.as_dict(), text)
+    return 0
+
+
+def _flush(ctx, cache) -> int:
+    """Every key of the db/table, named on the command line: FLUSHDB."""
+    from tqconsole.errors import InvalidInput
+    from tqconsole.services.cache_inspector import ClearResult, flush, flush_phrase, other_keys
+
+    if ctx.args.flush_db.strip() != cache.name:
+        raise InvalidInput(
+            f"--flush-db names the db/table to empty: {cache.name!r} (got {ctx.args.flush_db!r})"
+        )
+    others = ClearResult(0, *other_keys(cache))
+    lost = f", including the {others.others_text()}" if others.others else ""
+    confirm(f"{flush_phrase(cache)}: remove EVERY key{lost}?", yes=ctx.args.yes)
+    removed = flush(cache, flush_phrase(cache))
+    print_result(
+        ctx.args.json,
+        {"removed": removed, "flushed": cache.name},
+        f"removed {removed:,} key(s): {flush_phrase(cache)}",
+    )
     return 0
 
 

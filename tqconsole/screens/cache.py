@@ -106,6 +106,7 @@ class CacheScreen(ConsoleScreen):
         Binding("t", "ttl", "TTL", id="cache.ttl"),
         Binding("x", "clear_pattern", "Clear pattern", id="cache.clear_pattern"),
         Binding("X", "clear_all", "Clear all", show=False, id="cache.clear_all"),
+        Binding("F", "flush", "Flush db", show=False, id="cache.flush"),
         Binding("c", "cull", "Cull expired", show=False, id="cache.cull"),
         Binding("m", "more", "More", show=False, id="cache.more"),
         Binding("r", "refresh", "Refresh", id="cache.refresh"),
@@ -461,7 +462,7 @@ class CacheScreen(ConsoleScreen):
         self.changed(f"deleted {removed:,} key(s)")
 
     def changed(self, message: str) -> None:
-        self.notify(message)
+        self.notify(message, markup=False)  # it may name keys, which may hold [brackets]
         self.action_refresh()
 
     def action_ttl(self) -> None:
@@ -521,31 +522,66 @@ class CacheScreen(ConsoleScreen):
     def action_clear_all(self) -> None:
         if self.refuse_if_read_only("clear"):
             return
-        name = self.cache.name
-        question = f"Remove EVERY key of {name} ({self.cache.scheme}), whatever wrote it? All values are lost."
+        cache = self.cache
+        question = (
+            f"Remove every entry of this cache ({cache.key_prefix}:<version>:…) from {cache.name}?"
+            " Their values are lost (the site recomputes what it caches). Other keys in"
+            f" {cache.name} — another program's, such as a Celery broker's queues — are kept"
+            f" (F removes every key: {cache.flush_word})."
+        )
         self.app.push_screen(
-            ConfirmDialog("Clear all", question, typed=name, action="Clear all"),
+            ConfirmDialog(
+                "Clear all cache entries", question, typed=cache.name, action="Clear all"
+            ),
             lambda ok: self.start_clear(None) if ok else None,
+        )
+
+    def action_flush(self) -> None:
+        if self.refuse_if_read_only(self.cache.flush_word):
+            return
+        insp = inspector()
+        cache, phrase = self.cache, insp.flush_phrase(self.cache)
+        question = (
+            f"Remove EVERY key of {cache.name}, cache entry or not — another program's data"
+            " too (a Celery broker's queues and bindings, …)? All values are lost."
+        )
+
+        def confirmed(ok: bool | None) -> None:
+            if ok:
+                self.run_blocking(
+                    insp.flush,
+                    cache,
+                    phrase,
+                    group="cache-clear",
+                    done=lambda n: self.changed(f"removed {n:,} keys: {phrase}"),
+                )
+
+        self.app.push_screen(
+            ConfirmDialog(phrase, question, typed=phrase, action=cache.flush_word), confirmed
         )
 
     def start_clear(self, pattern: str | None) -> None:
         insp = inspector()
         total = self.estimate_total(pattern)
-        dialog = ProgressDialog(f"Clearing {pattern or 'everything'}", total=total)
+        dialog = ProgressDialog(f"Clearing {pattern or 'every cache entry'}", total=total)
         self.app.push_screen(dialog)
 
         def progress(removed: int) -> None:
             self.from_thread(dialog.report, removed, f"removed {removed:,} keys")
 
-        def work() -> int:
+        def work():
             if pattern is None:
-                return insp.clear_all(self.cache, self.cache.name)
+                return insp.clear_all(self.cache, self.cache.name, progress, dialog.cancel.is_set)
             return insp.clear_pattern(self.cache, pattern, progress, dialog.cancel.is_set)
 
-        def finished(removed: int) -> None:
+        def finished(result) -> None:
             dialog.dismiss()
             stopped = " (cancelled)" if dialog.cancel.is_set() else ""
-            self.changed(f"removed {removed:,} keys{stopped}")
+            if isinstance(result, int):
+                self.changed(f"removed {result:,} keys{stopped}")
+                return
+            kept = f"; kept {result.others_text()}" if result.others else ""
+            self.changed(f"removed {result.removed:,} cache entries{stopped}{kept}")
 
         def failed(message: str) -> None:
             dialog.dismiss()

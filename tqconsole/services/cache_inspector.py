@@ -9,6 +9,7 @@ integer, JSON, text or a hex dump.
 
 from __future__ import annotations
 
+import heapq
 import json
 import math
 import queue
@@ -22,15 +23,17 @@ from typing import Any
 
 from tqconsole.backends.cache.base import KeyInfo, RawValue
 from tqconsole.backends.cache.patterns import escape
+from tqconsole.backends.inflate import compression, inflate
 from tqconsole.errors import InvalidInput, NotFound
 from tqconsole.services.audit import note
 
 PREVIEW_BYTES = 256 * 1024
 HEX_BYTES = 4096
+COLLECTION_TIME = 0.5  # seconds for decoding the items of one collection
+LINE_CHARS = 2000  # of one collection item
 PAGE_TIME = 0.5  # seconds one page of a sparse SCAN may take before it returns what it has
 NAMESPACE_SAMPLE = 20_000
 MEMORY_SAMPLE = 2_000
-_NOT_PICKLE = object()
 _PROTOCOL0_STARTS = frozenset(bytes([c]) for c in b"(cdl]}SVIFLNTGKJM")
 _CONTROL = re.compile(r"[\x00-\x1f\x7f]|[\udc80-\udcff]")
 
@@ -237,57 +240,60 @@ def key_detail(cache, key: str, limit: int = PREVIEW_BYTES) -> KeyDetail:
 
 
 def decode_bytes(data: bytes, truncated: bool = False, depth: int = 0) -> Decoded:
-    """What ``data`` most likely is, shown safely."""
-    from tqconsole.backends.safe_unpickle import looks_like_pickle, render, safe_loads
+    """What ``data`` most likely is, shown safely and within the unpickler's budget."""
+    from tqconsole.backends.safe_unpickle import DecodeLimit, looks_like_pickle, render, safe_load
 
     if re.fullmatch(rb"-?\d{1,30}", data):
         return Decoded("integer", data.decode())
-    value = _NOT_PICKLE
+    loaded = None
     if looks_like_pickle(data):
         try:
-            value = safe_loads(data)
+            loaded = safe_load(data)
+        except DecodeLimit as exc:
+            return Decoded("pickle", hexdump(data), f"not decoded: {exc}; shown as hex")
         except Exception as exc:  # a truncated or damaged pickle: show its bytes
             why = "truncated" if truncated else f"undecodable: {type(exc).__name__}"
             return Decoded("pickle", hexdump(data), f"pickle {why}; shown as hex")
     elif data[:1] in _PROTOCOL0_STARTS and data.endswith(b".") and not truncated:
         try:  # protocols 0 and 1 have no header: a text that unpickles is a pickle
-            value = safe_loads(data)
+            loaded = safe_load(data)
         except Exception:
             pass
-    if value is not _NOT_PICKLE:
+    if loaded is not None:
+        cut = "cut: " + "; ".join(loaded.cuts) if loaded.cuts else ""
+        value = loaded.value
         if isinstance(value, str):
-            return Decoded("pickle → text", value)
+            return Decoded("pickle → text", value, cut)
         if isinstance(value, bytes) and depth < 2:
             inner = decode_bytes(value, depth=depth + 1)
             return Decoded(f"pickle → bytes → {inner.kind}", inner.text, inner.note)
-        return Decoded("pickle", render(value))
-    if depth < 2 and data[:2] == b"\x1f\x8b":
-        return _inflate(data, 16 + zlib.MAX_WBITS, "gzip", depth)
-    if depth < 2 and len(data) >= 2 and data[0] == 0x78 and (data[0] * 256 + data[1]) % 31 == 0:
-        return _inflate(data, zlib.MAX_WBITS, "zlib", depth)
+        return Decoded("pickle", render(value), cut)
+    kind = compression(data) if depth < 2 else ""
+    if kind:
+        return _inflate(data, kind, depth)
     text = _utf8(data, truncated)
     if text is not None:
         stripped = text.lstrip()
         if stripped[:1] in ("{", "[") and not truncated:
             try:
                 return Decoded("json", json.dumps(json.loads(text), indent=2, ensure_ascii=False))
-            except ValueError:
+            except (ValueError, RecursionError):
                 pass
         return Decoded("text", text)
     return Decoded("hex", hexdump(data))
 
 
-def _inflate(data: bytes, wbits: int, name: str, depth: int) -> Decoded:
+def _inflate(data: bytes, kind: str, depth: int) -> Decoded:
     try:
-        inflater = zlib.decompressobj(wbits)
-        inner = inflater.decompress(data, PREVIEW_BYTES)
+        inflated = inflate(data, kind, PREVIEW_BYTES)
     except zlib.error as exc:
-        return Decoded("hex", hexdump(data), f"{name} header but not {name}: {exc}")
-    more = bool(inflater.unconsumed_tail)
-    decoded = decode_bytes(inner, truncated=more, depth=2)
-    decoded.kind = f"{name} → {decoded.kind}"
+        return Decoded("hex", hexdump(data), f"{kind} header but not {kind}: {exc}")
+    more = not inflated.complete
+    decoded = decode_bytes(inflated.data, truncated=more, depth=2)
+    decoded.kind = f"{kind} → {decoded.kind}"
     if more:
-        decoded.note = f"first {human_bytes(len(inner))} inflated"
+        cut = f"first {human_bytes(len(inflated.data))} inflated"
+        decoded.note = f"{cut}; {decoded.note}" if decoded.note else cut
     return decoded
 
 
@@ -315,21 +321,32 @@ def hexdump(data: bytes, limit: int = HEX_BYTES) -> str:
 
 
 def decode_collection(raw: RawValue) -> Decoded:
-    """A Redis hash, list, set, zset or stream: its first items, each decoded."""
+    """A Redis hash, list, set, zset or stream: its first items, each decoded.
+
+    All items share one time budget (COLLECTION_TIME); items after it are shown raw.
+    """
+    deadline = time.monotonic() + COLLECTION_TIME
+    raw_from: list[int] = []
 
     def one(value: Any) -> str:
-        if isinstance(value, bytes):
+        if not isinstance(value, bytes):
+            text = str(value)
+        elif time.monotonic() < deadline:
             text = decode_bytes(value).text
-            return text if "\n" not in text else text.replace("\n", " ")
-        return str(value)
+        else:
+            raw_from.append(len(lines))
+            text = repr(value[:LINE_CHARS])
+        text = text.replace("\n", " ")
+        return text if len(text) <= LINE_CHARS else text[:LINE_CHARS] + "…"
 
-    lines = []
+    lines: list[str] = []
     for item in raw.data or []:
         if isinstance(item, tuple) and len(item) == 2:
             lines.append(f"{one(item[0])}: {one(item[1])}")
         else:
             lines.append(one(item))
-    return Decoded(raw.type, "\n".join(lines))
+    note = f"items from {raw_from[0] + 1} shown raw: decoding took too long" if raw_from else ""
+    return Decoded(raw.type, "\n".join(lines), note)
 
 
 # --- changes (every one refused in read-only mode by the backend)
@@ -365,12 +382,78 @@ def clear_pattern(
     return removed
 
 
-def clear_all(cache, typed_name: str) -> int:
-    """Empty the whole db/table; ``typed_name`` must be its name, as the user typed it."""
+@dataclass
+class ClearResult:
+    """What a clear of every entry removed, and what else the db holds (kept)."""
+
+    removed: int
+    others: int = 0  # keys that are not this cache's entries
+    other_keys: list[KeyInfo] = field(default_factory=list)  # the first few of them
+
+    def as_dict(self) -> dict:
+        return {
+            "removed": self.removed,
+            "others": self.others,
+            "other_keys": [{"key": text_key(i.key), "type": i.type} for i in self.other_keys],
+        }
+
+    def others_text(self) -> str:
+        """``11 other keys (not this cache's entries): celery (list), unacked (hash), …``"""
+        shown = ", ".join(f"{display_key(i.key)} ({i.type})" for i in self.other_keys)
+        more = ", …" if self.others > len(self.other_keys) else ""
+        return f"{self.others:,} other key(s) (not this cache's entries): {shown}{more}"
+
+
+OTHERS_SHOWN = 8
+
+
+def other_keys(cache) -> tuple[int, list[KeyInfo]]:
+    """How many stored keys are not entries of this cache (a broker's queues …); the first
+    few by name."""
+    entry = cache.entry_regex()
+    count = 0
+
+    def others() -> Iterator[KeyInfo]:
+        nonlocal count
+        for info in iter_keys(cache, "*"):
+            if not entry.match(info.key):
+                count += 1
+                yield info
+
+    first = heapq.nsmallest(OTHERS_SHOWN, others(), key=lambda info: info.key)
+    return count, first
+
+
+def clear_all(
+    cache,
+    typed_name: str,
+    progress: Callable[[int], None] | None = None,
+    cancelled: Callable[[], bool] | None = None,
+) -> ClearResult:
+    """Remove every entry of this cache (``KEY_PREFIX:VERSION:key``) and nothing else.
+
+    ``typed_name`` must be the db/table name, as the user typed it.  Other keys in
+    the db (a Celery broker's ``celery`` list, ``_kombu.*``, ``unacked``) are kept
+    and counted in the result; ``flush`` removes them too.
+    """
     if typed_name.strip() != cache.name:
         raise InvalidInput(f"type {cache.name!r} to clear everything (got {typed_name!r})")
-    removed = cache.raw_flush()
+    removed = cache.raw_clear(cache.entry_glob(), progress, cancelled, only=cache.entry_regex())
     note("cache.clear_all", cache.name, "", {"removed": removed})
+    return ClearResult(removed, *other_keys(cache))
+
+
+def flush_phrase(cache) -> str:
+    """What the user types to remove every key of the db/table: ``FLUSHDB db14``."""
+    return f"{cache.flush_word} {cache.name}"
+
+
+def flush(cache, typed: str) -> int:
+    """Remove every key of the db/table, cache entry or not; ``typed`` must be ``flush_phrase``."""
+    if " ".join(typed.split()) != flush_phrase(cache):
+        raise InvalidInput(f"type {flush_phrase(cache)!r} to remove every key (got {typed!r})")
+    removed = cache.raw_flush()
+    note("cache.flush", cache.name, "", {"removed": removed})
     return removed
 
 

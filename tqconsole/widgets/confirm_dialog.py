@@ -121,10 +121,13 @@ class PromptDialog(ModalScreen[str | None]):
 
 
 class ProgressDialog(ModalScreen[None]):
-    """Progress of long work; escape or Cancel sets ``cancel`` (the worker checks it)."""
+    """Progress of long work; ctrl+x, escape or Cancel sets ``cancel`` (the worker checks it)."""
 
     DEFAULT_CSS = DIALOG_CSS.format(name="ProgressDialog").replace("$error-darken-1", "$primary")
-    BINDINGS = [Binding("escape", "cancel", "Cancel", id="dialog.cancel")]
+    BINDINGS = [
+        Binding("escape", "cancel", "Cancel", id="dialog.cancel"),
+        Binding("ctrl+x", "cancel", "Cancel", id="dialog.stop"),
+    ]
 
     def __init__(self, title: str, total: float | None = None):
         super().__init__()

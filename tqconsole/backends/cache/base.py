@@ -16,6 +16,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any
 
+from tqconsole.backends.cache.patterns import escape
 from tqconsole.errors import ReadOnlyError
 
 DEFAULT_TIMEOUT = object()
@@ -78,6 +79,7 @@ class BaseCache:
     """Django's cache API.  Subclasses implement the storage primitives."""
 
     scheme = ""
+    flush_word = "EMPTY"  # what removing every key of the db/table is called here
 
     def __init__(self, location: str = "", read_only: bool = False, **params: Any) -> None:
         params = {k.upper(): v for k, v in params.items()}
@@ -96,6 +98,15 @@ class BaseCache:
     def validate_key(self, key: str) -> None:
         for warning in memcache_key_warnings(key):
             warnings.warn(warning, CacheKeyWarning, stacklevel=3)
+
+    def entry_glob(self) -> str:
+        """A pattern that matches every entry of this cache (and maybe more: see entry_regex)."""
+        return escape(self.key_prefix) + ":*"
+
+    def entry_regex(self) -> re.Pattern:
+        """This cache's own keys, ``KEY_PREFIX:VERSION:key`` of any version; a db shared with
+        other programs (the site's Celery broker: ``celery``, ``_kombu.*``, ``unacked``) holds more."""
+        return re.compile(re.escape(self.key_prefix) + r":-?\d+:")
 
     def make_and_validate_key(self, key: str, version: int | None = None) -> str:
         key = self.make_key(key, version)
@@ -247,12 +258,14 @@ class BaseCache:
         pattern: str,
         progress: Callable[[int], None] | None = None,
         cancelled: Callable[[], bool] | None = None,
+        only: re.Pattern | None = None,
     ) -> int:
-        """Remove every stored key matching ``pattern``; returns how many were removed."""
+        """Remove every stored key matching ``pattern`` (and ``only``, a regex matched at
+        the start, when given); returns how many were removed."""
         raise NotImplementedError
 
     def raw_flush(self) -> int:
-        """Remove every key of the db/table (what ``clear all`` does)."""
+        """Remove every key of the db/table, whatever wrote it (Redis: FLUSHDB)."""
         raise NotImplementedError
 
     def stats(self) -> dict[str, Any]:

@@ -356,13 +356,15 @@ class DatabaseCache(BaseCache):
             > 0
         )
 
-    def raw_clear(self, pattern, progress=None, cancelled=None) -> int:
+    def raw_clear(self, pattern, progress=None, cancelled=None, only=None) -> int:
         self.check_writable("clear")
         removed, cursor = 0, None
         while True:
             if cancelled and cancelled():
                 break
             keys, cursor = self.raw_scan(pattern, cursor, BATCH)
+            if only is not None:
+                keys = [k for k in keys if only.match(k)]
             if keys:
                 removed += self.raw_delete(keys)
                 if progress:

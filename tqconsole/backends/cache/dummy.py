@@ -55,7 +55,7 @@ class DummyCache(BaseCache):
     def raw_expire(self, key: str, seconds: float | None) -> bool:
         return False
 
-    def raw_clear(self, pattern, progress=None, cancelled=None) -> int:
+    def raw_clear(self, pattern, progress=None, cancelled=None, only=None) -> int:
         return 0
 
     def raw_flush(self) -> int:

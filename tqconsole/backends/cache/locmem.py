@@ -160,11 +160,11 @@ class LocMemCache(BaseCache):
             self._expire_info[key] = None if seconds is None else time.time() + seconds
             return True
 
-    def raw_clear(self, pattern, progress=None, cancelled=None) -> int:
+    def raw_clear(self, pattern, progress=None, cancelled=None, only=None) -> int:
         self.check_writable("clear")
         match = glob_regex(pattern).match
         with self._lock:
-            doomed = [k for k in self._cache if match(k)]
+            doomed = [k for k in self._cache if match(k) and (only is None or only.match(k))]
             for key in doomed:
                 self._delete(key)
         if progress:

@@ -1,7 +1,8 @@
 """RedisCache on Django's wire format: exact ints stored raw (so INCRBY works), the rest pickled.
 
-``clear()`` removes only this cache's keys (``KEY_PREFIX:*``), by SCAN and
-UNLINK; ``clear(flush_db=True)`` is Django's FLUSHDB.  Stored keys are bytes;
+``clear()`` removes only this cache's keys (``KEY_PREFIX:VERSION:…``), by SCAN
+and UNLINK, so a broker sharing the db keeps its queues; ``clear(flush_db=True)``
+is Django's FLUSHDB.  Stored keys are bytes;
 they become ``str`` with surrogate escapes, so any key (not UTF-8, control
 characters) round-trips to the server unchanged.
 """
@@ -9,13 +10,13 @@ characters) round-trips to the server unchanged.
 from __future__ import annotations
 
 import pickle
+import re
 from collections.abc import Callable
 from typing import Any
 
 import redis
 
 from tqconsole.backends.cache.base import DEFAULT_TIMEOUT, BaseCache, KeyInfo, RawValue
-from tqconsole.backends.cache.patterns import escape
 from tqconsole.errors import BackendUnavailable, NotFound
 from tqconsole.settings import mask_url
 
@@ -70,6 +71,7 @@ def translate_errors(fn):
 
 class RedisCache(BaseCache):
     scheme = "redis"
+    flush_word = "FLUSHDB"
 
     def __init__(self, url: str, **params):
         super().__init__(url, **params)
@@ -183,7 +185,7 @@ class RedisCache(BaseCache):
         if flush_db:
             self.raw_flush()
         else:
-            self.raw_clear(escape(self.key_prefix) + ":*")
+            self.raw_clear(self.entry_glob(), only=self.entry_regex())
 
     def close(self, **kwargs) -> None:
         self.client.close()
@@ -317,11 +319,13 @@ class RedisCache(BaseCache):
         pattern: str,
         progress: Callable[[int], None] | None = None,
         cancelled: Callable[[], bool] | None = None,
+        only: re.Pattern | None = None,
     ) -> int:
         """SCAN MATCH + UNLINK: each round trip unlinks the last batch and scans the next.
 
-        Only keys SCAN returned for ``pattern`` are unlinked, so a key outside the
-        pattern is never removed, whatever other clients write meanwhile.
+        Only keys SCAN returned for ``pattern`` (and that ``only`` matches) are
+        unlinked, so a key outside them is never removed, whatever other clients
+        write meanwhile.
         """
         self.check_writable("clear")
         match = key_bytes(pattern)
@@ -345,6 +349,8 @@ class RedisCache(BaseCache):
             if not scan:
                 return removed
             (cursor, batch), first = replies[-1], False
+            if only is not None:
+                batch = [k for k in batch if only.match(key_text(k))]
 
     @translate_errors
     def raw_flush(self) -> int:

@@ -6,20 +6,35 @@ Message itself: it and a few harmless value types (datetime, Decimal, UUID) are
 rebuilt; any other global becomes an inert ``Opaque`` stand-in that only
 remembers its name, arguments and state.  Undecodable or
 foreign data comes back as a ``DecodedMessage`` with ``problem`` set.
+
+Decoding is bounded: compressed messages are inflated to at most
+``MAX_INFLATED`` bytes (a 2 MB gzip of 2 GiB of zeros stays a problem, not
+2 GiB), the unpickler keeps to its budget (``cut`` says what it left out), and
+arguments are shown through ``render``'s character budget.
 """
 
 from __future__ import annotations
 
 import datetime
-import gzip
-import io
 import pickle
 import zlib
 from collections import namedtuple
 from dataclasses import dataclass, field
 from typing import Any
 
-from tqconsole.backends.safe_unpickle import SAFE_GLOBALS, SafeUnpickler, Unknown
+from tqconsole.backends.inflate import compression, inflate
+from tqconsole.backends.safe_unpickle import (
+    SAFE_GLOBALS,
+    Cut,
+    DecodeLimit,
+    Loaded,
+    SafeUnpickler,
+    Unknown,
+    render,
+    safe_load,
+)
+
+MAX_INFLATED = 8 * 1024 * 1024
 
 MESSAGE_FIELDS = (
     "id",
@@ -44,8 +59,10 @@ Message = namedtuple("Message", MESSAGE_FIELDS, defaults=(None,) * len(MESSAGE_F
 class Opaque(Unknown):
     """An object of a class the console does not load; shown by its name only."""
 
+    __slots__ = ()
+
     def __repr__(self) -> str:
-        inner = ", ".join(repr(a) for a in self.args)
+        inner = ", ".join(render(a, budget=2000) for a in self.args)
         return f"<{self.qualname}({inner})>" if inner else f"<{self.qualname}>"
 
 
@@ -56,8 +73,8 @@ class MessageUnpickler(SafeUnpickler):
     unknown = Opaque
 
 
-def _load(data: bytes) -> Any:
-    return MessageUnpickler(io.BytesIO(decompress(bytes(data)))).load()
+def _load(data: bytes) -> Loaded:
+    return safe_load(decompress(bytes(data)), MessageUnpickler)
 
 
 @dataclass
@@ -72,7 +89,8 @@ class DecodedMessage:
     expires: Any = None
     timeout: Any = None
     size: int = 0
-    problem: str = ""  # "undecodable: …" or "foreign: …"
+    problem: str = ""  # "undecodable: …", "foreign: …" or "too large: …"
+    cut: str = ""  # what the decoding budget left out (the message is shown, not re-encoded)
     message: Any = None  # the restricted Message, for re-encoding
 
     @property
@@ -86,9 +104,10 @@ class DecodedMessage:
     def args_text(self, width: int = 200) -> str:
         if self.problem:
             return self.problem
-        parts = [repr(a) for a in self.args]
-        parts += [f"{k}={v!r}" for k, v in self.kwargs.items()]
-        text = ", ".join(parts)
+        each = max(width, 40)  # render's budget: a huge or self-similar argument stays cheap
+        parts = [render(a, each) for a in self.args]
+        parts += [f"{render(k, each)}={render(v, each)}" for k, v in self.kwargs.items()]
+        text = (f"(cut: {self.cut}) " if self.cut else "") + ", ".join(parts)
         return text if len(text) <= width else text[: width - 1] + "…"
 
     def is_due(self, now: datetime.datetime) -> bool:
@@ -100,39 +119,63 @@ class DecodedMessage:
         return eta <= now
 
 
-def decompress(data: bytes) -> bytes:
-    if data[:2] == b"\x1f\x8b":
-        return gzip.decompress(data)
-    if data[:1] == b"\x78":
-        try:
-            return zlib.decompress(data)
-        except zlib.error:
-            return data
-    return data
+class TooLarge(ValueError):
+    """A compressed message that inflates past MAX_INFLATED."""
+
+
+def decompress(data: bytes, limit: int = MAX_INFLATED) -> bytes:
+    """Huey's gzip or zlib compression undone, up to ``limit`` bytes (TooLarge beyond)."""
+    kind = "gzip" if data[:2] == b"\x1f\x8b" else "zlib" if data[:1] == b"\x78" else ""
+    if not kind:
+        return data
+    try:
+        inflated = inflate(data, kind, limit)
+    except zlib.error:
+        if kind == "gzip" or compression(data) == "zlib":
+            raise
+        return data  # a 'x' that starts something else
+    if not inflated.complete:
+        size = f"{limit / 2**20:g} MiB"
+        raise TooLarge(f"{kind} of {len(data):,} bytes inflates past {size}; not inflated further")
+    return inflated.data
+
+
+def _text(value: Any) -> str:
+    return value if isinstance(value, str) else render(value, budget=200)
+
+
+def _number(value: Any) -> Any:
+    return value if isinstance(value, int | float | datetime.datetime) or value is None else None
 
 
 def decode(data: bytes) -> DecodedMessage:
     """A decoded message, or one with ``problem`` set; never raises, never runs code."""
     size = len(data)
     try:
-        obj = _load(data)
+        loaded = _load(data)
+    except (TooLarge, DecodeLimit) as exc:
+        return DecodedMessage(size=size, problem=f"too large: {exc}")
     except Exception as exc:
         return DecodedMessage(size=size, problem=f"undecodable: {type(exc).__name__}")
+    obj = loaded.value
     if not isinstance(obj, Message):
         kind = type(obj).__name__ if not isinstance(obj, Opaque) else obj.qualname
         return DecodedMessage(size=size, problem=f"foreign: {kind}")
+    if not isinstance(obj.kwargs or {}, dict):
+        return DecodedMessage(size=size, problem="undecodable: kwargs is not a dict")
     try:
         return DecodedMessage(
-            id=str(obj.id),
-            name=str(obj.name or ""),
+            id=_text(obj.id),
+            name=_text(obj.name or ""),
             eta=obj.eta if isinstance(obj.eta, datetime.datetime) else None,
-            retries=int(obj.retries or 0),
-            priority=obj.priority,
-            args=tuple(obj.args or ()),
-            kwargs=dict(obj.kwargs or {}),
-            expires=obj.expires,
-            timeout=obj.timeout,
+            retries=obj.retries if isinstance(obj.retries, int) else 0,
+            priority=obj.priority if isinstance(obj.priority, int) else None,
+            args=tuple(obj.args) if isinstance(obj.args, tuple | list) else (obj.args,),
+            kwargs=obj.kwargs or {},
+            expires=_number(obj.expires),
+            timeout=_number(obj.timeout),
             size=size,
+            cut="; ".join(loaded.cuts),
             message=obj,
         )
     except Exception as exc:
@@ -148,29 +191,47 @@ def encode(message: Message, **changes) -> bytes:
     from huey.registry import Message as HueyMessage
 
     values = message._replace(**changes)
-    if _has_opaque(values):
+    found = _stand_in(values)
+    if found == "cut":
+        raise ValueError("the message is larger than the console decodes; it is not re-encoded")
+    if found:
         raise ValueError("the message holds objects of classes the console does not load")
     return pickle.dumps(HueyMessage(*values), pickle.HIGHEST_PROTOCOL)
 
 
-def _has_opaque(value) -> bool:
-    if isinstance(value, Opaque):
-        return True
-    if isinstance(value, tuple | list | set | frozenset):
-        return any(_has_opaque(v) for v in value)
-    if isinstance(value, dict):
-        return any(_has_opaque(k) or _has_opaque(v) for k, v in value.items())
-    return False
+def _stand_in(value) -> str:
+    """What in ``value`` would not survive re-pickling: "opaque", "cut" or ""."""
+    todo, seen = [value], set()
+    while todo:
+        item = todo.pop()
+        if isinstance(item, Opaque):
+            return "opaque"
+        if isinstance(item, Cut):
+            return "cut"
+        if id(item) in seen:
+            continue
+        seen.add(id(item))
+        if isinstance(item, tuple | list | set | frozenset):
+            todo.extend(item)
+        elif isinstance(item, dict):
+            todo.extend(item.keys())
+            todo.extend(item.values())
+    return ""
 
 
 def peek_value(data: bytes, width: int = 2000) -> str:
-    """A stored result as text (restricted unpickling: no code runs)."""
+    """A stored result as text (restricted unpickling: no code runs; bounded like ``decode``)."""
     try:
-        value = _load(data)
+        loaded = _load(data)
+    except (TooLarge, DecodeLimit) as exc:
+        return f"<result too large: {exc}>"
     except Exception as exc:
         return f"<undecodable result: {type(exc).__name__}>"
+    value = loaded.value
     if isinstance(value, Opaque) and value.qualname == "huey.utils.Error":
         metadata = value.args[0] if value.args and isinstance(value.args[0], dict) else {}
-        return f"error stored by huey: {metadata.get('error', '?')}"
-    text = repr(value)
+        return f"error stored by huey: {_text(metadata.get('error', '?'))}"
+    text = render(value, budget=width)
+    if loaded.cuts:
+        text += f"  (cut: {'; '.join(loaded.cuts)})"
     return text if len(text) <= width else text[: width - 1] + "…"
