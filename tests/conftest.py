@@ -7,7 +7,6 @@ import shutil
 import subprocess
 import uuid
 from datetime import date
-from pathlib import Path
 
 import pytest
 
@@ -257,10 +256,7 @@ def any_queue(request, queue_name, monkeypatch):
 
 
 # --- the site's own database (schema.sql + sample.sql of ../shared/tq_site)
-SITE_FIXTURE = Path(
-    os.environ.get("TQ_TEST_SITE_FIXTURE")
-    or Path(__file__).resolve().parents[1].parent / "shared" / "tq_site"
-)
+SITE_FIXTURE = services.SITE_FIXTURE
 
 
 @pytest.fixture(scope="session")

@@ -7,6 +7,7 @@ gets clean tables, an empty Redis db, its own bucket names and SMTP server.
 
 from __future__ import annotations
 
+import base64
 import contextlib
 import fcntl
 import os
@@ -14,12 +15,18 @@ import socket
 import tempfile
 import uuid
 from dataclasses import dataclass, field
+from pathlib import Path
 
 PG_HOST = os.environ.get("TQ_TEST_PG_HOST", "127.0.0.1")
 PG_PORT = int(os.environ.get("TQ_TEST_PG_PORT", "5432"))
 PG_USER = os.environ.get("TQ_TEST_PG_USER", "postgres")
 REDIS_HOST = os.environ.get("TQ_TEST_REDIS_HOST", "127.0.0.1")
 REDIS_PORT = int(os.environ.get("TQ_TEST_REDIS_PORT", "6379"))
+# the site's own data (../shared/tq_site beside the checkout); TQ_TEST_SITE_FIXTURE overrides
+SITE_FIXTURE = Path(
+    os.environ.get("TQ_TEST_SITE_FIXTURE")
+    or Path(__file__).resolve().parents[1].parent / "shared" / "tq_site"
+)
 
 
 class ServiceMissing(RuntimeError):
@@ -207,3 +214,40 @@ class TcpProxy:
                 conn.shutdown(socket.SHUT_RDWR)
             conn.close()
         self._conns.clear()
+
+
+def load_site_redis(url: str) -> set[str]:
+    """The real site's Redis db (its django-redis cache and Celery broker), key by key.
+
+    Skips the test where ``../shared/tq_site`` is absent.
+    """
+    import json
+
+    import pytest
+    import redis
+
+    path = SITE_FIXTURE / "redis.jsonl"
+    if not path.is_file():
+        pytest.skip("the site's fixture (../shared/tq_site) is absent")
+
+    client = redis.Redis.from_url(url)
+    keys = set()
+    with path.open() as lines:
+        for line in lines:
+            item = json.loads(line)
+            key, kind, value = item["key"], item["type"], item["value"]
+            if kind == "string":
+                client.set(key, base64.b64decode(value))
+            elif kind == "list":
+                client.rpush(key, *map(base64.b64decode, value))
+            elif kind == "set":
+                client.sadd(key, *map(base64.b64decode, value))
+            elif kind == "hash":
+                client.hset(key, mapping={f: base64.b64decode(v) for f, v in value.items()})
+            elif kind == "zset":
+                client.zadd(key, {base64.b64decode(m): score for m, score in value})
+            if item["ttl_ms"] is not None:
+                client.pexpire(key, item["ttl_ms"])
+            keys.add(key)
+    client.close()
+    return keys

@@ -6,6 +6,7 @@ import json
 
 import pytest
 
+from tests import services
 from tqconsole.cli import main
 
 
@@ -145,10 +146,10 @@ def test_keys_that_are_not_utf8_in_json_and_text(redis_url, sqlite_url, monkeypa
 def test_clear_everything_keeps_the_sites_broker_and_flush_is_named(
     redis_url, sqlite_url, monkeypatch, capsys
 ):
-    from tests.test_cache_inspector import BROKER, load_site_redis
+    from tests.test_cache_inspector import BROKER
 
     monkeypatch.setenv("TQ_CACHE_URL", redis_url)
-    load_site_redis(redis_url)
+    services.load_site_redis(redis_url)
     name = "db" + redis_url.rsplit("/", 1)[1]
     code, out, _ = run(capsys, "cache", "clear", "--yes")
     assert code == 0 and out.startswith("removed 76 cache entries; ")

@@ -10,10 +10,10 @@ import pickle
 import threading
 import time
 import zlib
-from pathlib import Path
 
 import pytest
 
+from tests import services
 from tqconsole.backends.cache import from_url
 from tqconsole.errors import BackendUnavailable, InvalidInput, NotFound, ReadOnlyError
 from tqconsole.services import cache_inspector as insp
@@ -331,43 +331,13 @@ def test_changes_are_noted_in_the_audit_log(db_cache):
     ]
 
 
-SITE_REDIS = Path(__file__).parent / "data" / "tq_site" / "redis.jsonl"
-
-
-def load_site_redis(url: str) -> set[str]:
-    """The real site's Redis db (its django-redis cache and Celery broker), key by key."""
-    import redis
-
-    client = redis.Redis.from_url(url)
-    keys = set()
-    with SITE_REDIS.open() as lines:
-        for line in lines:
-            item = json.loads(line)
-            key, kind, value = item["key"], item["type"], item["value"]
-            if kind == "string":
-                client.set(key, base64.b64decode(value))
-            elif kind == "list":
-                client.rpush(key, *map(base64.b64decode, value))
-            elif kind == "set":
-                client.sadd(key, *map(base64.b64decode, value))
-            elif kind == "hash":
-                client.hset(key, mapping={f: base64.b64decode(v) for f, v in value.items()})
-            elif kind == "zset":
-                client.zadd(key, {base64.b64decode(m): score for m, score in value})
-            if item["ttl_ms"] is not None:
-                client.pexpire(key, item["ttl_ms"])
-            keys.add(key)
-    client.close()
-    return keys
-
-
 BROKER = {"celery", "unacked", "unacked_index", "_kombu.binding.celery",
           "_kombu.binding.celery.pidbox", "_kombu.binding_permanent.celery",
           "_kombu.binding_deadlines"}  # fmt: skip
 
 
 def test_clear_all_keeps_the_sites_celery_broker_and_says_what_else_is_there(redis_url):
-    site = load_site_redis(redis_url)
+    site = services.load_site_redis(redis_url)
     assert site >= BROKER
     cache = from_url(redis_url)
     result = insp.clear_all(cache, cache.name)
@@ -379,7 +349,7 @@ def test_clear_all_keeps_the_sites_celery_broker_and_says_what_else_is_there(red
 
 
 def test_flush_is_its_own_typed_choice(redis_url):
-    load_site_redis(redis_url)
+    services.load_site_redis(redis_url)
     cache = from_url(redis_url)
     assert insp.flush_phrase(cache) == f"FLUSHDB {cache.name}"
     with pytest.raises(InvalidInput):

@@ -10,6 +10,7 @@ import pickle
 
 import pytest
 
+from tests import services
 from tests.tui_support import settle
 from tqconsole.app import TQConsole
 from tqconsole.settings import load
@@ -391,11 +392,11 @@ async def test_clear_all_keeps_the_sites_broker_and_flush_is_its_own_key(
 ):
     import redis
 
-    from tests.test_cache_inspector import BROKER, load_site_redis
+    from tests.test_cache_inspector import BROKER
     from tests.tui_support import until
 
     monkeypatch.setenv("TQ_CACHE_URL", redis_url)
-    load_site_redis(redis_url)
+    services.load_site_redis(redis_url)
     raw = redis.Redis.from_url(redis_url)
     name = "db" + redis_url.rsplit("/", 1)[1]
     app = TQConsole(load(), location="cache")
