@@ -65,7 +65,33 @@ def test_key_makes_a_send_idempotent(cli, capsys):
     "args,message",
     [
         (["--to", "not an address", "--subject", "s", "--body", "b"], "invalid address"),
-        (["--to", "a@example.ch", "--subject", "s\nBcc: x@example.ch", "--body", "b"], "newline"),
+        (
+            ["--to", "a@example.ch", "--subject", "s\nBcc: x@example.ch", "--body", "b"],
+            "line break",
+        ),
+        (["--to", "a@example.ch", "--subject", "s\x0bBcc: x@example.ch", "--body", "b"], "U+000B"),
+        (
+            ["--to", "a@example.ch", "--subject", "s\u2028Bcc: x@example.ch", "--body", "b"],
+            "U+2028",
+        ),
+        (
+            ["--to", "a@example.ch\nx@example.ch", "--subject", "s", "--body", "b"],
+            "To holds a line",
+        ),
+        (["--to", "a@example.ch\r\nb@example.ch", "--subject", "s"], "To holds a line"),
+        (
+            [
+                "--to",
+                "a@example.ch",
+                "--reply-to",
+                "r@example.ch\nBcc: x@example.ch",
+                "--subject",
+                "s",
+            ],
+            "Reply-To holds",
+        ),
+        (["--to", "Ada\x1c <a@example.ch>", "--subject", "s", "--body", "b"], "U+001C"),
+        (["--to", "a@example.ch", "--from", "Büro\x85 <o@example.ch>", "--subject", "s"], "U+0085"),
         (
             ["--to", "a@example.ch", "--subject", "s", "--attach", "/nonexistent/x.pdf"],
             "does not exist",

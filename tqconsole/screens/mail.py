@@ -208,6 +208,7 @@ class MailScreen(ConsoleScreen):
             self.restore(saved)
         if self.tab == "outbox":
             self.action_refresh_outbox()
+        self.set_interval(REFRESH_SECONDS, self.poll_outbox)
         self.focus_tab()
 
     def action_switch_tab(self) -> None:
@@ -321,13 +322,12 @@ class MailScreen(ConsoleScreen):
             failed=self.failed,
         )
 
-    @staticmethod
-    def render_template(name: str, ref: str):
+    def render_template(self, name: str, ref: str):
         from tqconsole.services.compose import Draft
         from tqconsole.services.mail_templates import load_record, recipient, render
 
         record = load_record(ref)
-        subject, body = render(name, record)
+        subject, body = render(name, record, self.backends.get("email"))
         return Draft(to=recipient(record), subject=subject, body=body)
 
     def storages(self):
@@ -343,10 +343,11 @@ class MailScreen(ConsoleScreen):
         from tqconsole.services.compose import build, preview
         from tqconsole.services.mail_templates import fill
 
+        connection = self.backends.get("email")
         if not query:
-            message = build(draft, self.storages())
+            message = build(draft, connection, self.storages())
             return None, message, preview(message)
-        recipients = recipients_from_query(query)
+        recipients = recipients_from_query(query, connection)
         if not recipients:
             from tqconsole.errors import InvalidInput
 
@@ -358,7 +359,7 @@ class MailScreen(ConsoleScreen):
             subject=fill(draft.subject, first.context),
             body=fill(draft.body, first.context),
         )
-        message = build(sample, self.storages())
+        message = build(sample, connection, self.storages())
         text = (
             f"bulk job: {len(recipients)} messages, one per recipient of the query "
             "(To, Cc and Bcc are not used); the first:\n\n"
@@ -466,7 +467,8 @@ class MailScreen(ConsoleScreen):
 
         def run():
             if recipients is not None:
-                job_id, _ = job_from_draft(draft, recipients, self.storages(), job=job)
+                connection = self.backends.get("email")
+                job_id, _ = job_from_draft(draft, recipients, connection, self.storages(), job=job)
             else:
                 job_id = job
             self.job_id = job_id
@@ -600,14 +602,11 @@ class MailScreen(ConsoleScreen):
             )
         if rows:
             table.move_cursor(row=min(cursor, len(rows) - 1))
-        self.schedule_outbox_refresh()
 
-    def schedule_outbox_refresh(self) -> None:
-        def again() -> None:
-            if self.is_current and self.tab == "outbox":
-                self.action_refresh_outbox()
-
-        self.set_timer(REFRESH_SECONDS, again)
+    def poll_outbox(self) -> None:
+        """The screen's one poller (started on mount): `r` refreshes now, never adds a loop."""
+        if self.is_current and self.tab == "outbox":
+            self.action_refresh_outbox()
 
     def selected(self):
         table = self.query_one("#outbox-table", KeyTable)

@@ -87,8 +87,11 @@ def query_condition(text: str) -> tuple[type[pw.Model], list]:
     return model, terms
 
 
-def recipients_from_query(text: str, limit: int = 20_000) -> list[Recipient]:
-    """Who a query names, one entry per distinct address, in a stable order."""
+def recipients_from_query(text: str, connection, limit: int = 20_000) -> list[Recipient]:
+    """Who a query names, one entry per distinct address, in a stable order.
+
+    ``connection`` is the mail backend (its settings fill the payment details).
+    """
     from tqconsole.services.mail_templates import subscription_context, user_context
 
     model, terms = query_condition(text)
@@ -102,7 +105,7 @@ def recipients_from_query(text: str, limit: int = 20_000) -> list[Recipient]:
             .limit(limit)
         )
         for sub in subs:
-            context = subscription_context(sub)
+            context = subscription_context(sub, connection)
             found.append(Recipient(sub.user.email, context, f"courses_subscribe/{sub.id}"))
     else:
         users = User.select().where(User.is_active, User.email != "", *terms)
@@ -121,13 +124,18 @@ def create_job(
     subject: str,
     body: str,
     recipients: list[Recipient],
+    connection,
     from_email: str | None = None,
     html: str | None = None,
     attachments: list[tuple[str, bytes, str | None]] = (),
     job: str | None = None,
     template: str = "",
 ) -> tuple[str, list[int]]:
-    """Queue one message per recipient (placeholders filled); (job id, outbox ids)."""
+    """Queue one message per recipient (placeholders filled); (job id, outbox ids).
+
+    A message that cannot be built (a line break from a record in a header, a bad
+    address) refuses the whole job, naming the record: nobody is mailed.
+    """
     from tqconsole.backends.mail import EmailMultiAlternatives
     from tqconsole.services import outbox
     from tqconsole.services.mail_templates import fill
@@ -137,20 +145,28 @@ def create_job(
     job = job or f"bulk-{uuid.uuid4().hex[:12]}"
     items = []
     for r in recipients:
-        message = EmailMultiAlternatives(
-            fill(subject, r.context), fill(body, r.context), from_email, [r.address]
-        )
-        if html:
-            message.attach_alternative(fill(html, r.context), "text/html")
-        for name, content, mimetype in attachments:
-            message.attach(name, content, mimetype)
-        items.append(
-            outbox.outgoing(message, key=f"{job}:{r.address.lower()}", job=job, template=template)
-        )
+        try:
+            message = EmailMultiAlternatives(
+                fill(subject, r.context),
+                fill(body, r.context),
+                from_email,
+                [r.address],
+                connection=connection,
+            )
+            if html:
+                message.attach_alternative(fill(html, r.context), "text/html")
+            for name, content, mimetype in attachments:
+                message.attach(name, content, mimetype)
+            key = f"{job}:{r.address.lower()}"
+            items.append(outbox.outgoing(message, key=key, job=job, template=template))
+        except InvalidInput as exc:
+            raise InvalidInput(f"{r.record or r.address!r}: {exc}; nothing queued") from None
     return job, outbox.enqueue(items)
 
 
-def job_from_draft(draft, recipients: list[Recipient], storages=None, job=None, template=""):
+def job_from_draft(
+    draft, recipients: list[Recipient], connection, storages=None, job=None, template=""
+):
     """Queue a composed draft for every recipient (attachments read once); (job, ids)."""
     from dataclasses import replace
 
@@ -158,11 +174,12 @@ def job_from_draft(draft, recipients: list[Recipient], storages=None, job=None, 
 
     if not recipients:
         raise InvalidInput("the query names no recipient with an email address")
-    first = build(replace(draft, to=recipients[0].address, cc="", bcc=""), storages)
+    first = build(replace(draft, to=recipients[0].address, cc="", bcc=""), connection, storages)
     return create_job(
         draft.subject,
         draft.body,
         recipients,
+        connection,
         from_email=draft.from_email or None,
         html=first.alternatives[0].content if first.alternatives else None,
         attachments=[(a.filename, a.content, a.mimetype) for a in first.attachments],
@@ -171,14 +188,20 @@ def job_from_draft(draft, recipients: list[Recipient], storages=None, job=None, 
     )
 
 
-def send_bulk(job: str, connection=None, connections: int = 1, progress=None, cancelled=None):
-    """Deliver what is still queued of ``job`` (resume after a crash or cancel)."""
+def send_bulk(job: str, connection, connections: int = 1, progress=None, cancelled=None):
+    """Deliver what is still queued of ``job`` (resume after a crash or cancel).
+
+    A message a killed sender may have handed over is reported in ``uncertain``
+    and not sent again (``outbox.resend`` does, when the user chooses to).
+    """
     from datetime import datetime
 
     from tqconsole.services import outbox
 
-    outbox.recover_interrupted(job=job)
+    uncertain = outbox.recover_interrupted(job=job)
     ids = outbox.due_ids(now=datetime.max, job=job, limit=1_000_000)
-    return outbox.deliver(
+    report = outbox.deliver(
         ids, connection=connection, connections=connections, progress=progress, cancelled=cancelled
     )
+    report.uncertain = uncertain
+    return report

@@ -1,7 +1,8 @@
 """What the compose screen and ``tqconsole mail send`` share: a draft, its message, its preview.
 
 A ``Draft`` holds what a person typed (addresses as text, body, attachments by
-path or ``STORAGE:KEY``); ``build`` turns it into an EmailMultiAlternatives,
+path or ``STORAGE:KEY``); ``build`` turns it into an EmailMultiAlternatives for a connection (whose settings
+give the default sender and limits),
 ``preview`` describes the exact MIME that would be sent.
 """
 
@@ -29,11 +30,14 @@ class Draft:
     attachments: list[str] = field(default_factory=list)  # paths, or STORAGE:KEY
 
 
-def addresses(text: str) -> list[str]:
-    """Addresses typed as "a@x, Name <b@y>; c@z" (commas, semicolons or new lines)."""
-    from tqconsole.backends.mail.message import format_address
+def addresses(text: str, field: str = "To") -> list[str]:
+    """Addresses typed as "a@x, Name <b@y>; c@z" (commas or semicolons).
 
-    text = ",".join(p.strip() for p in text.replace(";", ",").split("\n") if p.strip())
+    A line break is no separator: it is refused (BadHeaderError), as in any header.
+    """
+    from tqconsole.backends.mail.message import forbid_newlines, format_address
+
+    text = forbid_newlines(field, text).replace(";", ",").strip()
     parts = [p.strip() for p in split_addresses(text) if p.strip()] if text else []
     for part in parts:
         format_address(part)  # raises InvalidAddress naming the address
@@ -93,9 +97,9 @@ class BucketStorages:
         return self.backends.get("storage").storage(name)
 
 
-def build(draft: Draft, storages=None) -> EmailMultiAlternatives:
+def build(draft: Draft, connection, storages=None) -> EmailMultiAlternatives:
     """The message of a draft; every problem is one InvalidInput naming the field."""
-    to, cc, bcc = addresses(draft.to), addresses(draft.cc), addresses(draft.bcc)
+    to, cc, bcc = addresses(draft.to), addresses(draft.cc, "Cc"), addresses(draft.bcc, "Bcc")
     if not (to or cc or bcc):
         raise InvalidInput("no recipient: fill in To (or Cc/Bcc)")
     if not draft.subject.strip():
@@ -107,7 +111,8 @@ def build(draft: Draft, storages=None) -> EmailMultiAlternatives:
         to,
         bcc=bcc,
         cc=cc,
-        reply_to=addresses(draft.reply_to),
+        reply_to=addresses(draft.reply_to, "Reply-To"),
+        connection=connection,
     )
     html = draft.html or (markdown_to_html(draft.body) if draft.markdown_html else "")
     if html:
