@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from datetime import datetime
 
 import pytest
@@ -264,3 +265,94 @@ async def test_email_this_user_location_fills_the_address(mail_env):
     async with app.run_test(size=(80, 24)) as pilot:
         await settle(pilot)
         assert app.screen.query_one("#field-to").value == "Ada <ada@example.ch>"
+
+
+def pending_timers(screen) -> int:
+    """Timers of the screen itself still waiting to fire (one-shot or repeating)."""
+    return sum(1 for t in screen._timers if t._task is not None and not t._task.done())
+
+
+@pytest.mark.asyncio
+async def test_refresh_never_adds_a_poller(mail_env):
+    fixed_outbox()
+    app = TQConsole(load(), location="mail/outbox")
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        screen = app.screen
+        before = pending_timers(screen)
+        for _ in range(5):
+            await pilot.press("r")
+            await settle(pilot)
+        assert screen.query_one("#outbox-table").row_count == 4
+        assert pending_timers(screen) == before
+
+
+@pytest.mark.asyncio
+async def test_line_break_in_a_header_is_refused_on_the_form(mail_env):
+    app = TQConsole(load(), location="mail")
+    async with app.run_test(size=(80, 24)) as pilot:
+        await type_into(pilot, "#field-to", "ada@example.ch")
+        await type_into(pilot, "#field-subject", "Hi\x0bBcc: all@example.ch")
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        status = str(app.screen.query_one("#compose-status").render())
+        assert "Subject holds a line break (U+000B)" in status
+        assert app.screen.__class__.__name__ == "MailScreen"  # no dialog opened
+        await type_into(pilot, "#field-subject", "Hi")
+        await type_into(pilot, "#field-reply_to", "Eve\u2028 <eve@example.ch>")
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        assert "U+2028" in str(app.screen.query_one("#compose-status").render())
+        assert not mail_env.messages and Email.select().count() == 0
+
+
+@pytest.mark.asyncio
+async def test_a_line_break_from_a_record_refuses_the_bulk_job(mail_env):
+    from tqconsole.models import Course, CourseType, Subscribe, User
+
+    course = Course.create(name="Salsa 1", type=CourseType.create(name="Salsa"))
+    for n, name in enumerate(["Ada", "Bob", "Eve\x1cBcc: all@example.ch"]):
+        user = User.create(
+            username=f"u{n}", first_name=name, email=f"u{n}@example.ch", date_joined=FIXED
+        )
+        sub = Subscribe.create(
+            user=user, course=course, date=FIXED, state="confirmed", usi=f"AAAA{n:02d}"
+        )
+    app = TQConsole(load(), location="mail")
+    async with app.run_test(size=(80, 24)) as pilot:
+        await type_into(pilot, "#field-subject", "Hi {first_name}")
+        await type_into(pilot, "#field-query", f"course={course.id}")
+        await type_into(pilot, "#body", "see you")
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        app.screen.query_one("#typed").value = "3"
+        await pilot.press("enter")
+        await settle(pilot)
+        status = str(app.screen.query_one("#job-status").render())
+        assert f"courses_subscribe/{sub.id}" in status and "U+001C" in status
+        assert "nothing queued" in status
+        assert not mail_env.messages and Email.select().count() == 0
+
+
+@pytest.mark.asyncio
+async def test_staff_action_on_screen_shows_a_refused_mail(mail_env):
+    from tqconsole.models import Course, CourseType, Subscribe, User
+
+    course = Course.create(name="Salsa 1", type=CourseType.create(name="Salsa"))
+    user = User.create(
+        username="eve",
+        first_name="Eve\x0bBcc: x@example.ch",
+        email="eve@example.ch",
+        date_joined=FIXED,
+    )
+    sub = Subscribe.create(user=user, course=course, date=FIXED, state="new", usi="AAAA01")
+    app = TQConsole(load(), location=f"models/courses_subscribe/{sub.id}")
+    async with app.run_test(size=(100, 30)) as pilot:
+        await settle(pilot)
+        screen = app.screen
+        outcome = await asyncio.to_thread(screen.apply_staff_action, "confirm", [sub.id], {})
+        screen.show_outcome(outcome)
+        await settle(pilot)
+        messages = [n.message for n in app._notifications]
+        assert any("1 mail(s) NOT sent" in m for m in messages)
+        assert any(m.startswith("AAAA01: mail refused") and "U+000B" in m for m in messages)
