@@ -97,9 +97,14 @@ async def test_compose_preview_and_send(mail_env):
         assert app.screen.query_one("#body").text == ""
 
 
+def drafts() -> list:
+    from tqconsole.services.compose import list_drafts
+
+    return list_drafts(load().data_dir)
+
+
 @pytest.mark.asyncio
 async def test_leaving_compose_keeps_the_draft_until_sent(mail_env):
-    draft = load().data_dir / "draft.json"
     app = TQConsole(load(), location="mail")
     async with app.run_test(size=(80, 24)) as pilot:
         await type_into(pilot, "#field-to", "ada@example.ch")
@@ -107,10 +112,13 @@ async def test_leaving_compose_keeps_the_draft_until_sent(mail_env):
         await type_into(pilot, "#body", "half written")
         await pilot.press("escape")  # back to the dashboard: the screen is gone
         await settle(pilot)
-        assert app.screen.route == "dashboard" and draft.exists()
+        assert app.screen.route == "dashboard" and len(drafts()) == 1
         assert any("draft kept" in n.message for n in app._notifications)
-    app = TQConsole(load(), location="mail")  # a new console: the draft is back
+    app = TQConsole(load(), location="mail")  # a new console: the draft is offered
     async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        assert "1 unsent draft" in str(app.screen.query_one(".title").render())
+        await pilot.press("enter")  # the newest draft
         await settle(pilot)
         assert app.screen.query_one("#field-subject").value == "Kept"
         assert app.screen.query_one("#body").text == "half written"
@@ -120,10 +128,60 @@ async def test_leaving_compose_keeps_the_draft_until_sent(mail_env):
         await pilot.press("y")
         await settle(pilot)
         assert [m.rcpt_tos for m in mail_env.messages] == [["ada@example.ch"]]
-        assert not draft.exists()  # sent: a crash now cannot offer it again
+        assert not drafts()  # sent: a crash now cannot offer it again
         await pilot.press("escape")
         await settle(pilot)
-    assert not draft.exists()
+    assert not drafts()
+
+
+@pytest.mark.asyncio
+async def test_every_unsent_draft_is_kept_until_sent_or_discarded(mail_env):
+    from tqconsole.models import User
+
+    user = User.create(username="bob", first_name="Bob", email="bob@example.ch", date_joined=FIXED)
+    app = TQConsole(load(), location="mail")
+    async with app.run_test(size=(80, 24)) as pilot:
+        await type_into(pilot, "#field-subject", "First")
+        await pilot.press("escape")
+        await settle(pilot)
+    # `@` on another record: a new message, the first draft stays
+    app = TQConsole(load(), location=f"mail/compose/auth_user/{user.id}")
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        assert any("1 unsent draft(s) kept" in n.message for n in app._notifications)
+        await type_into(pilot, "#field-subject", "Second")
+        await pilot.press("escape")
+        await settle(pilot)
+    assert sorted(d.typed["subject"] for d in drafts()) == ["First", "Second"]
+    # two consoles at once: each keeps its own
+    one, two = TQConsole(load(), location="mail"), TQConsole(load(), location="mail")
+    async with one.run_test(size=(80, 24)) as p1, two.run_test(size=(80, 24)) as p2:
+        for pilot, subject in ((p1, "Third"), (p2, "Fourth")):
+            await settle(pilot)
+            await pilot.press("escape")  # no draft picked: a new message
+            await type_into(pilot, "#field-subject", subject)
+        for pilot in (p1, p2):
+            await pilot.press("escape")
+            await settle(pilot)
+    subjects = sorted(d.typed["subject"] for d in drafts())
+    assert subjects == ["First", "Fourth", "Second", "Third"]
+    # ctrl+l lists them; discarding is a choice, confirmed
+    app = TQConsole(load(), location="mail")
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        await pilot.press("enter")  # the newest
+        await settle(pilot)
+        picked = app.screen.query_one("#field-subject").value
+        await pilot.press("ctrl+l")
+        await settle(pilot)
+        await pilot.press("end", "enter")  # "Discard the message on the form"
+        await settle(pilot)
+        await pilot.press("y")
+        await settle(pilot)
+        assert app.screen.query_one("#field-subject").value == ""
+        await pilot.press("escape")
+        await settle(pilot)
+    assert sorted(d.typed["subject"] for d in drafts()) == sorted(set(subjects) - {picked})
 
 
 @pytest.mark.asyncio
@@ -356,3 +414,43 @@ async def test_staff_action_on_screen_shows_a_refused_mail(mail_env):
         messages = [n.message for n in app._notifications]
         assert any("1 mail(s) NOT sent" in m for m in messages)
         assert any(m.startswith("AAAA01: mail refused") and "U+000B" in m for m in messages)
+
+
+@pytest.mark.asyncio
+async def test_the_same_bulk_message_twice_needs_a_confirmation_naming_the_job(mail_env):
+    from tqconsole.models import Course, CourseType, Subscribe, User
+
+    course = Course.create(name="Salsa 1", type=CourseType.create(name="Salsa"))
+    for n in range(9):
+        user = User.create(username=f"u{n}", email=f"u{n}@example.ch", date_joined=FIXED)
+        Subscribe.create(
+            user=user, course=course, date=FIXED, state="confirmed", usi=f"AAAA{n:02d}"
+        )
+
+    async def send(pilot, typed: str) -> str:
+        await type_into(pilot, "#field-subject", "Kursausfall")
+        await type_into(pilot, "#field-query", f"course={course.id}")
+        await type_into(pilot, "#body", "heute kein Kurs")
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        question = str(app.screen.query_one(".question").render())
+        app.screen.query_one("#typed").value = typed
+        await pilot.press("enter")
+        await settle(pilot)
+        return question
+
+    app = TQConsole(load(), location="mail")
+    async with app.run_test(size=(100, 30)) as pilot:
+        await send(pilot, "9")
+        assert len(mail_env.messages) == 9
+        # sent: the message left the form, so ctrl+s cannot send it again by itself
+        assert app.screen.query_one("#field-subject").value == ""
+        assert app.screen.query_one("#body").text == ""
+        job = Email.select(Email.job).first().job
+        question = await send(pilot, "9")  # the count alone no longer confirms
+        assert f"already went to this query: job {job}" in question
+        assert len(mail_env.messages) == 9 and app.screen.__class__.__name__ != "MailScreen"
+        app.screen.query_one("#typed").value = "again"
+        await pilot.press("enter")
+        await settle(pilot)
+        assert len(mail_env.messages) == 18

@@ -33,6 +33,11 @@ def register(sub) -> None:
         help="bulk: one message per recipient of a query: a model-browser filter over subscriptions, or after 'users:' over users",
     )
     p.add_argument("--job", default=None, help="bulk: job id (re-run to resume)")
+    p.add_argument(
+        "--again",
+        action="store_true",
+        help="bulk: send a message that already went to this query once more (a new job)",
+    )
     p.add_argument("--connections", type=int, default=1, help="bulk: parallel SMTP connections")
     p.add_argument("--key", default=None, help="idempotency key (never sent twice)")
     p.add_argument("--yes", action="store_true", help="bulk: do not ask")
@@ -122,7 +127,16 @@ def cmd_send(ctx) -> int:
             raise InvalidInput("the subject is empty")
         from tqconsole.commands.output import confirm
 
-        confirm(f"send {len(recipients)} messages ({args.query})?", yes=args.yes)
+        question = f"send {len(recipients)} messages ({args.query})?"
+        earlier = [] if args.job else bulk_mail.earlier_jobs(args.query, draft)
+        if earlier and not args.again:
+            raise InvalidInput(
+                f"this message went to this query before: {earlier[0].describe()}; "
+                f"--job {earlier[0].job} resumes that job, --again sends it once more"
+            )
+        if earlier:
+            question = f"send again (before: {earlier[0].describe()}): {question}"
+        confirm(question, yes=args.yes)
         job, _ = bulk_mail.job_from_draft(
             draft,
             recipients,
@@ -130,6 +144,7 @@ def cmd_send(ctx) -> int:
             compose.BucketStorages(backends),
             job=args.job,
             template=template,
+            query=args.query,
         )
         report = bulk_mail.send_bulk(job, connection=connection, connections=args.connections)
         print(f"job {job}: {report.summary()}")

@@ -1,7 +1,10 @@
 """Bulk jobs: one message per recipient, recorded as an outbox job, sent resumably.
 
 ``create_job`` renders and queues every message (key ``JOB:ADDRESS``, so a job
-created twice never mails anyone twice); ``send_bulk(job)`` delivers what is
+created twice never mails anyone twice); a job made from a draft is named
+``bulk-FINGERPRINT-RANDOM``, the fingerprint of its query, subject, body and
+attachments, so ``earlier_jobs`` finds the same message sent to the same query
+before (sending it again is then a choice the user confirms); ``send_bulk(job)`` delivers what is
 still queued — after a crash or a cancel, calling it again sends only the rest.
 Recipients come from ``recipients_from_query``: a model-browser filter over
 subscriptions (the accepted ones unless the filter names a state) or users.
@@ -12,6 +15,7 @@ from __future__ import annotations
 import re
 import uuid
 from dataclasses import dataclass
+from datetime import datetime
 
 import peewee as pw
 
@@ -164,8 +168,55 @@ def create_job(
     return job, outbox.enqueue(items)
 
 
+def fingerprint(query: str, draft) -> str:
+    """What makes two bulk messages the same: the query (spacing aside) and the draft's content."""
+    import hashlib
+    import json
+
+    parts = [" ".join(query.split()), draft.from_email, draft.subject, draft.body, draft.html]
+    parts += [draft.markdown_html, sorted(draft.attachments)]
+    return hashlib.sha256(json.dumps(parts).encode()).hexdigest()[:12]
+
+
+@dataclass
+class EarlierJob:
+    job: str
+    messages: int
+    sent: int
+    started: datetime  # when its first message was queued
+
+    def describe(self) -> str:
+        return (
+            f"job {self.job} of {self.started:%d.%m.%Y %H:%M} ({self.sent} of {self.messages} sent)"
+        )
+
+
+def earlier_jobs(query: str, draft) -> list[EarlierJob]:
+    """Jobs that sent the same message to the same query, the newest first."""
+    from tqconsole.models.mail import Email, EmailStatus
+
+    sent = pw.fn.SUM(pw.Case(None, [(Email.status == EmailStatus.SENT, 1)], 0))
+    rows = (
+        Email.select(Email.job, pw.fn.COUNT(Email.id), sent, pw.fn.MIN(Email.created))
+        .where(Email.job.startswith(f"bulk-{fingerprint(query, draft)}-"))
+        .group_by(Email.job)
+        .order_by(pw.fn.MIN(Email.created).desc())
+        .tuples()
+    )
+    return [
+        EarlierJob(job, n, int(s or 0), Email.created.python_value(started))
+        for job, n, s, started in rows
+    ]
+
+
 def job_from_draft(
-    draft, recipients: list[Recipient], connection, storages=None, job=None, template=""
+    draft,
+    recipients: list[Recipient],
+    connection,
+    storages=None,
+    job=None,
+    template="",
+    query: str = "",
 ):
     """Queue a composed draft for every recipient (attachments read once); (job, ids)."""
     from dataclasses import replace
@@ -174,6 +225,7 @@ def job_from_draft(
 
     if not recipients:
         raise InvalidInput("the query names no recipient with an email address")
+    job = job or f"bulk-{fingerprint(query, draft)}-{uuid.uuid4().hex[:6]}"
     first = build(replace(draft, to=recipients[0].address, cc="", bcc=""), connection, storages)
     return create_job(
         draft.subject,
@@ -194,8 +246,6 @@ def send_bulk(job: str, connection, connections: int = 1, progress=None, cancell
     A message a killed sender may have handed over is reported in ``uncertain``
     and not sent again (``outbox.resend`` does, when the user chooses to).
     """
-    from datetime import datetime
-
     from tqconsole.services import outbox
 
     uncertain = outbox.recover_interrupted(job=job)
