@@ -7,7 +7,7 @@ from datetime import datetime
 
 import pytest
 
-from tests.tui_support import settle
+from tests.tui_support import settle, until
 from tqconsole.app import TQConsole
 from tqconsole.models.mail import Email
 from tqconsole.settings import load
@@ -82,7 +82,7 @@ async def send_bulk(pilot, subject: str, query: str, body: str, typed: str) -> s
     await type_into(pilot, "#field-query", query)
     await type_into(pilot, "#body", body)
     await pilot.press("ctrl+s")
-    await settle(pilot)
+    await until(pilot, lambda: pilot.app.screen.query("#typed"))
     question = str(pilot.app.screen.query_one(".question").render())
     pilot.app.screen.query_one("#typed").value = typed
     await pilot.press("enter")
@@ -127,6 +127,15 @@ async def test_compose_preview_and_send(mail_env):
         assert app.screen.query_one("#body").text == ""
 
 
+async def draft_picker(pilot):
+    """Wait for the list of drafts Mail opens with (it comes after the first paint)."""
+    from tqconsole.widgets.confirm_dialog import ChooseDialog
+
+    return await until(
+        pilot, lambda: isinstance(pilot.app.screen, ChooseDialog) and pilot.app.screen
+    )
+
+
 def drafts() -> list:
     from tqconsole.services.compose import list_drafts
 
@@ -146,8 +155,8 @@ async def test_leaving_compose_keeps_the_draft_until_sent(mail_env):
         assert any("draft kept" in n.message for n in app._notifications)
     app = TQConsole(load(), location="mail")  # a new console: the draft is offered
     async with app.run_test(size=(80, 24)) as pilot:
-        await settle(pilot)
-        assert "1 unsent draft" in str(app.screen.query_one(".title").render())
+        picker = await draft_picker(pilot)
+        assert "1 unsent draft" in str(picker.query_one(".title").render())
         await pilot.press("enter")  # the newest draft
         await settle(pilot)
         assert app.screen.query_one("#field-subject").value == "Kept"
@@ -187,8 +196,9 @@ async def test_every_unsent_draft_is_kept_until_sent_or_discarded(mail_env):
     one, two = TQConsole(load(), location="mail"), TQConsole(load(), location="mail")
     async with one.run_test(size=(80, 24)) as p1, two.run_test(size=(80, 24)) as p2:
         for pilot, subject in ((p1, "Third"), (p2, "Fourth")):
-            await settle(pilot)
+            await draft_picker(pilot)
             await pilot.press("escape")  # no draft picked: a new message
+            await settle(pilot)
             await type_into(pilot, "#field-subject", subject)
         for pilot in (p1, p2):
             await pilot.press("escape")
@@ -198,14 +208,14 @@ async def test_every_unsent_draft_is_kept_until_sent_or_discarded(mail_env):
     # ctrl+l lists them; discarding is a choice, confirmed
     app = TQConsole(load(), location="mail")
     async with app.run_test(size=(80, 24)) as pilot:
-        await settle(pilot)
+        await draft_picker(pilot)
         await pilot.press("enter")  # the newest
         await settle(pilot)
         picked = app.screen.query_one("#field-subject").value
         await pilot.press("ctrl+l")
-        await settle(pilot)
+        await draft_picker(pilot)
         await pilot.press("end", "enter")  # "Discard the message on the form"
-        await settle(pilot)
+        await until(pilot, lambda: app.screen.__class__.__name__ == "ConfirmDialog")
         await pilot.press("y")
         await settle(pilot)
         assert app.screen.query_one("#field-subject").value == ""
