@@ -65,7 +65,33 @@ def test_key_makes_a_send_idempotent(cli, capsys):
     "args,message",
     [
         (["--to", "not an address", "--subject", "s", "--body", "b"], "invalid address"),
-        (["--to", "a@example.ch", "--subject", "s\nBcc: x@example.ch", "--body", "b"], "newline"),
+        (
+            ["--to", "a@example.ch", "--subject", "s\nBcc: x@example.ch", "--body", "b"],
+            "line break",
+        ),
+        (["--to", "a@example.ch", "--subject", "s\x0bBcc: x@example.ch", "--body", "b"], "U+000B"),
+        (
+            ["--to", "a@example.ch", "--subject", "s\u2028Bcc: x@example.ch", "--body", "b"],
+            "U+2028",
+        ),
+        (
+            ["--to", "a@example.ch\nx@example.ch", "--subject", "s", "--body", "b"],
+            "To holds a line",
+        ),
+        (["--to", "a@example.ch\r\nb@example.ch", "--subject", "s"], "To holds a line"),
+        (
+            [
+                "--to",
+                "a@example.ch",
+                "--reply-to",
+                "r@example.ch\nBcc: x@example.ch",
+                "--subject",
+                "s",
+            ],
+            "Reply-To holds",
+        ),
+        (["--to", "Ada\x1c <a@example.ch>", "--subject", "s", "--body", "b"], "U+001C"),
+        (["--to", "a@example.ch", "--from", "Büro\x85 <o@example.ch>", "--subject", "s"], "U+0085"),
         (
             ["--to", "a@example.ch", "--subject", "s", "--attach", "/nonexistent/x.pdf"],
             "does not exist",
@@ -108,3 +134,23 @@ def test_check_line_for_mail(cli, capsys):
     out = capsys.readouterr().out
     line = next(ln for ln in out.splitlines() if ln.startswith("Mail"))
     assert "ok" in line and "TLS: none" in line
+
+
+def test_the_same_bulk_message_again_is_refused_unless_asked(cli, capsys):
+    from datetime import datetime
+
+    from tqconsole.models import User
+
+    for n in range(3):
+        User.create(username=f"u{n}", email=f"u{n}@example.ch", date_joined=datetime.now())
+    send = ["mail", "send", "--query", "users: email~@example.ch", "--subject", "s", "--body", "b"]
+    assert main([*send, "--yes"]) == 0
+    job = capsys.readouterr().out.split()[1].rstrip(":")
+    assert main([*send, "--yes"]) != 0
+    err = capsys.readouterr().err
+    assert f"went to this query before: job {job}" in err and "(3 of 3 sent)" in err
+    assert len(cli.messages) == 3
+    assert main([*send, "--job", job, "--yes"]) == 0  # resuming it sends nothing more
+    assert len(cli.messages) == 3
+    assert main([*send, "--again", "--yes"]) == 0
+    assert len(cli.messages) == 6

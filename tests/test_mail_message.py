@@ -123,7 +123,22 @@ def test_newline_in_any_header_is_refused(kwargs):
     with pytest.raises(BadHeaderError) as info:
         EmailMessage(**args).as_bytes()
     assert isinstance(info.value, ValueError)
-    assert "newline" in str(info.value)
+    assert "line break" in str(info.value)
+
+
+def test_every_line_break_of_splitlines_is_refused():
+    from tqconsole.backends.mail.message import LINE_BREAK
+
+    breaks = [chr(c) for c in range(0x110000) if len(f"a{chr(c)}b".splitlines()) > 1]
+    assert all(LINE_BREAK.search(c) for c in breaks), breaks
+    assert not LINE_BREAK.search("Zoë Ärni <zoe@münchen.de>\t")
+
+
+def test_line_break_in_an_attachment_name_is_refused():
+    m = EmailMessage("s", "b", "a@example.ch", ["b@example.ch"])
+    m.attach("x\x0bContent-Type: text/html.txt", "t")
+    with pytest.raises(BadHeaderError):
+        m.as_bytes()
 
 
 def test_idna_domains_and_rfc2047_names():
@@ -175,7 +190,11 @@ def test_non_utf8_text_attachment_goes_as_octet_stream_unchanged():
 def test_attach_file_guesses_type_and_refuses_missing_or_oversized(tmp_path, monkeypatch):
     csv = tmp_path / "bank.csv"
     csv.write_bytes(b"a,b\n" * 100)
-    m = EmailMessage("s", "b", "a@example.ch", ["b@example.ch"])
+    from tqconsole.backends.mail import get_connection
+    from tqconsole.settings import load
+
+    connection = get_connection("dummy://", settings=load())  # the limit is its option
+    m = EmailMessage("s", "b", "a@example.ch", ["b@example.ch"], connection=connection)
     m.attach_file(csv)
     assert m.attachments[0].mimetype == "text/csv"
     with pytest.raises(AttachmentError, match="does not exist"):

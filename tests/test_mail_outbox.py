@@ -19,6 +19,7 @@ from tqconsole.services.mail import (
     send_mass_mail,
     send_messages,
 )
+from tqconsole.settings import load
 
 
 def rows() -> dict[int, Email]:
@@ -112,7 +113,7 @@ def test_server_down_queues_with_backoff_then_delivers_nothing_lost(mail_sqlite)
 
 def test_out_of_attempts_is_failed(mail_sqlite, monkeypatch):
     monkeypatch.setenv("TQ_MAIL_MAX_ATTEMPTS", "2")
-    conn = get_connection(f"smtp://127.0.0.1:{services.free_port()}?timeout=2")
+    conn = get_connection(f"smtp://127.0.0.1:{services.free_port()}?timeout=2", settings=load())
     send_mail("s", "b", "a@example.ch", ["b@example.ch"], connection=conn, fail_silently=True)
     outbox.send_due(connection=conn, now=datetime.now() + timedelta(hours=1))
     (row,) = rows().values()
@@ -128,6 +129,8 @@ class CrashingBackend:
         self.count = 0
         self.read_only = False
         self.url = url
+        self.settings = None
+        self.option = self.inner.option
 
     def check_writable(self):
         pass
@@ -150,7 +153,7 @@ def test_crash_in_the_middle_of_a_bulk_job_resume_sends_only_the_rest(mail_db, s
     from tqconsole.services.bulk_mail import Recipient, create_job, send_bulk
 
     recipients = [Recipient(f"p{i}@example.ch", {"n": str(i)}) for i in range(120)]
-    job, ids = create_job("Hallo {n}", "Text {n}", recipients, from_email="a@example.ch")
+    job, ids = create_job("Hallo {n}", "Text {n}", recipients, None, from_email="a@example.ch")
     with pytest.raises(KeyboardInterrupt):
         send_bulk(job, connection=CrashingBackend(smtp_server.url, at=73))
     counts = outbox.status_counts(job)
@@ -158,7 +161,7 @@ def test_crash_in_the_middle_of_a_bulk_job_resume_sends_only_the_rest(mail_db, s
     assert counts["queued"] == 120 - 73
     assert counts["failed"] == 1  # the one in the server's hands at the crash: never guessed
     # Creating the job again (same id) adds nothing; resuming sends only the rest.
-    create_job("Hallo {n}", "Text {n}", recipients, from_email="a@example.ch", job=job)
+    create_job("Hallo {n}", "Text {n}", recipients, None, from_email="a@example.ch", job=job)
     report = send_bulk(job, connection=get_connection(smtp_server.url))
     assert len(report.sent) == 120 - 73
     delivered = [m.rcpt_tos[0] for m in smtp_server.messages]
@@ -199,7 +202,7 @@ def test_send_mass_mail_counts_and_parallel_connections(mail_db, smtp_server):
 
 
 def test_mail_admins_and_managers_use_the_configuration(mail_sqlite, smtp_server, monkeypatch):
-    conn = get_connection(smtp_server.url)
+    conn = get_connection(smtp_server.url, settings=load())
     assert mail_admins("x", "y", connection=conn) == 0  # nobody configured: nothing sent
     monkeypatch.setenv("TQ_ADMINS", "Ada <ada@example.ch>, bob@example.ch")
     monkeypatch.setenv("TQ_MANAGERS", "mia@example.ch")
@@ -213,13 +216,13 @@ def test_mail_admins_and_managers_use_the_configuration(mail_sqlite, smtp_server
 def test_email_user(mail_sqlite, smtp_server, monkeypatch):
     from tqconsole.models import User
 
-    monkeypatch.setenv("TQ_EMAIL_URL", smtp_server.url)
+    conn = get_connection(smtp_server.url)
     user = User.create(username="ada", email="ada@example.ch", date_joined=datetime.now())
-    assert user.email_user("Hallo", "Text", "office@example.ch") == 1
+    assert user.email_user("Hallo", "Text", "office@example.ch", connection=conn) == 1
     assert smtp_server.messages[0].rcpt_tos == ["ada@example.ch"]
     nobody = User.create(username="nomail", date_joined=datetime.now())
     with pytest.raises(InvalidInput, match="no email"):
-        nobody.email_user("x", "y")
+        nobody.email_user("x", "y", connection=conn)
 
 
 def test_read_only_refuses_before_recording(mail_sqlite, smtp_server):

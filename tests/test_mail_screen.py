@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import asyncio
 from datetime import date, datetime
 
 import pytest
 
-from tests.tui_support import settle
+from tests.tui_support import settle, until
 from tqconsole.app import TQConsole
 from tqconsole.models.mail import Email
 from tqconsole.settings import load
@@ -59,6 +60,38 @@ def fixed_outbox() -> None:
         )
 
 
+def salsa_course(*first_names: str, state: str = "confirmed"):
+    """A course with one subscription per first name (users u0, u1, … at example.ch)."""
+    from tqconsole.models import Course, CourseType, Offering, Period, Subscribe, User
+
+    period = Period.create(date_from=date(2026, 9, 14), date_to=date(2026, 12, 18))
+    offering = Offering.create(name="Kurse", period=period)
+    course = Course.create(name="Salsa 1", type=CourseType.create(), offering=offering)
+    subs = []
+    for n, name in enumerate(first_names):
+        user = User.create(
+            username=f"u{n}", first_name=name, email=f"u{n}@example.ch", date_joined=FIXED
+        )
+        subs.append(
+            Subscribe.create(user=user, course=course, date=FIXED, state=state, usi=f"AAAA{n:02d}")
+        )
+    return course, subs
+
+
+async def send_bulk(pilot, subject: str, query: str, body: str, typed: str) -> str:
+    """Fill in a bulk message, ctrl+s, type ``typed`` into the confirmation; its question."""
+    await type_into(pilot, "#field-subject", subject)
+    await type_into(pilot, "#field-query", query)
+    await type_into(pilot, "#body", body)
+    await pilot.press("ctrl+s")
+    await until(pilot, lambda: pilot.app.screen.query("#typed"))
+    question = str(pilot.app.screen.query_one(".question").render())
+    pilot.app.screen.query_one("#typed").value = typed
+    await pilot.press("enter")
+    await settle(pilot)
+    return question
+
+
 async def type_into(pilot, selector: str, text: str) -> None:
     """Fill a field (the value set at once: pressing each key would take seconds)."""
     widget = pilot.app.screen.query_one(selector)
@@ -96,9 +129,23 @@ async def test_compose_preview_and_send(mail_env):
         assert app.screen.query_one("#body").text == ""
 
 
+async def draft_picker(pilot):
+    """Wait for the list of drafts Mail opens with (it comes after the first paint)."""
+    from tqconsole.widgets.confirm_dialog import ChooseDialog
+
+    return await until(
+        pilot, lambda: isinstance(pilot.app.screen, ChooseDialog) and pilot.app.screen
+    )
+
+
+def drafts() -> list:
+    from tqconsole.services.compose import list_drafts
+
+    return list_drafts(load().data_dir)
+
+
 @pytest.mark.asyncio
 async def test_leaving_compose_keeps_the_draft_until_sent(mail_env):
-    draft = load().data_dir / "draft.json"
     app = TQConsole(load(), location="mail")
     async with app.run_test(size=(80, 24)) as pilot:
         await type_into(pilot, "#field-to", "ada@example.ch")
@@ -106,10 +153,13 @@ async def test_leaving_compose_keeps_the_draft_until_sent(mail_env):
         await type_into(pilot, "#body", "half written")
         await pilot.press("escape")  # back to the dashboard: the screen is gone
         await settle(pilot)
-        assert app.screen.route == "dashboard" and draft.exists()
+        assert app.screen.route == "dashboard" and len(drafts()) == 1
         assert any("draft kept" in n.message for n in app._notifications)
-    app = TQConsole(load(), location="mail")  # a new console: the draft is back
+    app = TQConsole(load(), location="mail")  # a new console: the draft is offered
     async with app.run_test(size=(80, 24)) as pilot:
+        picker = await draft_picker(pilot)
+        assert "1 unsent draft" in str(picker.query_one(".title").render())
+        await pilot.press("enter")  # the newest draft
         await settle(pilot)
         assert app.screen.query_one("#field-subject").value == "Kept"
         assert app.screen.query_one("#body").text == "half written"
@@ -119,40 +169,87 @@ async def test_leaving_compose_keeps_the_draft_until_sent(mail_env):
         await pilot.press("y")
         await settle(pilot)
         assert [m.rcpt_tos for m in mail_env.messages] == [["ada@example.ch"]]
-        assert not draft.exists()  # sent: a crash now cannot offer it again
+        assert not drafts()  # sent: a crash now cannot offer it again
         await pilot.press("escape")
         await settle(pilot)
-    assert not draft.exists()
+    assert not drafts()
 
 
 @pytest.mark.asyncio
-async def test_bad_input_shows_a_line_and_sends_nothing(mail_env):
+async def test_every_unsent_draft_is_kept_until_sent_or_discarded(mail_env):
+    from tqconsole.models import User
+
+    user = User.create(username="bob", first_name="Bob", email="bob@example.ch", date_joined=FIXED)
     app = TQConsole(load(), location="mail")
     async with app.run_test(size=(80, 24)) as pilot:
-        await type_into(pilot, "#field-to", "not an address")
-        await type_into(pilot, "#field-subject", "x")
+        await type_into(pilot, "#field-subject", "First")
+        await pilot.press("escape")
+        await settle(pilot)
+    # `@` on another record: a new message, the first draft stays
+    app = TQConsole(load(), location=f"mail/compose/auth_user/{user.id}")
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        assert any("1 unsent draft(s) kept" in n.message for n in app._notifications)
+        await type_into(pilot, "#field-subject", "Second")
+        await pilot.press("escape")
+        await settle(pilot)
+    assert sorted(d.typed["subject"] for d in drafts()) == ["First", "Second"]
+    # two consoles at once: each keeps its own
+    one, two = TQConsole(load(), location="mail"), TQConsole(load(), location="mail")
+    async with one.run_test(size=(80, 24)) as p1, two.run_test(size=(80, 24)) as p2:
+        for pilot, subject in ((p1, "Third"), (p2, "Fourth")):
+            await draft_picker(pilot)
+            await pilot.press("escape")  # no draft picked: a new message
+            await settle(pilot)
+            await type_into(pilot, "#field-subject", subject)
+        for pilot in (p1, p2):
+            await pilot.press("escape")
+            await settle(pilot)
+    subjects = sorted(d.typed["subject"] for d in drafts())
+    assert subjects == ["First", "Fourth", "Second", "Third"]
+    # ctrl+l lists them; discarding is a choice, confirmed
+    app = TQConsole(load(), location="mail")
+    async with app.run_test(size=(80, 24)) as pilot:
+        await draft_picker(pilot)
+        await pilot.press("enter")  # the newest
+        await settle(pilot)
+        picked = app.screen.query_one("#field-subject").value
+        await pilot.press("ctrl+l")
+        await draft_picker(pilot)
+        await pilot.press("end", "enter")  # "Discard the message on the form"
+        await until(pilot, lambda: app.screen.__class__.__name__ == "ConfirmDialog")
+        await pilot.press("y")
+        await settle(pilot)
+        assert app.screen.query_one("#field-subject").value == ""
+        await pilot.press("escape")
+        await settle(pilot)
+    assert sorted(d.typed["subject"] for d in drafts()) == sorted(set(subjects) - {picked})
+
+
+@pytest.mark.asyncio
+@pytest.mark.parametrize(
+    "fields,message",
+    [
+        ({"to": "not an address", "subject": "x"}, "invalid address"),
+        ({"to": "a@example.ch", "subject": "Hi\x0bBcc: all@example.ch"}, "Subject holds a line"),
+        ({"to": "a@example.ch", "subject": "Hi", "reply_to": "Eve\u2028 <e@x.ch>"}, "U+2028"),
+    ],
+)
+async def test_bad_input_shows_a_line_and_sends_nothing(mail_env, fields, message):
+    app = TQConsole(load(), location="mail")
+    async with app.run_test(size=(80, 24)) as pilot:
+        for name, value in fields.items():
+            await type_into(pilot, f"#field-{name}", value)
         await pilot.press("ctrl+s")
         await settle(pilot)
-        assert "invalid address" in str(app.screen.query_one("#compose-status").render())
+        assert message in str(app.screen.query_one("#compose-status").render())
         assert app.screen.__class__.__name__ == "MailScreen"  # no dialog opened
-        assert not mail_env.messages
+        assert not mail_env.messages and Email.select().count() == 0
 
 
 @pytest.mark.asyncio
 async def test_bulk_job_from_a_query_with_typed_confirmation(mail_env):
-    from tqconsole.models import Course, CourseType, Offering, Period, Subscribe, User
-
-    kind = CourseType.create()
-    period = Period.create(date_from=date(2026, 9, 14), date_to=date(2026, 12, 18))
-    offering = Offering.create(name="Kurse", period=period)
-    course = Course.create(name="Salsa 1", type=kind, offering=offering)
-    for n in range(7):
-        user = User.create(
-            username=f"u{n}", first_name=f"U{n}", email=f"u{n}@example.ch", date_joined=FIXED
-        )
-        Subscribe.create(
-            user=user, course=course, date=FIXED, state="confirmed", usi=f"AAAA{n:02d}"
-        )
+    course, _ = salsa_course(*(f"U{n}" for n in range(7)))
     app = TQConsole(load(), location="mail")
     async with app.run_test(size=(80, 24)) as pilot:
         await type_into(pilot, "#field-subject", "Hi {first_name}")
@@ -266,3 +363,74 @@ async def test_email_this_user_location_fills_the_address(mail_env):
     async with app.run_test(size=(80, 24)) as pilot:
         await settle(pilot)
         assert app.screen.query_one("#field-to").value == "Ada <ada@example.ch>"
+
+
+def pending_timers(screen) -> int:
+    """Timers of the screen itself still waiting to fire (one-shot or repeating)."""
+    return sum(1 for t in screen._timers if t._task is not None and not t._task.done())
+
+
+@pytest.mark.asyncio
+async def test_refresh_never_adds_a_poller(mail_env):
+    fixed_outbox()
+    app = TQConsole(load(), location="mail/outbox")
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        screen = app.screen
+        before = pending_timers(screen)
+        for _ in range(5):
+            await pilot.press("r")
+            await settle(pilot)
+        assert screen.query_one("#outbox-table").row_count == 4
+        assert pending_timers(screen) == before
+
+
+@pytest.mark.asyncio
+async def test_a_line_break_from_a_record_refuses_the_bulk_job(mail_env):
+    course, (*_, sub) = salsa_course("Ada", "Bob", "Eve\x1cBcc: all@example.ch")
+    app = TQConsole(load(), location="mail")
+    async with app.run_test(size=(80, 24)) as pilot:
+        await send_bulk(pilot, "Hi {first_name}", f"course={course.id}", "see you", "3")
+        status = str(app.screen.query_one("#job-status").render())
+        assert f"courses_subscribe/{sub.id}" in status and "U+001C" in status
+        assert "nothing queued" in status
+        assert not mail_env.messages and Email.select().count() == 0
+
+
+@pytest.mark.asyncio
+async def test_staff_action_on_screen_shows_a_refused_mail(mail_env):
+    _, (sub,) = salsa_course("Eve\x0bBcc: x@example.ch", state="new")
+    app = TQConsole(load(), location=f"models/courses_subscribe/{sub.id}")
+    async with app.run_test(size=(100, 30)) as pilot:
+        await settle(pilot)
+        screen = app.screen
+        outcome = await asyncio.to_thread(screen.apply_staff_action, "confirm", [sub.id], {})
+        screen.show_outcome(outcome)
+        await settle(pilot)
+        messages = [n.message for n in app._notifications]
+        assert any("1 mail(s) NOT sent" in m for m in messages)
+        assert any(m.startswith("AAAA00: mail refused") and "U+000B" in m for m in messages)
+
+
+@pytest.mark.asyncio
+async def test_the_same_bulk_message_twice_needs_a_confirmation_naming_the_job(mail_env):
+    course, _ = salsa_course(*[""] * 9)
+
+    async def send(pilot, typed: str) -> str:
+        return await send_bulk(pilot, "Kursausfall", f"course={course.id}", "kein Kurs", typed)
+
+    app = TQConsole(load(), location="mail")
+    async with app.run_test(size=(100, 30)) as pilot:
+        await send(pilot, "9")
+        assert len(mail_env.messages) == 9
+        # sent: the message left the form, so ctrl+s cannot send it again by itself
+        assert app.screen.query_one("#field-subject").value == ""
+        assert app.screen.query_one("#body").text == ""
+        job = Email.select(Email.job).first().job
+        question = await send(pilot, "9")  # the count alone no longer confirms
+        assert f"already went to this query: job {job}" in question
+        assert len(mail_env.messages) == 9 and app.screen.__class__.__name__ != "MailScreen"
+        app.screen.query_one("#typed").value = "again"
+        await pilot.press("enter")
+        await settle(pilot)
+        assert len(mail_env.messages) == 18

@@ -63,7 +63,7 @@ def test_every_template_renders_from_a_demo_record(demo, name):
         sub = a_subscription(state, reason)
     except AssertionError:
         sub = a_subscription(SubscribeState.REJECTED)  # reasons the demo never uses
-    subject, body = render(name, sub)
+    subject, body = render(name, sub, None)
     assert sub.course.name in subject
     assert body.startswith(f"Hello {sub.user.first_name}\n")
     assert "{" not in subject + body
@@ -94,7 +94,7 @@ def test_records_and_placeholders(demo):
     with pytest.raises(InvalidInput):
         load_record("courses_subscribe")
     with pytest.raises(NotFound, match="known"):
-        render("nope", a_subscription(SubscribeState.NEW))
+        render("nope", a_subscription(SubscribeState.NEW), None)
     assert (
         fill("Hi {first_name} {unknown} {", {"first_name": "Ada"}) == "Hi {first_name} {unknown} {"
     )
@@ -204,13 +204,13 @@ def test_state_mails_are_queued_once_per_event(one_course):
     subscribe, _, _ = one_course
     sub = subscribe(1, state=SubscribeState.REJECTED)
     Rejection.create(subscription=sub, date=datetime(2026, 9, 2), reason=RejectionReason.OVERBOOKED)
-    first = queue_state_mail(sub.id)
-    assert queue_state_mail(sub.id) == first
+    first = queue_state_mail(sub.id, None)
+    assert queue_state_mail(sub.id, None) == first
     assert Email.get_by_id(first).template == "rejection_overbooked"
     Subscribe.update(state=SubscribeState.WAITING_LIST).where(Subscribe.id == sub.id).execute()
-    assert Email.get_by_id(queue_state_mail(sub.id)).template == "waiting_list"
+    assert Email.get_by_id(queue_state_mail(sub.id, None)).template == "waiting_list"
     Subscribe.update(state=SubscribeState.COMPLETED).where(Subscribe.id == sub.id).execute()
-    assert queue_state_mail(sub.id) is None
+    assert queue_state_mail(sub.id, None) is None
 
 
 def test_demo_outbox(demo):

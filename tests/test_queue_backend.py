@@ -95,14 +95,17 @@ def test_unknown_scheme_and_redis_down():
         queue.pending_count()
 
 
-def test_module_attribute_huey_is_built_from_the_settings(sqlite_url, queue_name, monkeypatch):
+def test_module_attribute_huey_is_the_bound_instance(sqlite_url, queue_name, monkeypatch):
     from tests.tasks_support import make_backends
     from tqconsole import tasks
 
-    make_backends().close()  # tables
     monkeypatch.setattr(tasks, "_backends", None)
-    huey = tasks.huey  # what `huey_consumer tqconsole.tasks.huey` would load
+    with pytest.raises(ConfigError, match="not bound"):  # settings are never loaded there
+        tasks.huey  # noqa: B018
+    backends = make_backends()
+    tasks.bind(backends)
+    huey = tasks.huey
     assert huey.name == queue_name
     assert "tqconsole.tasks.payment_match" in huey._registry._registry
     assert tasks.huey is huey
-    tasks.current_backends().close()
+    backends.close()

@@ -3,9 +3,10 @@
 The instance comes from the queue backend (``TQ_QUEUE_URL``): ``bind(backends)``
 registers the tasks on it and installs the history recorder, once per process.
 The TUI (and its in-process consumer thread) and ``tqconsole consumer`` both
-call ``bind`` with their Backends, so producer and consumer share the instance.
-``tqconsole.tasks.huey`` builds it from the default settings on first use, for
-tools that expect a module attribute (``huey_consumer tqconsole.tasks.huey``).
+call ``bind`` with their Backends, so producer and consumer share the instance,
+and the tasks use the backends (and settings: profile, read-only) of the process
+that runs them — nothing here loads a configuration.  ``tqconsole.tasks.huey`` is
+the bound instance.
 """
 
 from __future__ import annotations
@@ -86,10 +87,7 @@ def current_backends():
 
 def __getattr__(name: str):
     if name == "huey":
-        from tqconsole.backends import Backends
-        from tqconsole.settings import load
-
-        return bind(_backends or Backends(load())).huey
+        return current_backends().get("queue").huey
     raise AttributeError(name)
 
 
@@ -126,17 +124,16 @@ def export_participants(course_id: int) -> str:
 
 def send_queued_mail() -> str:
     """Deliver the outbox's queued messages whose backoff has passed (every minute)."""
-    from tqconsole.services.outbox import recover_interrupted, send_due
+    from tqconsole.services.outbox import send_due
 
-    recover_interrupted()
-    return send_due().summary()
+    return send_due(current_backends().get("email")).summary()
 
 
 def send_payment_reminders() -> str:
     """Daily: remind confirmed, unpaid subscriptions (DESIGN.md's rule)."""
     from tqconsole.services.payment_reminders import send_payment_reminders as send
 
-    return send().summary()
+    return send(connection=current_backends().get("email")).summary()
 
 
 def selftest(sleep: float = 0.0, fail: str = "") -> str:

@@ -33,6 +33,11 @@ def register(sub) -> None:
         help="bulk: one message per recipient of a query: a model-browser filter over subscriptions, or after 'users:' over users",
     )
     p.add_argument("--job", default=None, help="bulk: job id (re-run to resume)")
+    p.add_argument(
+        "--again",
+        action="store_true",
+        help="bulk: send a message that already went to this query once more (a new job)",
+    )
     p.add_argument("--connections", type=int, default=1, help="bulk: parallel SMTP connections")
     p.add_argument("--key", default=None, help="idempotency key (never sent twice)")
     p.add_argument("--yes", action="store_true", help="bulk: do not ask")
@@ -113,23 +118,38 @@ def cmd_send(ctx) -> int:
         if not args.record:
             raise InvalidInput("--template needs --record TABLE/PK")
         record = mail_templates.load_record(args.record)
-        draft.subject, draft.body = mail_templates.render(args.template, record)
+        draft.subject, draft.body = mail_templates.render(args.template, record, connection)
         draft.to = draft.to or mail_templates.recipient(record)
         template = args.template
     if args.query:
-        recipients = bulk_mail.recipients_from_query(args.query)
+        recipients = bulk_mail.recipients_from_query(args.query, connection)
         if not draft.subject.strip():
             raise InvalidInput("the subject is empty")
         from tqconsole.commands.output import confirm
 
-        confirm(f"send {len(recipients)} messages ({args.query})?", yes=args.yes)
+        question = f"send {len(recipients)} messages ({args.query})?"
+        earlier = [] if args.job else bulk_mail.earlier_jobs(args.query, draft)
+        if earlier and not args.again:
+            raise InvalidInput(
+                f"this message went to this query before: {earlier[0].describe()}; "
+                f"--job {earlier[0].job} resumes that job, --again sends it once more"
+            )
+        if earlier:
+            question = f"send again (before: {earlier[0].describe()}): {question}"
+        confirm(question, yes=args.yes)
         job, _ = bulk_mail.job_from_draft(
-            draft, recipients, compose.BucketStorages(backends), job=args.job, template=template
+            draft,
+            recipients,
+            connection,
+            compose.BucketStorages(backends),
+            job=args.job,
+            template=template,
+            query=args.query,
         )
         report = bulk_mail.send_bulk(job, connection=connection, connections=args.connections)
         print(f"job {job}: {report.summary()}")
-        return 0 if not report.failed and not report.deferred else 1
-    message = compose.build(draft, compose.BucketStorages(backends))
+        return 0 if not (report.failed or report.deferred or report.uncertain) else 1
+    message = compose.build(draft, connection, compose.BucketStorages(backends))
     keys = [args.key] if args.key else None
     report = send_messages([message], connection=connection, keys=keys, template=template)
     return print_delivery(report)
@@ -280,6 +300,7 @@ def cmd_test(ctx) -> int:
     from tqconsole.services.mail import send_messages
 
     ctx.backends.database  # noqa: B018
+    connection = ctx.backends.get("email")
     host = socket.gethostname()
     message = compose.build(
         compose.Draft(
@@ -287,6 +308,7 @@ def cmd_test(ctx) -> int:
             subject=f"tqconsole test message from {host}",
             body=f"This is a test message sent by tqconsole on {host} "
             f"through {ctx.settings.masked('email')}.\n",
-        )
+        ),
+        connection,
     )
-    return print_delivery(send_messages([message], connection=ctx.backends.get("email")))
+    return print_delivery(send_messages([message], connection=connection))

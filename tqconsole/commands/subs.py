@@ -1,6 +1,12 @@
-"""``tqconsole subs``: the staff actions on subscriptions, by USI (the TUI's c/a/w/x/m keys)."""
+"""``tqconsole subs``: the staff actions on subscriptions, by USI (the TUI's c/a/w/x/m keys).
+
+Each line says what happened to the participant's mail too; a mail refused or
+not sent is also a line on stderr and exit status 1 (the change itself stays).
+"""
 
 from __future__ import annotations
+
+import sys
 
 from tqconsole.commands.output import add_json_flag, print_json
 
@@ -54,18 +60,24 @@ def cmd_action(ctx) -> int:
     ctx.backends.database  # noqa: B018 - binds the models
     ids = [find_by_usi(usi).id for usi in ctx.args.usi]
     details = {"reason": ctx.args.reason} if ctx.args.action == "reject" else {}
-    outcome = apply(ctx.args.action, ids, **details)
+    outcome = apply(ctx.args.action, ids, mail=ctx.backends.get("email"), **details)
     if ctx.args.json:
         print_json(
             {
-                "done": [{"usi": s.usi, "state": s.state} for s in outcome.done],
+                "done": [
+                    {"usi": s.usi, "state": s.state, "mail": outcome.mail.get(s.usi, "")}
+                    for s in outcome.done
+                ],
                 "skipped": [{"usi": u, "why": w} for u, w in outcome.skipped],
                 "warnings": outcome.warnings,
             }
         )
     else:
         for s in outcome.done:
-            print(f"{s.usi}  {s.state}")
+            mail = outcome.mail.get(s.usi)
+            print(f"{s.usi}  {s.state}" + (f"  ({mail})" if mail else ""))
         for usi, why in outcome.skipped:
             print(f"{usi}  skipped: {why}")
-    return 1 if outcome.skipped and not outcome.done else 0
+    for warning in outcome.warnings:
+        print(f"tqconsole: {warning}", file=sys.stderr)
+    return 1 if (outcome.skipped and not outcome.done) or outcome.warnings else 0

@@ -105,6 +105,7 @@ class MailScreen(ConsoleScreen):
         Binding("ctrl+g", "editor", "$EDITOR", priority=True, id="mail.editor"),
         Binding("ctrl+b", "toggle_html", "HTML", priority=True, id="mail.html"),
         Binding("ctrl+x", "cancel_job", "Cancel job", priority=True, id="mail.cancel_job"),
+        Binding("ctrl+l", "drafts", "Drafts", priority=True, id="mail.drafts"),
         Binding("f", "cycle_status", "Status filter", id="mail.outbox.filter"),
         Binding("R", "resend", "Resend", id="mail.outbox.resend"),
         Binding("b", "resume_job", "Resume job", id="mail.outbox.resume"),
@@ -126,6 +127,9 @@ class MailScreen(ConsoleScreen):
         self.job_filter = ""  # the outbox shows only this job (after a bulk send)
         self.text_width = 24
         self.typed: dict = {}  # field → text as typed, kept when the screen closes
+        from tqconsole.services.compose import new_draft_id
+
+        self.draft_id = new_draft_id()  # this screen's own draft: no other console writes it
 
     @classmethod
     def from_location(cls, rest: str) -> MailScreen:
@@ -193,9 +197,9 @@ class MailScreen(ConsoleScreen):
         for label, width in OUTBOX_COLUMNS:
             table.add_column(label, width=self.text_width if width == "text" else width)
         self.show_filter()
-        from tqconsole.services.compose import load_draft
+        from tqconsole.services.compose import list_drafts
 
-        saved = load_draft(self.settings.data_dir)
+        saved = list_drafts(self.settings.data_dir)
         if self.record:
             from tqconsole.services.compose import draft_for_record
 
@@ -203,11 +207,12 @@ class MailScreen(ConsoleScreen):
                 draft_for_record, self.record, group="mail-record", done=self.fill_draft
             )
             if saved:
-                self.notify("an unsent draft is saved: leaving this message unsent replaces it")
-        elif saved:
-            self.restore(saved)
+                self.notify(f"{len(saved)} unsent draft(s) kept: ctrl+l lists them")
+        elif saved and self.tab == "compose":
+            self.call_after_refresh(self.pick_draft, saved)
         if self.tab == "outbox":
             self.action_refresh_outbox()
+        self.set_interval(REFRESH_SECONDS, self.poll_outbox)
         self.focus_tab()
 
     def action_switch_tab(self) -> None:
@@ -227,7 +232,7 @@ class MailScreen(ConsoleScreen):
         self.call_after_refresh(self.focus_tab)
 
     def check_action(self, action: str, parameters) -> bool | None:
-        compose_only = {"send", "preview", "apply_template", "editor", "toggle_html"}
+        compose_only = {"send", "preview", "apply_template", "editor", "toggle_html", "drafts"}
         outbox_only = {"cycle_status", "resend", "resume_job", "refresh_outbox"}
         if action == "clear_job_filter":
             return self.tab == "outbox" and bool(self.job_filter)
@@ -278,19 +283,74 @@ class MailScreen(ConsoleScreen):
             self.query_one(f"#field-{name}", Input).value = str(typed.get(name) or "")
         self.query_one("#body", TextArea).text = str(typed.get("body") or "")
         self.markdown_html = bool(typed.get("markdown_html"))
+        self.typed = {k: v for k, v in typed.items() if k != "markdown_html"}
         self.status_line("draft restored: the message you left unsent · " + self.compose_hint())
+
+    # --- drafts: every unsent one is kept until sent or discarded
+    def action_drafts(self) -> None:
+        from tqconsole.services.compose import list_drafts
+
+        self.pick_draft(list_drafts(self.settings.data_dir), on_form=True)
+
+    def pick_draft(self, saved: list, on_form: bool = False) -> None:
+        """The unsent drafts to pick from (the newest first), a new message, or discard."""
+        from rich.text import Text
+
+        from tqconsole.widgets.confirm_dialog import ChooseDialog
+
+        choices = [(d.id, Text(d.label())) for d in saved]
+        choices.append(("", Text("New message" + (" (this one is kept)" if on_form else ""))))
+        if on_form:
+            choices.append(("-discard", Text("Discard the message on the form")))
+        title = f"{len(saved)} unsent draft(s): pick one, or start anew"
+
+        def chosen(value: str | None) -> None:
+            if value == "-discard":
+                self.ask_discard()
+            elif value is not None:
+                self.switch_draft(value)
+
+        self.app.push_screen(ChooseDialog(title, choices), chosen)
+
+    def switch_draft(self, draft_id: str) -> None:
+        """Keep what is on the form as a draft, then open ``draft_id`` (or a new message)."""
+        from tqconsole.services.compose import claim_draft, new_draft_id
+
+        self.keep_draft()
+        self.draft_id = new_draft_id()
+        self.typed = {}
+        typed = claim_draft(self.settings.data_dir, draft_id, self.draft_id) if draft_id else {}
+        if typed is None:
+            self.notify("that draft was opened in another console meanwhile", severity="warning")
+            typed = {}
+        self.restore(typed)
+        if not draft_id:
+            self.status_line(self.compose_hint())
+
+    def ask_discard(self) -> None:
+        def done(ok: bool | None) -> None:
+            if ok:
+                self.clear_draft()
+                self.status_line("draft discarded · " + self.compose_hint())
+
+        self.app.push_screen(
+            ConfirmDialog("Discard", "Discard the message on the form?", action="Discard"), done
+        )
+
+    def keep_draft(self) -> bool:
+        from tqconsole.services.compose import save_draft
+
+        kept = {**self.typed, "markdown_html": self.markdown_html}
+        return save_draft(self.settings.data_dir, self.draft_id, kept)
 
     def on_unmount(self) -> None:
         """Leaving (esc, another screen, quitting) keeps the unsent draft for next time.
 
         What was typed is followed as it changes: the fields are gone by now.
         """
-        from tqconsole.services.compose import save_draft
-
         try:
-            kept = {**self.typed, "markdown_html": self.markdown_html}
-            if save_draft(self.settings.data_dir, kept):
-                self.app.notify("unsent draft kept: it is back when you open Mail")
+            if self.keep_draft():
+                self.app.notify("unsent draft kept: ctrl+l in Mail lists the drafts")
         except OSError as exc:
             self.app.notify(f"the draft could not be kept: {exc}", severity="error")
 
@@ -321,13 +381,12 @@ class MailScreen(ConsoleScreen):
             failed=self.failed,
         )
 
-    @staticmethod
-    def render_template(name: str, ref: str):
+    def render_template(self, name: str, ref: str):
         from tqconsole.services.compose import Draft
         from tqconsole.services.mail_templates import load_record, recipient, render
 
         record = load_record(ref)
-        subject, body = render(name, record)
+        subject, body = render(name, record, self.backends.get("email"))
         return Draft(to=recipient(record), subject=subject, body=body)
 
     def storages(self):
@@ -339,14 +398,15 @@ class MailScreen(ConsoleScreen):
         """In a thread: the message (for one) or the recipients and a sample (for a query)."""
         from dataclasses import replace
 
-        from tqconsole.services.bulk_mail import recipients_from_query
+        from tqconsole.services.bulk_mail import earlier_jobs, recipients_from_query
         from tqconsole.services.compose import build, preview
         from tqconsole.services.mail_templates import fill
 
+        connection = self.backends.get("email")
         if not query:
-            message = build(draft, self.storages())
-            return None, message, preview(message)
-        recipients = recipients_from_query(query)
+            message = build(draft, connection, self.storages())
+            return None, message, preview(message), []
+        recipients = recipients_from_query(query, connection)
         if not recipients:
             from tqconsole.errors import InvalidInput
 
@@ -358,12 +418,12 @@ class MailScreen(ConsoleScreen):
             subject=fill(draft.subject, first.context),
             body=fill(draft.body, first.context),
         )
-        message = build(sample, self.storages())
+        message = build(sample, connection, self.storages())
         text = (
             f"bulk job: {len(recipients)} messages, one per recipient of the query "
             "(To, Cc and Bcc are not used); the first:\n\n"
         )
-        return recipients, message, text + preview(message)
+        return recipients, message, text + preview(message), earlier_jobs(query, draft)
 
     def action_preview(self) -> None:
         self.status_line("building the preview…")
@@ -392,7 +452,7 @@ class MailScreen(ConsoleScreen):
             failed=self.failed,
         )
 
-    def confirm_send(self, draft, query, recipients, message, _preview) -> None:
+    def confirm_send(self, draft, query, recipients, message, _preview, earlier) -> None:
         self.status_line(self.compose_hint())
         if recipients is None:
             count = len(message.recipients())
@@ -409,13 +469,21 @@ class MailScreen(ConsoleScreen):
             f"Bulk job: send “{draft.subject}” to {count} recipients of\n  {query}\n"
             "as one message each. This cannot be taken back."
         )
+        typed = str(count)
+        if earlier:
+            text += (
+                f"\n\nThis message already went to this query: {earlier[0].describe()}"
+                + (f" and {len(earlier) - 1} more" if len(earlier) > 1 else "")
+                + ". Type “again” to send it once more."
+            )
+            typed = "again"
 
         def done_bulk(ok: bool | None) -> None:
             if ok:
-                self.start_job(draft, recipients)
+                self.start_job(draft, recipients, query=query)
 
         self.app.push_screen(
-            ConfirmDialog("Send all", text, typed=str(count), action="Send all"), done_bulk
+            ConfirmDialog("Send all", text, typed=typed, action="Send all"), done_bulk
         )
 
     def send_one(self, message) -> None:
@@ -445,15 +513,18 @@ class MailScreen(ConsoleScreen):
             self.notify(f"sent: {text}")
 
     def clear_draft(self) -> None:
-        from tqconsole.services.compose import save_draft
+        """Sent (or discarded): the form empties and its draft is never offered again."""
+        from tqconsole.services.compose import discard_draft, new_draft_id
 
         for name, _, _ in FIELDS:
             self.query_one(f"#field-{name}", Input).value = ""
         self.query_one("#body", TextArea).text = ""
-        save_draft(self.settings.data_dir, {})  # sent: never offered again after a crash
+        discard_draft(self.settings.data_dir, self.draft_id)
+        self.draft_id = new_draft_id()
+        self.typed = {}
 
     # --- bulk jobs
-    def start_job(self, draft, recipients, job: str | None = None) -> None:
+    def start_job(self, draft, recipients, job: str | None = None, query: str = "") -> None:
         from tqconsole.services.bulk_mail import job_from_draft
 
         self.job_cancel = threading.Event()
@@ -466,7 +537,12 @@ class MailScreen(ConsoleScreen):
 
         def run():
             if recipients is not None:
-                job_id, _ = job_from_draft(draft, recipients, self.storages(), job=job)
+                connection = self.backends.get("email")
+                storages = self.storages()
+                job_id, _ = job_from_draft(
+                    draft, recipients, connection, storages, job=job, query=query
+                )
+                self.from_thread(self.clear_draft)  # queued: the message leaves the form
             else:
                 job_id = job
             self.job_id = job_id
@@ -600,14 +676,11 @@ class MailScreen(ConsoleScreen):
             )
         if rows:
             table.move_cursor(row=min(cursor, len(rows) - 1))
-        self.schedule_outbox_refresh()
 
-    def schedule_outbox_refresh(self) -> None:
-        def again() -> None:
-            if self.is_current and self.tab == "outbox":
-                self.action_refresh_outbox()
-
-        self.set_timer(REFRESH_SECONDS, again)
+    def poll_outbox(self) -> None:
+        """The screen's one poller (started on mount): `r` refreshes now, never adds a loop."""
+        if self.is_current and self.tab == "outbox":
+            self.action_refresh_outbox()
 
     def selected(self):
         table = self.query_one("#outbox-table", KeyTable)

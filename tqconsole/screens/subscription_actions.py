@@ -74,7 +74,7 @@ class SubscriptionActions:
             if reason:
                 lines.append(f"reason: {reason}")
             if action in MAILED_ACTIONS:
-                lines.append("Each participant is mailed the new state (queued in the outbox).")
+                lines.append("Each participant is mailed the new state (through the outbox).")
             lines.append("The change is recorded in the audit log.")
             typed = f"{action} {len(ids)}" if len(ids) > 1 else ""
             self.app.push_screen(
@@ -98,13 +98,14 @@ class SubscriptionActions:
         from tqconsole.services.subscriptions import apply
 
         self.backends.database  # noqa: B018 - binds the models
-        return apply(action, ids, **details)
+        return apply(action, ids, mail=self.backends.get("email"), **details)
 
     def show_outcome(self, outcome) -> None:
-        severity = "information" if outcome.done else "warning"
-        self.notify(outcome.summary(), severity=severity, timeout=8)
+        """The summary, then each mail refused or not sent as an error that stays a while."""
+        severity = "information" if outcome.done and not outcome.warnings else "warning"
+        self.notify(outcome.summary(), severity=severity, timeout=8, markup=False)
         for warning in outcome.warnings:
-            self.notify(warning, severity="warning")
+            self.notify(warning, severity="error", timeout=15, markup=False)
         self.after_action()
 
     def action_participants(self) -> None:

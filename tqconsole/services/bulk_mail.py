@@ -1,7 +1,10 @@
 """Bulk jobs: one message per recipient, recorded as an outbox job, sent resumably.
 
 ``create_job`` renders and queues every message (key ``JOB:ADDRESS``, so a job
-created twice never mails anyone twice); ``send_bulk(job)`` delivers what is
+created twice never mails anyone twice); a job made from a draft is named
+``bulk-FINGERPRINT-RANDOM``, the fingerprint of its query, subject, body and
+attachments, so ``earlier_jobs`` finds the same message sent to the same query
+before (sending it again is then a choice the user confirms); ``send_bulk(job)`` delivers what is
 still queued — after a crash or a cancel, calling it again sends only the rest.
 Recipients come from ``recipients_from_query``: a model-browser filter over
 subscriptions (the accepted ones unless the filter names a state) or users.
@@ -12,6 +15,7 @@ from __future__ import annotations
 import re
 import uuid
 from dataclasses import dataclass
+from datetime import datetime
 
 import peewee as pw
 
@@ -87,8 +91,11 @@ def query_condition(text: str) -> tuple[type[pw.Model], list]:
     return model, terms
 
 
-def recipients_from_query(text: str, limit: int = 20_000) -> list[Recipient]:
-    """Who a query names, one entry per distinct address, in a stable order."""
+def recipients_from_query(text: str, connection, limit: int = 20_000) -> list[Recipient]:
+    """Who a query names, one entry per distinct address, in a stable order.
+
+    ``connection`` is the mail backend (its settings fill the payment details).
+    """
     from tqconsole.services.mail_templates import subscription_context, user_context
 
     model, terms = query_condition(text)
@@ -102,7 +109,7 @@ def recipients_from_query(text: str, limit: int = 20_000) -> list[Recipient]:
             .limit(limit)
         )
         for sub in subs:
-            context = subscription_context(sub)
+            context = subscription_context(sub, connection)
             found.append(Recipient(sub.user.email, context, f"courses_subscribe/{sub.id}"))
     else:
         users = User.select().where(User.is_active, User.email != "", *terms)
@@ -121,13 +128,18 @@ def create_job(
     subject: str,
     body: str,
     recipients: list[Recipient],
+    connection,
     from_email: str | None = None,
     html: str | None = None,
     attachments: list[tuple[str, bytes, str | None]] = (),
     job: str | None = None,
     template: str = "",
 ) -> tuple[str, list[int]]:
-    """Queue one message per recipient (placeholders filled); (job id, outbox ids)."""
+    """Queue one message per recipient (placeholders filled); (job id, outbox ids).
+
+    A message that cannot be built (a line break from a record in a header, a bad
+    address) refuses the whole job, naming the record: nobody is mailed.
+    """
     from tqconsole.backends.mail import EmailMultiAlternatives
     from tqconsole.services import outbox
     from tqconsole.services.mail_templates import fill
@@ -137,20 +149,75 @@ def create_job(
     job = job or f"bulk-{uuid.uuid4().hex[:12]}"
     items = []
     for r in recipients:
-        message = EmailMultiAlternatives(
-            fill(subject, r.context), fill(body, r.context), from_email, [r.address]
-        )
-        if html:
-            message.attach_alternative(fill(html, r.context), "text/html")
-        for name, content, mimetype in attachments:
-            message.attach(name, content, mimetype)
-        items.append(
-            outbox.outgoing(message, key=f"{job}:{r.address.lower()}", job=job, template=template)
-        )
+        try:
+            message = EmailMultiAlternatives(
+                fill(subject, r.context),
+                fill(body, r.context),
+                from_email,
+                [r.address],
+                connection=connection,
+            )
+            if html:
+                message.attach_alternative(fill(html, r.context), "text/html")
+            for name, content, mimetype in attachments:
+                message.attach(name, content, mimetype)
+            key = f"{job}:{r.address.lower()}"
+            items.append(outbox.outgoing(message, key=key, job=job, template=template))
+        except InvalidInput as exc:
+            raise InvalidInput(f"{r.record or r.address!r}: {exc}; nothing queued") from None
     return job, outbox.enqueue(items)
 
 
-def job_from_draft(draft, recipients: list[Recipient], storages=None, job=None, template=""):
+def fingerprint(query: str, draft) -> str:
+    """What makes two bulk messages the same: the query (spacing aside) and the draft's content."""
+    import hashlib
+    import json
+
+    parts = [" ".join(query.split()), draft.from_email, draft.subject, draft.body, draft.html]
+    parts += [draft.markdown_html, sorted(draft.attachments)]
+    return hashlib.sha256(json.dumps(parts).encode()).hexdigest()[:12]
+
+
+@dataclass
+class EarlierJob:
+    job: str
+    messages: int
+    sent: int
+    started: datetime  # when its first message was queued
+
+    def describe(self) -> str:
+        return (
+            f"job {self.job} of {self.started:%d.%m.%Y %H:%M} ({self.sent} of {self.messages} sent)"
+        )
+
+
+def earlier_jobs(query: str, draft) -> list[EarlierJob]:
+    """Jobs that sent the same message to the same query, the newest first."""
+    from tqconsole.models.mail import Email, EmailStatus
+
+    sent = pw.fn.SUM(pw.Case(None, [(Email.status == EmailStatus.SENT, 1)], 0))
+    rows = (
+        Email.select(Email.job, pw.fn.COUNT(Email.id), sent, pw.fn.MIN(Email.created))
+        .where(Email.job.startswith(f"bulk-{fingerprint(query, draft)}-"))
+        .group_by(Email.job)
+        .order_by(pw.fn.MIN(Email.created).desc())
+        .tuples()
+    )
+    return [
+        EarlierJob(job, n, int(s or 0), Email.created.python_value(started))
+        for job, n, s, started in rows
+    ]
+
+
+def job_from_draft(
+    draft,
+    recipients: list[Recipient],
+    connection,
+    storages=None,
+    job=None,
+    template="",
+    query: str = "",
+):
     """Queue a composed draft for every recipient (attachments read once); (job, ids)."""
     from dataclasses import replace
 
@@ -158,11 +225,13 @@ def job_from_draft(draft, recipients: list[Recipient], storages=None, job=None, 
 
     if not recipients:
         raise InvalidInput("the query names no recipient with an email address")
-    first = build(replace(draft, to=recipients[0].address, cc="", bcc=""), storages)
+    job = job or f"bulk-{fingerprint(query, draft)}-{uuid.uuid4().hex[:6]}"
+    first = build(replace(draft, to=recipients[0].address, cc="", bcc=""), connection, storages)
     return create_job(
         draft.subject,
         draft.body,
         recipients,
+        connection,
         from_email=draft.from_email or None,
         html=first.alternatives[0].content if first.alternatives else None,
         attachments=[(a.filename, a.content, a.mimetype) for a in first.attachments],
@@ -171,14 +240,18 @@ def job_from_draft(draft, recipients: list[Recipient], storages=None, job=None, 
     )
 
 
-def send_bulk(job: str, connection=None, connections: int = 1, progress=None, cancelled=None):
-    """Deliver what is still queued of ``job`` (resume after a crash or cancel)."""
-    from datetime import datetime
+def send_bulk(job: str, connection, connections: int = 1, progress=None, cancelled=None):
+    """Deliver what is still queued of ``job`` (resume after a crash or cancel).
 
+    A message a killed sender may have handed over is reported in ``uncertain``
+    and not sent again (``outbox.resend`` does, when the user chooses to).
+    """
     from tqconsole.services import outbox
 
-    outbox.recover_interrupted(job=job)
+    uncertain = outbox.recover_interrupted(job=job)
     ids = outbox.due_ids(now=datetime.max, job=job, limit=1_000_000)
-    return outbox.deliver(
+    report = outbox.deliver(
         ids, connection=connection, connections=connections, progress=progress, cancelled=cancelled
     )
+    report.uncertain = uncertain
+    return report

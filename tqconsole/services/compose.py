@@ -1,13 +1,15 @@
 """What the compose screen and ``tqconsole mail send`` share: a draft, its message, its preview.
 
 A ``Draft`` holds what a person typed (addresses as text, body, attachments by
-path or ``STORAGE:KEY``); ``build`` turns it into an EmailMultiAlternatives,
+path or ``STORAGE:KEY``); ``build`` turns it into an EmailMultiAlternatives for a connection (whose settings
+give the default sender and limits),
 ``preview`` describes the exact MIME that would be sent.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import datetime
 from pathlib import Path
 
 from tqconsole.backends.mail import EmailMultiAlternatives
@@ -29,11 +31,14 @@ class Draft:
     attachments: list[str] = field(default_factory=list)  # paths, or STORAGE:KEY
 
 
-def addresses(text: str) -> list[str]:
-    """Addresses typed as "a@x, Name <b@y>; c@z" (commas, semicolons or new lines)."""
-    from tqconsole.backends.mail.message import format_address
+def addresses(text: str, field: str = "To") -> list[str]:
+    """Addresses typed as "a@x, Name <b@y>; c@z" (commas or semicolons).
 
-    text = ",".join(p.strip() for p in text.replace(";", ",").split("\n") if p.strip())
+    A line break is no separator: it is refused (BadHeaderError), as in any header.
+    """
+    from tqconsole.backends.mail.message import forbid_newlines, format_address
+
+    text = forbid_newlines(field, text).replace(";", ",").strip()
     parts = [p.strip() for p in split_addresses(text) if p.strip()] if text else []
     for part in parts:
         format_address(part)  # raises InvalidAddress naming the address
@@ -93,9 +98,9 @@ class BucketStorages:
         return self.backends.get("storage").storage(name)
 
 
-def build(draft: Draft, storages=None) -> EmailMultiAlternatives:
+def build(draft: Draft, connection, storages=None) -> EmailMultiAlternatives:
     """The message of a draft; every problem is one InvalidInput naming the field."""
-    to, cc, bcc = addresses(draft.to), addresses(draft.cc), addresses(draft.bcc)
+    to, cc, bcc = addresses(draft.to), addresses(draft.cc, "Cc"), addresses(draft.bcc, "Bcc")
     if not (to or cc or bcc):
         raise InvalidInput("no recipient: fill in To (or Cc/Bcc)")
     if not draft.subject.strip():
@@ -107,7 +112,8 @@ def build(draft: Draft, storages=None) -> EmailMultiAlternatives:
         to,
         bcc=bcc,
         cc=cc,
-        reply_to=addresses(draft.reply_to),
+        reply_to=addresses(draft.reply_to, "Reply-To"),
+        connection=connection,
     )
     html = draft.html or (markdown_to_html(draft.body) if draft.markdown_html else "")
     if html:
@@ -178,20 +184,48 @@ def draft_for_record(ref: str) -> Draft:
     return Draft(to=recipient(load_record(ref)))
 
 
-# --- the unsent draft, kept in the data dir so leaving the screen (or the console) loses nothing
-DRAFT_FILE = "draft.json"
+# --- unsent drafts: one file each in the data dir, kept until sent or discarded
+DRAFTS = "drafts"
+LEGACY_DRAFT = "draft.json"  # the one slot of earlier versions, adopted as a draft
 
 
-def save_draft(data_dir: Path, typed: dict) -> bool:
-    """Keep what was typed (field name → text); nothing typed removes the saved draft.
+@dataclass
+class SavedDraft:
+    id: str
+    typed: dict  # field name -> text, as typed
+    saved: datetime
+
+    def label(self) -> str:
+        """One line to pick it by: subject, recipients or query, when it was left."""
+        subject = str(self.typed.get("subject") or "").strip() or "(no subject)"
+        to = str(self.typed.get("to") or self.typed.get("query") or "").strip() or "(nobody yet)"
+        text = f"{subject} — {to} · left {self.saved:%d.%m. %H:%M}"
+        return "".join(c if c.isprintable() else "\N{REPLACEMENT CHARACTER}" for c in text)
+
+
+def new_draft_id() -> str:
+    import uuid
+
+    return uuid.uuid4().hex[:16]
+
+
+def draft_path(data_dir: Path, draft_id: str) -> Path:
+    if not draft_id.isalnum():
+        raise InvalidInput(f"no draft {draft_id!r}")
+    return Path(data_dir) / DRAFTS / f"{draft_id}.json"
+
+
+def save_draft(data_dir: Path, draft_id: str, typed: dict) -> bool:
+    """Keep what was typed under the draft's own id; nothing typed discards it.
 
     True when a draft is now saved.  Written atomically: a crash leaves the old one.
+    Each console (each compose screen) has its own id, so none overwrites another's.
     """
     import json
     import os
     import tempfile
 
-    path = Path(data_dir) / DRAFT_FILE
+    path = draft_path(data_dir, draft_id)
     if not any(v for v in typed.values() if isinstance(v, str) and v.strip()):
         path.unlink(missing_ok=True)
         return False
@@ -203,12 +237,47 @@ def save_draft(data_dir: Path, typed: dict) -> bool:
     return True
 
 
-def load_draft(data_dir: Path) -> dict:
-    """The saved draft ({} when there is none or it cannot be read)."""
+def discard_draft(data_dir: Path, draft_id: str) -> None:
+    draft_path(data_dir, draft_id).unlink(missing_ok=True)
+
+
+def read_draft(path: Path) -> dict | None:
     import json
 
     try:
-        typed = json.loads((Path(data_dir) / DRAFT_FILE).read_text(encoding="utf-8"))
+        typed = json.loads(path.read_text(encoding="utf-8"))
     except (OSError, ValueError):
-        return {}
-    return typed if isinstance(typed, dict) else {}
+        return None
+    return typed if isinstance(typed, dict) else None
+
+
+def list_drafts(data_dir: Path) -> list[SavedDraft]:
+    """Every unsent draft, the most recently left first."""
+    folder = Path(data_dir) / DRAFTS
+    legacy = Path(data_dir) / LEGACY_DRAFT
+    if legacy.is_file():
+        folder.mkdir(parents=True, exist_ok=True)
+        legacy.replace(folder / f"{new_draft_id()}.json")
+    drafts = []
+    for path in folder.glob("*.json") if folder.is_dir() else ():
+        typed = read_draft(path)
+        try:
+            saved = datetime.fromtimestamp(path.stat().st_mtime)
+        except OSError:
+            continue  # opened by another console meanwhile
+        if typed is not None:
+            drafts.append(SavedDraft(path.stem, typed, saved))
+    return sorted(drafts, key=lambda d: d.saved, reverse=True)
+
+
+def claim_draft(data_dir: Path, draft_id: str, new_id: str) -> dict | None:
+    """Take a saved draft over under ``new_id`` (what it holds), None when another took it.
+
+    The rename is atomic: two consoles opening the same draft cannot both get it.
+    """
+    old, new = draft_path(data_dir, draft_id), draft_path(data_dir, new_id)
+    try:
+        old.rename(new)
+    except FileNotFoundError:
+        return None
+    return read_draft(new)

@@ -4,7 +4,9 @@
 ``email_user`` keep Django's signatures; every message is recorded in the
 outbox first (``tqconsole_email``), so nothing is lost when the server is down:
 the message stays queued and ``outbox.send_due`` retries it with a backoff.
-Extra keyword arguments: ``idempotency_key`` (send_mail) and ``connections``
+Settings are never loaded here: a ``connection`` (a mail backend opened from the
+settings, which also gives the sender, admins and prefix) is handed down, and the
+models are bound by the caller.  Extra keyword arguments: ``idempotency_key`` (send_mail) and ``connections``
 (send_mass_mail: parallel SMTP connections for large jobs).
 """
 
@@ -22,17 +24,6 @@ from tqconsole.backends.mail import (
 )
 from tqconsole.errors import ConsoleError
 from tqconsole.services import outbox
-
-
-def ensure_database() -> None:
-    """Bind the models to the configured database when no caller has (scripts, tasks)."""
-    from tqconsole.models import database
-
-    if database.obj is None:
-        from tqconsole.backends import db
-        from tqconsole.settings import load
-
-        db.open(load())
 
 
 def connection_for(connection, fail_silently: bool, auth_user=None, auth_password=None):
@@ -61,7 +52,6 @@ def send_messages(
     Batch by batch: while one batch is on the wire the next is rendered and
     recorded, and no message is handed to the server before its row is committed.
     """
-    ensure_database()
     connection = connection or get_connection()
     connection.check_writable()
     keys = list(keys) if keys is not None else [None] * len(messages)
@@ -139,7 +129,7 @@ def send_mass_mail(
     connection = connection_for(connection, fail_silently, auth_user, auth_password)
     job = job or f"mass-{uuid.uuid4().hex[:12]}"
     messages = [
-        EmailMessage(subject, message, sender, recipients, connection=connection)
+        EmailMessage(subject, message, sender or None, recipients, connection=connection)
         for subject, message, sender, recipients in datatuple
     ]
     keys = [f"{job}:{i}" for i in range(len(messages))]
@@ -148,11 +138,9 @@ def send_mass_mail(
     )
 
 
-def configured_people(option: str) -> list[str]:
-    """ADMINS / MANAGERS from the configuration: a list, or one comma-separated string."""
-    from tqconsole.settings import load
-
-    value = load().option(option, [])
+def configured_people(connection, option: str) -> list[str]:
+    """ADMINS / MANAGERS of the connection's settings: a list, or one comma-separated string."""
+    value = connection.option(option, [])
     if isinstance(value, str):
         value = [v.strip() for v in value.split(",")]
     people = []
@@ -165,16 +153,15 @@ def configured_people(option: str) -> list[str]:
 
 
 def mail_people(option, subject, message, fail_silently, connection, html_message) -> int:
-    from tqconsole.settings import load
-
-    people = configured_people(option)
+    connection = connection_for(connection, fail_silently)
+    people = configured_people(connection, option)
     if not people:
         return 0
-    settings = load()
-    prefix = str(settings.option("email_subject_prefix", "[tqconsole] "))
-    sender = str(settings.option("server_email", "root@localhost"))
-    connection = connection_for(connection, fail_silently)
-    mail = EmailMultiAlternatives(f"{prefix}{subject}", message, sender, people)
+    prefix = str(connection.option("email_subject_prefix", "[tqconsole] "))
+    sender = str(connection.option("server_email", "root@localhost"))
+    mail = EmailMultiAlternatives(
+        f"{prefix}{subject}", message, sender, people, connection=connection
+    )
     if html_message:
         mail.attach_alternative(html_message, "text/html")
     return deliver_counting([mail], connection, fail_silently)

@@ -15,13 +15,13 @@ from tqconsole.models.mail import Email, EmailStatus
 SAMPLE = 12
 
 
-def demo_row(name: str, sub, when, status: str, error: str = "") -> dict:
+def demo_row(name: str, sub, when, status: str, connection, error: str = "") -> dict:
     from tqconsole.backends.mail import EmailMessage
     from tqconsole.services.mail_templates import recipient, render
 
     if not isinstance(when, datetime):  # the site's confirmations and reminders keep a date
         when = datetime.combine(when, time(9))
-    subject, body = render(name, sub)
+    subject, body = render(name, sub, connection)
     message = EmailMessage(
         subject,
         body,
@@ -31,6 +31,7 @@ def demo_row(name: str, sub, when, status: str, error: str = "") -> dict:
             "Date": format_datetime(when),
             "Message-ID": f"<demo-{name}-{sub.id}@tanzquotient.org>",
         },
+        connection=connection,
     )
     sender, recipients = message.envelope()
     data = message.as_bytes()
@@ -58,9 +59,11 @@ def fill(backends, scale, rng) -> list[str]:
     if reminders:  # the demo has confirmations of coming semesters: stay in the past
         confirmations = confirmations.where(Confirmation.date <= reminders[0].date)
     confirmations = list(confirmations)
+    connection = backends.get("email")  # only its settings (payment details) are used
     rows = []
     for c in rng.sample(confirmations, min(SAMPLE, len(confirmations))):
-        rows.append(demo_row("participation_confirmed", c.subscription, c.date, EmailStatus.SENT))
+        sub = c.subscription
+        rows.append(demo_row("participation_confirmed", sub, c.date, EmailStatus.SENT, connection))
     for i, r in enumerate(reminders):
         status, error = EmailStatus.SENT, ""
         if i == 1:
@@ -73,7 +76,7 @@ def fill(backends, scale, rng) -> list[str]:
                 EmailStatus.QUEUED,
                 "mail server smtp.example.ch:587 unavailable: timed out",
             )
-        rows.append(demo_row("payment_reminder", r.subscription, r.date, status, error))
+        rows.append(demo_row("payment_reminder", r.subscription, r.date, status, connection, error))
     rows.sort(key=lambda row: row["created"])
     known = {k for (k,) in Email.select(Email.idempotency_key).tuples()}
     rows = [row for row in rows if row["idempotency_key"] not in known]

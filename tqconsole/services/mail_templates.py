@@ -2,7 +2,9 @@
 
 Placeholders are ``str.format`` fields filled from a subscription (user, course,
 period, start, price, open amount, USI, payment instructions); unknown fields
-stay as written, so a staff member's ``{`` never breaks a message.
+stay as written, so a staff member's ``{`` never breaks a message.  The payment
+details come from the settings of the mail connection handed down (a profile's
+``payment_iban``), never from a configuration loaded here.
 """
 
 from __future__ import annotations
@@ -124,13 +126,13 @@ def fill(text: str, context: dict) -> str:
     return "".join(out)
 
 
-def payment_details() -> dict[str, str]:
-    from tqconsole.settings import load
+def payment_details(connection) -> dict[str, str]:
+    """From the connection's settings (None: the defaults)."""
+    from tqconsole.backends.mail.message import option
 
-    settings = load()
     return {
-        "payment_account": str(settings.option("payment_account", "Tanzquotient, 8092 Zürich")),
-        "payment_iban": str(settings.option("payment_iban", "CH00 0000 0000 0000 0000 0")),
+        "payment_account": str(option(connection, "payment_account", "Tanzquotient, 8092 Zürich")),
+        "payment_iban": str(option(connection, "payment_iban", "CH00 0000 0000 0000 0000 0")),
     }
 
 
@@ -144,7 +146,7 @@ def user_context(user: User) -> dict[str, str]:
     }
 
 
-def subscription_context(sub: Subscribe) -> dict[str, str]:
+def subscription_context(sub: Subscribe, connection) -> dict[str, str]:
     course = sub.course
     start = course_start(course)
     period = course.effective_period()
@@ -153,7 +155,7 @@ def subscription_context(sub: Subscribe) -> dict[str, str]:
     ).first()
     return {
         **user_context(sub.user),
-        **payment_details(),
+        **payment_details(connection),
         "course": course.name,
         "period": period.name if period else "",
         "start": f"{start:%d.%m.%Y}" if start else "(date to be announced)",
@@ -181,9 +183,9 @@ def load_record(ref: str):
     return record
 
 
-def context_for(record) -> dict[str, str]:
+def context_for(record, connection) -> dict[str, str]:
     if isinstance(record, Subscribe):
-        return subscription_context(record)
+        return subscription_context(record, connection)
     if isinstance(record, User):
         return user_context(record)
     raise InvalidInput(
@@ -199,12 +201,12 @@ def get_template(name: str) -> MailTemplate:
         raise NotFound(f"no mail template {name!r} (known: {known})") from None
 
 
-def render(name: str, record) -> tuple[str, str]:
-    """(subject, body) of template ``name`` for ``record``."""
+def render(name: str, record, connection) -> tuple[str, str]:
+    """(subject, body) of template ``name`` for ``record``, for the mail ``connection``."""
     template = get_template(name)
     if template.table != record._meta.table_name:
         raise InvalidInput(f"template {name} is rendered from a {template.table} row")
-    context = context_for(record)
+    context = context_for(record, connection)
     subject = fill(template.subject, context)
     body = fill(GREETING + template.body + SIGNATURE, context)
     return subject, body

@@ -3,11 +3,14 @@
 ``enqueue`` stores the exact bytes with an idempotency key (a key already in
 the outbox keeps its row, so re-running a job never duplicates a message).
 ``deliver`` claims queued rows in small batches (status ``sending`` plus a claim
-token), hands them to the mail backend and records each result: ``sent`` (with
-any refused recipients), ``failed`` (permanent), or back to ``queued`` with an
-exponential backoff after a temporary failure (server down, 4xx).  A process
-killed mid-batch leaves at most one batch in ``sending``; ``recover_interrupted``
-marks those failed-with-reason instead of guessing, since they may have gone out.
+token), hands them to the mail backend one by one and commits each result as
+soon as its SMTP transaction ends, before the next message goes out: ``sent``
+(with any refused recipients), ``failed`` (permanent), or back to ``queued`` with
+an exponential backoff after a temporary failure (server down, 4xx).  A process
+killed mid-batch therefore leaves at most one message per connection whose fate
+is unknown: ``recover_interrupted`` marks that one failed-with-reason (resending
+it is the user's choice) and puts the claimed rows never handed over back in the
+queue.
 """
 
 from __future__ import annotations
@@ -19,8 +22,10 @@ import uuid
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
+from functools import lru_cache
 
 from tqconsole.backends.mail.base import DeliveryError, MailUnavailable
+from tqconsole.backends.mail.message import forbid_newlines
 from tqconsole.errors import InvalidInput, NotFound
 from tqconsole.models import database
 from tqconsole.models.mail import Email, EmailStatus
@@ -30,7 +35,7 @@ from tqconsole.services.mail_workflows import mark_mailed
 # Called with the ids of the messages a batch delivered, after their status is recorded.
 AFTER_SENT: list[Callable[[list[int]], None]] = [mark_mailed]
 
-BATCH = 100  # rows claimed and recorded per transaction (at most this many in doubt after a kill)
+BATCH = 100  # rows claimed per transaction (each outcome is then recorded on its own)
 BACKOFF_SECONDS = 60
 BACKOFF_MAX_SECONDS = 3600
 DEFAULT_MAX_ATTEMPTS = 8
@@ -75,6 +80,12 @@ class Outgoing:
     job: str = ""
     template: str = ""
 
+    def __post_init__(self) -> None:
+        # the envelope and subject are stored and shown apart from the bytes
+        forbid_newlines("Subject", self.subject)
+        for address in (self.sender, *self.recipients):
+            forbid_newlines("address", address)
+
 
 def outgoing(message, key: str | None = None, job: str = "", template: str = "") -> Outgoing:
     """Render a message (EmailMessage) for the outbox; a random key unless given."""
@@ -98,13 +109,14 @@ class DeliveryReport:
     failed: list[int] = field(default_factory=list)
     deferred: list[int] = field(default_factory=list)  # back to queued, retried later
     skipped: list[int] = field(default_factory=list)  # already sent or held by another sender
+    uncertain: list[int] = field(default_factory=list)  # interrupted mid-transaction earlier
     refused: dict[int, dict[str, str]] = field(default_factory=dict)
     errors: dict[int, str] = field(default_factory=dict)
     cancelled: bool = False
     unreachable: str = ""  # the server could not be reached: the error
 
     def merge(self, other: DeliveryReport) -> None:
-        for name in ("sent", "failed", "deferred", "skipped"):
+        for name in ("sent", "failed", "deferred", "skipped", "uncertain"):
             getattr(self, name).extend(getattr(other, name))
         self.refused.update(other.refused)
         self.errors.update(other.errors)
@@ -122,6 +134,11 @@ class DeliveryReport:
         refused = sum(len(r) for r in self.refused.values())
         if refused:
             parts.append(f"{refused} recipient(s) refused")
+        if self.uncertain:
+            parts.append(
+                f"{len(self.uncertain)} interrupted mid-delivery, may have gone out, not resent "
+                f"(#{', #'.join(map(str, self.uncertain))}: check, then mail resend ID)"
+            )
         if self.cancelled:
             parts.append("cancelled")
         return ", ".join(parts)
@@ -202,11 +219,9 @@ def insert_queued(items: Sequence[Outgoing], now: datetime) -> None:
         db.execute_sql(f"INSERT INTO {table} ({columns}) VALUES {rows}", params)
 
 
-def max_attempts() -> int:
-    from tqconsole.settings import load
-
+def max_attempts(connection) -> int:
     try:
-        return int(load().option("mail_max_attempts", DEFAULT_MAX_ATTEMPTS))
+        return int(connection.option("mail_max_attempts", DEFAULT_MAX_ATTEMPTS))
     except (TypeError, ValueError):
         return DEFAULT_MAX_ATTEMPTS
 
@@ -225,10 +240,13 @@ class Sender:
     over that many SMTP connections (each its own backend from the same URL).
     """
 
-    def __init__(self, connection=None, connections: int = 1, progress=None, cancelled=None):
-        from tqconsole.backends.mail import from_url, get_connection
+    def __init__(self, connection, connections: int = 1, progress=None, cancelled=None):
+        from tqconsole.backends.mail import from_url
+        from tqconsole.errors import ConfigError
 
-        self.connection = connection or get_connection()
+        if connection is None:
+            raise ConfigError("no mail connection handed down to the outbox")
+        self.connection = connection
         self.connection.check_writable()
         self.progress = progress
         self.cancelled = cancelled
@@ -236,13 +254,13 @@ class Sender:
         self.batches: queue.SimpleQueue = queue.SimpleQueue()
         self.lock = threading.Lock()
         self.stop = threading.Event()
-        self.limit = max_attempts()
+        self.limit = max_attempts(connection)
         self.error: BaseException | None = None
         url = getattr(self.connection, "url", None)
         backends = [self.connection]
         if url:
-            read_only = self.connection.read_only
-            backends += [from_url(url, read_only=read_only) for _ in range(connections - 1)]
+            options = {"read_only": connection.read_only, "settings": connection.settings}
+            backends += [from_url(url, **options) for _ in range(connections - 1)]
         self.threads = [threading.Thread(target=self.work, args=(b,)) for b in backends]
         for thread in self.threads:
             thread.start()
@@ -322,7 +340,7 @@ class Sender:
 
 def deliver(
     ids: Sequence[int],
-    connection=None,
+    connection,
     connections: int = 1,
     progress: Callable[[DeliveryReport], None] | None = None,
     cancelled: Callable[[], bool] | None = None,
@@ -334,11 +352,15 @@ def deliver(
 
 
 def deliver_batch(ids: Sequence[int], backend, limit: int, cancelled=None) -> DeliveryReport:
-    """Claim one batch, deliver it, record every result in one transaction."""
+    """Claim one batch, then deliver it message by message, each outcome committed at once.
+
+    A message's row is written as soon as its SMTP transaction ends and before the
+    next one is handed over, so a kill leaves only the first ``sending`` row of the
+    claim in doubt (see ``recover_interrupted``).
+    """
     token = uuid.uuid4().hex
-    now = datetime.now()
     with database.atomic():
-        Email.update(status=EmailStatus.SENDING, claim=token, updated=now).where(
+        Email.update(status=EmailStatus.SENDING, claim=token, updated=datetime.now()).where(
             Email.id.in_(list(ids)) & (Email.status == EmailStatus.QUEUED)
         ).execute()
         rows = list(
@@ -350,19 +372,18 @@ def deliver_batch(ids: Sequence[int], backend, limit: int, cancelled=None) -> De
     report = DeliveryReport()
     claimed = {row[0] for row in rows}
     report.skipped = [pk for pk in ids if pk not in claimed]
-    updates: list[tuple[int, dict]] = []
-    done = 0  # rows whose outcome is in ``updates``
+    done = 0  # rows handed to the server (their outcome is recorded, or in doubt)
     try:
         for pk, sender, recipients, data, attempts in rows:
             if cancelled and cancelled():
                 report.cancelled = True
                 break
-            done += 1  # from here on, this row's outcome is known or uncertain
+            done += 1
             try:
                 refused = backend.deliver_raw(sender, recipients.split(","), bytes(data))
             except MailUnavailable as exc:
                 report.unreachable = str(exc)
-                updates.append((pk, retry_fields(attempts, str(exc), limit, report, pk)))
+                record_one(pk, retry_fields(attempts, str(exc), limit, report, pk))
                 break
             except DeliveryError as exc:
                 if exc.temporary:
@@ -373,27 +394,47 @@ def deliver_batch(ids: Sequence[int], backend, limit: int, cancelled=None) -> De
                     fields = {"status": EmailStatus.FAILED, "attempts": attempts + 1}
                     fields["error"] = str(exc)
                     fields["refused"] = json.dumps(exc.refused) if exc.refused else ""
-                updates.append((pk, fields))
+                record_one(pk, fields)
             except BaseException:
-                updates.append((pk, {"status": EmailStatus.FAILED, "error": INTERRUPTED}))
+                record_one(pk, {"status": EmailStatus.FAILED, "error": INTERRUPTED})
                 raise
             else:
-                report.sent.append(pk)
-                fields = {"status": EmailStatus.SENT, "attempts": attempts + 1, "sent_at": now}
-                fields["error"] = ""
+                fields = {"status": EmailStatus.SENT, "attempts": attempts + 1}
+                fields.update(sent_at=datetime.now(), error="")
                 if refused:
                     report.refused[pk] = refused
                     fields["refused"] = json.dumps(refused)
-                updates.append((pk, fields))
+                record_one(pk, fields)
+                report.sent.append(pk)
     finally:
         # Whatever stops the loop (cancel, server gone, an exception), rows never
-        # handed to the server go back to the queue and the rest keep their outcome.
-        updates += [(row[0], {"status": EmailStatus.QUEUED}) for row in rows[done:]]
-        record(updates)
+        # handed to the server go back to the queue.
+        record([(row[0], {"status": EmailStatus.QUEUED}) for row in rows[done:]])
     if report.sent:
         for hook in AFTER_SENT:
             hook(report.sent)
     return report
+
+
+def record_one(pk: int, fields: dict) -> None:
+    """One message's outcome, committed on its own (one statement, no transaction).
+
+    Written as plain SQL: it runs once per message between two SMTP transactions.
+    """
+    fields = {**fields, "claim": "", "updated": datetime.now()}
+    names = tuple(sorted(fields))
+    columns = Email._meta.fields
+    params = [columns[name].db_value(fields[name]) for name in names]
+    db = database.obj
+    db.execute_sql(update_statement(db, names), [*params, pk])
+
+
+@lru_cache(maxsize=32)
+def update_statement(db, names: tuple[str, ...]) -> str:
+    columns = Email._meta.fields
+    assignments = ", ".join(f"{db.quote_name(columns[n].column_name)} = {db.param}" for n in names)
+    table = db.quote_name(Email._meta.table_name)
+    return f"UPDATE {table} SET {assignments} WHERE {db.quote_name('id')} = {db.param}"
 
 
 def retry_fields(attempts: int, error: str, limit: int, report: DeliveryReport, pk: int) -> dict:
@@ -450,28 +491,40 @@ def due_ids(now: datetime | None = None, limit: int = 1000, job: str | None = No
     return [pk for (pk,) in query.order_by(Email.id).limit(limit).tuples()]
 
 
-def send_due(connection=None, now: datetime | None = None, limit: int = 1000) -> DeliveryReport:
+def send_due(connection, now: datetime | None = None, limit: int = 1000) -> DeliveryReport:
     """Deliver what is due: the periodic "send queued mail" job."""
-    recover_interrupted(now=now)
-    return deliver(due_ids(now, limit), connection=connection)
+    uncertain = recover_interrupted(now=now)
+    report = deliver(due_ids(now, limit), connection=connection)
+    report.uncertain = uncertain
+    return report
 
 
-def recover_interrupted(now: datetime | None = None, job: str | None = None) -> int:
-    """Rows left in ``sending`` by a sender that died: failed, never resent blindly."""
-    query = Email.update(
-        status=EmailStatus.FAILED,
-        claim="",
-        updated=datetime.now(),
-        error=INTERRUPTED,
-    ).where(Email.status == EmailStatus.SENDING)
+def recover_interrupted(now: datetime | None = None, job: str | None = None) -> list[int]:
+    """Rows left in ``sending`` by a sender that died; the ids of those in doubt.
+
+    A sender records each outcome before it hands over the next message of its
+    claim, so only the first ``sending`` row of a claim may have reached the
+    server: it is failed as interrupted (never resent blindly), the rest of the
+    claim goes back to the queue.
+    """
+    query = Email.select(Email.id, Email.claim).where(Email.status == EmailStatus.SENDING)
     if job is None:
         query = query.where(Email.updated < (now or datetime.now()) - STALE_SENDING)
     else:
         query = query.where(Email.job == job)
-    return query.execute()
+    claims: dict[str, list[int]] = {}
+    for pk, claim in query.order_by(Email.id).tuples():
+        claims.setdefault(claim, []).append(pk)
+    uncertain = [pks[0] for pks in claims.values()]
+    untried = [pk for pks in claims.values() for pk in pks[1:]]
+    record(
+        [(pk, {"status": EmailStatus.FAILED, "error": INTERRUPTED}) for pk in uncertain]
+        + [(pk, {"status": EmailStatus.QUEUED}) for pk in untried]
+    )
+    return uncertain
 
 
-def resend(email_id: int, connection=None) -> DeliveryReport:
+def resend(email_id: int, connection) -> DeliveryReport:
     """Send a failed (or still queued) message again, now."""
     row = get_email(email_id, with_message=False)
     if row.status == EmailStatus.SENT:

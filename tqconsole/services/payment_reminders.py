@@ -2,7 +2,7 @@
 after the course start, at most one every 7 days, each recorded in
 ``payment_paymentreminder``.
 
-``send_payment_reminders(today)`` is the periodic job: the reminder row and the
+``send_payment_reminders(today, connection=…)`` is the periodic job: the reminder row and the
 queued message are written in one transaction (idempotency key
 ``payment_reminder:SUB:DAY``), then the messages are delivered; a run repeated
 on the same day finds the reminders and sends nothing.
@@ -67,17 +67,16 @@ class ReminderReport:
 
 
 def send_payment_reminders(
-    today: date | None = None, connection=None, now: datetime | None = None
+    today: date | None = None, *, connection, now: datetime | None = None
 ) -> ReminderReport:
-    """Queue and record today's reminders, then deliver them."""
-    from tqconsole.backends.mail import EmailMessage, get_connection
+    """Queue and record today's reminders, then deliver them through ``connection``."""
+    from tqconsole.backends.mail import EmailMessage
     from tqconsole.services import outbox
     from tqconsole.services.audit import audited
     from tqconsole.services.mail_templates import recipient, render
 
     today = today or date.today()
     now = now or datetime.combine(today, datetime.now().time())
-    connection = connection or get_connection()
     connection.check_writable()
     subs = due_reminders(today)
     report = ReminderReport(due=len(subs))
@@ -85,8 +84,8 @@ def send_payment_reminders(
         return report
     items = []
     for sub in subs:
-        subject, body = render(TEMPLATE, sub)
-        message = EmailMessage(subject, body, None, [recipient(sub)])
+        subject, body = render(TEMPLATE, sub, connection)
+        message = EmailMessage(subject, body, None, [recipient(sub)], connection=connection)
         items.append(
             outbox.outgoing(message, key=f"{TEMPLATE}:{sub.id}:{today}", template=TEMPLATE)
         )

@@ -10,11 +10,16 @@ The rules (DESIGN.md, domain facts):
 Each subscription is changed in its own audited transaction, so one that does not
 fit the rule is skipped with its reason and the others still go through.
 
+Mail: given the ``mail`` connection (the mail backend of the caller's settings),
+confirm, admit, reject and waiting list queue the participant's mail of the new
+state and deliver it at once; the Outcome says per subscription whether it was
+sent, refused or failed (``mail``), and every refused or failed one is also in
+``warnings``.  Without a connection nothing is mailed.
+
 Hook point: ``AFTER_STATE_CHANGE`` is a list of callables ``hook(subscription,
 action, details)`` run after each change is committed (details: the old state,
-the new state, the reason of a rejection).  By default it queues the mail of
-the new state (``mail_workflows.on_state_change``).  A failing hook never undoes the change; its error is reported in the
-Outcome's ``warnings``.
+the new state, the reason of a rejection).  A failing hook never undoes the
+change; its error is reported in the Outcome's ``warnings``.
 """
 
 from __future__ import annotations
@@ -28,10 +33,10 @@ from tqconsole.models import Confirmation, Rejection, Subscribe, UserProfile
 from tqconsole.models.choices import PaymentMethod, RejectionReason, SubscribeState
 from tqconsole.models.courses import USI_ALPHABET
 from tqconsole.services.audit import audited
-from tqconsole.services.mail_workflows import on_state_change
+from tqconsole.services.mail_workflows import MAILED_ACTIONS, mail_state_changes
 from tqconsole.services.records import locked
 
-AFTER_STATE_CHANGE: list[Callable[[Subscribe, str, dict], None]] = [on_state_change]
+AFTER_STATE_CHANGE: list[Callable[[Subscribe, str, dict], None]] = []
 
 ACTIONS = {
     "confirm": "Confirm",
@@ -48,6 +53,8 @@ class Outcome:
     done: list[Subscribe] = field(default_factory=list)
     skipped: list[tuple[str, str]] = field(default_factory=list)  # (usi, why)
     warnings: list[str] = field(default_factory=list)
+    mail: dict[str, str] = field(default_factory=dict)  # usi -> what happened to its mail
+    mail_failed: int = 0
 
     def summary(self) -> str:
         text = f"{ACTIONS[self.action].lower()}: {len(self.done)} done"
@@ -55,6 +62,10 @@ class Outcome:
             usi, why = self.skipped[0]
             more = f" (+{len(self.skipped) - 1} more)" if len(self.skipped) > 1 else ""
             text += f", {len(self.skipped)} skipped — {usi}: {why}{more}"
+        if self.mail_failed:
+            text += f"; {self.mail_failed} mail(s) NOT sent"
+        elif self.mail:
+            text += "; mail sent"
         return text
 
 
@@ -127,7 +138,7 @@ RULES = {
 }
 
 
-def apply(action: str, ids: Iterable[int], **details) -> Outcome:
+def apply(action: str, ids: Iterable[int], mail=None, **details) -> Outcome:
     """Run ``action`` on each subscription of ``ids``; see the module docstring."""
     if action not in RULES:
         raise InvalidInput(f"unknown action {action!r} ({', '.join(RULES)})")
@@ -161,6 +172,15 @@ def apply(action: str, ids: Iterable[int], **details) -> Outcome:
                 hook(sub, action, changes)
             except Exception as exc:  # the change is committed; report, do not undo
                 outcome.warnings.append(f"{getattr(hook, '__name__', hook)}: {exc}")
+    if mail is not None and action in MAILED_ACTIONS and outcome.done:
+        notes = mail_state_changes([s.id for s in outcome.done], mail)
+        for sub in outcome.done:
+            fine, text = notes.get(sub.id, (True, ""))
+            if text:
+                outcome.mail[sub.usi] = text
+            if not fine:
+                outcome.mail_failed += 1
+                outcome.warnings.append(f"{sub.usi}: {text}")
     return outcome
 
 

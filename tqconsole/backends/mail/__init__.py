@@ -1,7 +1,8 @@
 """Mail backends: SMTP (plain, STARTTLS, implicit TLS), files, console, memory, dummy.
 
-``from_url(url)`` picks the implementation by scheme; ``get_connection(url=None)``
-is Django's function (no URL: ``TQ_EMAIL_URL`` of the configuration).
+``from_url(url)`` picks the implementation by scheme; ``get_connection(url=None,
+settings=None)`` is Django's function (no URL: the email URL of the settings handed
+down; the settings are never loaded here).
 """
 
 from __future__ import annotations
@@ -49,19 +50,25 @@ def from_url(url: str, **options) -> BaseEmailBackend:
     return backend
 
 
-def get_connection(url: str | None = None, fail_silently: bool = False, **options):
-    """A backend for ``url`` (default: the configured ``TQ_EMAIL_URL``)."""
+def get_connection(
+    url: str | None = None,
+    fail_silently: bool = False,
+    settings: Settings | None = None,
+    **options,
+):
+    """A backend for ``url``, else for the email URL of ``settings`` (one is needed)."""
     if url is None:
-        from tqconsole.settings import load
-
-        settings = load()
+        if settings is None:
+            raise ConfigError(
+                "no mail connection: give a URL or the settings (none are loaded here)"
+            )
         url = settings.url("email")
         options.setdefault("read_only", settings.read_only)
-    return from_url(url, fail_silently=fail_silently, **options)
+    return from_url(url, fail_silently=fail_silently, settings=settings, **options)
 
 
 def open(settings: Settings) -> BaseEmailBackend:  # noqa: A001 - the family interface
-    return from_url(settings.url("email"), read_only=settings.read_only)
+    return from_url(settings.url("email"), read_only=settings.read_only, settings=settings)
 
 
 # The dashboard probes mail once a minute: each probe is a whole SMTP session.

@@ -36,15 +36,26 @@ class MailUnavailable(DeliveryError, BackendUnavailable):
 
 
 class BaseEmailBackend:
-    """Open/close a connection, deliver messages; usable as a context manager."""
+    """Open/close a connection, deliver messages; usable as a context manager.
+
+    ``settings`` are those the backend was opened with: messages built for it read
+    their options (default sender, limits, payment details) through ``option``.
+    """
 
     scheme = ""
 
-    def __init__(self, fail_silently: bool = False, read_only: bool = False, **options):
+    def __init__(
+        self, fail_silently: bool = False, read_only: bool = False, settings=None, **options
+    ):
         self.fail_silently = fail_silently
         self.read_only = read_only
+        self.settings = settings
         self.options = options
         self._lock = threading.RLock()
+
+    def option(self, name: str, default=None):
+        """An option of the settings (``TQ_NAME``, the profile), else ``default``."""
+        return self.settings.option(name, default) if self.settings is not None else default
 
     @classmethod
     def from_url(cls, url: str, **options) -> BaseEmailBackend:

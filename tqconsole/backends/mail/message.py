@@ -1,8 +1,10 @@
 """Email messages with the semantics of Django's EmailMessage, on the stdlib ``email`` package.
 
 To, cc, bcc and reply-to are lists (a bare string is refused with TypeError),
-Date and Message-ID are added unless given, a newline in any header raises
-BadHeaderError (a ValueError), domains are IDNA-encoded and non-ASCII names
+Date and Message-ID are added unless given, a line break in any header (any
+character ``str.splitlines`` splits on, as the email package does) raises
+BadHeaderError (a ValueError), the sender defaults to the connection's
+``default_from_email`` option, domains are IDNA-encoded and non-ASCII names
 RFC 2047-encoded, and Bcc travels only in the SMTP envelope.  With an HTML
 alternative and an attachment the structure is Django's:
 multipart/mixed → (multipart/alternative → text/plain, text/html), attachment.
@@ -41,6 +43,10 @@ utf8_qp = charsets.Charset("utf-8")
 utf8_qp.body_encoding = charsets.QP
 SIMPLE_ADDRESS = re.compile(r"[A-Za-z0-9!#$%&'*+/=?^_`{|}~.-]+@[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)*")
 ADDRESS_HEADERS = frozenset({"from", "to", "cc", "reply-to", "sender"})
+# What str.splitlines() splits on: the email package folds and parses headers by
+# it, so each of these would start a new header line.
+LINE_BREAK = re.compile("[\n\r\x0b\x0c\x1c\x1d\x1e\x85\u2028\u2029]")
+DEFAULT_FROM_EMAIL = "webmaster@localhost"
 
 
 class BadHeaderError(InvalidInput, ValueError):
@@ -72,16 +78,13 @@ def dns_name() -> str:
     return socket.getfqdn()
 
 
-def default_from_email() -> str:
-    from tqconsole.settings import load
+def option(connection, name: str, default):
+    """An option of the settings the connection was opened with (``default`` without)."""
+    return connection.option(name, default) if connection is not None else default
 
-    return str(load().option("default_from_email", "webmaster@localhost"))
 
-
-def max_attachment_bytes() -> int:
-    from tqconsole.settings import load
-
-    value = load().option("mail_max_attachment_bytes", DEFAULT_MAX_ATTACHMENT_BYTES)
+def max_attachment_bytes(connection) -> int:
+    value = option(connection, "mail_max_attachment_bytes", DEFAULT_MAX_ATTACHMENT_BYTES)
     try:
         return int(value)
     except (TypeError, ValueError):
@@ -89,9 +92,14 @@ def max_attachment_bytes() -> int:
 
 
 def forbid_newlines(name: str, value: str) -> str:
+    """``value``, or BadHeaderError when it holds a line break of any kind."""
     value = str(value)
-    if "\n" in value or "\r" in value:
-        raise BadHeaderError(f"header {name} holds a newline: {value!r} (header injection refused)")
+    found = LINE_BREAK.search(value)
+    if found:
+        raise BadHeaderError(
+            f"header {name} holds a line break (U+{ord(found.group()):04X}): {value!r} "
+            "(header injection refused)"
+        )
     return value
 
 
@@ -171,14 +179,16 @@ class EmailMessage:
         self.cc = address_list("cc", cc)
         self.bcc = address_list("bcc", bcc)
         self.reply_to = address_list("reply_to", reply_to)
-        self.from_email = from_email or default_from_email()
+        self.connection = connection
+        self.from_email = from_email or str(
+            option(connection, "default_from_email", DEFAULT_FROM_EMAIL)
+        )
         self.subject = subject
         self.body = body or ""
         self.attachments: list[EmailAttachment] = []
         for attachment in attachments or ():
             self.attach(*attachment)
         self.extra_headers = dict(headers or {})
-        self.connection = connection
 
     def get_connection(self, fail_silently=False):
         from tqconsole.backends.mail import get_connection
@@ -209,7 +219,7 @@ class EmailMessage:
         if content is None:
             raise ValueError("content must be provided.")
         size = len(content.encode() if isinstance(content, str) else content)
-        limit = max_attachment_bytes()
+        limit = max_attachment_bytes(self.connection)
         if size > limit:
             raise AttachmentError(
                 f"attachment {filename or ''} is {size:,} bytes, over the limit of {limit:,} "
@@ -231,7 +241,7 @@ class EmailMessage:
         path = Path(path)
         try:
             size = path.stat().st_size
-            limit = max_attachment_bytes()
+            limit = max_attachment_bytes(self.connection)
             if size > limit:
                 raise AttachmentError(
                     f"attachment {path} is {size:,} bytes, over the limit of {limit:,} "
@@ -297,6 +307,7 @@ class EmailMessage:
         for filename, content, mimetype in self.attachments:
             part = self._mime_part(content, mimetype)
             if filename:
+                forbid_newlines("Content-Disposition (attachment name)", filename)
                 name = filename if filename.isascii() else ("utf-8", "", filename)
                 part.add_header("Content-Disposition", "attachment", filename=name)
             msg.attach(part)
