@@ -1,3 +1,5 @@
+import re
+
 import pytest
 
 from tqconsole.errors import ConfigError
@@ -45,11 +47,30 @@ def test_xdg_config_file_is_found(tmp_path):
         ("TQ_DATABASE_URL", "mysql://x/y", "TQ_DATABASE_URL: unknown scheme 'mysql'"),
         ("TQ_CACHE_URL", "redis://h:notaport/1", "TQ_CACHE_URL: malformed redis URL"),
         ("TQ_EMAIL_URL", "no-scheme-here", "TQ_EMAIL_URL: 'no-scheme-here' is not a URL"),
+        ("TQ_CACHE_URL", "redis://h:6379/abc", "TQ_CACHE_URL: Redis db 'abc' is not a number"),
+        ("TQ_QUEUE_URL", "redis://h:6379/x1", "TQ_QUEUE_URL: Redis db 'x1' is not a number"),
+        (
+            "TQ_CACHE_URL",
+            "redis://h:6379/1?socket_timeout=abc",
+            "TQ_CACHE_URL: option socket_timeout='abc' is not a number",
+        ),
+        ("TQ_QUEUE_URL", "redis://h/1?priority=maybe", "option priority='maybe' is not true or"),
+        ("TQ_CACHE_URL", "redis://h/1?bogus=1", "TQ_CACHE_URL: unknown option 'bogus'"),
+        ("TQ_CACHE_URL", "redis://h/1?version=x", "option version='x' is not a whole number"),
+        (
+            "TQ_DATABASE_URL",
+            "postgresql://u:pw@h/db?bogus=1",
+            "TQ_DATABASE_URL: unknown connection option 'bogus'",
+        ),
+        ("TQ_DATABASE_URL", "sqlite:///", "TQ_DATABASE_URL: names no database file"),
+        ("TQ_DATABASE_URL", "sqlite:////x.db?bogus=1", "TQ_DATABASE_URL: unknown option 'bogus'"),
+        ("TQ_HEARTBEAT_INTERVAL", "abc", "TQ_HEARTBEAT_INTERVAL: 'abc' is not a number"),
+        ("TQ_TASK_HISTORY_MAX", "1.5", "TQ_TASK_HISTORY_MAX: '1.5' is not a whole number"),
     ],
 )
-def test_bad_urls_name_the_variable(monkeypatch, var, value, message):
+def test_bad_settings_name_the_variable(monkeypatch, var, value, message):
     monkeypatch.setenv(var, value)
-    with pytest.raises(ConfigError, match=message.replace("(", r"\(")):
+    with pytest.raises(ConfigError, match=re.escape(message)):
         load()
 
 
@@ -110,36 +131,6 @@ def test_a_url_without_colon_is_refused_with_its_password_masked(monkeypatch):
     with pytest.raises(ConfigError) as info:
         load()
     assert "secret" not in str(info.value) and "postgresql//u:***@h/db" in str(info.value)
-
-
-@pytest.mark.parametrize(
-    ("var", "value", "message"),
-    [
-        ("TQ_CACHE_URL", "redis://h:6379/abc", "TQ_CACHE_URL: Redis db 'abc' is not a number"),
-        ("TQ_QUEUE_URL", "redis://h:6379/x1", "TQ_QUEUE_URL: Redis db 'x1' is not a number"),
-        (
-            "TQ_CACHE_URL",
-            "redis://h:6379/1?socket_timeout=abc",
-            "TQ_CACHE_URL: option socket_timeout='abc' is not a number",
-        ),
-        ("TQ_QUEUE_URL", "redis://h/1?priority=maybe", "option priority='maybe' is not true or"),
-        ("TQ_CACHE_URL", "redis://h/1?bogus=1", "TQ_CACHE_URL: unknown option 'bogus'"),
-        ("TQ_CACHE_URL", "redis://h/1?version=x", "option version='x' is not a whole number"),
-        (
-            "TQ_DATABASE_URL",
-            "postgresql://u:pw@h/db?bogus=1",
-            "TQ_DATABASE_URL: unknown connection option 'bogus'",
-        ),
-        ("TQ_DATABASE_URL", "sqlite:///", "TQ_DATABASE_URL: names no database file"),
-        ("TQ_DATABASE_URL", "sqlite:////x.db?bogus=1", "TQ_DATABASE_URL: unknown option 'bogus'"),
-        ("TQ_HEARTBEAT_INTERVAL", "abc", "TQ_HEARTBEAT_INTERVAL: 'abc' is not a number"),
-        ("TQ_TASK_HISTORY_MAX", "1.5", "TQ_TASK_HISTORY_MAX: '1.5' is not a whole number"),
-    ],
-)
-def test_bad_settings_name_the_setting(monkeypatch, var, value, message):
-    monkeypatch.setenv(var, value)
-    with pytest.raises(ConfigError, match=message.replace("(", r"\(").replace("?", r"\?")):
-        load()
 
 
 def test_good_redis_and_postgresql_options_pass(monkeypatch):
