@@ -324,11 +324,17 @@ def test_a_redis_url_at_an_http_port_is_one_line(capsys, monkeypatch, family, ar
         ("TQ_QUEUE_URL", "redis://127.0.0.1:6379/1?socket_timeout=abc", "socket_timeout='abc'"),
         ("TQ_HEARTBEAT_INTERVAL", "abc", "'abc' is not a number"),
         ("TQ_DATABASE_URL", "postgresql://u@127.0.0.1/x?bogus=1", "connection option 'bogus'"),
-        ("TQ_DATABASE_URL", "sqlite:////nonexistent/dir/x.db", "/nonexistent/dir does not exist"),
+        (
+            "TQ_DATABASE_URL",
+            "sqlite:///{tmp}/nonexistent/dir/x.db",
+            "/nonexistent/dir does not exist",
+        ),
     ],
 )
-def test_bad_settings_are_one_line_naming_the_setting(capsys, monkeypatch, var, value, message):
-    monkeypatch.setenv(var, value)
+def test_bad_settings_are_one_line_naming_the_setting(
+    capsys, monkeypatch, tmp_path, var, value, message
+):
+    monkeypatch.setenv(var, value.format(tmp=tmp_path))
     code, _, err = run(capsys, "check")
     assert code == 2 and err.count("\n") == 1
     assert err.startswith(f"tqconsole: {var}: ") and message in err
