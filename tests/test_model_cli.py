@@ -72,9 +72,11 @@ def test_subs_actions_by_usi(demo_sqlite, capsys):
     )
     usi = json.loads(out)[0]["usi"]
     code, out, _ = run(capsys, "subs", "wait", f"usi-{usi.lower()}", "--json")
-    assert code == 0 and json.loads(out)["done"] == [{"usi": usi, "state": "waiting_list"}]
+    (done,) = json.loads(out)["done"]
+    assert code == 0 and done["usi"] == usi and done["state"] == "waiting_list"
+    assert done["mail"].endswith(" sent")  # the embedded outbox takes the participant's mail
     code, out, _ = run(capsys, "subs", "reject", usi, "--reason", "overbooked")
-    assert code == 0 and out.strip() == f"{usi}  rejected"
+    assert code == 0 and out.startswith(f"{usi}  rejected") and "sent" in out
     code, out, _ = run(capsys, "subs", "confirm", usi)
     assert code == 1 and "skipped" in out
     code, out, _ = run(capsys, "subs", "find", usi)

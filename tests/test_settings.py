@@ -1,3 +1,5 @@
+import re
+
 import pytest
 
 from tqconsole.errors import ConfigError
@@ -45,11 +47,30 @@ def test_xdg_config_file_is_found(tmp_path):
         ("TQ_DATABASE_URL", "mysql://x/y", "TQ_DATABASE_URL: unknown scheme 'mysql'"),
         ("TQ_CACHE_URL", "redis://h:notaport/1", "TQ_CACHE_URL: malformed redis URL"),
         ("TQ_EMAIL_URL", "no-scheme-here", "TQ_EMAIL_URL: 'no-scheme-here' is not a URL"),
+        ("TQ_CACHE_URL", "redis://h:6379/abc", "TQ_CACHE_URL: Redis db 'abc' is not a number"),
+        ("TQ_QUEUE_URL", "redis://h:6379/x1", "TQ_QUEUE_URL: Redis db 'x1' is not a number"),
+        (
+            "TQ_CACHE_URL",
+            "redis://h:6379/1?socket_timeout=abc",
+            "TQ_CACHE_URL: option socket_timeout='abc' is not a number",
+        ),
+        ("TQ_QUEUE_URL", "redis://h/1?priority=maybe", "option priority='maybe' is not true or"),
+        ("TQ_CACHE_URL", "redis://h/1?bogus=1", "TQ_CACHE_URL: unknown option 'bogus'"),
+        ("TQ_CACHE_URL", "redis://h/1?version=x", "option version='x' is not a whole number"),
+        (
+            "TQ_DATABASE_URL",
+            "postgresql://u:pw@h/db?bogus=1",
+            "TQ_DATABASE_URL: unknown connection option 'bogus'",
+        ),
+        ("TQ_DATABASE_URL", "sqlite:///", "TQ_DATABASE_URL: names no database file"),
+        ("TQ_DATABASE_URL", "sqlite:////x.db?bogus=1", "TQ_DATABASE_URL: unknown option 'bogus'"),
+        ("TQ_HEARTBEAT_INTERVAL", "abc", "TQ_HEARTBEAT_INTERVAL: 'abc' is not a number"),
+        ("TQ_TASK_HISTORY_MAX", "1.5", "TQ_TASK_HISTORY_MAX: '1.5' is not a whole number"),
     ],
 )
-def test_bad_urls_name_the_variable(monkeypatch, var, value, message):
+def test_bad_settings_name_the_variable(monkeypatch, var, value, message):
     monkeypatch.setenv(var, value)
-    with pytest.raises(ConfigError, match=message.replace("(", r"\(")):
+    with pytest.raises(ConfigError, match=re.escape(message)):
         load()
 
 
@@ -87,3 +108,50 @@ def test_mask_url(url, masked):
 def test_read_only_from_environment(monkeypatch):
     monkeypatch.setenv("TQ_READ_ONLY", "1")
     assert load().read_only
+
+
+@pytest.mark.parametrize(
+    ("url", "masked"),
+    [
+        ("postgresql//u:secret@h/db", "postgresql//u:***@h/db"),  # ':' missing after the scheme
+        ("postgresql:u:secret@h/db", "postgresql:u:***@h/db"),
+        ("redis://secret@host:6379/0", "redis://***@host:6379/0"),  # password as the user
+        ("rediss://secret@host:6379/0", "rediss://***@host:6379/0"),
+        ("postgresql://u:se/cr?et#x@h/db", "postgresql://u:***@h/db"),  # unencoded / ? #
+        ("postgresql://u:p@ss@h/db", "postgresql://u:***@h/db"),
+        ("postgresql://h/db?sslpassword=secret", "postgresql://h/db?sslpassword=***"),
+    ],
+)
+def test_mask_url_hides_secrets_of_malformed_urls(url, masked):
+    assert mask_url(url) == masked
+
+
+def test_a_url_without_colon_is_refused_with_its_password_masked(monkeypatch):
+    monkeypatch.setenv("TQ_DATABASE_URL", "postgresql//u:secret@h/db")
+    with pytest.raises(ConfigError) as info:
+        load()
+    assert "secret" not in str(info.value) and "postgresql//u:***@h/db" in str(info.value)
+
+
+def test_good_redis_and_postgresql_options_pass(monkeypatch):
+    monkeypatch.setenv("TQ_CACHE_URL", "redis://:pw@h:6379/3?socket_timeout=2.5&KEY_PREFIX=tq")
+    monkeypatch.setenv("TQ_QUEUE_URL", "redis://h/2?priority=1&health_check_interval=10")
+    monkeypatch.setenv("TQ_DATABASE_URL", "postgresql://u@h/db?sslmode=require&connect_timeout=3")
+    monkeypatch.setenv("TQ_HEARTBEAT_INTERVAL", "2.5")
+    assert load().url("queue") == "redis://h/2?priority=1&health_check_interval=10"
+
+
+def test_a_number_option_in_the_file_is_checked_too(tmp_path):
+    (tmp_path / "tqconsole.toml").write_text('mail_connections = "four"\n')
+    with pytest.raises(ConfigError, match="tqconsole.toml mail_connections: 'four' is not a whole"):
+        load()
+
+
+def test_a_database_file_in_a_missing_folder_is_refused_not_created(tmp_path, monkeypatch):
+    missing = tmp_path / "nonexistent" / "dir"
+    monkeypatch.setenv("TQ_DATABASE_URL", f"sqlite:///{missing / 'x.db'}")
+    with pytest.raises(ConfigError, match=f"TQ_DATABASE_URL: folder {missing} does not exist"):
+        load()
+    assert not missing.parent.exists()
+    monkeypatch.setenv("TQ_DATABASE_URL", f"sqlite:///{tmp_path / 'data' / 'x.db'}")
+    assert load()  # the data dir (created on first use) may hold it

@@ -122,6 +122,9 @@ def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
     commands = set(parser._subparsers._group_actions[0].choices)  # noqa: SLF001
     args = parser.parse_args(with_default_command(join_dashed_values(argv), commands))
+    for option in DASHED_VALUES:
+        if getattr(args, option.lstrip("-"), None) == []:  # argparse's reading of --sort=--
+            parser.error(f"argument {option}: expected a column, not '--'")
     ctx = Context(args)
     try:
         return args.func(ctx) or 0

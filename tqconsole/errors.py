@@ -28,6 +28,10 @@ class NotFound(ConsoleError):
     """The named table, key, object, task or record does not exist."""
 
 
+class SchemaMissing(NotFound):
+    """A table the console needs does not exist yet: ``tqconsole init`` creates it."""
+
+
 class InvalidInput(ConsoleError):
     """A value given by the user does not fit (filter, field value, key, address)."""
 

@@ -6,7 +6,9 @@ file's top-level keys, then the embedded defaults (which need no server).
 
 from __future__ import annotations
 
+import math
 import os
+import re
 import tempfile
 import tomllib
 from dataclasses import dataclass, field
@@ -15,6 +17,7 @@ from typing import Any
 from urllib.parse import parse_qsl, urlencode, urlsplit
 
 from tqconsole.errors import ConfigError
+from tqconsole.url_checks import problem
 
 # backend family -> (environment variable, allowed URL schemes)
 BACKENDS: dict[str, tuple[str, frozenset[str]]] = {
@@ -29,7 +32,29 @@ BACKENDS: dict[str, tuple[str, frozenset[str]]] = {
 }
 
 STORAGES = ("media", "static", "finance")
-SECRET_QUERY_KEYS = {"password", "secret", "token", "secret_key", "aws_secret_access_key"}
+SECRET_QUERY_KEYS = {
+    "password",
+    "secret",
+    "token",
+    "secret_key",
+    "aws_secret_access_key",
+    "sslpassword",
+    "ssl_password",
+}
+PASSWORD_AS_USER = {"redis", "rediss"}  # redis://PASSWORD@host is a common spelling
+# Options that must be numbers (the environment gives text): name -> type
+NUMBER_OPTIONS = {
+    "heartbeat_interval": float,
+    "shutdown_timeout": float,
+    "task_history_days": float,
+    "task_history_max": int,
+    "mail_max_attempts": int,
+    "mail_max_attachment_bytes": int,
+    "mail_connections": int,
+    "cache_version": int,
+    "cache_max_entries": int,
+    "cache_cull_frequency": int,
+}
 
 
 def default_urls(data_dir: Path) -> dict[str, str]:
@@ -43,28 +68,38 @@ def default_urls(data_dir: Path) -> dict[str, str]:
 
 
 def mask_url(url: str) -> str:
-    """The URL with its password (and secret query values) replaced by ``***``."""
-    try:
-        parts = urlsplit(url)
-    except ValueError:
-        return "<malformed URL>"
-    masked = url
-    userinfo, at, _ = parts.netloc.rpartition("@")
-    if at and ":" in userinfo:
-        user = userinfo.split(":", 1)[0]
-        prefix = f"{parts.scheme}://{userinfo}@"
-        masked = f"{parts.scheme}://{user}:***@" + masked[len(prefix) :]
-    if parts.query:
-        pairs = parse_qsl(parts.query, keep_blank_values=True)
+    """The URL with its password (and secret query values) replaced by ``***``.
+
+    Malformed URLs too: a missing ``:`` after the scheme, an unencoded ``/``, ``?``
+    or ``#`` in the password.  For Redis a lone user part is the password.
+    """
+    scheme = re.match(r"[A-Za-z][A-Za-z0-9+.-]*", url)
+    slashes = url.find("//")
+    if slashes >= 0:
+        start = slashes + 2
+    else:
+        start = scheme.end() + 1 if scheme and url[scheme.end() : scheme.end() + 1] == ":" else 0
+    authority = re.match(r"[^/?#]*", url[start:]).group()
+    at = authority.rfind("@")
+    if at < 0:  # an '@' further on: a password with '/', '?' or '#' in it
+        at = url.rfind("@", start) - start
+    if at >= 0:
+        user, colon, _ = url[start : start + at].partition(":")
+        if colon:
+            url = f"{url[:start]}{user}:***{url[start + at :]}"
+        elif user and scheme and scheme.group().lower() in PASSWORD_AS_USER:
+            url = f"{url[:start]}***{url[start + at :]}"
+    head, question, query = url.partition("?")
+    if question:
+        pairs = parse_qsl(query, keep_blank_values=True)
         if any(k.lower() in SECRET_QUERY_KEYS for k, _ in pairs):
             pairs = [(k, "***" if k.lower() in SECRET_QUERY_KEYS else v) for k, v in pairs]
-            head = masked.split("?", 1)[0]
-            masked = f"{head}?{urlencode(pairs, safe='*/:')}"
-    return masked
+            url = f"{head}?{urlencode(pairs, safe='*/:')}"
+    return url
 
 
-def validate_url(family: str, url: str, source: str) -> str:
-    """Return ``url`` or raise ConfigError naming where it came from."""
+def validate_url(family: str, url: str, source: str, data_dir: Path | None = None) -> str:
+    """Return ``url`` or raise ConfigError naming where it came from (``source``)."""
     _, schemes = BACKENDS[family]
     try:
         parts = urlsplit(url)
@@ -84,6 +119,9 @@ def validate_url(family: str, url: str, source: str) -> str:
         raise ConfigError(
             f"{source}: unknown scheme {parts.scheme!r} in {mask_url(url)!r} (use one of: {allowed})"
         )
+    wrong = problem(family, parts, data_dir or Path.cwd())
+    if wrong:
+        raise ConfigError(f"{source}: {wrong} ({mask_url(url)})")
     return url
 
 
@@ -167,6 +205,24 @@ class Settings:
         return self.data_dir
 
 
+def check_numbers(options: dict[str, Any], path: Path | None) -> None:
+    """Options that must be numbers are, wherever they are set (ConfigError naming it)."""
+    for name, kind in NUMBER_OPTIONS.items():
+        var = f"TQ_{name.upper()}"
+        value, source = os.environ.get(var), var
+        if value is None:
+            value, source = options.get(name), f"{path} {name}"
+        if value is None:
+            continue
+        try:
+            number = kind(value)
+            if isinstance(value, bool) or not math.isfinite(number) or number < 0:
+                raise ValueError
+        except (TypeError, ValueError):
+            what = "a whole number" if kind is int else "a number"
+            raise ConfigError(f"{source}: {value!r} is not {what} (0 or more)") from None
+
+
 def load(profile: str | None = None, read_only: bool | None = None) -> Settings:
     """Read the configuration from the environment and the TOML file."""
     path = config_file()
@@ -191,12 +247,13 @@ def load(profile: str | None = None, read_only: bool | None = None) -> Settings:
     for family, (var, _) in BACKENDS.items():
         key = f"{family}_url"
         if os.environ.get(var):
-            urls[family] = validate_url(family, os.environ[var], var)
+            urls[family] = validate_url(family, os.environ[var], var, data_dir)
         elif base.get(key):
             where = f"{path} [profiles.{profile}] {key}" if profile else f"{path} {key}"
-            urls[family] = validate_url(family, str(base[key]), where)
+            urls[family] = validate_url(family, str(base[key]), where, data_dir)
         else:
             urls[family] = defaults[family]
+    check_numbers(base, path)
     if read_only is None:
         env_ro = os.environ.get("TQ_READ_ONLY")
         read_only = _truthy(env_ro) if env_ro is not None else _truthy(base.get("read_only", False))

@@ -18,6 +18,7 @@ class Health:
     version: str = ""
     figures: list[tuple[str, str]] = field(default_factory=list)
     error: str = ""
+    warning: str = ""  # answers, but something needs attention
 
     def as_dict(self) -> dict:
         data = asdict(self)

@@ -74,15 +74,15 @@ def cmd_show(ctx) -> int:
     if args.limit < 1:
         raise InvalidInput("--limit must be at least 1")
     query = build_query(ctx)
+    rows = query.page(limit=args.limit)  # a missing table fails here, with its own message
     for note in query.notes:
         print(f"note: {note}", file=sys.stderr)
     if args.json or args.csv:
         from tqconsole.services.export import export
 
-        rows = query.page(limit=args.limit)
         export(OnePage(query, rows), sys.stdout, "json" if args.json else "csv")
         return 0
-    print_table((row.cells for row in query.rows(query.page(limit=args.limit))), query.headers)
+    print_table((row.cells for row in query.rows(rows)), query.headers)
     return 0
 
 

@@ -51,7 +51,7 @@ def cmd_check(ctx) -> int:
                 (
                     h.title,
                     h.url,
-                    "ok" if h.ok else "FAIL",
+                    ("warn" if h.warning else "ok") if h.ok else "FAIL",
                     f"{h.rtt_ms:.1f} ms" if h.rtt_ms is not None else "",
                     h.version if h.ok else h.error,
                 )
@@ -61,6 +61,9 @@ def cmd_check(ctx) -> int:
         )
         for line in drift:
             print(f"schema: {line}")
+        for h in results:
+            if h.warning:
+                print(f"warning: {h.title}: {h.warning}")
     return 0 if all(h.ok for h in results) else 1
 
 

@@ -25,6 +25,10 @@ INT_RANGES = {
 }
 
 
+# Decimal places and digits before the point that PostgreSQL's numeric holds.
+DECIMAL_DIGITS = (-16383, 131072)
+
+
 def target_field(field: pw.Field) -> pw.Field:
     """The field whose type a value must have (a foreign key takes the related key's)."""
     while isinstance(field, pw.ForeignKeyField):
@@ -90,6 +94,9 @@ def convert(field: pw.Field, text: str):
             number = Decimal(value)
             if not number.is_finite():
                 raise ValueError
+            lowest, highest = DECIMAL_DIGITS
+            if number.as_tuple().exponent < lowest or number.adjusted() >= highest:
+                raise InvalidInput(f"{name}: {value} is out of range for a decimal column")
             return number
         if what == "datetime":
             return datetime.fromisoformat(value)

@@ -28,7 +28,7 @@ import peewee as pw
 
 from tqconsole.errors import InvalidInput
 from tqconsole.models.base import column_of
-from tqconsole.services.field_values import convert, kind
+from tqconsole.services.field_values import convert, target_field
 
 HELP = """\
 - `state=confirmed`, also `!= > >= < <=`
@@ -56,6 +56,12 @@ TOKEN = re.compile(
 IDENT = re.compile(r"[A-Za-z_][A-Za-z0-9_]*\Z")
 KEYWORDS = frozenset({"or", "and", "not", "in", "is", "null"})
 MAX_DEPTH = 20
+# Conditions in one filter: SQLite refuses expressions deeper than 1000, and a
+# list of values is one condition (``state in (new,waiting_list)``).  Each condition
+# across a foreign key is a join for PostgreSQL's planner: 30 took it 1.8 GB, 200 all
+# the server's memory.
+MAX_CONDITIONS = 200
+MAX_RELATED = 10
 
 
 class FilterError(InvalidInput):
@@ -113,6 +119,8 @@ class Not:
 
 
 def tokenize(text: str) -> list[Token]:
+    if "\x00" in text:  # neither database stores it, PostgreSQL refuses it even in a parameter
+        raise FilterError("a filter cannot contain a NUL character", text.index("\x00"))
     tokens = []
     for match in TOKEN.finditer(text):
         kind_ = match.lastgroup
@@ -132,6 +140,8 @@ class Parser:
         self.tokens = tokenize(text)
         self.i = 0
         self.depth = 0
+        self.conditions = 0
+        self.related = 0
 
     def peek(self, ahead: int = 0) -> Token | None:
         j = self.i + ahead
@@ -204,6 +214,12 @@ class Parser:
         token = self.take()
         if token.kind not in ("word", "str"):
             raise FilterError(f"unexpected {token.text!r}", token.pos)
+        self.conditions += 1
+        if self.conditions > MAX_CONDITIONS:
+            raise FilterError(
+                f"more than {MAX_CONDITIONS} conditions; use column in (a,b,…) for many values",
+                token.pos,
+            )
         after = self.peek()
         if token.kind == "word" and after is not None:
             if after.kind == "op":
@@ -236,6 +252,12 @@ class Parser:
         for part in parts:
             if not IDENT.match(part):
                 raise FilterError(f"{token.text!r} is not a column name", token.pos)
+        if len(parts) > 1:
+            self.related += 1
+            if self.related > MAX_RELATED:
+                raise FilterError(
+                    f"more than {MAX_RELATED} conditions across foreign keys", token.pos
+                )
         return parts
 
     def value_list(self) -> list[str]:
@@ -269,8 +291,13 @@ def find_field(model, name: str, pos: int) -> pw.Field:
     raise FilterError(f"unknown column {name!r} of {model._meta.table_name} ({known})", pos)
 
 
+def is_text(field) -> bool:
+    """A column of text as such: not JSON, bytes or a type the models do not know."""
+    return isinstance(target_field(field), pw.CharField | pw.TextField)
+
+
 def text_fields(model) -> list[pw.Field]:
-    return [f for f in model._meta.sorted_fields if kind(f) == "text"]
+    return [f for f in model._meta.sorted_fields if is_text(f)]
 
 
 def search_fields(model) -> list[pw.Field]:
@@ -297,9 +324,12 @@ def escape_like(value: str) -> str:
     return value.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
 
 
-def contains(field, value: str) -> pw.Expression:
-    """Case-insensitive contains with LIKE wildcards in ``value`` taken literally."""
-    column = field if kind(field) == "text" else pw.Cast(field, "TEXT")
+def contains(field, value: str, pos: int = 0) -> pw.Expression:
+    """Case-insensitive contains with LIKE wildcards in ``value`` taken literally;
+    other columns than text compare their text form (numbers, dates, JSON)."""
+    if isinstance(target_field(field), pw.BlobField):
+        raise FilterError(f"{field.name} holds bytes: ~ searches text", pos)
+    column = field if is_text(field) else pw.Cast(field, "TEXT")
     pattern = pw.NodeList((pw.Value(f"%{escape_like(value)}%"), pw.SQL("ESCAPE '\\'")))
     return pw.Expression(column, pw.OP.ILIKE, pattern)
 
@@ -330,7 +360,7 @@ def compile_compare(model, node: Compare, depth: int = 0) -> pw.Expression:
     if op == "notnull":
         return field.is_null(False)
     if op in ("~", "!~"):
-        expression = contains(field, node.values[0])
+        expression = contains(field, node.values[0], node.pos)
         if op == "~":
             return expression
         return ~expression | field.is_null() if field.null else ~expression
@@ -363,8 +393,8 @@ def compile_node(model, node) -> pw.Expression:
     if isinstance(node, Not):
         return ~compile_node(model, node.part)
     parts = [compile_node(model, p) for p in node.parts]
-    combine = operator.and_ if isinstance(node, All) else operator.or_
-    return reduce(combine, parts)
+    # one flat list: a chain of binary nodes would be as deep as the filter is long
+    return pw.NodeList(parts, " AND " if isinstance(node, All) else " OR ", parens=True)
 
 
 def compile_filter(model, text: str) -> pw.Expression | None:

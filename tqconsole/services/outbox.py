@@ -328,12 +328,14 @@ class Sender:
                         done = {*result.sent, *result.failed, *result.deferred, *result.skipped}
                         rest = [pk for pk in part if pk not in done] + self.drain()
                         self.merge(defer_unreachable(rest, result.unreachable, self.limit))
-        except MailUnavailable as exc:
-            self.stop.set()
-            self.merge(defer_unreachable(self.drain(), str(exc), self.limit))
         except BaseException as exc:  # handed to the caller by finish()
             self.stop.set()
-            self.error = self.error or exc
+            try:
+                if not isinstance(exc, MailUnavailable):
+                    raise
+                self.merge(defer_unreachable(self.drain(), str(exc), self.limit))
+            except BaseException as error:  # e.g. the database is down as well
+                self.error = self.error or error
         finally:
             database.close()
 

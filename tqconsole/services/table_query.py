@@ -25,7 +25,7 @@ from tqconsole.errors import InvalidInput, NotFound
 from tqconsole.models import by_table
 from tqconsole.models.base import column_of
 from tqconsole.services.field_values import display
-from tqconsole.services.filter_language import compile_filter, find_field
+from tqconsole.services.filter_language import IDENT, compile_filter, find_field
 from tqconsole.services.schema import live_table
 
 CELL_CHARS = 200  # long text is cut to this in listings; the record view shows all of it
@@ -124,10 +124,15 @@ class TableQuery:
         where = compile_filter(model, filter_text)
         sort = sort.strip()
         descending = sort.startswith("-")
+        name = sort.removeprefix("-")
         sort_field = None
-        if sort.lstrip("-"):
+        if sort and not IDENT.match(name):
+            raise InvalidInput(
+                f"sort: {sort!r} is not a column (COLUMN, or -COLUMN for descending)"
+            )
+        if name:
             try:
-                sort_field = find_field(model, sort.lstrip("-"), 0)
+                sort_field = find_field(model, name, 0)
             except InvalidInput as exc:
                 raise InvalidInput(f"sort: {exc.message}") from None
         return cls(model, where, sort_field, descending, filter_text)

@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any
 from urllib.parse import parse_qsl, urlsplit, urlunsplit
 
 from tqconsole.errors import ConfigError
+from tqconsole.settings import validate_url
 
 if TYPE_CHECKING:
     from tqconsole.backends.health import Health
@@ -46,6 +47,7 @@ def from_url(url: str, read_only: bool = False, **options: Any):
     scheme = url.split(":", 1)[0]
     if scheme not in BACKENDS:
         raise ConfigError(f"unknown cache scheme {scheme!r} (use one of: {', '.join(BACKENDS)})")
+    validate_url("cache", url, "cache URL")
     url, query = split_options(url)
     links = {k: options.pop(k) for k in ("database",) if k in options}
     params = {**{k.upper(): v for k, v in options.items()}, **query}

@@ -17,6 +17,7 @@ from typing import Any
 import redis
 
 from tqconsole.backends.cache.base import DEFAULT_TIMEOUT, BaseCache, KeyInfo, RawValue
+from tqconsole.backends.redis_connect import checked_connect
 from tqconsole.errors import BackendUnavailable, NotFound
 from tqconsole.settings import mask_url
 
@@ -78,6 +79,7 @@ class RedisCache(BaseCache):
         self.url = url
         self.client = redis.Redis.from_url(
             url,
+            redis_connect_func=checked_connect,
             socket_connect_timeout=3,
             socket_timeout=10,
             health_check_interval=15,

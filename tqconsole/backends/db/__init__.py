@@ -8,7 +8,8 @@ from __future__ import annotations
 import importlib
 from typing import TYPE_CHECKING
 
-from tqconsole.errors import ConfigError
+from tqconsole.errors import ConfigError, SchemaMissing
+from tqconsole.settings import validate_url
 
 if TYPE_CHECKING:
     from tqconsole.backends.health import Health
@@ -25,6 +26,7 @@ def from_url(url: str, read_only: bool = False):
     scheme = url.split(":", 1)[0]
     if scheme not in BACKENDS:
         raise ConfigError(f"unknown database scheme {scheme!r}")
+    validate_url("database", url, "database URL")
     module, _, name = BACKENDS[scheme].partition(":")
     cls = getattr(importlib.import_module(module), name)
     return cls.from_url(url, read_only=read_only)
@@ -48,7 +50,25 @@ def health(db, health: Health) -> None:
 
     try:
         health.figures = database_figures()
-    except Exception as exc:  # figures need the schema; a bare database still answers
+    except SchemaMissing as exc:  # figures need the schema; a bare database still answers
+        health.figures = [("schema", str(exc))]
+    except Exception as exc:  # a schema that differs from the models'
         from tqconsole.backends.health import one_line
 
-        health.figures = [("schema", f"not initialised ({one_line(exc)}) — run tqconsole init")]
+        health.figures = [("schema", f"differs ({one_line(exc)})")]
+    if db.vendor == "postgresql":
+        role_health(db, health)
+
+
+def role_health(db, health: Health) -> None:
+    """Whether the connected role can write: a warning in read-only mode, where only a
+    read-only role makes sure that nothing is written whatever the console does."""
+    user, writes = db.write_access()
+    health.figures.append(
+        ("role", f"{user} can write {writes}" if writes else f"{user}: read-only")
+    )
+    if writes and db.read_only:
+        health.warning = (
+            f"read-only mode, but role {user} can write {writes}: "
+            "connect as a read-only role (see README)"
+        )

@@ -7,36 +7,26 @@ from collections.abc import Iterable, Sequence
 
 import peewee
 
-from tqconsole.errors import BackendUnavailable, ReadOnlyError
+from tqconsole.backends.db.statements import refusal
+from tqconsole.errors import BackendUnavailable, ConfigError, ReadOnlyError, SchemaMissing
 from tqconsole.settings import mask_url
 
-# Statements that never write; everything else is refused in read-only mode.
-READ_STATEMENTS = frozenset(
-    {
-        "SELECT",
-        "WITH",
-        "EXPLAIN",
-        "SHOW",
-        "PRAGMA",
-        "VALUES",
-        "BEGIN",
-        "COMMIT",
-        "ROLLBACK",
-        "SAVEPOINT",
-        "RELEASE",
-        "SET",
-        "END",
-    }
+# How SQLite and PostgreSQL say that they refused a write, and that a table is missing.
+REFUSED_WRITE = re.compile(r"read-only transaction|readonly database")
+MISSING_TABLE = re.compile(
+    r'no such table: (?:\w+\.)?(\w+)|relation "(?:\w+\.)?(\w+)" does not exist'
 )
-WRITE_IN_CTE = re.compile(r"\b(INSERT|UPDATE|DELETE|MERGE)\b", re.IGNORECASE)
+
 EXACT_COUNT_LIMIT = 100_000
 
 
 class ConsoleDatabase:
     """Mixed into a peewee Database.
 
-    In read-only mode every statement that is not a read is refused here, before it
-    reaches the server (the driver session is also made read-only as a second wall).
+    In read-only mode every string that is not one read statement is refused here,
+    before it reaches the server (``statements.refusal``); the session or file the
+    driver opens is read-only as well (see the implementations).  A query on a table
+    that does not exist is a ``SchemaMissing`` that says what to run.
     """
 
     vendor = ""
@@ -45,14 +35,36 @@ class ConsoleDatabase:
 
     def execute_sql(self, sql, params=None, *args, **kwargs):
         if self.read_only:
-            self._refuse_write(sql)
-        return super().execute_sql(sql, params, *args, **kwargs)
+            why = refusal(sql)
+            if why:
+                raise ReadOnlyError(f"read-only mode: {why}")
+        try:
+            cursor = super().execute_sql(sql, params, *args, **kwargs)
+        except peewee.DatabaseError as exc:
+            translated = self.translate(exc)
+            if translated is exc:
+                raise
+            raise translated from exc
+        finally:
+            if self.read_only:
+                self.check_session()
+        return cursor
 
-    def _refuse_write(self, sql: str) -> None:
-        stripped = sql.lstrip(" (\n\t")
-        verb = stripped.split(None, 1)[0].upper() if stripped else ""
-        if verb not in READ_STATEMENTS or (verb == "WITH" and WRITE_IN_CTE.search(sql)):
-            raise ReadOnlyError(f"read-only mode: {verb or 'this statement'} refused")
+    def translate(self, exc: peewee.DatabaseError) -> Exception:
+        """A missing table or a refused write as the console's error; others unchanged."""
+        text = str(exc)
+        missing = MISSING_TABLE.search(text)
+        if missing:
+            table = missing.group(1) or missing.group(2)
+            return MissingTable(
+                f"table {table} does not exist in {self.masked_url}: run tqconsole init"
+            )
+        if self.read_only and REFUSED_WRITE.search(text):
+            return ReadOnlyError(f"read-only mode: the database refused: {first_line(exc)}")
+        return exc
+
+    def check_session(self) -> None:
+        """Raise ReadOnlyError if the session stopped being read-only (PostgreSQL)."""
 
     def connect(self, reuse_if_open=False):
         try:
@@ -61,6 +73,8 @@ class ConsoleDatabase:
             raise BackendUnavailable(
                 f"database {mask_url(self.url)} unavailable: {first_line(exc)}"
             ) from None
+        except peewee.ProgrammingError as exc:  # the driver refused the URL's parameters
+            raise ConfigError(f"database {mask_url(self.url)}: {first_line(exc)}") from None
 
     def quote_name(self, name: str) -> str:
         """A table or column name quoted for this database (embedded quotes doubled)."""
@@ -98,6 +112,10 @@ class ConsoleDatabase:
         q = self.quote_name(table)
         sql = f"SELECT COUNT(*) FROM (SELECT 1 FROM {q} LIMIT {EXACT_COUNT_LIMIT + 1}) AS t"
         return self.execute_sql(sql).fetchone()[0]
+
+
+class MissingTable(SchemaMissing, peewee.ProgrammingError):
+    """Still the driver's kind of error for code that handles a missing table itself."""
 
 
 def first_line(exc: BaseException) -> str:

@@ -14,6 +14,20 @@ from tqconsole.backends.db.base import EXACT_COUNT_LIMIT, ConsoleDatabase
 from tqconsole.errors import ReadOnlyError
 
 NULL = "\\N"
+READ_ONLY_SETTING = "default_transaction_read_only"
+# What the connected role may change: superuser, rows of a table, tables of a schema or database.
+WRITE_ACCESS_SQL = """
+SELECT current_user, r.rolsuper,
+  (SELECT count(*) FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+    WHERE c.relkind IN ('r', 'p') AND n.nspname NOT IN ('pg_catalog', 'information_schema')
+      AND n.nspname NOT LIKE 'pg\\_%%'
+      AND has_table_privilege(c.oid, 'INSERT, UPDATE, DELETE, TRUNCATE')),
+  (SELECT string_agg(n.nspname, ', ' ORDER BY n.nspname) FROM pg_namespace n
+    WHERE n.nspname NOT IN ('pg_catalog', 'information_schema') AND n.nspname NOT LIKE 'pg\\_%%'
+      AND has_schema_privilege(n.oid, 'CREATE')),
+  has_database_privilege(current_database(), 'CREATE')
+FROM pg_roles r WHERE r.rolname = current_user
+"""
 
 
 class PostgresBackend(ConsoleDatabase, ReconnectMixin, peewee.PostgresqlDatabase):
@@ -31,12 +45,14 @@ class PostgresBackend(ConsoleDatabase, ReconnectMixin, peewee.PostgresqlDatabase
 
     @classmethod
     def from_url(cls, url: str, read_only: bool = False) -> PostgresBackend:
+        """In read-only mode the session starts read-only: the last ``-c`` of the
+        startup options wins over the URL's own, the role's and the database's settings."""
         params = parse(url)
         database = params.pop("database", None) or "postgres"
         params.setdefault("connect_timeout", 5)
         options = params.pop("options", "")
         if read_only:
-            options = f"{options} -c default_transaction_read_only=on".strip()
+            options = f"{options} -c {READ_ONLY_SETTING}=on".strip()
         if options:
             params["options"] = options
         params.setdefault("application_name", "tqconsole")
@@ -44,6 +60,40 @@ class PostgresBackend(ConsoleDatabase, ReconnectMixin, peewee.PostgresqlDatabase
         db.url = url
         db.read_only = read_only
         return db
+
+    def _initialize_connection(self, conn):
+        super()._initialize_connection(conn)
+        if self.read_only and session_setting(conn) != "on":
+            with conn.cursor() as cursor:  # a server that ignored the startup options
+                cursor.execute(f"SET {READ_ONLY_SETTING} = on")
+
+    def check_session(self) -> None:
+        """PostgreSQL reports the setting after every statement (since version 14): if a
+        statement turned it off (``set_config`` in a function), turn it on again and refuse."""
+        conn = None if self.is_closed() else self._state.conn
+        if conn is None or conn.closed or session_setting(conn) in ("on", None):
+            return
+        try:
+            with conn.cursor() as cursor:
+                cursor.execute(f"SET {READ_ONLY_SETTING} = on")
+        except Exception:  # an aborted transaction: drop the session instead
+            conn.close()
+            self._state.reset()
+        raise ReadOnlyError("read-only mode: a statement turned off the read-only session")
+
+    def write_access(self) -> tuple[str, str]:
+        """(role, what it may write): "" when the role can write nothing."""
+        user, superuser, tables, schemas, create_db = self.execute_sql(WRITE_ACCESS_SQL).fetchone()
+        if superuser:
+            return user, "anything (superuser)"
+        parts = []
+        if tables:
+            parts.append(f"rows of {tables} tables")
+        if schemas:
+            parts.append(f"new tables in {schemas}")
+        if create_db:
+            parts.append("new schemas")
+        return user, ", ".join(parts)
 
     def bulk_insert(self, table: str, columns: Sequence[str], rows: Iterable[Sequence]) -> int:
         """COPY … FROM STDIN: several times faster than multi-row INSERTs."""
@@ -88,3 +138,9 @@ class PostgresBackend(ConsoleDatabase, ReconnectMixin, peewee.PostgresqlDatabase
                 return count, True
             estimate = max(estimate, count)
         return int(estimate), False
+
+
+def session_setting(conn) -> str | None:
+    """The session's default_transaction_read_only as the server last reported it."""
+    status = getattr(conn, "get_parameter_status", None)
+    return status(READ_ONLY_SETTING) if status else None

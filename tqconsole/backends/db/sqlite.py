@@ -9,7 +9,8 @@ import peewee
 from playhouse.db_url import parse
 
 from tqconsole.backends.db.base import EXACT_COUNT_LIMIT, ConsoleDatabase
-from tqconsole.errors import ConfigError, ReadOnlyError
+from tqconsole.errors import ConfigError, ReadOnlyError, SchemaMissing
+from tqconsole.settings import mask_url
 
 
 class SqliteBackend(ConsoleDatabase, peewee.SqliteDatabase):
@@ -17,25 +18,34 @@ class SqliteBackend(ConsoleDatabase, peewee.SqliteDatabase):
 
     @classmethod
     def from_url(cls, url: str, read_only: bool = False) -> SqliteBackend:
+        """In read-only mode the file is opened read-only (``mode=ro``): no statement,
+        PRAGMA included, can make that connection write."""
         params = parse(url)
         path = params.pop("database", "")
         if not path:
-            raise ConfigError(f"TQ_DATABASE_URL {url!r} names no database file")
-        if path != ":memory:":
-            parent = Path(path).expanduser().absolute().parent
-            try:
-                parent.mkdir(parents=True, exist_ok=True)
-            except OSError as exc:
-                raise ConfigError(f"cannot create {parent}: {exc.strerror}") from None
-        pragmas = {
-            "journal_mode": "wal",
-            "foreign_keys": 1,
-            "busy_timeout": 10_000,
-            "synchronous": "normal",
-        }
+            raise ConfigError(f"database URL {mask_url(url)} names no database file")
+        pragmas = {"foreign_keys": 1, "busy_timeout": 10_000}
+        if path == ":memory:":
+            database, connect = path, {}
+        else:
+            file = Path(path).expanduser().absolute()
+            if not file.parent.is_dir():
+                raise ConfigError(
+                    f"database URL {mask_url(url)}: folder {file.parent} does not exist"
+                )
+            if read_only and not file.exists():
+                raise SchemaMissing(
+                    f"database file {file} does not exist: run tqconsole init (not read-only)"
+                )
+            database, connect = (
+                f"{file.as_uri()}?mode={'ro' if read_only else 'rwc'}",
+                {"uri": True},
+            )
         if read_only:
             pragmas["query_only"] = 1
-        db = cls(path, pragmas=pragmas, check_same_thread=False)
+        else:
+            pragmas.update(journal_mode="wal", synchronous="normal")
+        db = cls(database, pragmas=pragmas, check_same_thread=False, **connect)
         db.url = url
         db.read_only = read_only
         return db

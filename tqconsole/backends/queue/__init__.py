@@ -11,6 +11,7 @@ import importlib
 from typing import TYPE_CHECKING
 
 from tqconsole.errors import ConfigError
+from tqconsole.settings import validate_url
 
 if TYPE_CHECKING:
     from tqconsole.backends.health import Health
@@ -28,6 +29,11 @@ def from_url(url: str, name: str = DEFAULT_NAME, read_only: bool = False, **opti
     scheme = url.split(":", 1)[0]
     if scheme not in BACKENDS:
         raise ConfigError(f"unknown queue scheme {scheme!r} (use one of: {', '.join(BACKENDS)})")
+    validate_url("queue", url, "queue URL")
+    if scheme == "redis":
+        from tqconsole.backends.redis_connect import checked_connect
+
+        options.setdefault("redis_connect_func", checked_connect)
     module, _, cls_name = BACKENDS[scheme].partition(":")
     cls = getattr(importlib.import_module(module), cls_name)
     return cls.from_url(url, name=name, read_only=read_only, **options)
