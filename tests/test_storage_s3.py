@@ -390,3 +390,33 @@ def test_django_storages_interop(s3, s3_server):
     again = site.save("courses/12/Tänzerin.jpg", ContentFile(b"other"))
     assert again != name  # the site never overwrites; the console sees both
     assert len(media.list("courses/12/").objects) == 2
+
+
+def tqconsole_process(*argv: str, timeout: float = 60):
+    """``tqconsole ARGV`` in a fresh process (its first S3 call is this one's), time-limited."""
+    import subprocess
+    import sys
+
+    return subprocess.run(
+        [sys.executable, "-m", "tqconsole", *argv],
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        stdin=subprocess.DEVNULL,
+    )
+
+
+def test_first_call_of_a_process_is_a_big_upload_or_a_move(s3_url, raw, tmp_path):
+    """The transfer manager is made on the first transfer, the client with it: no deadlock."""
+    bucket = load().bucket("media")
+    raw.create_bucket(Bucket=bucket)
+    big = tmp_path / "big.bin"
+    big.write_bytes(b"b" * (2 * MB))  # above save_many's single-PUT size: the manager
+    done = tqconsole_process("storage", "put", str(big), "media/in/big.bin")
+    assert done.returncode == 0, done.stderr
+    assert raw.head_object(Bucket=bucket, Key="in/big.bin")["ContentLength"] == 2 * MB
+    done = tqconsole_process("storage", "mv", "media/in/big.bin", "out/")
+    assert done.returncode == 0, done.stderr
+    assert "moved media/in/big.bin to media/out/big.bin" in done.stdout
+    keys = [o["Key"] for o in raw.list_objects_v2(Bucket=bucket).get("Contents", [])]
+    assert keys == ["out/big.bin"]

@@ -371,11 +371,15 @@ class S3Backend(StorageBackend):
 
     @property
     def manager(self):
-        """One transfer manager shared by single transfers (its threads live as long as we do)."""
+        """One transfer manager shared by single transfers (its threads live as long as we do).
+
+        The client is made before the lock is taken: ``client`` takes the same lock.
+        """
         if self._manager is None:
+            client = self.client
             with self._lock:
                 if self._manager is None:
-                    self._manager = create_transfer_manager(self.client, self.transfer_config())
+                    self._manager = create_transfer_manager(client, self.transfer_config())
         return self._manager
 
     def transfer(self, submit, report) -> None:
