@@ -127,9 +127,11 @@ def create_buckets(backends) -> list[str]:
     """``tqconsole init``: create the configured buckets that are missing."""
     backend = storage_backend(backends)
     created = [bucket for bucket in backend.buckets.values() if create_bucket(backends, bucket)]
-    if created:
-        return [f"created bucket(s) {', '.join(created)} in {backend.describe()}"]
-    return [f"buckets {', '.join(backend.buckets.values())} exist already"]
+    existing = [bucket for bucket in backend.buckets.values() if bucket not in created]
+    lines = [f"created bucket(s) {', '.join(created)} in {backend.describe()}"] if created else []
+    if existing:
+        lines.append(f"bucket(s) {', '.join(existing)} exist already")
+    return lines
 
 
 # --- deletes, moves, URLs

@@ -456,6 +456,9 @@ class S3Backend(StorageBackend):
         return True
 
     def _create_bucket(self, bucket: str) -> bool:
+        """Asked first: in us-east-1, S3 answers 200 to creating a bucket one owns already."""
+        if self.bucket_exists(bucket):
+            return False
         kwargs = {"Bucket": bucket}
         if self.region != "us-east-1":
             kwargs["CreateBucketConfiguration"] = {"LocationConstraint": self.region}
