@@ -10,6 +10,9 @@ multipart above the threshold, parts and files in parallel, progress through
 subscribers, and a failed or cancelled multipart upload is aborted by the
 manager's failure cleanup, so no half-written object ever appears.  Only the
 small files of a many-file upload skip it: one plain PUT each, in parallel.
+When the server is gone, that abort fails too and the parts would stay: the
+backend remembers the uploads it began and aborts them again once the server
+answers (after the next transfer, and at the end of a many-file upload).
 """
 
 from __future__ import annotations
@@ -19,7 +22,7 @@ import threading
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
-from datetime import UTC
+from datetime import UTC, datetime
 from io import BytesIO
 from pathlib import Path
 from typing import IO
@@ -46,6 +49,7 @@ from tqconsole.backends.storage.base import (
     Storage,
     StorageBackend,
     TransferResult,
+    UploadInfo,
     guess_content_type,
     record,
     run_many,
@@ -162,7 +166,10 @@ class S3Storage(Storage):
         self._stat(key)  # a clear NotFound before any local file is touched
         with self.errors(f"downloading {self.name}/{key}"):
             self.backend.transfer(
-                lambda m, s: m.download(self.bucket, key, str(dest), subscribers=s), report
+                lambda m, s: m.download(self.bucket, key, str(dest), subscribers=s),
+                report,
+                self.bucket,
+                key,
             )
 
     # --- writes
@@ -173,12 +180,25 @@ class S3Storage(Storage):
         extra = {"ContentType": content_type}
         if metadata:
             extra["Metadata"] = metadata
+        try:
+            self._upload(source, key, extra, report)
+        except ConsoleError as exc:
+            if key in self.backend.left_over(self.bucket):
+                raise type(exc)(
+                    f"{exc}; its parts stay on the server until aborted "
+                    f"(tqconsole storage uploads {self.name} --abort)"
+                ) from None
+            raise
+        return self._stat(key)
+
+    def _upload(self, source, key: str, extra: dict, report) -> None:
         with self.errors(f"uploading {self.name}/{key}"):
             self.backend.transfer(
                 lambda m, s: m.upload(source, self.bucket, key, extra_args=extra, subscribers=s),
                 report,
+                self.bucket,
+                key,
             )
-        return self._stat(key)
 
     def _save_many(self, items, report, cancel, overwrite, on_file, concurrency) -> TransferResult:
         """``concurrency`` files at a time, no HEAD after each.
@@ -205,17 +225,12 @@ class S3Storage(Storage):
                 body = path.read_bytes() if size <= SMALL_FILE else None
             except OSError as exc:
                 raise ConsoleError(f"{exc.filename}: {exc.strerror}") from None
+            if body is None:
+                self._upload(str(path), key, extra, lambda n: report(key, n))
+                return size
             with self.errors(f"uploading {self.name}/{key}"):
-                if body is None:
-                    self.backend.transfer(
-                        lambda m, s: m.upload(
-                            str(path), self.bucket, key, extra_args=extra, subscribers=s
-                        ),
-                        lambda n: report(key, n),
-                    )
-                else:
-                    report(key, size)  # also where a cancel stops it before it is sent
-                    self.client.put_object(Bucket=self.bucket, Key=key, Body=body, **extra)
+                report(key, size)  # also where a cancel stops it before it is sent
+                self.client.put_object(Bucket=self.bucket, Key=key, Body=body, **extra)
             return size
 
         ran = run_many(one, items, cancel, on_file, concurrency, key_of=lambda item: item[1])
@@ -223,6 +238,8 @@ class S3Storage(Storage):
         result.errors.update(ran.errors)
         result.bytes += ran.bytes
         result.cancelled = result.cancelled or ran.cancelled
+        self.backend.abort_left_over()  # the server may be back by now
+        result.incomplete = sorted(self.backend.left_over(self.bucket))
         return result
 
     def _delete(self, keys: list[str]) -> DeleteResult:
@@ -289,9 +306,57 @@ class S3Storage(Storage):
         source = {"Bucket": self.bucket, "Key": src}
         with self.errors(f"copying {self.name}/{src}"):
             self.backend.transfer(
-                lambda m, s: m.copy(source, self.bucket, dst, subscribers=s), lambda n: None
+                lambda m, s: m.copy(source, self.bucket, dst, subscribers=s),
+                lambda n: None,
+                self.bucket,
+                dst,
             )
         return self._stat(dst)
+
+    # --- incomplete multipart uploads
+    def _uploads(self, prefix: str) -> list[UploadInfo]:
+        with self.errors(f"listing incomplete uploads in {self.name}/{prefix}"):
+            pages = self.client.get_paginator("list_multipart_uploads").paginate(
+                Bucket=self.bucket, Prefix=prefix
+            )
+            found = [upload for page in pages for upload in page.get("Uploads", [])]
+            if not found:
+                return []
+            with ThreadPoolExecutor(max_workers=self.backend.concurrency) as pool:
+                parts = list(pool.map(self._parts, found))
+        uploads = [
+            UploadInfo(
+                key=upload["Key"],
+                upload_id=upload["UploadId"],
+                initiated=upload["Initiated"].astimezone(UTC) if "Initiated" in upload else None,
+                size=size,
+                parts=count,
+            )
+            for upload, (size, count) in zip(found, parts, strict=True)
+        ]
+        return sorted(
+            uploads, key=lambda u: (u.key, u.initiated or datetime.min.replace(tzinfo=UTC))
+        )
+
+    def _parts(self, upload: dict) -> tuple[int, int]:
+        """(bytes, count) of the parts of an upload; (0, 0) when it is gone meanwhile."""
+        size = count = 0
+        pages = self.client.get_paginator("list_parts").paginate(
+            Bucket=self.bucket, Key=upload["Key"], UploadId=upload["UploadId"]
+        )
+        try:
+            for page in pages:
+                parts = page.get("Parts", [])
+                size += sum(part["Size"] for part in parts)
+                count += len(parts)
+        except ClientError as exc:
+            if exc.response.get("Error", {}).get("Code") != "NoSuchUpload":
+                raise
+        return size, count
+
+    def _abort_upload(self, key: str, upload_id: str) -> bool:
+        with self.errors(f"aborting the upload of {self.name}/{key}"):
+            return self.backend.abort(self.bucket, key, upload_id)
 
 
 class S3Backend(StorageBackend):
@@ -330,6 +395,10 @@ class S3Backend(StorageBackend):
         self._client = None
         self._manager = None
         self._lock = threading.Lock()
+        # multipart uploads of running transfers, and of failed ones whose abort failed
+        self._started: dict[tuple[str, str], list[str]] = {}  # (bucket, key) -> upload ids
+        self._left_over: list[tuple[str, str, str]] = []  # (bucket, key, upload id)
+        self._uploads_lock = threading.Lock()
 
     @property
     def client(self):
@@ -355,6 +424,9 @@ class S3Backend(StorageBackend):
                         ),
                     )
                     client.meta.events.register_last("before-call.s3", _send_at_once)
+                    client.meta.events.register(
+                        "after-call.s3.CreateMultipartUpload", self._upload_started
+                    )
                     self._client = client
         return self._client
 
@@ -382,13 +454,69 @@ class S3Backend(StorageBackend):
                     self._manager = create_transfer_manager(client, self.transfer_config())
         return self._manager
 
-    def transfer(self, submit, report) -> None:
-        """Run one transfer (``submit(manager, subscribers)``) to its end or first error."""
+    def transfer(self, submit, report, bucket: str, key: str) -> None:
+        """Run one transfer (``submit(manager, subscribers)``) to ``bucket/key`` to its
+        end or first error; a multipart upload it began is aborted when it fails."""
         future = submit(self.manager, [_Progress(report)])
         try:
             future.result()
-        except CancelledError:
-            raise Cancelled("cancelled") from None
+        except BaseException as exc:
+            self._abort_started(bucket, key)
+            if isinstance(exc, CancelledError):
+                raise Cancelled("cancelled") from None
+            raise
+        with self._uploads_lock:
+            self._started.pop((bucket, key), None)
+        if self._left_over:
+            self.abort_left_over()  # the server answers again
+
+    def _upload_started(self, parsed, **kwargs) -> None:
+        if "UploadId" in parsed:
+            with self._uploads_lock:
+                started = self._started.setdefault((parsed["Bucket"], parsed["Key"]), [])
+                started.append(parsed["UploadId"])
+
+    def _abort_started(self, bucket: str, key: str) -> None:
+        """Abort what a failed transfer began (s3transfer tried too: not with the server gone)."""
+        with self._uploads_lock:
+            started = self._started.pop((bucket, key), [])
+        for upload_id in started:
+            try:
+                self.abort(bucket, key, upload_id)
+            except (BotoCoreError, ClientError):
+                with self._uploads_lock:
+                    self._left_over.append((bucket, key, upload_id))
+
+    def abort(self, bucket: str, key: str, upload_id: str) -> bool:
+        """Abort one multipart upload; False when it was gone already."""
+        try:
+            self.client.abort_multipart_upload(Bucket=bucket, Key=key, UploadId=upload_id)
+        except ClientError as exc:
+            if exc.response.get("Error", {}).get("Code") != "NoSuchUpload":
+                raise
+            gone = False
+        else:
+            gone = True
+        with self._uploads_lock:
+            if (bucket, key, upload_id) in self._left_over:
+                self._left_over.remove((bucket, key, upload_id))
+        return gone
+
+    def abort_left_over(self) -> None:
+        """Try again to abort the uploads of failed transfers that the server did not hear."""
+        with self._uploads_lock:
+            pending, self._left_over = self._left_over, []
+        for bucket, key, upload_id in pending:
+            try:
+                self.abort(bucket, key, upload_id)
+            except (BotoCoreError, ClientError):
+                with self._uploads_lock:
+                    self._left_over.append((bucket, key, upload_id))
+
+    def left_over(self, bucket: str) -> list[str]:
+        """Keys in ``bucket`` of failed uploads whose parts are still on the server."""
+        with self._uploads_lock:
+            return [key for b, key, _ in self._left_over if b == bucket]
 
     @contextmanager
     def errors(self, what: str, bucket: str = "") -> Iterator[None]:
