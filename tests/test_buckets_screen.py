@@ -306,19 +306,12 @@ async def test_unknown_storage_and_read_only(storage, monkeypatch):
 @pytest.mark.asyncio
 async def test_incomplete_uploads_listed_and_aborted(sqlite_url, s3_url, s3_server):
     """The overview names the parts failed uploads left; I lists them, A aborts them."""
-    import boto3
-
+    from tests.test_storage_s3 import direct_client
     from tests.test_storage_uploads import incomplete_upload, open_uploads
 
     backends = fill(sqlite_url)
     bucket = backends.get("storage").buckets["media"]
-    raw = boto3.client(
-        "s3",
-        endpoint_url=s3_server,
-        aws_access_key_id="testing",
-        aws_secret_access_key="testing",
-        region_name="us-east-1",
-    )
+    raw = direct_client(s3_server)
     incomplete_upload(raw, bucket, "films/a.mp4", 5 * 1024 * 1024)
     incomplete_upload(raw, bucket, "films/b.mp4", 5 * 1024 * 1024)
     try:

@@ -27,16 +27,20 @@ def s3(s3_url):
     backend.close()
 
 
-@pytest.fixture
-def raw(s3_server):
+def direct_client(endpoint: str):
     """A plain boto3 client, as another S3 tool (the AWS CLI, django-storages) would use."""
     return boto3.client(
         "s3",
-        endpoint_url=s3_server,
+        endpoint_url=endpoint,
         aws_access_key_id="testing",
         aws_secret_access_key="testing",
         region_name="us-east-1",
     )
+
+
+@pytest.fixture
+def raw(s3_server):
+    return direct_client(s3_server)
 
 
 def requests_of(client, operation: str) -> list[dict]:

@@ -5,10 +5,10 @@ from __future__ import annotations
 
 import json
 
-import boto3
 import pytest
 
 from tests import services
+from tests.test_storage_s3 import direct_client
 from tqconsole.backends import storage as storage_family
 from tqconsole.cli import main
 from tqconsole.errors import BackendUnavailable
@@ -20,13 +20,7 @@ MB = 1024 * 1024
 @pytest.fixture
 def raw(s3_server):
     """A client straight to the server (the proxy's outages do not touch it)."""
-    return boto3.client(
-        "s3",
-        endpoint_url=s3_server,
-        aws_access_key_id="testing",
-        aws_secret_access_key="testing",
-        region_name="us-east-1",
-    )
+    return direct_client(s3_server)
 
 
 @pytest.fixture

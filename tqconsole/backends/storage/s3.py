@@ -471,7 +471,7 @@ class S3Backend(StorageBackend):
             self.abort_left_over()  # the server answers again
 
     def _upload_started(self, parsed, **kwargs) -> None:
-        if "UploadId" in parsed:
+        if all(parsed.get(name) for name in ("Bucket", "Key", "UploadId")):
             with self._uploads_lock:
                 started = self._started.setdefault((parsed["Bucket"], parsed["Key"]), [])
                 started.append(parsed["UploadId"])
