@@ -10,9 +10,9 @@ multipart above the threshold, parts and files in parallel, progress through
 subscribers, and a failed or cancelled multipart upload is aborted by the
 manager's failure cleanup, so no half-written object ever appears.  Only the
 small files of a many-file upload skip it: one plain PUT each, in parallel.
-When the server is gone, that abort fails too and the parts would stay: the
-backend remembers the uploads it began and aborts them again once the server
-answers (after the next transfer, and at the end of a many-file upload).
+When the server is gone, that abort fails too and the parts would stay:
+s3_uploads.py remembers the uploads begun and aborts them again once the
+server answers (after the next transfer, and at the end of a many-file upload).
 """
 
 from __future__ import annotations
@@ -36,6 +36,7 @@ from botocore.exceptions import ConnectionError as BotoConnectionError
 from s3transfer.exceptions import CancelledError
 from s3transfer.subscribers import BaseSubscriber
 
+from tqconsole.backends.storage import s3_uploads
 from tqconsole.backends.storage.base import (
     MISSING,
     AccessDenied,
@@ -395,10 +396,7 @@ class S3Backend(StorageBackend):
         self._client = None
         self._manager = None
         self._lock = threading.Lock()
-        # multipart uploads of running transfers, and of failed ones whose abort failed
-        self._started: dict[tuple[str, str], list[str]] = {}  # (bucket, key) -> upload ids
-        self._left_over: list[tuple[str, str, str]] = []  # (bucket, key, upload id)
-        self._uploads_lock = threading.Lock()
+        self.uploads = s3_uploads.UploadTracker()
 
     @property
     def client(self):
@@ -424,9 +422,7 @@ class S3Backend(StorageBackend):
                         ),
                     )
                     client.meta.events.register_last("before-call.s3", _send_at_once)
-                    client.meta.events.register(
-                        "after-call.s3.CreateMultipartUpload", self._upload_started
-                    )
+                    self.uploads.watch(client)
                     self._client = client
         return self._client
 
@@ -461,62 +457,27 @@ class S3Backend(StorageBackend):
         try:
             future.result()
         except BaseException as exc:
-            self._abort_started(bucket, key)
+            self.uploads.failed(self.client, bucket, key)
             if isinstance(exc, CancelledError):
                 raise Cancelled("cancelled") from None
             raise
-        with self._uploads_lock:
-            self._started.pop((bucket, key), None)
-        if self._left_over:
+        self.uploads.finished(bucket, key)
+        if self.uploads.pending:
             self.abort_left_over()  # the server answers again
-
-    def _upload_started(self, parsed, **kwargs) -> None:
-        if all(parsed.get(name) for name in ("Bucket", "Key", "UploadId")):
-            with self._uploads_lock:
-                started = self._started.setdefault((parsed["Bucket"], parsed["Key"]), [])
-                started.append(parsed["UploadId"])
-
-    def _abort_started(self, bucket: str, key: str) -> None:
-        """Abort what a failed transfer began (s3transfer tried too: not with the server gone)."""
-        with self._uploads_lock:
-            started = self._started.pop((bucket, key), [])
-        for upload_id in started:
-            try:
-                self.abort(bucket, key, upload_id)
-            except (BotoCoreError, ClientError):
-                with self._uploads_lock:
-                    self._left_over.append((bucket, key, upload_id))
 
     def abort(self, bucket: str, key: str, upload_id: str) -> bool:
         """Abort one multipart upload; False when it was gone already."""
-        try:
-            self.client.abort_multipart_upload(Bucket=bucket, Key=key, UploadId=upload_id)
-        except ClientError as exc:
-            if exc.response.get("Error", {}).get("Code") != "NoSuchUpload":
-                raise
-            gone = False
-        else:
-            gone = True
-        with self._uploads_lock:
-            if (bucket, key, upload_id) in self._left_over:
-                self._left_over.remove((bucket, key, upload_id))
+        gone = s3_uploads.abort(self.client, bucket, key, upload_id)
+        self.uploads.forget(bucket, key, upload_id)
         return gone
 
     def abort_left_over(self) -> None:
         """Try again to abort the uploads of failed transfers that the server did not hear."""
-        with self._uploads_lock:
-            pending, self._left_over = self._left_over, []
-        for bucket, key, upload_id in pending:
-            try:
-                self.abort(bucket, key, upload_id)
-            except (BotoCoreError, ClientError):
-                with self._uploads_lock:
-                    self._left_over.append((bucket, key, upload_id))
+        self.uploads.retry(self.client)
 
     def left_over(self, bucket: str) -> list[str]:
-        """Keys in ``bucket`` of failed uploads whose parts are still on the server."""
-        with self._uploads_lock:
-            return [key for b, key, _ in self._left_over if b == bucket]
+        """Keys in ``bucket`` of failed uploads whose parts may still be on the server."""
+        return self.uploads.left_over(bucket)
 
     @contextmanager
     def errors(self, what: str, bucket: str = "") -> Iterator[None]:
