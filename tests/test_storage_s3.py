@@ -424,3 +424,19 @@ def test_first_call_of_a_process_is_a_big_upload_or_a_move(s3_url, raw, tmp_path
     assert "moved media/in/big.bin to media/out/big.bin" in done.stdout
     keys = [o["Key"] for o in raw.list_objects_v2(Bucket=bucket).get("Contents", [])]
     assert keys == ["out/big.bin"]
+
+
+def test_first_call_of_a_backend_is_a_save(s3_url, raw):
+    """What a consumer's first export does: ``save()`` goes through the transfer manager."""
+    raw.create_bucket(Bucket=load().bucket("media"))
+    backend = storage_family.open(load())  # no client yet
+    saved = []
+    worker = threading.Thread(
+        target=lambda: saved.append(backend.storage("media").save("exports/p.csv", b"a;b\n")),
+        daemon=True,
+    )
+    worker.start()
+    worker.join(timeout=60)
+    assert not worker.is_alive(), "save() as a backend's first call hangs"
+    assert saved[0].size == 4
+    backend.close()
