@@ -184,7 +184,7 @@ class S3Storage(Storage):
         try:
             self._upload(source, key, extra, report)
         except ConsoleError as exc:
-            if key in self.backend.left_over(self.bucket):
+            if key in self.backend.multipart.left_over(self.bucket):
                 raise type(exc)(
                     f"{exc}; its parts stay on the server until aborted "
                     f"(tqconsole storage uploads {self.name} --abort)"
@@ -239,8 +239,8 @@ class S3Storage(Storage):
         result.errors.update(ran.errors)
         result.bytes += ran.bytes
         result.cancelled = result.cancelled or ran.cancelled
-        self.backend.abort_left_over()  # the server may be back by now
-        result.incomplete = sorted(self.backend.left_over(self.bucket))
+        self.backend.multipart.retry(self.client)  # the server may be back by now
+        result.incomplete = self.backend.multipart.left_over(self.bucket)
         return result
 
     def _delete(self, keys: list[str]) -> DeleteResult:
@@ -396,7 +396,7 @@ class S3Backend(StorageBackend):
         self._client = None
         self._manager = None
         self._lock = threading.Lock()
-        self.uploads = s3_uploads.UploadTracker()
+        self.multipart = s3_uploads.UploadTracker()
 
     @property
     def client(self):
@@ -422,7 +422,7 @@ class S3Backend(StorageBackend):
                         ),
                     )
                     client.meta.events.register_last("before-call.s3", _send_at_once)
-                    self.uploads.watch(client)
+                    self.multipart.watch(client)
                     self._client = client
         return self._client
 
@@ -457,27 +457,19 @@ class S3Backend(StorageBackend):
         try:
             future.result()
         except BaseException as exc:
-            self.uploads.failed(self.client, bucket, key)
+            self.multipart.failed(self.client, bucket, key)
             if isinstance(exc, CancelledError):
                 raise Cancelled("cancelled") from None
             raise
-        self.uploads.finished(bucket, key)
-        if self.uploads.pending:
-            self.abort_left_over()  # the server answers again
+        self.multipart.finished(bucket, key)
+        if self.multipart.pending:
+            self.multipart.retry(self.client)  # the server answers again
 
     def abort(self, bucket: str, key: str, upload_id: str) -> bool:
         """Abort one multipart upload; False when it was gone already."""
         gone = s3_uploads.abort(self.client, bucket, key, upload_id)
-        self.uploads.forget(bucket, key, upload_id)
+        self.multipart.forget(bucket, key, upload_id)
         return gone
-
-    def abort_left_over(self) -> None:
-        """Try again to abort the uploads of failed transfers that the server did not hear."""
-        self.uploads.retry(self.client)
-
-    def left_over(self, bucket: str) -> list[str]:
-        """Keys in ``bucket`` of failed uploads whose parts may still be on the server."""
-        return self.uploads.left_over(bucket)
 
     @contextmanager
     def errors(self, what: str, bucket: str = "") -> Iterator[None]:
