@@ -138,3 +138,26 @@ def test_cli_uploads_on_the_file_backend(sqlite_url, capsys):
     assert run(capsys, "init")[0] == 0
     code, out, _ = run(capsys, "storage", "uploads", "media")
     assert code == 0 and out.strip() == "no incomplete uploads in media"
+
+
+def test_cli_put_names_the_parts_an_outage_left(proxy, raw, tmp_path, capsys, monkeypatch):
+    from tqconsole.services.bucket_transfers import TransferMeter
+
+    video = tmp_path / "v.bin"
+    video.write_bytes(b"v" * (12 * MB))
+    counted = TransferMeter.bytes
+
+    def bytes_then_outage(meter, key, n):
+        counted(meter, key, n)
+        if meter.done_bytes >= 5 * MB and proxy._listener is not None:
+            proxy.stop()
+
+    monkeypatch.setattr(TransferMeter, "bytes", bytes_then_outage)
+    code, out, err = run(capsys, "storage", "put", str(video), "media/v.bin")
+    assert code == 1 and "uploaded 0 of 1 file(s)" in out
+    assert "failed upload(s) stay on the server" in err
+    assert "tqconsole storage uploads media --abort" in err
+    proxy.start()
+    code, out, _ = run(capsys, "storage", "uploads", "media", "--abort", "--yes")
+    assert code == 0 and out.startswith("aborted ") and "incomplete upload(s) in media" in out
+    assert open_uploads(raw, load().bucket("media")) == []

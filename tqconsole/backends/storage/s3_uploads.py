@@ -54,13 +54,16 @@ class UploadTracker:
         with self._lock:
             self._unknown[target] = self._unknown.get(target, 0) + 1
 
-    def _answered(self, parsed, context, **kwargs) -> None:
-        """An answer (an error too) to the first attempt: the outcome is known."""
+    def _answered(self, http_response, parsed, context, **kwargs) -> None:
+        """An upload id, or an error status, answering the first attempt: the outcome is
+        known (a cut answer without either leaves it unknown)."""
         target = context.get("tq_upload")
+        upload_id = parsed.get("UploadId")
         with self._lock:
-            if parsed.get("UploadId"):
-                self._begun.setdefault(target, []).append(parsed["UploadId"])
-            if context.get("retries", {}).get("attempt", 1) == 1:
+            if upload_id:
+                self._begun.setdefault(target, []).append(upload_id)
+            known = upload_id or http_response.status_code >= 300
+            if known and context.get("retries", {}).get("attempt", 1) == 1:
                 self._unknown[target] = self._unknown.get(target, 1) - 1
 
     def finished(self, bucket: str, key: str) -> None:
