@@ -303,6 +303,43 @@ async def test_unknown_storage_and_read_only(storage, monkeypatch):
     assert storage.storage("media").exists("photo.png")
 
 
+@pytest.mark.asyncio
+async def test_incomplete_uploads_listed_and_aborted(sqlite_url, s3_url, s3_server):
+    """The overview names the parts failed uploads left; I lists them, A aborts them."""
+    from tests.test_storage_s3 import direct_client
+    from tests.test_storage_uploads import incomplete_upload, open_uploads
+
+    backends = fill(sqlite_url)
+    bucket = backends.get("storage").buckets["media"]
+    raw = direct_client(s3_server)
+    incomplete_upload(raw, bucket, "films/a.mp4", 5 * 1024 * 1024)
+    incomplete_upload(raw, bucket, "films/b.mp4", 5 * 1024 * 1024)
+    try:
+        async with app_at("buckets").run_test(size=(100, 24)) as pilot:
+            await settle(pilot)
+            assert "incomplete uploads: media 2 (10.0 MB) — I lists them" in heading(pilot.app)
+            await pilot.press("I")
+            await settle(pilot)
+            from tqconsole.screens.bucket_uploads import UploadsScreen
+
+            screen = pilot.app.screen
+            assert isinstance(screen, UploadsScreen)
+            assert [u.key for u in screen.uploads] == ["films/a.mp4", "films/b.mp4"]
+            await pilot.press("A")
+            await settle(pilot)
+            dialog = pilot.app.screen
+            assert dialog.typed == "media" and "Abort 2 incomplete upload(s)" in dialog.title_text
+            await pilot.press("y", "enter")  # not the name: nothing happens
+            await pilot.pause()
+            assert pilot.app.screen is dialog and len(open_uploads(raw, bucket)) == 2
+            await pilot.press("backspace", *"media", "enter")
+            await settle(pilot)
+            assert pilot.app.screen is screen and screen.uploads == []
+        assert open_uploads(raw, bucket) == []
+    finally:
+        backends.close()
+
+
 # --- snapshots
 def snap_app(location: str) -> TQConsole:
     return app_at(location)

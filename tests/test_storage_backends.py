@@ -14,7 +14,7 @@ from tqconsole.backends.storage import (
     ObjectExists,
     SuspiciousKey,
 )
-from tqconsole.errors import InvalidInput, NotFound, ReadOnlyError
+from tqconsole.errors import ConsoleError, InvalidInput, NotFound, ReadOnlyError
 from tqconsole.settings import load
 
 
@@ -359,8 +359,37 @@ def test_file_foreign_files_and_empty_folders(folder_backend):
 
 
 def test_file_long_segment_is_a_clear_error(folder_backend):
-    with pytest.raises(InvalidInput, match="over 255 bytes"):
-        folder_backend.storage("media").save("a" * 300, b"x")
+    media = folder_backend.storage("media")
+    with pytest.raises(InvalidInput, match="over 250 bytes"):
+        media.save("a" * 251, b"x")
+    info = media.save("a" * 250 + "/" + "b" * 250, b"x", content_type="text/x-long")
+    assert media.stat(info.key).content_type == "text/x-long"  # its metadata fits too
+
+
+def test_file_metadata_paths_never_collide(folder_backend):
+    """``m`` keeps its metadata in ``m.json``; ``m.json/b`` must not need that as a folder."""
+    media = folder_backend.storage("media")
+    for first, second in (("m", "m.json/b"), ("n.json/b", "n"), ("o.d/x", "o/x")):
+        media.save(first, b"1", content_type="text/x-first")
+        media.save(second, b"22", content_type="text/x-second")
+        assert media.stat(first).content_type == "text/x-first"
+        assert media.stat(second).content_type == "text/x-second"
+        assert media.delete([first, second]).deleted == [first, second]
+    assert not (folder_backend.root / ".tqmeta" / "media").exists() or not any(
+        (folder_backend.root / ".tqmeta" / "media").rglob("*.json")
+    )
+
+
+def test_file_failed_write_leaves_nothing(folder_backend):
+    """When its metadata cannot be stored, the object is not written either."""
+    media = folder_backend.storage("media")
+    media.save("here.txt", b"x")  # the metadata folders exist
+    blocker = folder_backend.root / ".tqmeta" / "media" / "x"
+    blocker.write_bytes(b"a stray file where a metadata folder goes")
+    with pytest.raises(ConsoleError, match="metadata folder"):
+        media.save("x/y.txt", b"data")
+    assert not (folder_backend.root / "media" / "x").exists()
+    assert [o.key for o in media.list().objects] == ["here.txt"]
 
 
 def test_file_url_must_be_absolute():

@@ -27,16 +27,20 @@ def s3(s3_url):
     backend.close()
 
 
-@pytest.fixture
-def raw(s3_server):
+def direct_client(endpoint: str):
     """A plain boto3 client, as another S3 tool (the AWS CLI, django-storages) would use."""
     return boto3.client(
         "s3",
-        endpoint_url=s3_server,
+        endpoint_url=endpoint,
         aws_access_key_id="testing",
         aws_secret_access_key="testing",
         region_name="us-east-1",
     )
+
+
+@pytest.fixture
+def raw(s3_server):
+    return direct_client(s3_server)
 
 
 def requests_of(client, operation: str) -> list[dict]:
@@ -390,3 +394,49 @@ def test_django_storages_interop(s3, s3_server):
     again = site.save("courses/12/Tänzerin.jpg", ContentFile(b"other"))
     assert again != name  # the site never overwrites; the console sees both
     assert len(media.list("courses/12/").objects) == 2
+
+
+def tqconsole_process(*argv: str, timeout: float = 60):
+    """``tqconsole ARGV`` in a fresh process (its first S3 call is this one's), time-limited."""
+    import subprocess
+    import sys
+
+    return subprocess.run(
+        [sys.executable, "-m", "tqconsole", *argv],
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        stdin=subprocess.DEVNULL,
+    )
+
+
+def test_first_call_of_a_process_is_a_big_upload_or_a_move(s3_url, raw, tmp_path):
+    """The transfer manager is made on the first transfer, the client with it: no deadlock."""
+    bucket = load().bucket("media")
+    raw.create_bucket(Bucket=bucket)
+    big = tmp_path / "big.bin"
+    big.write_bytes(b"b" * (2 * MB))  # above save_many's single-PUT size: the manager
+    done = tqconsole_process("storage", "put", str(big), "media/in/big.bin")
+    assert done.returncode == 0, done.stderr
+    assert raw.head_object(Bucket=bucket, Key="in/big.bin")["ContentLength"] == 2 * MB
+    done = tqconsole_process("storage", "mv", "media/in/big.bin", "out/")
+    assert done.returncode == 0, done.stderr
+    assert "moved media/in/big.bin to media/out/big.bin" in done.stdout
+    keys = [o["Key"] for o in raw.list_objects_v2(Bucket=bucket).get("Contents", [])]
+    assert keys == ["out/big.bin"]
+
+
+def test_first_call_of_a_backend_is_a_save(s3_url, raw):
+    """What a consumer's first export does: ``save()`` goes through the transfer manager."""
+    raw.create_bucket(Bucket=load().bucket("media"))
+    backend = storage_family.open(load())  # no client yet
+    saved = []
+    worker = threading.Thread(
+        target=lambda: saved.append(backend.storage("media").save("exports/p.csv", b"a;b\n")),
+        daemon=True,
+    )
+    worker.start()
+    worker.join(timeout=60)
+    assert not worker.is_alive(), "save() as a backend's first call hangs"
+    assert saved[0].size == 4
+    backend.close()

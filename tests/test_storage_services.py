@@ -9,9 +9,11 @@ import os
 
 import pytest
 
+from tqconsole.backends import storage as storage_family
 from tqconsole.cli import main
 from tqconsole.errors import InvalidInput, NotFound
 from tqconsole.services import bucket_transfers, bucket_usage, buckets, object_preview
+from tqconsole.settings import load
 
 
 @pytest.fixture
@@ -236,11 +238,29 @@ def test_cli_unreachable_s3(capsys, monkeypatch):
 
 
 # --- init, check, demo
+def bucket_creations(sqlite_url: str) -> list[str]:
+    import sqlite3
+
+    with sqlite3.connect(sqlite_url.removeprefix("sqlite:///")) as db:
+        rows = db.execute(
+            "SELECT target_pk FROM tqconsole_auditentry WHERE action = 'storage.create_bucket'"
+        )
+        return sorted(pk for (pk,) in rows)
+
+
 def test_init_creates_buckets_on_s3(sqlite_url, s3_url, capsys):
+    """Only what init created is reported and audited (S3 in us-east-1 answers 200 to
+    creating a bucket one owns already)."""
+    settings = load()
+    storage_family.open(settings).create_bucket(settings.bucket("static"))
     code, out, _ = run(capsys, "init")
-    assert code == 0 and "created bucket(s)" in out
+    created = [settings.bucket("media"), settings.bucket("finance")]
+    assert code == 0 and f"created bucket(s) {', '.join(created)} in S3" in out
+    assert f"bucket(s) {settings.bucket('static')} exist already" in out
+    assert bucket_creations(sqlite_url) == sorted(created)
     code, out, _ = run(capsys, "init")
-    assert "exist already" in out
+    assert "created bucket" not in out and "exist already" in out
+    assert bucket_creations(sqlite_url) == sorted(created)
     code, out, _ = run(capsys, "check", "--json")
     storage = next(h for h in json.loads(out) if h["family"] == "storage")
     assert storage["ok"] and storage["figures"]["finance"].endswith("(private, ok)")

@@ -57,6 +57,15 @@ def register(sub) -> None:
     add_json_flag(p)
     p.set_defaults(func=cmd_du)
 
+    p = stsub.add_parser(
+        "uploads", help="incomplete multipart uploads (parts that are no object) and abort them"
+    )
+    p.add_argument("target", metavar="STORAGE[/PREFIX]")
+    p.add_argument("--abort", action="store_true", help="abort them: their parts are freed")
+    p.add_argument("--yes", action="store_true", help="do not ask")
+    add_json_flag(p)
+    p.set_defaults(func=cmd_uploads)
+
     p = stsub.add_parser("mb", help="create a bucket")
     p.add_argument("bucket", metavar="BUCKET")
     p.set_defaults(func=cmd_mb)
@@ -66,16 +75,17 @@ def cmd_ls(ctx) -> int:
     from tqconsole.services import buckets
 
     if not ctx.args.target:
-        rows = buckets.storages(ctx.backends)
+        rows = buckets.storages(ctx.backends, uploads=True)
         print_records(
             ctx.args.json,
             rows,
-            ("storage", "bucket", "access", "state"),
+            ("storage", "bucket", "access", "state", "incomplete uploads"),
             lambda r: (
                 r.name,
                 r.bucket,
                 "public" if r.public else "private",
                 r.state if r.exists else "MISSING (tqconsole init creates it)",
+                buckets.uploads_summary(r.uploads) if r.state == "ok" else "",
             ),
         )
         return 0
@@ -109,7 +119,7 @@ def show_progress(meter, stop: threading.Event) -> None:
         status_line(meter.summary())
 
 
-def report_transfer(plan, verb: str) -> int:
+def report_transfer(plan, verb: str, storage) -> int:
     from tqconsole.services.buckets import human_size
 
     result = plan.result
@@ -117,6 +127,12 @@ def report_transfer(plan, verb: str) -> int:
         print(f"tqconsole: skipped {path}: {reason}", file=sys.stderr)
     for path, reason in result.errors.items():
         print(f"tqconsole: failed {path}: {reason}", file=sys.stderr)
+    if result.incomplete:
+        print(
+            f"tqconsole: the parts of {len(result.incomplete)} failed upload(s) stay on the "
+            f"server, which did not answer: tqconsole storage uploads {storage.name} --abort",
+            file=sys.stderr,
+        )
     print(
         f"{verb} {len(result.done)} of {len(plan.items)} file(s), {human_size(result.bytes)}"
         + (f"; {len(plan.skipped)} skipped" if plan.skipped else "")
@@ -161,7 +177,7 @@ def cmd_put(ctx) -> int:
         ),
         plan,
     )
-    return report_transfer(plan, "uploaded")
+    return report_transfer(plan, "uploaded", storage)
 
 
 def cmd_get(ctx) -> int:
@@ -175,7 +191,7 @@ def cmd_get(ctx) -> int:
         ),
         plan,
     )
-    return report_transfer(plan, "downloaded")
+    return report_transfer(plan, "downloaded", storage)
 
 
 def cmd_rm(ctx) -> int:
@@ -248,6 +264,47 @@ def cmd_du(ctx) -> int:
         ("size", "objects", "name"),
     )
     return 0
+
+
+def cmd_uploads(ctx) -> int:
+    from tqconsole.services import buckets
+
+    storage, prefix = buckets.split_target(ctx.backends, ctx.args.target)
+    uploads = buckets.incomplete_uploads(storage, prefix)
+    if not ctx.args.abort or not uploads:
+        if ctx.args.json:
+            print_json([u.as_dict() for u in uploads])
+        elif not uploads:
+            print(f"no incomplete uploads in {storage.name}/{prefix}".rstrip("/"))
+        else:
+            print_table(
+                (
+                    (
+                        u.key,
+                        buckets.human_size(u.size),
+                        u.parts,
+                        u.initiated.strftime("%Y-%m-%d %H:%M") if u.initiated else "",
+                        u.upload_id,
+                    )
+                    for u in uploads
+                ),
+                ("key", "size", "parts", "started (UTC)", "upload id"),
+            )
+        return 0
+    size = buckets.human_size(sum(u.size for u in uploads))
+    confirm(
+        f"abort {len(uploads)} incomplete upload(s) in {storage.name}/{prefix} ({size} of parts)?",
+        ctx.args.yes,
+    )
+    result = buckets.abort_uploads(ctx.backends, storage, uploads)
+    for key, reason in result.errors.items():
+        print(f"tqconsole: {storage.name}/{key}: {reason}", file=sys.stderr)
+    freed = sum(u.size for u in uploads if u.key in set(result.deleted))
+    print(
+        f"aborted {len(result.deleted)} incomplete upload(s) in {storage.name}, "
+        f"{buckets.human_size(freed)} freed"
+    )
+    return 1 if result.errors else 0
 
 
 def cmd_mb(ctx) -> int:

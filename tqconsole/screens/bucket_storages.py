@@ -9,6 +9,7 @@ from textual.binding import Binding
 from textual.widgets import DataTable, Static
 from textual.worker import get_current_worker
 
+from tqconsole.backends.storage.base import AccessDenied
 from tqconsole.screens.base import ConsoleScreen
 from tqconsole.services import bucket_usage, buckets
 from tqconsole.widgets.lists import KeyTable
@@ -26,6 +27,7 @@ class StoragesScreen(ConsoleScreen):
     BINDINGS = [
         Binding("U", "usage", "Usage", id="buckets.usage"),
         Binding("n", "create_bucket", "New bucket", id="buckets.create"),
+        Binding("I", "uploads", "Incomplete uploads", show=False, id="buckets.uploads"),
         Binding("ctrl+x", "stop", "Stop counting", show=False, id="buckets.stop"),
         Binding("r", "refresh", "Refresh", show=False, id="buckets.refresh"),
     ]
@@ -33,6 +35,7 @@ class StoragesScreen(ConsoleScreen):
     def __init__(self) -> None:
         super().__init__()
         self.rows: list[buckets.StorageRow] = []
+        self.incomplete: dict[str, list] = {}  # storage -> its incomplete uploads, if any
 
     def compose_body(self) -> ComposeResult:
         yield Static("", id="heading")
@@ -78,10 +81,22 @@ class StoragesScreen(ConsoleScreen):
                     done=self.counted,
                     failed=self.show_failure,
                 )
-        self.heading(f"{len(rows)} storages · enter opens one · U shows its usage")
+        self.incomplete = {}
+        self.show_heading()
+
+    def show_heading(self) -> None:
+        text = Text(f"{len(self.rows)} storages · enter opens one · U shows its usage")
+        if self.incomplete:
+            found = ", ".join(
+                f"{name} {buckets.uploads_summary(uploads)}"
+                for name, uploads in self.incomplete.items()
+            )
+            text.append(f" · incomplete uploads: {found} — I lists them", "yellow")
+        self.heading(text)
 
     def count(self, name: str):
-        """Count objects and bytes page by page, showing each step; stops when cancelled."""
+        """Count objects and bytes page by page, showing each step, then the incomplete
+        uploads; stops when cancelled."""
         worker = get_current_worker()
         storage = self.backends.get("storage").storage(name)
         total = None
@@ -89,7 +104,11 @@ class StoragesScreen(ConsoleScreen):
             if worker.is_cancelled:
                 return None
             self.from_thread(self.show_count, name, total)
-        return name, total
+        try:
+            uploads = buckets.incomplete_uploads(storage)
+        except AccessDenied:
+            uploads = []
+        return name, total, uploads
 
     def show_count(self, name: str, total) -> None:
         table = self.query_one(KeyTable)
@@ -103,7 +122,11 @@ class StoragesScreen(ConsoleScreen):
 
     def counted(self, result) -> None:
         if result is not None:
-            self.show_count(*result)
+            name, total, uploads = result
+            self.show_count(name, total)
+            if uploads:
+                self.incomplete[name] = uploads
+                self.show_heading()
 
     def action_stop(self) -> None:
         for row in self.rows:
@@ -124,6 +147,13 @@ class StoragesScreen(ConsoleScreen):
         row = self.current()
         if row is not None:
             self.app.push_screen(UsageScreen(row.name, ""))
+
+    def action_uploads(self) -> None:
+        from tqconsole.screens.bucket_uploads import UploadsScreen
+
+        row = self.current()
+        if row is not None:
+            self.app.push_screen(UploadsScreen(row.name))
 
     def action_create_bucket(self) -> None:
         from tqconsole.screens.bucket_dialogs import AskDialog

@@ -71,6 +71,7 @@ class BucketsScreen(ConsoleScreen):
         Binding("s", "sort", "Sort", show=False, id="buckets.sort"),
         Binding("S", "reverse", "Reverse sort", show=False, id="buckets.reverse"),
         Binding("U", "usage", "Usage", id="buckets.usage"),
+        Binding("I", "uploads", "Incomplete uploads", show=False, id="buckets.uploads"),
         Binding("ctrl+x", "cancel", "Cancel", show=False, id="buckets.cancel"),
         Binding("r", "refresh", "Refresh", show=False, id="buckets.refresh"),
         Binding("backspace", "parent", "Up", show=False, id="buckets.parent"),
@@ -618,6 +619,11 @@ class BucketsScreen(ConsoleScreen):
             )
         else:
             self.notify(f"done: {text}")
+        if result.incomplete:
+            self.notify_error(
+                f"the parts of {len(result.incomplete)} failed upload(s) stay on the server, "
+                "which did not answer: I lists them to abort"
+            )
         self.action_refresh()
 
     def transfer_failed(self, message: str) -> None:
@@ -634,3 +640,8 @@ class BucketsScreen(ConsoleScreen):
         from tqconsole.screens.bucket_usage import UsageScreen
 
         self.app.push_screen(UsageScreen(self.storage_name, self.prefix))
+
+    def action_uploads(self) -> None:
+        from tqconsole.screens.bucket_uploads import UploadsScreen
+
+        self.app.push_screen(UploadsScreen(self.storage_name, self.prefix))

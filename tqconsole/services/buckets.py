@@ -14,8 +14,15 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 
-from tqconsole.backends.storage.base import DeleteResult, ObjectInfo, Storage, check_bucket_name
-from tqconsole.errors import InvalidInput
+from tqconsole.backends.storage.base import (
+    AccessDenied,
+    DeleteResult,
+    ObjectInfo,
+    Storage,
+    UploadInfo,
+    check_bucket_name,
+)
+from tqconsole.errors import BackendUnavailable, ConsoleError, InvalidInput, ReadOnlyError
 
 DELETE_STEP = 1000  # keys per step of a delete the screen shows progress of
 SIZE_UNITS = {"": 1, "b": 1, "kb": 1024, "mb": 1024**2, "gb": 1024**3, "tb": 1024**4}
@@ -92,27 +99,49 @@ class StorageRow:
     bucket: str
     public: bool
     state: str  # ok, missing, no access
+    uploads: list[UploadInfo] | None = None  # incomplete uploads, when asked for and allowed
 
     @property
     def exists(self) -> bool:
         return self.state != "missing"
 
     def as_dict(self) -> dict:
-        return {
+        out = {
             "storage": self.name,
             "bucket": self.bucket,
             "access": "public" if self.public else "private",
             "state": self.state,
         }
+        if self.uploads is not None:
+            out["incomplete_uploads"] = len(self.uploads)
+            out["incomplete_bytes"] = sum(u.size for u in self.uploads)
+        return out
 
 
-def storages(backends) -> list[StorageRow]:
+def storages(backends, uploads: bool = False) -> list[StorageRow]:
+    """The named storages and their buckets' state; with ``uploads``, their incomplete uploads."""
     backend = storage_backend(backends)
     states = backend.bucket_states()
-    return [
+    rows = [
         StorageRow(name, bucket, name not in backend.private, states[name])
         for name, bucket in backend.buckets.items()
     ]
+    for row in rows:
+        if uploads and row.state == "ok":
+            try:
+                row.uploads = incomplete_uploads(backend.storage(row.name))
+            except AccessDenied:
+                pass
+    return rows
+
+
+def uploads_summary(uploads: list[UploadInfo] | None) -> str:
+    """``2 (11.0 MB)``, ``0``, or ``?`` when they could not be listed."""
+    if uploads is None:
+        return "?"
+    if not uploads:
+        return "0"
+    return f"{len(uploads)} ({human_size(sum(u.size for u in uploads))})"
 
 
 def create_bucket(backends, bucket: str) -> bool:
@@ -127,9 +156,11 @@ def create_buckets(backends) -> list[str]:
     """``tqconsole init``: create the configured buckets that are missing."""
     backend = storage_backend(backends)
     created = [bucket for bucket in backend.buckets.values() if create_bucket(backends, bucket)]
-    if created:
-        return [f"created bucket(s) {', '.join(created)} in {backend.describe()}"]
-    return [f"buckets {', '.join(backend.buckets.values())} exist already"]
+    existing = [bucket for bucket in backend.buckets.values() if bucket not in created]
+    lines = [f"created bucket(s) {', '.join(created)} in {backend.describe()}"] if created else []
+    if existing:
+        lines.append(f"bucket(s) {', '.join(existing)} exist already")
+    return lines
 
 
 # --- deletes, moves, URLs
@@ -185,6 +216,44 @@ def move(backends, storage: Storage, src: str, dst: str) -> ObjectInfo:
     info = storage.move(src, dst)
     note(backends, "storage.mv", storage, dst, {"from": src, "to": dst})
     return info
+
+
+# --- incomplete multipart uploads (parts on the server that are no object)
+def incomplete_uploads(storage: Storage, prefix: str = "") -> list[UploadInfo]:
+    """The incomplete uploads below ``prefix``, with the bytes their parts take."""
+    return storage.uploads(prefix)
+
+
+def abort_uploads(
+    backends,
+    storage: Storage,
+    uploads: list[UploadInfo],
+    on_file: Callable[[str, str | None], None] | None = None,
+) -> DeleteResult:
+    """Abort ``uploads`` (their parts are freed); ``deleted`` holds the keys of the aborted."""
+    result = DeleteResult()
+    freed = 0
+    for upload in uploads:
+        try:
+            storage.abort_upload(upload.key, upload.upload_id)
+        except (BackendUnavailable, ReadOnlyError):
+            raise  # the same for every upload: one clear error
+        except ConsoleError as exc:
+            result.errors[upload.key] = str(exc)
+        else:
+            result.deleted.append(upload.key)
+            freed += upload.size
+        if on_file is not None:
+            on_file(upload.key, result.errors.get(upload.key))
+    if result.deleted:
+        note(
+            backends,
+            "storage.abort_uploads",
+            storage,
+            result.deleted[0],
+            {"uploads": len(result.deleted), "bytes": freed, "keys": result.deleted[:20]},
+        )
+    return result
 
 
 EXPIRY_CHOICES = {"1 hour": 3600, "1 day": 86400, "7 days": 7 * 86400}

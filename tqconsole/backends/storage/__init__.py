@@ -26,6 +26,7 @@ from tqconsole.backends.storage.base import (
     StorageBackend,
     SuspiciousKey,
     TransferResult,
+    UploadInfo,
 )
 from tqconsole.errors import ConfigError
 
@@ -45,6 +46,7 @@ __all__ = [
     "StorageBackend",
     "SuspiciousKey",
     "TransferResult",
+    "UploadInfo",
     "from_url",
     "health",
     "open",

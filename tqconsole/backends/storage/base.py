@@ -32,6 +32,10 @@ exactly these methods:
     ``expires`` seconds (1 s … 7 days) for private ones (finance); the file
     backend gives a ``file://`` URL.
 ``exists(key) -> bool``.
+``uploads(prefix="") -> list[UploadInfo]``, ``abort_upload(key, upload_id) -> bool``
+    Multipart uploads begun and neither completed nor aborted (their parts take
+    space on the server but are no object); aborting one frees its parts, False
+    when it was gone already.  The file backend has none (writes are renames).
 
 Keys are validated the same way by every backend: not empty, at most 1,024
 bytes of UTF-8, no leading ``/``, no ``.``/``..`` or empty segments, no control
@@ -124,12 +128,37 @@ class DeleteResult:
 
 @dataclass
 class TransferResult:
-    """What a many-file upload or download did: done keys, and failures by source."""
+    """What a many-file upload or download did: done keys, and failures by source.
+
+    ``incomplete``: keys of failed uploads whose parts could not be removed from
+    the server (it was unreachable): ``uploads()`` lists them, ``abort_upload`` frees them.
+    """
 
     done: list[str] = field(default_factory=list)
     errors: dict[str, str] = field(default_factory=dict)
     bytes: int = 0
     cancelled: bool = False
+    incomplete: list[str] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class UploadInfo:
+    """An incomplete multipart upload: parts on the server that are no object yet."""
+
+    key: str
+    upload_id: str
+    initiated: datetime | None
+    size: int  # bytes of the parts uploaded
+    parts: int
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "key": self.key,
+            "upload_id": self.upload_id,
+            "initiated": self.initiated.isoformat() if self.initiated else None,
+            "size": self.size,
+            "parts": self.parts,
+        }
 
 
 def check_key(key: str, what: str = "key", marker: bool = False) -> str:
@@ -409,6 +438,22 @@ class Storage:
         if result.errors:
             raise ConsoleError(f"copied to {dst} but could not delete {src}: {result.errors[src]}")
         return info
+
+    def uploads(self, prefix: str = "") -> list[UploadInfo]:
+        """Incomplete multipart uploads below ``prefix``, in key order."""
+        return self._uploads(check_prefix(prefix))
+
+    def abort_upload(self, key: str, upload_id: str) -> bool:
+        """Free the parts of an incomplete upload; False when it was gone already."""
+        key = check_key(key)
+        self._writable(f"aborting the upload of {key}")
+        return self._abort_upload(key, upload_id)
+
+    def _uploads(self, prefix: str) -> list[UploadInfo]:
+        return []  # a backend without multipart uploads
+
+    def _abort_upload(self, key: str, upload_id: str) -> bool:
+        return False
 
     # --- primitives of an implementation
     def _list(self, prefix: str, delimiter: str, page_size: int, token: str | None) -> Page:

@@ -4,6 +4,9 @@
 Beside the buckets, ``.tqmeta/<bucket>/<key>.json`` holds what a file system
 does not (content type, ETag = MD5, user metadata) and ``.tqtmp/`` the temp
 files of writes in progress: a write lands with one ``os.replace`` or not at all.
+In ``.tqmeta`` a folder whose name ends in ``.json`` or ``.d`` gets ``.d``
+appended, so the metadata of ``m`` (file ``m.json``) and of ``m.json/b`` (in
+folder ``m.json.d``) never meet.
 Files put there by other tools are served too (content type guessed from the name).
 """
 
@@ -38,6 +41,8 @@ CHUNK = 1024 * 1024
 META_DIR = ".tqmeta"
 TMP_DIR = ".tqtmp"
 NAME_MAX = 255  # bytes of one path segment on Linux file systems
+META_SUFFIX = ".json"
+SEGMENT_MAX = NAME_MAX - len(META_SUFFIX)  # a key's segment, with room for the suffix
 
 
 class FileSystemStorage(Storage):
@@ -58,9 +63,9 @@ class FileSystemStorage(Storage):
     def _path(self, key: str) -> Path:
         """The file of ``key``; SuspiciousKey when it resolves outside the bucket (symlinks)."""
         root = self._root_checked()
-        if any(len(part.encode()) > NAME_MAX for part in key.split("/")):
+        if any(len(part.encode()) > SEGMENT_MAX for part in key.split("/")):
             raise InvalidInput(
-                f"key {key[:40]!r}…: a folder or file name over {NAME_MAX} bytes "
+                f"key {key[:40]!r}…: a folder or file name over {SEGMENT_MAX} bytes "
                 "cannot be stored in a local folder"
             )
         path = root / key
@@ -71,7 +76,9 @@ class FileSystemStorage(Storage):
         return path
 
     def _meta_path(self, key: str) -> Path:
-        return self.backend.root / META_DIR / self.bucket / f"{key}.json"
+        *folders, name = key.split("/")
+        folders = [f"{f}.d" if f.endswith((META_SUFFIX, ".d")) else f for f in folders]
+        return self.backend.root.joinpath(META_DIR, self.bucket, *folders, name + META_SUFFIX)
 
     def _read_meta(self, key: str) -> dict:
         try:
@@ -185,7 +192,7 @@ class FileSystemStorage(Storage):
     # --- writes
     def _save(self, key, data: Data, content_type, metadata, report) -> ObjectInfo:
         path = self._path(key)
-        self._make_parent(path, key)
+        self._make_parents(path, key)
         if isinstance(data, Path):
             with data.open("rb") as fh:
                 md5 = write_atomically(path, fh, report, self.backend.tmp_dir)
@@ -203,21 +210,29 @@ class FileSystemStorage(Storage):
         self._write_meta(key, meta)
         return self._info(key, st, meta)
 
-    def _make_parent(self, path: Path, key: str) -> None:
+    def _make_parents(self, path: Path, key: str) -> None:
+        """The folders of ``key``'s metadata and file, before anything is written."""
+        if path.is_dir():
+            raise InvalidInput(f"cannot store {key!r}: it is a folder in {self.name}")
+        meta = self._meta_path(key).parent
+        try:
+            meta.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            raise ConsoleError(
+                f"cannot store {key!r}: its metadata folder {meta}: {exc.strerror}"
+            ) from None
         try:
             path.parent.mkdir(parents=True, exist_ok=True)
         except (FileExistsError, NotADirectoryError):
             raise InvalidInput(
                 f"cannot store {key!r}: a part of its folder path is an object in {self.name}"
             ) from None
-        if path.is_dir():
-            raise InvalidInput(f"cannot store {key!r}: it is a folder in {self.name}")
 
     def _write_meta(self, key: str, meta: dict) -> None:
-        target = self._meta_path(key)
-        target.parent.mkdir(parents=True, exist_ok=True)
         data = json.dumps(meta).encode()
-        write_atomically(target, io.BytesIO(data), lambda n: None, self.backend.tmp_dir)
+        write_atomically(
+            self._meta_path(key), io.BytesIO(data), lambda n: None, self.backend.tmp_dir
+        )
 
     def _delete(self, keys: list[str]) -> DeleteResult:
         result = DeleteResult()
@@ -253,7 +268,7 @@ class FileSystemStorage(Storage):
     def _copy(self, src: str, dst: str) -> ObjectInfo:
         info = self._stat(src)
         target = self._path(dst)
-        self._make_parent(target, dst)
+        self._make_parents(target, dst)
         with self._open(src) as fh:
             write_atomically(target, fh, lambda n: None, self.backend.tmp_dir)
         st = target.stat()

@@ -10,6 +10,9 @@ multipart above the threshold, parts and files in parallel, progress through
 subscribers, and a failed or cancelled multipart upload is aborted by the
 manager's failure cleanup, so no half-written object ever appears.  Only the
 small files of a many-file upload skip it: one plain PUT each, in parallel.
+When the server is gone, that abort fails too and the parts would stay:
+s3_uploads.py remembers the uploads begun and aborts them again once the
+server answers (after the next transfer, and at the end of a many-file upload).
 """
 
 from __future__ import annotations
@@ -19,7 +22,7 @@ import threading
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
-from datetime import UTC
+from datetime import UTC, datetime
 from io import BytesIO
 from pathlib import Path
 from typing import IO
@@ -33,6 +36,7 @@ from botocore.exceptions import ConnectionError as BotoConnectionError
 from s3transfer.exceptions import CancelledError
 from s3transfer.subscribers import BaseSubscriber
 
+from tqconsole.backends.storage import s3_uploads
 from tqconsole.backends.storage.base import (
     MISSING,
     AccessDenied,
@@ -46,6 +50,7 @@ from tqconsole.backends.storage.base import (
     Storage,
     StorageBackend,
     TransferResult,
+    UploadInfo,
     guess_content_type,
     record,
     run_many,
@@ -162,7 +167,10 @@ class S3Storage(Storage):
         self._stat(key)  # a clear NotFound before any local file is touched
         with self.errors(f"downloading {self.name}/{key}"):
             self.backend.transfer(
-                lambda m, s: m.download(self.bucket, key, str(dest), subscribers=s), report
+                lambda m, s: m.download(self.bucket, key, str(dest), subscribers=s),
+                report,
+                self.bucket,
+                key,
             )
 
     # --- writes
@@ -173,12 +181,25 @@ class S3Storage(Storage):
         extra = {"ContentType": content_type}
         if metadata:
             extra["Metadata"] = metadata
+        try:
+            self._upload(source, key, extra, report)
+        except ConsoleError as exc:
+            if key in self.backend.multipart.left_over(self.bucket):
+                raise type(exc)(
+                    f"{exc}; its parts stay on the server until aborted "
+                    f"(tqconsole storage uploads {self.name} --abort)"
+                ) from None
+            raise
+        return self._stat(key)
+
+    def _upload(self, source, key: str, extra: dict, report) -> None:
         with self.errors(f"uploading {self.name}/{key}"):
             self.backend.transfer(
                 lambda m, s: m.upload(source, self.bucket, key, extra_args=extra, subscribers=s),
                 report,
+                self.bucket,
+                key,
             )
-        return self._stat(key)
 
     def _save_many(self, items, report, cancel, overwrite, on_file, concurrency) -> TransferResult:
         """``concurrency`` files at a time, no HEAD after each.
@@ -205,17 +226,12 @@ class S3Storage(Storage):
                 body = path.read_bytes() if size <= SMALL_FILE else None
             except OSError as exc:
                 raise ConsoleError(f"{exc.filename}: {exc.strerror}") from None
+            if body is None:
+                self._upload(str(path), key, extra, lambda n: report(key, n))
+                return size
             with self.errors(f"uploading {self.name}/{key}"):
-                if body is None:
-                    self.backend.transfer(
-                        lambda m, s: m.upload(
-                            str(path), self.bucket, key, extra_args=extra, subscribers=s
-                        ),
-                        lambda n: report(key, n),
-                    )
-                else:
-                    report(key, size)  # also where a cancel stops it before it is sent
-                    self.client.put_object(Bucket=self.bucket, Key=key, Body=body, **extra)
+                report(key, size)  # also where a cancel stops it before it is sent
+                self.client.put_object(Bucket=self.bucket, Key=key, Body=body, **extra)
             return size
 
         ran = run_many(one, items, cancel, on_file, concurrency, key_of=lambda item: item[1])
@@ -223,6 +239,8 @@ class S3Storage(Storage):
         result.errors.update(ran.errors)
         result.bytes += ran.bytes
         result.cancelled = result.cancelled or ran.cancelled
+        self.backend.multipart.retry(self.client)  # the server may be back by now
+        result.incomplete = self.backend.multipart.left_over(self.bucket)
         return result
 
     def _delete(self, keys: list[str]) -> DeleteResult:
@@ -289,9 +307,57 @@ class S3Storage(Storage):
         source = {"Bucket": self.bucket, "Key": src}
         with self.errors(f"copying {self.name}/{src}"):
             self.backend.transfer(
-                lambda m, s: m.copy(source, self.bucket, dst, subscribers=s), lambda n: None
+                lambda m, s: m.copy(source, self.bucket, dst, subscribers=s),
+                lambda n: None,
+                self.bucket,
+                dst,
             )
         return self._stat(dst)
+
+    # --- incomplete multipart uploads
+    def _uploads(self, prefix: str) -> list[UploadInfo]:
+        with self.errors(f"listing incomplete uploads in {self.name}/{prefix}"):
+            pages = self.client.get_paginator("list_multipart_uploads").paginate(
+                Bucket=self.bucket, Prefix=prefix
+            )
+            found = [upload for page in pages for upload in page.get("Uploads", [])]
+            if not found:
+                return []
+            with ThreadPoolExecutor(max_workers=self.backend.concurrency) as pool:
+                parts = list(pool.map(self._parts, found))
+        uploads = [
+            UploadInfo(
+                key=upload["Key"],
+                upload_id=upload["UploadId"],
+                initiated=upload["Initiated"].astimezone(UTC) if "Initiated" in upload else None,
+                size=size,
+                parts=count,
+            )
+            for upload, (size, count) in zip(found, parts, strict=True)
+        ]
+        return sorted(
+            uploads, key=lambda u: (u.key, u.initiated or datetime.min.replace(tzinfo=UTC))
+        )
+
+    def _parts(self, upload: dict) -> tuple[int, int]:
+        """(bytes, count) of the parts of an upload; (0, 0) when it is gone meanwhile."""
+        size = count = 0
+        pages = self.client.get_paginator("list_parts").paginate(
+            Bucket=self.bucket, Key=upload["Key"], UploadId=upload["UploadId"]
+        )
+        try:
+            for page in pages:
+                parts = page.get("Parts", [])
+                size += sum(part["Size"] for part in parts)
+                count += len(parts)
+        except ClientError as exc:
+            if exc.response.get("Error", {}).get("Code") != "NoSuchUpload":
+                raise
+        return size, count
+
+    def _abort_upload(self, key: str, upload_id: str) -> bool:
+        with self.errors(f"aborting the upload of {self.name}/{key}"):
+            return self.backend.abort(self.bucket, key, upload_id)
 
 
 class S3Backend(StorageBackend):
@@ -330,6 +396,7 @@ class S3Backend(StorageBackend):
         self._client = None
         self._manager = None
         self._lock = threading.Lock()
+        self.multipart = s3_uploads.UploadTracker()
 
     @property
     def client(self):
@@ -355,6 +422,7 @@ class S3Backend(StorageBackend):
                         ),
                     )
                     client.meta.events.register_last("before-call.s3", _send_at_once)
+                    self.multipart.watch(client)
                     self._client = client
         return self._client
 
@@ -371,20 +439,37 @@ class S3Backend(StorageBackend):
 
     @property
     def manager(self):
-        """One transfer manager shared by single transfers (its threads live as long as we do)."""
+        """One transfer manager shared by single transfers (its threads live as long as we do).
+
+        The client is made before the lock is taken: ``client`` takes the same lock.
+        """
         if self._manager is None:
+            client = self.client
             with self._lock:
                 if self._manager is None:
-                    self._manager = create_transfer_manager(self.client, self.transfer_config())
+                    self._manager = create_transfer_manager(client, self.transfer_config())
         return self._manager
 
-    def transfer(self, submit, report) -> None:
-        """Run one transfer (``submit(manager, subscribers)``) to its end or first error."""
+    def transfer(self, submit, report, bucket: str, key: str) -> None:
+        """Run one transfer (``submit(manager, subscribers)``) to ``bucket/key`` to its
+        end or first error; a multipart upload it began is aborted when it fails."""
         future = submit(self.manager, [_Progress(report)])
         try:
             future.result()
-        except CancelledError:
-            raise Cancelled("cancelled") from None
+        except BaseException as exc:
+            self.multipart.failed(self.client, bucket, key)
+            if isinstance(exc, CancelledError):
+                raise Cancelled("cancelled") from None
+            raise
+        self.multipart.finished(bucket, key)
+        if self.multipart.pending:
+            self.multipart.retry(self.client)  # the server answers again
+
+    def abort(self, bucket: str, key: str, upload_id: str) -> bool:
+        """Abort one multipart upload; False when it was gone already."""
+        gone = s3_uploads.abort(self.client, bucket, key, upload_id)
+        self.multipart.forget(bucket, key, upload_id)
+        return gone
 
     @contextmanager
     def errors(self, what: str, bucket: str = "") -> Iterator[None]:
@@ -452,6 +537,9 @@ class S3Backend(StorageBackend):
         return True
 
     def _create_bucket(self, bucket: str) -> bool:
+        """Asked first: in us-east-1, S3 answers 200 to creating a bucket one owns already."""
+        if self.bucket_exists(bucket):
+            return False
         kwargs = {"Bucket": bucket}
         if self.region != "us-east-1":
             kwargs["CreateBucketConfiguration"] = {"LocationConstraint": self.region}
