@@ -203,3 +203,35 @@ async def test_burst_after_slash_in_the_task_monitor_goes_into_its_filter(demo_s
         await drained(pilot)
         assert app.screen is screen, f"a key opened {app.screen!r}"
         assert field_value(app, "#history-filter") == "name~export"
+
+
+@pytest.mark.parametrize("location", ["record", "models", "cache", "mail/outbox", "tasks"])
+async def test_burst_after_colon_acts_on_no_screen(demo_sqlite, location):
+    """The `:` line on every screen with single-key actions takes the whole burst."""
+    if location == "record":
+        sub = db_rows("SELECT id FROM courses_subscribe WHERE state = 'new' LIMIT 1")[0][0]
+        location = f"models/courses_subscribe/{sub}"
+    before = states()
+    app = TQConsole(load(), location=location)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        screen = app.screen
+        burst(app, *":waxcmdnuyeTXFRrq")
+        await drained(pilot)
+        assert app.screen is screen, f"a key opened {app.screen!r}"
+        assert field_value(app, "#command-input") == "waxcmdnuyeTXFRrq"
+    assert states() == before
+
+
+async def test_paste_in_a_burst_after_slash_goes_into_the_filter(demo_sqlite):
+    from textual import events
+
+    app = TQConsole(load(), location="models/courses_subscribe")
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        burst(app, "/")
+        paste = events.Paste("state=new")
+        paste.set_sender(app)
+        app.post_message(paste)
+        await drained(pilot)
+        assert field_value(app, "#filter-input") == "state=new"
