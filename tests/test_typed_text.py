@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import pytest
 
+from tests.test_model_screens import db_rows
 from tests.tui_support import settle, until
 from tqconsole.app import TQConsole
 from tqconsole.settings import load
@@ -41,16 +42,6 @@ async def drained(pilot) -> None:
     order = getattr(app, "key_order", None)
     await until(pilot, lambda: app._message_queue.empty() and not (order and order.busy))
     await settle(pilot)
-
-
-def db_rows(sql: str, *params):
-    from tqconsole.backends.db import from_url
-
-    db = from_url(load().database_url)
-    try:
-        return db.execute_sql(sql, params).fetchall()
-    finally:
-        db.close()
 
 
 def states():
