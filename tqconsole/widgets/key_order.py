@@ -43,6 +43,11 @@ def takes_text(widget) -> bool:
     return isinstance(widget, Input)
 
 
+def shown(widget) -> bool:
+    """Not hidden with an ancestor (the pane of a tab switched away from)."""
+    return widget is None or all(node.display for node in widget.ancestors_with_self)
+
+
 def wants_fresh_keys(screen: Screen) -> bool:
     """Dialogs (confirmations above all) answer only keys typed after they opened."""
     return isinstance(screen, ModalScreen) and not isinstance(screen, SystemModalScreen)
@@ -62,6 +67,7 @@ class KeyOrder:
         self.since = 0.0
         self.serial = 0
         self.reached_app = False
+        self.before: tuple = (None, None)  # (screen, focused) when the key was handed on
 
     @property
     def busy(self) -> bool:
@@ -85,10 +91,11 @@ class KeyOrder:
             target = self.target = self.app.focused or screen
             self.serial += 1
             self.current, self.reached_app, self.since = event, False, get_time()
+            self.before = (screen, self.app.focused)
             await self.dispatch(event)
             if event.is_forwarded and target.post_message(KeyPassed(self.serial)):
                 self.waiting_on = target  # a priority binding would have taken it instead
-            else:
+            else:  # a priority binding took it
                 self.after_bindings()
 
     def reached(self, event: events.Key) -> bool:
@@ -112,15 +119,26 @@ class KeyOrder:
     def passed(self, message: KeyPassed) -> None:
         if message.serial != self.serial or self.current is None:
             return
-        if self.reached_app:  # a binding may have run: let what it opened take the focus
+        if self.reached_app:  # a binding may have run: let what it set off happen first
             self.after_bindings()
         else:
             self.release(self.serial)
 
     def after_bindings(self) -> None:
-        serial = self.serial
+        """After what the binding queued (``focus()`` queues the change): settled yet?"""
         self.waiting_on = self.app.screen
-        self.app.call_after_refresh(self.release, serial)
+        self.app.call_later(self.settle, self.serial)
+
+    def settle(self, serial: int) -> None:
+        if serial != self.serial or self.current is None:
+            return
+        focused = self.app.focused
+        screen, was_focused = self.before
+        if self.app.screen is screen and focused is was_focused and shown(focused):
+            self.release(serial)
+        else:  # the new screen, field or tab takes the focus once painted
+            self.waiting_on = self.app.screen
+            self.app.call_after_refresh(self.release, serial)
 
     def release(self, serial: int) -> None:
         if serial != self.serial or self.current is None:
