@@ -169,7 +169,7 @@ async def test_delete_marked_objects(any_storage):
         dialog = pilot.app.screen
         assert isinstance(dialog, ConfirmDialog)
         assert "Delete 2 object(s) from media?" in dialog.title_text
-        await pilot.press("y")
+        await pilot.press("enter")
         await settle(pilot)
         assert table_keys(pilot.app) == ["docs/", "img/"]
     assert not media.exists("photo.png")
@@ -297,7 +297,7 @@ async def test_unknown_storage_and_read_only(storage, monkeypatch):
         await settle(pilot)
         await pilot.press("j", "j", "d")
         await settle(pilot)
-        await pilot.press("y")
+        await pilot.press("enter")
         await settle(pilot)
         assert any("read-only" in n.message for n in pilot.app._notifications)
     assert storage.storage("media").exists("photo.png")

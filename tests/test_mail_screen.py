@@ -120,7 +120,7 @@ async def test_compose_preview_and_send(mail_env):
         await pilot.press("escape")
         await pilot.press("ctrl+s")
         await settle(pilot)
-        await pilot.press("y")
+        await pilot.press("tab", "enter")
         await settle(pilot)
         assert [m.rcpt_tos for m in mail_env.messages] == [["ada@example.ch", "boss@example.ch"]]
         assert "sent #1" in str(app.screen.query_one("#compose-status").render())
@@ -166,7 +166,7 @@ async def test_leaving_compose_keeps_the_draft_until_sent(mail_env):
         assert "draft restored" in str(app.screen.query_one("#compose-status").render())
         await pilot.press("ctrl+s")
         await settle(pilot)
-        await pilot.press("y")
+        await pilot.press("tab", "enter")
         await settle(pilot)
         assert [m.rcpt_tos for m in mail_env.messages] == [["ada@example.ch"]]
         assert not drafts()  # sent: a crash now cannot offer it again
@@ -312,7 +312,7 @@ async def test_outbox_filter_open_and_resend(mail_env):
         await pilot.press("escape")
         await pilot.press("R")
         await settle(pilot)
-        await pilot.press("y")
+        await pilot.press("tab", "enter")
         await settle(pilot)
         assert mail_env.messages and mail_env.messages[0].rcpt_tos == ["bob@example.ch"]
         assert Email.get(Email.idempotency_key == "fixed:2").status == "sent"

@@ -358,7 +358,7 @@ async def test_staff_actions_on_a_selection(demo_sqlite):
         await settle(pilot)
         await pilot.press("j", "j", "enter")  # overbooked
         await settle(pilot)
-        await pilot.press("y")
+        await pilot.press("enter")
         await settle(pilot)
         assert db_rows("SELECT state FROM courses_subscribe WHERE id = ?", key)[0][0] == "rejected"
         reason = db_rows("SELECT reason FROM courses_rejection WHERE subscription_id = ?", key)
@@ -373,7 +373,7 @@ async def test_waiting_list_admit_and_counter_payment_keys(demo_sqlite):
         for key, state in (("w", "waiting_list"), ("a", "confirmed"), ("m", "payed")):
             await pilot.press(key)
             await settle(pilot)
-            await pilot.press("y")
+            await pilot.press("enter")
             await settle(pilot)
             row = db_rows("SELECT state, paymentmethod FROM courses_subscribe WHERE id = ?", sub)
             if row[0][0] == "completed":  # a free course completes on admission
@@ -422,7 +422,7 @@ async def test_read_only_mode_refuses_with_a_message(demo_sqlite, monkeypatch):
         await settle(pilot)
         await pilot.press("c")
         await settle(pilot)
-        await pilot.press("y")
+        await pilot.press("enter")
         await settle(pilot)
         messages = [n.message for n in app._notifications]
         assert any("read-only" in m for m in messages), messages

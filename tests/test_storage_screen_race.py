@@ -19,7 +19,7 @@ async def test_deleting_a_key_deleted_meanwhile_is_reported(any_storage):  # noq
         media.delete(["photo.png"])  # another client, while the dialog is open
         notes = []
         pilot.app.notify = lambda message, **kw: notes.append((message, kw.get("severity")))
-        await pilot.press("y")
+        await pilot.press("enter")
         await settle(pilot)
         assert notes[0] == ("1 not deleted, e.g. photo.png: not found", "error")
         assert notes[1][0] == "deleted 0 object(s)"

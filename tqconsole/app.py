@@ -6,6 +6,7 @@ import importlib
 import threading
 from collections.abc import Iterable
 
+from textual import events
 from textual.app import App, SystemCommand
 from textual.binding import Binding
 from textual.screen import Screen
@@ -14,6 +15,7 @@ from tqconsole.backends import Backends
 from tqconsole.screens import ROUTES, UnknownLocation, parse_location
 from tqconsole.settings import Settings
 from tqconsole.widgets.command_line import CommandLine
+from tqconsole.widgets.key_order import KeyOrder, KeyPassed
 from tqconsole.widgets.visible_controls import SHOW_CONTROLS
 
 # Background services started after the first paint, in a thread, and stopped on
@@ -45,6 +47,7 @@ class TQConsole(App):
         self._stops: list = []
         self._stopping = threading.Lock()
         self._closed = False
+        self.key_order = KeyOrder(self, super().on_event)
         if not settings.option("animations", False):
             self.animation_level = "none"
         keymap = settings.option("keymap", {})
@@ -64,7 +67,28 @@ class TQConsole(App):
         if parse_location_head(self.start_location) != "dashboard":
             self.goto(self.start_location)
         self.set_timer(0.3, self.start_background)
+        self.set_interval(0.25, self.key_order.check_stuck)
         self.exit_on_hangup()
+
+    # --- keys: one at a time, in order (see widgets/key_order.py)
+    async def on_event(self, event: events.Event) -> None:
+        if isinstance(event, (events.Key, events.Paste)) and not event.is_forwarded:
+            await self.key_order.arrive(event)
+        else:
+            await super().on_event(event)
+
+    def on_key(self, event: events.Key) -> None:
+        """Runs before the bindings are looked up for a key no widget took."""
+        if not self.key_order.reached(event):
+            event.prevent_default()
+
+    def on_key_passed(self, message: KeyPassed) -> None:
+        self.key_order.passed(message)
+
+    def push_screen(self, screen, *args, **kwargs):
+        result = super().push_screen(screen, *args, **kwargs)
+        self.key_order.screen_opened(screen if isinstance(screen, Screen) else self.screen)
+        return result
 
     def exit_on_hangup(self) -> None:
         """A dropped SSH session (SIGHUP) or a kill (SIGTERM) closes the console cleanly.

@@ -69,7 +69,7 @@ class SubscriptionActions:
             )
 
         def ask(reason=None) -> None:
-            """y for one subscription; for several, the action and count must be typed."""
+            """enter for one subscription; for several, the action and count must be typed."""
             lines = [shown]
             if reason:
                 lines.append(f"reason: {reason}")

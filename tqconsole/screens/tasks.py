@@ -403,8 +403,9 @@ class TasksScreen(LongWork, ConsoleScreen):
         self.refresh_now()
 
     def action_tab(self, step: int) -> None:
+        """From the tab active now: ``view`` follows only when the activation arrives."""
         tabs = self.query_one(TabbedContent)
-        tabs.active = TABS[(TABS.index(self.view) + step) % len(TABS)]
+        tabs.active = TABS[(TABS.index(tabs.active or self.view) + step) % len(TABS)]
 
     def action_page(self, step: int) -> None:
         if self.view in ("running", "periodic"):
@@ -419,11 +420,8 @@ class TasksScreen(LongWork, ConsoleScreen):
         field = self.query_one("#history-filter", FilterInput)
         field.add_class("-open")
         field.value = self.filter_text
-        tabs = self.query_one(TabbedContent)
-        if tabs.active == "history":
-            field.focus()
-        else:
-            tabs.active = "history"  # the tab's activation focuses the open filter
+        self.query_one(TabbedContent).active = "history"
+        self.set_focus(field)  # now, not when the tab's activation arrives: keys follow
 
     def on_input_submitted(self, event: Input.Submitted) -> None:
         if event.input.id != "history-filter":

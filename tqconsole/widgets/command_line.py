@@ -9,6 +9,8 @@ from textual.message import Message
 from textual.suggester import SuggestFromList
 from textual.widgets import Input, Static
 
+from tqconsole.widgets.path_input import CompletingInput
+
 
 class CommandLine(Vertical):
     DEFAULT_CSS = """
@@ -36,7 +38,7 @@ class CommandLine(Vertical):
 
     def compose(self) -> ComposeResult:
         yield Static("", id="command-error")
-        yield Input(
+        yield CompletingInput(
             placeholder="location: " + " | ".join(self.locations[:6]),
             suggester=SuggestFromList(self.locations, case_sensitive=False),
             id="command-input",
@@ -47,7 +49,7 @@ class CommandLine(Vertical):
         self.show_error("")
         field = self.query_one(Input)
         field.value = ""
-        field.focus()
+        self.screen.set_focus(field)  # now: the keys behind `:` are typed into it
 
     def action_close(self) -> None:
         self.remove_class("-open")

@@ -37,12 +37,16 @@ DIALOG_CSS = """
 
 
 class ConfirmDialog(ModalScreen[bool]):
-    """Names the target and what is lost; with ``typed`` the user must type it to confirm."""
+    """Names the target and what is lost; with ``typed`` the user must type it to confirm.
+
+    Without ``typed`` only enter on the action's button confirms (Cancel has the
+    focus first): no letter does, since ordinary words contain them.  Keys typed
+    before the dialog opened never reach it (``widgets/key_order.py``).
+    """
 
     DEFAULT_CSS = DIALOG_CSS.format(name="ConfirmDialog")
     BINDINGS = [
         Binding("escape", "cancel", "Cancel", id="dialog.cancel"),
-        Binding("y", "confirm", "Yes", show=False, id="dialog.yes"),
         Binding("n", "cancel", "No", show=False, id="dialog.no"),
     ]
 
@@ -74,9 +78,6 @@ class ConfirmDialog(ModalScreen[bool]):
 
     def on_input_submitted(self, event: Input.Submitted) -> None:
         event.stop()
-        self.submit()
-
-    def action_confirm(self) -> None:
         self.submit()
 
     def submit(self) -> None:
@@ -279,12 +280,13 @@ class ChooseDialog(ModalScreen[str | None]):
 
 class LinesConfirmDialog(ModalScreen[bool]):
     """Yes or no, naming the target and what is lost (``lines``, scrolled when long);
-    with ``typed``, that word must be typed to go on."""
+    with ``typed``, that word must be typed to go on, else enter says yes (no letter
+    does: ordinary words contain them)."""
 
     DEFAULT_CSS = PANEL_CSS.format(name="LinesConfirmDialog")
     BINDINGS = [
         Binding("escape", "dismiss(False)", "Cancel", id="dialog.cancel"),
-        Binding("y", "yes", "Yes", id="dialog.yes"),
+        Binding("enter", "yes", "Yes", id="dialog.yes"),
         Binding("n", "dismiss(False)", "No", id="dialog.no"),
     ]
 
@@ -303,7 +305,7 @@ class LinesConfirmDialog(ModalScreen[bool]):
                 )
                 yield Input(id="confirm-input")
             else:
-                yield Label("y: yes   n / esc: no", classes="hint")
+                yield Label("enter: yes   n / esc: no", classes="hint")
             yield Static("", classes="error", id="confirm-error")
 
     def on_mount(self) -> None:

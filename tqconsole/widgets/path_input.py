@@ -1,4 +1,4 @@
-"""An Input for local paths: completes file and folder names as you type (tab or → accepts)."""
+"""Inputs where tab completes (and keeps the focus): locations, local file and folder names."""
 
 from __future__ import annotations
 
@@ -36,8 +36,13 @@ class PathSuggester(Suggester):
         return f"{folder}/{names[0]}" if folder or absolute else names[0]
 
 
-class PathInput(Input):
+class CompletingInput(Input):
+    """Tab takes the suggestion (as → does) and never moves the focus out of the field:
+    what is typed after it must still go into the field, not to the screen's keys."""
+
     BINDINGS = [Binding("tab", "cursor_right", "Complete", show=False)]
 
+
+class PathInput(CompletingInput):
     def __init__(self, value: str = "", **kwargs) -> None:
         super().__init__(value, suggester=PathSuggester(), **kwargs)
