@@ -143,6 +143,7 @@ class ConsoleConsumer:
             )
         except ValueError as exc:
             raise ConfigError(str(exc)) from None
+        self.queue.huey.stopping = self.consumer.stop_flag.is_set  # ends SettlingHuey's waits
         self.heartbeat = Heartbeat(self)
         self.thread: threading.Thread | None = None
 

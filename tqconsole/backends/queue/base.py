@@ -10,6 +10,9 @@ storage itself, so nothing above can get around it.
 from __future__ import annotations
 
 import contextlib
+import logging
+import threading
+import time
 from dataclasses import dataclass
 
 from tqconsole.errors import BackendUnavailable, ReadOnlyError
@@ -45,6 +48,68 @@ def read_only_storage(storage_class: type) -> type:
 
     attrs = {name: refuse(name) for name in WRITE_METHODS}
     return type(f"ReadOnly{storage_class.__name__}", (storage_class,), attrs)
+
+
+logger = logging.getLogger("tqconsole.consumer")
+logger.addHandler(logging.NullHandler())
+SETTLE_MAX_DELAY = 2.0
+
+
+class SettlingHuey:
+    """Huey whose bookkeeping after a task ran waits out an outage of its storage.
+
+    Once a task has begun, Huey clears its revoke flag, stores its result and
+    requeues a retry; if the storage is unreachable there, Huey gives up before
+    the COMPLETE (or RETRYING) signal, so the history kept the task "executing"
+    and later "lost", and a retry ran finished work again.  In a worker these
+    writes are retried until the storage is back (or the consumer stops), then
+    the task ends as it did.  ``stopping`` is set by the consumer.
+    """
+
+    unavailable_errors: tuple[type[BaseException], ...] = ()
+    stopping = staticmethod(lambda: False)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self._settling = threading.local()
+
+    def _execute(self, task, timestamp):
+        self._settling.task = task
+        try:
+            return super()._execute(task, timestamp)
+        finally:
+            self._settling.task = None
+
+    def _settled(self, write, *args):
+        task = getattr(self._settling, "task", None)
+        delay = 0.05
+        while True:
+            try:
+                return write(*args)
+            except self.unavailable_errors as exc:
+                if task is None or self.stopping():
+                    raise
+                logger.warning("task %s ran; queue unreachable, retrying (%s)", task.id, exc)
+                time.sleep(delay)
+                delay = min(delay * 2, SETTLE_MAX_DELAY)
+
+    def delete(self, key):
+        return self._settled(super().delete, key)
+
+    def put_result(self, key, data):
+        return self._settled(super().put_result, key, data)
+
+    def enqueue(self, task):
+        return self._settled(super().enqueue, task)
+
+    def add_schedule(self, task):
+        return self._settled(super().add_schedule, task)
+
+
+def settling(huey_class: type, errors: tuple[type[BaseException], ...]) -> type:
+    """``huey_class`` with SettlingHuey's waits on ``errors``."""
+    attrs = {"unavailable_errors": errors}
+    return type(f"Settling{huey_class.__name__}", (SettlingHuey, huey_class), attrs)
 
 
 def huey_version() -> str:
