@@ -106,10 +106,48 @@ class SettlingHuey:
         return self._settled(super().add_schedule, task)
 
 
-def settling(huey_class: type, errors: tuple[type[BaseException], ...]) -> type:
-    """``huey_class`` with SettlingHuey's waits on ``errors``."""
+class PeriodOnceHuey:
+    """Huey whose periodic tasks are enqueued once per minute, however many consumers run.
+
+    Every consumer's scheduler checks the periodic tasks once a minute; the
+    first to take the minute's key (an atomic set-if-absent in the queue's
+    storage) enqueues them, the others skip.  The winner also drops the key of
+    the task's previous run, so keys do not pile up.
+    """
+
+    unavailable_errors: tuple[type[BaseException], ...] = ()
+
+    def period_key(self, task, timestamp) -> str:
+        return f"{self.name}.periodic.{task.name}.{timestamp:%Y-%m-%dT%H:%M}"
+
+    def read_periodic(self, timestamp):
+        if timestamp is None:
+            timestamp = self._get_timestamp()
+        due = super().read_periodic(timestamp)
+        try:
+            return [task for task in due if self._take_period(task, timestamp)]
+        except self.unavailable_errors as exc:
+            logger.warning("periodic tasks not enqueued: queue unreachable (%s)", exc)
+            return []
+
+    def _take_period(self, task, timestamp) -> bool:
+        key = self.period_key(task, timestamp)
+        if not self.put_if_empty(key, "1"):
+            logger.info("periodic task %s: another consumer enqueued it this minute", task.name)
+            return False
+        last = f"{self.name}.periodic.{task.name}"
+        previous = self.get(last, peek=True)
+        if previous and previous != key:
+            self.delete(previous)
+        self.put(last, key)
+        return True
+
+
+def console_huey(huey_class: type, errors: tuple[type[BaseException], ...]) -> type:
+    """``huey_class`` with SettlingHuey's waits on ``errors`` and PeriodOnceHuey's lock."""
     attrs = {"unavailable_errors": errors}
-    return type(f"Settling{huey_class.__name__}", (SettlingHuey, huey_class), attrs)
+    bases = (SettlingHuey, PeriodOnceHuey, huey_class)
+    return type(f"Console{huey_class.__name__}", bases, attrs)
 
 
 def huey_version() -> str:

@@ -12,9 +12,9 @@ from huey.storage import SqliteStorage
 from tqconsole.backends.queue.base import (
     QueueBackend,
     ScheduledItem,
+    console_huey,
     huey_version,
     read_only_storage,
-    settling,
 )
 from tqconsole.errors import ConfigError
 
@@ -35,7 +35,7 @@ class SqliteQueue(QueueBackend):
             raise ConfigError(f"cannot create {folder}: {exc.strerror}") from None
         storage = read_only_storage(SqliteStorage) if read_only else SqliteStorage
         try:
-            huey = settling(SqliteHuey, cls.unavailable_errors)(
+            huey = console_huey(SqliteHuey, cls.unavailable_errors)(
                 name, filename=path, storage_class=storage, **options
             )
         except sqlite3.Error as exc:
