@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import datetime
+import os
 
 import pytest
 
@@ -379,3 +380,30 @@ async def _consumers_line(queue):
         await settle(pilot)
         line = str(app.screen.query_one("#consumers").render())
         assert "no consumer alive" in line and "+3 dead earlier" in line
+
+
+def test_enter_opens_a_pending_task_with_no_history(queue):
+    asyncio.run(_test_enter_opens_a_pending_task_with_no_history(queue))
+
+
+async def _test_enter_opens_a_pending_task_with_no_history(queue):
+    fill(queue)  # the pending tasks have no history rows
+    app = app_at("tasks")
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        await pilot.press("enter")
+        await until(pilot, lambda: "00000000-pending" in summary_text(app))
+        text = summary_text(app)
+        assert "✗" not in text and "pending" in text and "sleep=0" in text
+
+
+def summary_text(app) -> str:
+    """The detail screen's summary as plain text (empty on another screen)."""
+    from rich.console import Console
+
+    found = app.screen.query("#summary")
+    if not found:
+        return ""
+    console = Console(width=120, record=True, file=open(os.devnull, "w"))  # noqa: SIM115
+    console.print(found.first().content)
+    return console.export_text()

@@ -472,7 +472,7 @@ def detail(queue, task_id: str) -> TaskDetail:
         (TaskRecord.task_id == task_id) & (TaskRecord.queue == queue.name)
     )
     if record is None:
-        raise NotFound(f"no task {task_id!r} in the history of queue {queue.name!r}")
+        return _queued_detail(queue, task_id)
     row = _row(record, _not_alive_ids(queue))
     raw = queue.peek_result(task_id)
     from tqconsole.services.task_recorder import parse_timeline
@@ -485,6 +485,50 @@ def detail(queue, task_id: str) -> TaskDetail:
         events=events,
         retryable=record.message is not None and row.state in RETRYABLE,
     )
+
+
+def _queued_detail(queue, task_id: str) -> TaskDetail:
+    """A task with no history row (enqueued by another program, or pruned): from its message."""
+    found = next((m for m in _queued_messages(queue) if m[0].id == task_id), None)
+    if found is None:
+        raise NotFound(
+            f"no task {task_id!r} in queue {queue.name!r} (pending, scheduled or history)"
+        )
+    decoded, state, eta = found
+    when = utc_to_local(decoded.eta) or eta
+    row = TaskRow(
+        task_id=task_id,
+        name=decoded.name or decoded.label,
+        state=state if when is None else f"{state} for {when:%Y-%m-%d %H:%M:%S}",
+        updated_at=local_now(),
+        enqueued_at=None,
+        started_at=None,
+        finished_at=None,
+        duration=None,
+        consumer="",
+        host="",
+        pid=None,
+        worker="",
+        retries=decoded.retries,
+        args=decoded.args_text(),
+        error=decoded.problem,
+    )
+    note = "only in the queue: no history entry (enqueued elsewhere, or pruned)"
+    event = {"at": local_now(), "event": note, "where": "", "duration": None, "error": ""}
+    return TaskDetail(row=row, traceback="", result=None, events=[event])
+
+
+def _queued_messages(queue, scan: int = 10_000, batch: int = 500):
+    """(decoded message, "pending" or "scheduled", local ETA) of the first ``scan`` of each."""
+    for state, window in (("pending", queue.pending_window), ("scheduled", queue.scheduled_window)):
+        for offset in range(0, scan, batch):
+            items = window(offset, batch)
+            for item in items:
+                eta = getattr(item, "eta", None)
+                eta = datetime.fromtimestamp(eta) if eta else None
+                yield decode(getattr(item, "data", item)), state, eta
+            if len(items) < batch:
+                break
 
 
 # --- registered and periodic tasks
@@ -678,15 +722,12 @@ def resolve_id(queue, text: str, scan: int = 10_000) -> str:
         .limit(2)
     ]
     if text not in ids:
-        for window in (queue.pending_window, queue.scheduled_window):
-            for offset in range(0, scan, 500):
-                items = window(offset, 500)
-                for item in items:
-                    found = decode(getattr(item, "data", item)).id
-                    if found and found.startswith(text) and found not in ids:
-                        ids.append(found)
-                if len(items) < 500 or text in ids or len(ids) > 1:
-                    break
+        for decoded, _, _ in _queued_messages(queue, scan):
+            found = decoded.id
+            if found and found.startswith(text) and found not in ids:
+                ids.append(found)
+            if text in ids or len(ids) > 1:
+                break
     if text in ids:
         return text
     if len(ids) > 1:
