@@ -149,3 +149,17 @@ def test_a_late_heartbeat_never_revives_a_stopped_consumer(queue):
     [info] = [c for c in tm.consumers(queue) if c.consumer_id == consumer.id]
     assert info.stopped and not info.alive and info.beat_at <= datetime.now()
     backends.close()
+
+
+@pytest.mark.parametrize("kind", ["thread", "process"])
+def test_sigterm_stops_a_consumer_whose_worker_never_returns(queue, tmp_path, kind):
+    from tests import stuck_tasks
+
+    stuck_tasks.register(queue.huey)
+    stuck = tm.enqueue(queue, "block_forever")
+    consumer = ConsumerProcess(tmp_path, "-k", kind, "--import", "tests.stuck_tasks")
+    wait_for(lambda: state_of(queue, stuck) == "executing")
+    assert consumer.stop(signal.SIGTERM, timeout=20) == 0
+    assert state_of(queue, stuck) == "interrupted"
+    assert tm.consumers(queue)[0].status == "stopped"
+    assert "Traceback" not in consumer.stderr()

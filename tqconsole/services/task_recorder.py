@@ -31,6 +31,7 @@ import traceback
 from datetime import datetime, timedelta
 
 from huey import signals as S
+from peewee import fn
 
 from tqconsole.models import ConsumerBeat, TaskRecord, database
 
@@ -506,3 +507,19 @@ def prune(queue: str, keep_days: float, keep_count: int) -> None:
                 & (TaskRecord.updated_at <= edge)
                 & (TaskRecord.state != "executing")
             ).execute()
+
+
+def mark_interrupted(consumer_id: str) -> int:
+    """Rows a stopped consumer left "executing" become "interrupted"; returns how many."""
+    now = time.time()
+    line = timeline_line(stamp(now), "interrupted", "consumer stopped")
+    return (
+        TaskRecord.update(
+            state=STATES[S.SIGNAL_INTERRUPTED],
+            updated_at=datetime.fromtimestamp(now),
+            finished_at=datetime.fromtimestamp(now),
+            timeline=fn.COALESCE(TaskRecord.timeline, "").concat(line),
+        )
+        .where((TaskRecord.consumer == consumer_id) & (TaskRecord.state == "executing"))
+        .execute()
+    )
