@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import signal
+from datetime import datetime
 
 import pytest
 
@@ -159,6 +160,10 @@ def test_sigterm_stops_a_consumer_whose_worker_never_returns(queue, tmp_path, ki
     stuck = tm.enqueue(queue, "block_forever")
     consumer = ConsumerProcess(tmp_path, "-k", kind, "--import", "tests.stuck_tasks")
     wait_for(lambda: state_of(queue, stuck) == "executing")
+    if kind == "thread":  # a process worker would be stopped at its 1 s limit (were it not stuck)
+        [row] = wait_for(lambda: [r for r in tm.running(queue) if r.over_limit(datetime.now())])
+        assert row.over_limit(datetime.now()).endswith(", over its 1s limit")
+        assert tm.detail(queue, stuck).row.limit_text(datetime.now()).startswith("1s (running ")
     assert consumer.stop(signal.SIGTERM, timeout=20) == 0
     assert state_of(queue, stuck) == "interrupted"
     assert tm.consumers(queue)[0].status == "stopped"

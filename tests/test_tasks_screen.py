@@ -364,7 +364,7 @@ async def _consumers_line(queue):
         beat = now - datetime.timedelta(seconds=silent)
         ConsumerBeat.create(
             consumer_id=f"c{i}", queue=queue.name, host="w", pid=pid, workers=2,
-            started_at=beat, beat_at=beat, interval=1,
+            started_at=beat, beat_at=beat, interval=30 if pid == 101 else 1,  # alive under load
         )  # fmt: skip
     app = app_at("tasks")
     async with app.run_test(size=(120, 30)) as pilot:
@@ -407,3 +407,29 @@ def summary_text(app) -> str:
     console = Console(width=120, record=True, file=open(os.devnull, "w"))  # noqa: SIM115
     console.print(found.first().content)
     return console.export_text()
+
+
+def test_running_tab_shows_a_task_over_its_time_limit(queue):
+    asyncio.run(_test_running_tab_shows_a_task_over_its_time_limit(queue))
+
+
+async def _test_running_tab_shows_a_task_over_its_time_limit(queue):
+    started = datetime.datetime.now() - datetime.timedelta(minutes=12)
+    for task_id, name in (("20000000-stuck", "payment_match"), ("20000001-fine", "selftest")):
+        TaskRecord.create(
+            task_id=task_id,
+            queue=queue.name,
+            name=f"tqconsole.tasks.{name}",
+            state="executing",
+            updated_at=started,
+            started_at=started,
+        )
+    app = app_at("tasks")
+    async with app.run_test(size=(160, 40)) as pilot:
+        await settle(pilot)
+        await pilot.press("l", "l")  # running
+        text = await until(pilot, lambda: table_text(app, "running"))
+        [stuck] = [line for line in text.splitlines() if "20000000" in line]
+        assert "over limit" in stuck and "running 12m, over its 10m limit" in stuck
+        [fine] = [line for line in text.splitlines() if "20000001" in line]
+        assert "over" not in fine

@@ -288,6 +288,7 @@ def cmd_show(ctx) -> int:
         ("retries left", r.retries),
         ("consumer", f"{r.host}:{r.pid} {r.worker} ({r.consumer})" if r.consumer else ""),
         ("duration", f"{r.duration:.3f}s" if r.duration is not None else ""),
+        ("time limit", r.limit_text(tm.local_now())),
         ("result", d.result if d.result is not None else "(none stored)"),
         ("error", r.error),
     ):

@@ -337,10 +337,26 @@ class TaskRow:
     retries: int | None
     args: str
     error: str
+    limit: float | None = None  # the task's declared time limit, seconds
 
     @property
     def short_name(self) -> str:
         return self.name.rsplit(".", 1)[-1]
+
+    def over_limit(self, now: datetime) -> str:
+        """``running 12m, over its 5m limit`` for a task still running past its limit."""
+        if self.state != RUNNING or not self.limit or self.started_at is None:
+            return ""
+        elapsed = (now - self.started_at).total_seconds()
+        if elapsed <= self.limit:
+            return ""
+        return f"running {span_text(elapsed)}, over its {span_text(self.limit)} limit"
+
+    def limit_text(self, now: datetime) -> str:
+        if not self.limit:
+            return ""
+        over = self.over_limit(now)
+        return f"{span_text(self.limit)} ({over})" if over else span_text(self.limit)
 
     def as_dict(self) -> dict:
         return asdict(self)
@@ -367,6 +383,29 @@ def _row(record: TaskRecord, lost_ids: set[str]) -> TaskRow:
         args=record.args or "",
         error=record.error or "",
     )
+
+
+def span_text(seconds: float) -> str:
+    """``45s``, ``12m``, ``3h``: a duration to a glance's precision."""
+    seconds = max(0, int(seconds))
+    if seconds < 120:
+        return f"{seconds}s"
+    if seconds < 7200:
+        return f"{seconds // 60}m"
+    return f"{seconds // 3600}h"
+
+
+def time_limits(queue) -> dict[str, float]:
+    """Registry name -> declared time limit (seconds) of the tasks this process registered."""
+    registered = queue.huey._registry._registry.items()  # noqa: SLF001
+    return {name: cls.default_timeout for name, cls in registered if cls.default_timeout}
+
+
+def _with_limits(queue, rows: list[TaskRow]) -> list[TaskRow]:
+    limits = time_limits(queue)
+    for row in rows:
+        row.limit = limits.get(row.name)
+    return rows
 
 
 def _not_alive_ids(queue, infos=None) -> set[str]:
@@ -449,7 +488,7 @@ def running(queue, infos=None, now: datetime | None = None) -> list[TaskRow]:
         .order_by(TaskRecord.started_at)
         .limit(200)
     )
-    return [_row(r, lost_ids) for r in query]
+    return _with_limits(queue, [_row(r, lost_ids) for r in query])
 
 
 @dataclass
@@ -473,7 +512,7 @@ def detail(queue, task_id: str) -> TaskDetail:
     )
     if record is None:
         return _queued_detail(queue, task_id)
-    row = _row(record, _not_alive_ids(queue))
+    [row] = _with_limits(queue, [_row(record, _not_alive_ids(queue))])
     raw = queue.peek_result(task_id)
     from tqconsole.services.task_recorder import parse_timeline
 
