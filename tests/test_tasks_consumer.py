@@ -1,4 +1,5 @@
-"""A real consumer process on the SQLite and Redis queues: run, fail, retry, die, shut down."""
+"""A real consumer process on the SQLite and Redis queues: run, fail, retry, die, shut down,
+get stuck; periodic tasks with two consumers."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ from datetime import datetime
 import pytest
 
 from tests.tasks_support import ConsumerProcess, bound, make_backends, state_of, wait_for
+from tqconsole.models import TaskRecord
 from tqconsole.services import task_monitor as tm
 
 
@@ -168,3 +170,23 @@ def test_sigterm_stops_a_consumer_whose_worker_never_returns(queue, tmp_path, ki
     assert state_of(queue, stuck) == "interrupted"
     assert tm.consumers(queue)[0].status == "stopped"
     assert "Traceback" not in consumer.stderr()
+
+
+CHECKED = ("Enqueueing periodic task", "another consumer enqueued it")
+
+
+def test_two_consumers_enqueue_a_periodic_task_once_per_minute(queue, tmp_path):
+    # Both consumers check the periodic tasks as they start: in the same minute
+    # unless the minute turns meanwhile (then each minute has its one run).
+    wait_for(lambda: datetime.now().second < 50, timeout=15)
+    consumers = [ConsumerProcess(tmp_path, "-v", periodic=True) for _ in range(2)]
+    try:
+        for consumer in consumers:
+            wait_for(lambda c=consumer: any(m in c.stderr() for m in CHECKED), timeout=30)
+    finally:
+        for consumer in consumers:
+            assert consumer.stop() == 0
+    queue.recorder.flush()
+    runs = TaskRecord.select().where(TaskRecord.name.endswith("send_queued_mail"))
+    minutes = {(r.enqueued_at or r.updated_at).replace(second=0, microsecond=0) for r in runs}
+    assert len(runs) == len(minutes), [c.stderr() for c in consumers]
