@@ -263,10 +263,12 @@ def test_show_opens_a_pending_task_with_no_history_from_its_message(env, capsys)
     env.huey.enqueue(selftest((), {"sleep": 7}, id="abcdef12-elsewhere"))
     env.recorder.flush()
     TaskRecord.delete().execute()  # enqueued by another program, or pruned
+    listed = json.loads(run(capsys, "tasks", "pending", "--json")[1])[0]["args"]
     code, out, _ = run(capsys, "tasks", "show", "abcdef12")
     assert code == 0
-    assert "tqconsole.tasks.selftest" in out and "sleep=7" in out and "pending" in out
+    assert "tqconsole.tasks.selftest" in out and listed in out and "pending" in out
     assert "no history entry" in out
     code, out, _ = run(capsys, "tasks", "show", "abcdef12-elsewhere", "--json")
     data = json.loads(out)
-    assert (data["state"], data["args"], data["retryable"]) == ("pending", "sleep=7", False)
+    assert (data["state"], data["args"], data["retryable"]) == ("pending", listed, False)
+    assert "sleep" in listed and "7" in listed

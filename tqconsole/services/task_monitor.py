@@ -552,7 +552,7 @@ def _queued_detail(queue, task_id: str) -> TaskDetail:
         args=decoded.args_text(),
         error=decoded.problem,
     )
-    note = "only in the queue: no history entry (enqueued elsewhere, or pruned)"
+    note = "in the queue, no history entry"
     event = {"at": local_now(), "event": note, "where": "", "duration": None, "error": ""}
     return TaskDetail(row=row, traceback="", result=None, events=[event])
 
