@@ -42,16 +42,23 @@ def wait_for(predicate, timeout: float = 15.0, interval: float = 0.05):
 class ConsumerProcess:
     """``python -m tqconsole consumer`` in a subprocess with this test's environment.
 
-    Without periodic tasks: the tests count the tasks they enqueued (send_queued_mail
-    would otherwise be enqueued at every start).
+    Without periodic tasks unless asked: the tests count the tasks they enqueued
+    (send_queued_mail would otherwise be enqueued at every start).
     """
 
-    def __init__(self, tmp_path: Path, *args: str):
+    def __init__(self, tmp_path: Path, *args: str, periodic: bool = False):
         env = dict(os.environ)
         env["PYTHONPATH"] = str(ROOT)
         self.log = tmp_path / f"consumer-{time.monotonic_ns()}.log"
         self.proc = subprocess.Popen(
-            [sys.executable, "-m", "tqconsole", "consumer", "--no-periodic", *args],
+            [
+                sys.executable,
+                "-m",
+                "tqconsole",
+                "consumer",
+                *args,
+                *([] if periodic else ["--no-periodic"]),
+            ],
             env=env,
             stdout=subprocess.DEVNULL,
             stderr=self.log.open("w"),

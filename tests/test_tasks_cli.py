@@ -94,7 +94,7 @@ def test_revoke_restore_flush_and_read_only(env, capsys):
     from tqconsole.models import TaskRecord
 
     TaskRecord.delete().execute()  # a message enqueued by a producer without the recorder
-    assert run(capsys, "tasks", "show", task_id[:8])[0] == 1
+    assert run(capsys, "tasks", "show", task_id[:8])[0] == 0  # opened from its message
     assert run(capsys, "tasks", "revoke", task_id[:6])[1].strip() == f"revoked {task_id}"
     assert run(capsys, "tasks", "restore", task_id)[0] == 0
     assert not json.loads(run(capsys, "tasks", "pending", "--json")[1])[0]["revoked"]
@@ -254,3 +254,21 @@ def test_run_now_and_retry_all_failed(env, capsys):
     assert env.pending_count() == 4 and tm.failed(env) == []
     retried = decode(env.pending_window(1, 1)[0])
     assert retried.retries == 1  # the declared retries of selftest, granted again
+
+
+def test_show_opens_a_pending_task_with_no_history_from_its_message(env, capsys):
+    from tqconsole.models import TaskRecord
+
+    selftest = env.huey._registry.string_to_task("tqconsole.tasks.selftest")
+    env.huey.enqueue(selftest((), {"sleep": 7}, id="abcdef12-elsewhere"))
+    env.recorder.flush()
+    TaskRecord.delete().execute()  # enqueued by another program, or pruned
+    listed = json.loads(run(capsys, "tasks", "pending", "--json")[1])[0]["args"]
+    code, out, _ = run(capsys, "tasks", "show", "abcdef12")
+    assert code == 0
+    assert "tqconsole.tasks.selftest" in out and listed in out and "pending" in out
+    assert "no history entry" in out
+    code, out, _ = run(capsys, "tasks", "show", "abcdef12-elsewhere", "--json")
+    data = json.loads(out)
+    assert (data["state"], data["args"], data["retryable"]) == ("pending", listed, False)
+    assert "sleep" in listed and "7" in listed

@@ -1,12 +1,15 @@
-"""A real consumer process on the SQLite and Redis queues: run, fail, retry, die, shut down."""
+"""A real consumer process on the SQLite and Redis queues: run, fail, retry, die, shut down,
+get stuck; periodic tasks with two consumers."""
 
 from __future__ import annotations
 
 import signal
+from datetime import datetime
 
 import pytest
 
 from tests.tasks_support import ConsumerProcess, bound, make_backends, state_of, wait_for
+from tqconsole.models import TaskRecord
 from tqconsole.services import task_monitor as tm
 
 
@@ -149,3 +152,41 @@ def test_a_late_heartbeat_never_revives_a_stopped_consumer(queue):
     [info] = [c for c in tm.consumers(queue) if c.consumer_id == consumer.id]
     assert info.stopped and not info.alive and info.beat_at <= datetime.now()
     backends.close()
+
+
+@pytest.mark.parametrize("kind", ["thread", "process"])
+def test_sigterm_stops_a_consumer_whose_worker_never_returns(queue, tmp_path, kind):
+    from tests import stuck_tasks
+
+    stuck_tasks.register(queue.huey)
+    stuck = tm.enqueue(queue, "block_forever")
+    consumer = ConsumerProcess(tmp_path, "-k", kind, "--import", "tests.stuck_tasks")
+    wait_for(lambda: state_of(queue, stuck) == "executing")
+    if kind == "thread":  # a process worker would be stopped at its 1 s limit (were it not stuck)
+        [row] = wait_for(lambda: [r for r in tm.running(queue) if r.over_limit(datetime.now())])
+        assert row.over_limit(datetime.now()).endswith(", over its 1s limit")
+        assert tm.detail(queue, stuck).row.limit_text(datetime.now()).startswith("1s (running ")
+    assert consumer.stop(signal.SIGTERM, timeout=20) == 0
+    assert state_of(queue, stuck) == "interrupted"
+    assert tm.consumers(queue)[0].status == "stopped"
+    assert "Traceback" not in consumer.stderr()
+
+
+CHECKED = ("Enqueueing periodic task", "another consumer enqueued it")
+
+
+def test_two_consumers_enqueue_a_periodic_task_once_per_minute(queue, tmp_path):
+    # Both consumers check the periodic tasks as they start: in the same minute
+    # unless the minute turns meanwhile (then each minute has its one run).
+    wait_for(lambda: datetime.now().second < 50, timeout=15)
+    consumers = [ConsumerProcess(tmp_path, "-v", periodic=True) for _ in range(2)]
+    try:
+        for consumer in consumers:
+            wait_for(lambda c=consumer: any(m in c.stderr() for m in CHECKED), timeout=30)
+    finally:
+        for consumer in consumers:
+            assert consumer.stop() == 0
+    queue.recorder.flush()
+    runs = TaskRecord.select().where(TaskRecord.name.endswith("send_queued_mail"))
+    minutes = {(r.enqueued_at or r.updated_at).replace(second=0, microsecond=0) for r in runs}
+    assert len(runs) == len(minutes), [c.stderr() for c in consumers]

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import datetime
+import os
 
 import pytest
 
@@ -363,7 +364,7 @@ async def _consumers_line(queue):
         beat = now - datetime.timedelta(seconds=silent)
         ConsumerBeat.create(
             consumer_id=f"c{i}", queue=queue.name, host="w", pid=pid, workers=2,
-            started_at=beat, beat_at=beat, interval=1,
+            started_at=beat, beat_at=beat, interval=30 if pid == 101 else 1,  # alive under load
         )  # fmt: skip
     app = app_at("tasks")
     async with app.run_test(size=(120, 30)) as pilot:
@@ -379,3 +380,56 @@ async def _consumers_line(queue):
         await settle(pilot)
         line = str(app.screen.query_one("#consumers").render())
         assert "no consumer alive" in line and "+3 dead earlier" in line
+
+
+def test_enter_opens_a_pending_task_with_no_history(queue):
+    asyncio.run(_test_enter_opens_a_pending_task_with_no_history(queue))
+
+
+async def _test_enter_opens_a_pending_task_with_no_history(queue):
+    fill(queue)  # the pending tasks have no history rows
+    app = app_at("tasks")
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        await pilot.press("enter")
+        await until(pilot, lambda: "00000000-pending" in summary_text(app))
+        text = summary_text(app)
+        assert "✗" not in text and "pending" in text and "sleep" in text
+
+
+def summary_text(app) -> str:
+    """The detail screen's summary as plain text (empty on another screen)."""
+    from rich.console import Console
+
+    found = app.screen.query("#summary")
+    if not found:
+        return ""
+    console = Console(width=120, record=True, file=open(os.devnull, "w"))  # noqa: SIM115
+    console.print(found.first().content)
+    return console.export_text()
+
+
+def test_running_tab_shows_a_task_over_its_time_limit(queue):
+    asyncio.run(_test_running_tab_shows_a_task_over_its_time_limit(queue))
+
+
+async def _test_running_tab_shows_a_task_over_its_time_limit(queue):
+    started = datetime.datetime.now() - datetime.timedelta(minutes=12)
+    for task_id, name in (("20000000-stuck", "payment_match"), ("20000001-fine", "selftest")):
+        TaskRecord.create(
+            task_id=task_id,
+            queue=queue.name,
+            name=f"tqconsole.tasks.{name}",
+            state="executing",
+            updated_at=started,
+            started_at=started,
+        )
+    app = app_at("tasks")
+    async with app.run_test(size=(160, 40)) as pilot:
+        await settle(pilot)
+        await pilot.press("l", "l")  # running
+        text = await until(pilot, lambda: table_text(app, "running"))
+        [stuck] = [line for line in text.splitlines() if "20000000" in line]
+        assert "over limit" in stuck and "running 12m, over its 10m limit" in stuck
+        [fine] = [line for line in text.splitlines() if "20000001" in line]
+        assert "over" not in fine

@@ -29,6 +29,16 @@ PERIODIC = {
     "send_payment_reminders": ("0", "8", "*", "*", "*"),
 }
 
+# name -> time limit in seconds: a process worker stops a task at its limit
+# (Huey's timeout); a thread worker cannot, and the monitor shows it over the limit.
+LIMITS = {
+    "payment_match": 600,
+    "export_participants": 600,
+    "cull_cache": 600,
+    "send_queued_mail": 600,
+    "send_payment_reminders": 1800,
+}
+
 _lock = threading.Lock()
 _backends = None
 
@@ -74,9 +84,9 @@ def register(huey) -> None:
     from huey import crontab
 
     for name, options in TASKS.items():
-        huey.task(**options)(globals()[name])
+        huey.task(timeout=LIMITS.get(name), **options)(globals()[name])
     for name, fields in PERIODIC.items():
-        huey.periodic_task(crontab(*fields))(globals()[name])
+        huey.periodic_task(crontab(*fields), timeout=LIMITS.get(name))(globals()[name])
 
 
 def current_backends():

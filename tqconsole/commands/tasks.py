@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import sys
 
 from tqconsole.commands.output import add_json_flag, confirm, print_json, print_records, print_table
@@ -21,6 +22,14 @@ def register(sub) -> None:
     )
     p.add_argument("--no-periodic", action="store_true", help="do not enqueue periodic tasks")
     p.add_argument("-v", "--verbose", action="store_true", help="log every task")
+    p.add_argument(
+        "--import",
+        dest="modules",
+        action="append",
+        default=[],
+        metavar="MODULE",
+        help="also run the tasks of MODULE (its register(huey) declares them)",
+    )
     p.set_defaults(func=cmd_consumer)
 
     tasks = sub.add_parser(
@@ -103,6 +112,8 @@ def cmd_consumer(ctx) -> int:
         worker_type=ctx.args.worker_type,
         periodic=not ctx.args.no_periodic,
     )
+    for name in ctx.args.modules:
+        import_tasks(name, consumer.queue.huey)
     print(
         f"tqconsole: consumer {consumer.id} on {ctx.settings.masked('queue')} "
         f"({consumer.workers} {consumer.worker_type} workers, heartbeat {consumer.interval:g}s)",
@@ -110,7 +121,31 @@ def cmd_consumer(ctx) -> int:
         flush=True,
     )
     consumer.run()
+    if consumer.stuck:
+        # A worker thread never returned: waiting for it (or closing what it holds) hangs.
+        print(
+            f"tqconsole: {consumer.stuck} worker(s) stuck in a task: exiting without them",
+            file=sys.stderr,
+            flush=True,
+        )
+        sys.stdout.flush()
+        os._exit(0)
     return 0
+
+
+def import_tasks(name: str, huey) -> None:
+    """Import a module of extra tasks and let it register them on ``huey``."""
+    import importlib
+
+    from tqconsole.errors import ConfigError
+
+    try:
+        module = importlib.import_module(name)
+    except ImportError as exc:
+        raise ConfigError(f"--import {name}: {exc}") from None
+    if not callable(getattr(module, "register", None)):
+        raise ConfigError(f"--import {name}: the module has no register(huey) function")
+    module.register(huey)
 
 
 class OneLineFormatter:
@@ -253,6 +288,7 @@ def cmd_show(ctx) -> int:
         ("retries left", r.retries),
         ("consumer", f"{r.host}:{r.pid} {r.worker} ({r.consumer})" if r.consumer else ""),
         ("duration", f"{r.duration:.3f}s" if r.duration is not None else ""),
+        ("time limit", r.limit_text(tm.local_now())),
         ("result", d.result if d.result is not None else "(none stored)"),
         ("error", r.error),
     ):

@@ -81,12 +81,9 @@ def sparkline(values: list[int]) -> str:
 def ago(when: datetime | None, now: datetime) -> str:
     if when is None:
         return ""
-    seconds = max(0, int((now - when).total_seconds()))
-    if seconds < 120:
-        return f"{seconds}s"
-    if seconds < 7200:
-        return f"{seconds // 60}m"
-    return f"{seconds // 3600}h"
+    from tqconsole.services.task_monitor import span_text
+
+    return span_text((now - when).total_seconds())
 
 
 def when_text(when: datetime | None) -> str:
@@ -370,13 +367,16 @@ class TasksScreen(LongWork, ConsoleScreen):
         state = Text(row.state, style=STATE_STYLE.get(row.state, ""))
         if view == "running":
             where = f"{row.host}:{row.pid} {row.worker}".strip(": ")
+            over = row.over_limit(now)
+            if over:
+                state = Text("over limit", style="bold red")
             return (
                 row.short_name,
                 state,
                 where,
                 ago(row.started_at, now),
                 row.task_id[:8],
-                row.args,
+                f"{over} · {row.args}" if over else row.args,
             )
         if view == "history":
             took = f"{row.duration:.2f}s" if row.duration is not None else ""
@@ -646,6 +646,7 @@ class TaskDetailScreen(LongWork, ConsoleScreen):
         from rich.table import Table
 
         r = d.row
+        limit_style = "bold red" if r.over_limit(datetime.now()) else ""
         grid = Table.grid(padding=(0, 1))
         grid.add_column(style="dim", no_wrap=True)
         grid.add_column(overflow="fold")
@@ -659,6 +660,7 @@ class TaskDetailScreen(LongWork, ConsoleScreen):
             ("started", when_text(r.started_at)),
             ("finished", when_text(r.finished_at)),
             ("duration", f"{r.duration:.3f}s" if r.duration is not None else ""),
+            ("time limit", Text(r.limit_text(datetime.now()), style=limit_style)),
             ("consumer", f"{r.host}:{r.pid} {r.worker}  ({r.consumer})" if r.consumer else ""),
             ("result", d.result if d.result is not None else Text("none stored", style="dim")),
             ("error", Text(r.error, style="red")),

@@ -11,8 +11,10 @@ from __future__ import annotations
 import logging
 import os
 import threading
+import time
 import uuid
 from datetime import datetime
+from multiprocessing.process import BaseProcess
 
 from huey.consumer import Consumer
 from peewee import EXCLUDED, fn
@@ -20,11 +22,12 @@ from peewee import EXCLUDED, fn
 from tqconsole import tasks
 from tqconsole.errors import ConfigError, ReadOnlyError
 from tqconsole.models import ConsumerBeat
-from tqconsole.services.task_recorder import FORK_LOCK
+from tqconsole.services.task_recorder import FORK_LOCK, mark_interrupted
 
 logger = logging.getLogger("tqconsole.consumer")
 logger.addHandler(logging.NullHandler())
 MAX_HEARTBEAT = 10.0
+STUCK_WAIT = 2.0  # seconds a stopped consumer waits for workers that do not return
 
 
 def heartbeat_interval(settings) -> float:
@@ -143,17 +146,58 @@ class ConsoleConsumer:
             )
         except ValueError as exc:
             raise ConfigError(str(exc)) from None
+        self.queue.huey.stopping = self.consumer.stop_flag.is_set  # ends SettlingHuey's waits
         self.heartbeat = Heartbeat(self)
         self.thread: threading.Thread | None = None
+        self.stuck = 0
 
     def run(self) -> None:
-        """Run until stopped (a signal, or ``stop()`` from another thread)."""
+        """Run until stopped (a signal, or ``stop()`` from another thread).
+
+        Afterwards ``stuck`` counts the worker threads that never returned: the
+        caller may exit without waiting for them (``tqconsole consumer`` does).
+        """
         self.heartbeat.start()
         try:
             self.consumer.run()
         finally:
+            self.stuck = self.release_workers()
             self.heartbeat.stop()
             self.queue.recorder.flush()
+            self.mark_interrupted()
+
+    def release_workers(self, wait: float = STUCK_WAIT) -> int:
+        """Give the workers ``wait`` seconds to return, then kill worker processes.
+
+        Huey interrupts a worker on SIGTERM, but a task stuck where no interrupt
+        reaches it (a thread; a process swallowing it) would hold the consumer
+        forever.  Returns how many worker threads are still running.
+        """
+        deadline = time.monotonic() + wait
+        workers = [w for _, w in self.consumer.worker_threads]
+        for worker in workers:
+            worker.join(max(deadline - time.monotonic(), 0))
+        stuck = [w for w in workers if w.is_alive()]
+        for worker in stuck:
+            if isinstance(worker, BaseProcess):
+                logger.warning("worker process %s did not return: killed", worker.pid)
+                worker.kill()
+                worker.join(5)
+        threads = [w for w in stuck if isinstance(w, threading.Thread)]
+        if threads:
+            logger.warning("%s worker thread(s) did not return", len(threads))
+        return len(threads)
+
+    def mark_interrupted(self) -> None:
+        """Tasks this consumer left "executing" (in a killed or stuck worker) end interrupted."""
+        try:
+            with FORK_LOCK:
+                interrupted = mark_interrupted(self.id)
+        except Exception as exc:  # the database may be down: the monitor shows them lost
+            logger.warning("interrupted tasks not recorded: %s", exc)
+            return
+        if interrupted:
+            logger.warning("%s task(s) interrupted", interrupted)
 
     def start_thread(self) -> ConsoleConsumer:
         self.thread = threading.Thread(target=self.run, name="tqconsole-consumer", daemon=True)

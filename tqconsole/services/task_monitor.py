@@ -337,10 +337,26 @@ class TaskRow:
     retries: int | None
     args: str
     error: str
+    limit: float | None = None  # the task's declared time limit, seconds
 
     @property
     def short_name(self) -> str:
         return self.name.rsplit(".", 1)[-1]
+
+    def over_limit(self, now: datetime) -> str:
+        """``running 12m, over its 5m limit`` for a task still running past its limit."""
+        if self.state != RUNNING or not self.limit or self.started_at is None:
+            return ""
+        elapsed = (now - self.started_at).total_seconds()
+        if elapsed <= self.limit:
+            return ""
+        return f"running {span_text(elapsed)}, over its {span_text(self.limit)} limit"
+
+    def limit_text(self, now: datetime) -> str:
+        if not self.limit:
+            return ""
+        over = self.over_limit(now)
+        return f"{span_text(self.limit)} ({over})" if over else span_text(self.limit)
 
     def as_dict(self) -> dict:
         return asdict(self)
@@ -367,6 +383,29 @@ def _row(record: TaskRecord, lost_ids: set[str]) -> TaskRow:
         args=record.args or "",
         error=record.error or "",
     )
+
+
+def span_text(seconds: float) -> str:
+    """``45s``, ``12m``, ``3h``: a duration to a glance's precision."""
+    seconds = max(0, int(seconds))
+    if seconds < 120:
+        return f"{seconds}s"
+    if seconds < 7200:
+        return f"{seconds // 60}m"
+    return f"{seconds // 3600}h"
+
+
+def time_limits(queue) -> dict[str, float]:
+    """Registry name -> declared time limit (seconds) of the tasks this process registered."""
+    registered = queue.huey._registry._registry.items()  # noqa: SLF001
+    return {name: cls.default_timeout for name, cls in registered if cls.default_timeout}
+
+
+def _with_limits(queue, rows: list[TaskRow]) -> list[TaskRow]:
+    limits = time_limits(queue)
+    for row in rows:
+        row.limit = limits.get(row.name)
+    return rows
 
 
 def _not_alive_ids(queue, infos=None) -> set[str]:
@@ -449,7 +488,7 @@ def running(queue, infos=None, now: datetime | None = None) -> list[TaskRow]:
         .order_by(TaskRecord.started_at)
         .limit(200)
     )
-    return [_row(r, lost_ids) for r in query]
+    return _with_limits(queue, [_row(r, lost_ids) for r in query])
 
 
 @dataclass
@@ -472,8 +511,8 @@ def detail(queue, task_id: str) -> TaskDetail:
         (TaskRecord.task_id == task_id) & (TaskRecord.queue == queue.name)
     )
     if record is None:
-        raise NotFound(f"no task {task_id!r} in the history of queue {queue.name!r}")
-    row = _row(record, _not_alive_ids(queue))
+        return _queued_detail(queue, task_id)
+    [row] = _with_limits(queue, [_row(record, _not_alive_ids(queue))])
     raw = queue.peek_result(task_id)
     from tqconsole.services.task_recorder import parse_timeline
 
@@ -485,6 +524,50 @@ def detail(queue, task_id: str) -> TaskDetail:
         events=events,
         retryable=record.message is not None and row.state in RETRYABLE,
     )
+
+
+def _queued_detail(queue, task_id: str) -> TaskDetail:
+    """A task with no history row (enqueued by another program, or pruned): from its message."""
+    found = next((m for m in _queued_messages(queue) if m[0].id == task_id), None)
+    if found is None:
+        raise NotFound(
+            f"no task {task_id!r} in queue {queue.name!r} (pending, scheduled or history)"
+        )
+    decoded, state, eta = found
+    when = utc_to_local(decoded.eta) or eta
+    row = TaskRow(
+        task_id=task_id,
+        name=decoded.name or decoded.label,
+        state=state if when is None else f"{state} for {when:%Y-%m-%d %H:%M:%S}",
+        updated_at=local_now(),
+        enqueued_at=None,
+        started_at=None,
+        finished_at=None,
+        duration=None,
+        consumer="",
+        host="",
+        pid=None,
+        worker="",
+        retries=decoded.retries,
+        args=decoded.args_text(),
+        error=decoded.problem,
+    )
+    note = "in the queue, no history entry"
+    event = {"at": local_now(), "event": note, "where": "", "duration": None, "error": ""}
+    return TaskDetail(row=row, traceback="", result=None, events=[event])
+
+
+def _queued_messages(queue, scan: int = 10_000, batch: int = 500):
+    """(decoded message, "pending" or "scheduled", local ETA) of the first ``scan`` of each."""
+    for state, window in (("pending", queue.pending_window), ("scheduled", queue.scheduled_window)):
+        for offset in range(0, scan, batch):
+            items = window(offset, batch)
+            for item in items:
+                eta = getattr(item, "eta", None)
+                eta = datetime.fromtimestamp(eta) if eta else None
+                yield decode(getattr(item, "data", item)), state, eta
+            if len(items) < batch:
+                break
 
 
 # --- registered and periodic tasks
@@ -678,15 +761,12 @@ def resolve_id(queue, text: str, scan: int = 10_000) -> str:
         .limit(2)
     ]
     if text not in ids:
-        for window in (queue.pending_window, queue.scheduled_window):
-            for offset in range(0, scan, 500):
-                items = window(offset, 500)
-                for item in items:
-                    found = decode(getattr(item, "data", item)).id
-                    if found and found.startswith(text) and found not in ids:
-                        ids.append(found)
-                if len(items) < 500 or text in ids or len(ids) > 1:
-                    break
+        for decoded, _, _ in _queued_messages(queue, scan):
+            found = decoded.id
+            if found and found.startswith(text) and found not in ids:
+                ids.append(found)
+            if text in ids or len(ids) > 1:
+                break
     if text in ids:
         return text
     if len(ids) > 1:

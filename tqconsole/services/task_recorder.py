@@ -31,6 +31,7 @@ import traceback
 from datetime import datetime, timedelta
 
 from huey import signals as S
+from peewee import fn
 
 from tqconsole.models import ConsumerBeat, TaskRecord, database
 
@@ -211,15 +212,30 @@ class TaskRecorder:
             self._interval = self.busy_interval if busy else self.flush_interval
             if not batch:
                 return
+            started = dict(self._started)
             records = self.rows(batch)
             self.keep_messages(records)
             try:
                 write(list(records.values()))
             except Exception as exc:
-                self.dropped += len(batch)
-                logger.warning("task history: %s events dropped (%s)", len(batch), exc)
+                self._keep(batch, started, exc)
                 return
             self._maybe_prune()
+
+    def _keep(self, batch: list, started: dict, exc: Exception) -> None:
+        """Put events that could not be written back in front, for the next flush.
+
+        The database may be down for a while: at most ``flush_max`` × 10 events
+        wait (the oldest are dropped beyond that, and counted).
+        """
+        self._started = started | self._started
+        self._buffer.extendleft(reversed(batch))
+        excess = len(self._buffer) - self.flush_max * 10
+        for _ in range(max(excess, 0)):
+            self._buffer.popleft()
+        self.dropped += max(excess, 0)
+        self._interval = self.busy_interval
+        logger.warning("task history: %s events wait for the database (%s)", len(batch), exc)
 
     def discard(self, task_id: str) -> None:
         """Forget buffered events of a task whose enqueue failed."""
@@ -491,3 +507,19 @@ def prune(queue: str, keep_days: float, keep_count: int) -> None:
                 & (TaskRecord.updated_at <= edge)
                 & (TaskRecord.state != "executing")
             ).execute()
+
+
+def mark_interrupted(consumer_id: str) -> int:
+    """Rows a stopped consumer left "executing" become "interrupted"; returns how many."""
+    now = time.time()
+    line = timeline_line(stamp(now), "interrupted", "consumer stopped")
+    return (
+        TaskRecord.update(
+            state=STATES[S.SIGNAL_INTERRUPTED],
+            updated_at=datetime.fromtimestamp(now),
+            finished_at=datetime.fromtimestamp(now),
+            timeline=fn.COALESCE(TaskRecord.timeline, "").concat(line),
+        )
+        .where((TaskRecord.consumer == consumer_id) & (TaskRecord.state == "executing"))
+        .execute()
+    )

@@ -10,6 +10,9 @@ storage itself, so nothing above can get around it.
 from __future__ import annotations
 
 import contextlib
+import logging
+import threading
+import time
 from dataclasses import dataclass
 
 from tqconsole.errors import BackendUnavailable, ReadOnlyError
@@ -45,6 +48,106 @@ def read_only_storage(storage_class: type) -> type:
 
     attrs = {name: refuse(name) for name in WRITE_METHODS}
     return type(f"ReadOnly{storage_class.__name__}", (storage_class,), attrs)
+
+
+logger = logging.getLogger("tqconsole.consumer")
+logger.addHandler(logging.NullHandler())
+SETTLE_MAX_DELAY = 2.0
+
+
+class SettlingHuey:
+    """Huey whose bookkeeping after a task ran waits out an outage of its storage.
+
+    Once a task has begun, Huey clears its revoke flag, stores its result and
+    requeues a retry; if the storage is unreachable there, Huey gives up before
+    the COMPLETE (or RETRYING) signal, so the history kept the task "executing"
+    and later "lost", and a retry ran finished work again.  In a worker these
+    writes are retried until the storage is back (or the consumer stops), then
+    the task ends as it did.  ``stopping`` is set by the consumer.
+    """
+
+    unavailable_errors: tuple[type[BaseException], ...] = ()
+    stopping = staticmethod(lambda: False)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self._settling = threading.local()
+
+    def _execute(self, task, timestamp):
+        self._settling.task = task
+        try:
+            return super()._execute(task, timestamp)
+        finally:
+            self._settling.task = None
+
+    def _settled(self, write, *args):
+        task = getattr(self._settling, "task", None)
+        delay = 0.05
+        while True:
+            try:
+                return write(*args)
+            except self.unavailable_errors as exc:
+                if task is None or self.stopping():
+                    raise
+                logger.warning("task %s ran; queue unreachable, retrying (%s)", task.id, exc)
+                time.sleep(delay)
+                delay = min(delay * 2, SETTLE_MAX_DELAY)
+
+    def delete(self, key):
+        return self._settled(super().delete, key)
+
+    def put_result(self, key, data):
+        return self._settled(super().put_result, key, data)
+
+    def enqueue(self, task):
+        return self._settled(super().enqueue, task)
+
+    def add_schedule(self, task):
+        return self._settled(super().add_schedule, task)
+
+
+class PeriodOnceHuey:
+    """Huey whose periodic tasks are enqueued once per minute, however many consumers run.
+
+    Every consumer's scheduler checks the periodic tasks once a minute; the
+    first to take the minute's key (an atomic set-if-absent in the queue's
+    storage) enqueues them, the others skip.  The winner also drops the key of
+    the task's previous run, so keys do not pile up.
+    """
+
+    unavailable_errors: tuple[type[BaseException], ...] = ()
+
+    def period_key(self, task, timestamp) -> str:
+        return f"{self.name}.periodic.{task.name}.{timestamp:%Y-%m-%dT%H:%M}"
+
+    def read_periodic(self, timestamp):
+        if timestamp is None:
+            timestamp = self._get_timestamp()
+        due = super().read_periodic(timestamp)
+        try:
+            return [task for task in due if self._take_period(task, timestamp)]
+        except self.unavailable_errors as exc:
+            logger.warning("periodic tasks not enqueued: queue unreachable (%s)", exc)
+            return []
+
+    def _take_period(self, task, timestamp) -> bool:
+        key = self.period_key(task, timestamp)
+        if not self.put_if_empty(key, "1"):
+            logger.info("periodic task %s: another consumer enqueued it this minute", task.name)
+            return False
+        last = f"{self.name}.periodic.{task.name}"
+        previous = self.get(last, peek=True)
+        if previous and previous != key:
+            self.delete(previous)
+        self.put(last, key)
+        return True
+
+
+def console_huey(huey_class: type, errors: tuple[type[BaseException], ...]) -> type:
+    """``huey_class`` with SettlingHuey's waits on ``errors`` and PeriodOnceHuey's lock."""
+    attrs = {"unavailable_errors": errors}
+    bases = (SettlingHuey, PeriodOnceHuey, huey_class)
+    return type(f"Console{huey_class.__name__}", bases, attrs)
 
 
 def huey_version() -> str:

@@ -8,6 +8,7 @@ from huey.storage import MemoryStorage
 from tqconsole.backends.queue.base import (
     QueueBackend,
     ScheduledItem,
+    console_huey,
     huey_version,
     read_only_storage,
 )
@@ -19,7 +20,9 @@ class MemoryQueue(QueueBackend):
     @classmethod
     def from_url(cls, url: str, name: str, read_only: bool = False, **options) -> MemoryQueue:
         storage = read_only_storage(MemoryStorage) if read_only else MemoryStorage
-        return cls(MemoryHuey(name, storage_class=storage, **options), url, read_only)
+        return cls(
+            console_huey(MemoryHuey, ())(name, storage_class=storage, **options), url, read_only
+        )
 
     def version_string(self) -> str:
         return f"in memory (huey {huey_version()})"

@@ -10,6 +10,7 @@ from huey import PriorityRedisHuey, RedisHuey
 from tqconsole.backends.queue.base import (
     QueueBackend,
     ScheduledItem,
+    console_huey,
     huey_version,
     read_only_storage,
 )
@@ -37,7 +38,7 @@ class RedisQueue(QueueBackend):
             pool = redis.ConnectionPool.from_url(server_url, **options)
         except ValueError as exc:
             raise ConfigError(f"TQ_QUEUE_URL: {exc}") from None
-        huey = huey_class(
+        huey = console_huey(huey_class, cls.unavailable_errors)(
             name,
             connection_pool=pool,
             storage_class=read_only_storage(storage) if read_only else storage,

@@ -12,6 +12,7 @@ from huey.storage import SqliteStorage
 from tqconsole.backends.queue.base import (
     QueueBackend,
     ScheduledItem,
+    console_huey,
     huey_version,
     read_only_storage,
 )
@@ -34,7 +35,9 @@ class SqliteQueue(QueueBackend):
             raise ConfigError(f"cannot create {folder}: {exc.strerror}") from None
         storage = read_only_storage(SqliteStorage) if read_only else SqliteStorage
         try:
-            huey = SqliteHuey(name, filename=path, storage_class=storage, **options)
+            huey = console_huey(SqliteHuey, cls.unavailable_errors)(
+                name, filename=path, storage_class=storage, **options
+            )
         except sqlite3.Error as exc:
             raise ConfigError(f"queue file {path}: {exc}") from None
         return cls(huey, url, read_only)
