@@ -218,7 +218,7 @@ async def test_every_unsent_draft_is_kept_until_sent_or_discarded(mail_env):
         await draft_picker(pilot)
         await pilot.press("end", "enter")  # "Discard the message on the form"
         await until(pilot, lambda: app.screen.__class__.__name__ == "ConfirmDialog")
-        await pilot.press("y")
+        await pilot.press("tab", "enter")
         await settle(pilot)
         assert app.screen.query_one("#field-subject").value == ""
         await pilot.press("escape")
