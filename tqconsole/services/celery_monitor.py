@@ -13,6 +13,8 @@ from dataclasses import asdict, dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
+from peewee import JOIN
+
 from tqconsole.errors import InvalidInput, NotFound, ReadOnlyError
 from tqconsole.models.celery import (
     ClockedSchedule,
@@ -154,9 +156,9 @@ def beat(db, now: datetime | None = None) -> list[BeatRow]:
     now = now or datetime.now()
     query = (
         PeriodicTask.select(PeriodicTask, IntervalSchedule, CrontabSchedule, ClockedSchedule)
-        .join_from(PeriodicTask, IntervalSchedule, join_type="LEFT OUTER")
-        .join_from(PeriodicTask, CrontabSchedule, join_type="LEFT OUTER")
-        .join_from(PeriodicTask, ClockedSchedule, join_type="LEFT OUTER")
+        .join_from(PeriodicTask, IntervalSchedule, join_type=JOIN.LEFT_OUTER)
+        .join_from(PeriodicTask, CrontabSchedule, join_type=JOIN.LEFT_OUTER)
+        .join_from(PeriodicTask, ClockedSchedule, join_type=JOIN.LEFT_OUTER)
         .order_by(PeriodicTask.name)
     )
     rows = []
