@@ -9,7 +9,7 @@ from tqconsole.commands.output import add_json_flag, print_json, print_records, 
 
 def register(sub) -> None:
     celery = sub.add_parser("celery", help="the site's Celery: queues, results, beat, workers")
-    celery.set_defaults(func=lambda ctx: celery.print_help() or 0)
+    celery.set_defaults(func=cmd_screen)
     csub = celery.add_subparsers(dest="celery_command", metavar="COMMAND")
 
     def command(name, func, helptext, *arguments):
@@ -62,6 +62,14 @@ def register(sub) -> None:
     )
     for name in ("enable", "disable"):
         command(name, cmd_enable, f"{name} a beat schedule by name", (("name",), {}))
+
+
+def cmd_screen(ctx) -> int:
+    """``tqconsole celery`` alone is the location ``celery``: open the TUI there."""
+    from tqconsole.commands.tui import cmd_tui
+
+    ctx.args.location = "celery"
+    return cmd_tui(ctx)
 
 
 def with_broker(func):
