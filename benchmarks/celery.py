@@ -17,15 +17,14 @@ from __future__ import annotations
 import argparse
 import base64
 import json
-import statistics
 import sys
-import time
 import uuid
 from collections import Counter
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from benchmarks.tasks import median_ms  # noqa: E402
 from tests import services  # noqa: E402
 
 TASKS = (
@@ -38,15 +37,6 @@ TASKS = (
     "celery.backend_cleanup",
     "custom_post_office_send_queued_emails",
 )
-
-
-def median_ms(fn, repeat: int) -> tuple[float, object]:
-    times, result = [], None
-    for _ in range(repeat):
-        start = time.perf_counter()
-        result = fn()
-        times.append((time.perf_counter() - start) * 1000)
-    return statistics.median(times), result
 
 
 def envelope(i: int) -> bytes:
@@ -120,7 +110,10 @@ def main() -> None:
         pipe.execute()
         broker.queue_names(refresh=True)
         print(f"{conn.llen('celery'):,} messages in 'celery'")
-        rows = [("counts (queues)", *median_ms(broker.queues, 21))]
+        rows = [
+            ("counts (queues)", *median_ms(broker.queues, 21)),
+            ("counts + queue discovery", *median_ms(lambda: broker.queues(refresh=True), 21)),
+        ]
         for offset in (0, n // 2, n - 50):
             rows.append(
                 (
