@@ -141,3 +141,24 @@ def test_read_only_refuses_sending_and_revoking(redis_url):
 def test_unknown_scheme_is_a_config_error():
     with pytest.raises(ConfigError):
         celery.from_url("amqp://guest@localhost//")
+
+
+def test_messages_of_one_task_keep_their_queue_positions(broker):
+    mails = broker.task_messages("celery", "post_office.tasks.send_queued_mail", 0, 10)
+    everything = broker.messages("celery", 0, 50)
+    assert [m.position for m in mails] == [
+        m.position for m in everything if m.task == "post_office.tasks.send_queued_mail"
+    ]
+    [second] = broker.task_messages("celery", "post_office.tasks.send_queued_mail", 1, 10)
+    assert second.id == mails[1].id
+
+
+def test_group_by_task_spans_chunks(broker, monkeypatch):
+    from tqconsole.backends.celery import redis as broker_redis
+
+    monkeypatch.setattr(broker_redis, "CHUNK", 2)
+    assert dict(broker.task_counts("celery")) == SITE_TASKS
+    positions = [m.position for m in broker.task_messages("celery", "update_groups", 0, 5)]
+    assert positions == [
+        m.position for m in broker.messages("celery", 0, 50) if m.task == "update_groups"
+    ]

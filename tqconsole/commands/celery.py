@@ -114,11 +114,11 @@ def cmd_messages(ctx, b) -> int:
         )
         return 0
     if a.unacked:
-        items = b.unacked(a.offset, a.limit)
+        items = [m for m in b.unacked(a.offset, a.limit) if not a.task or m.task == a.task]
+    elif a.task:
+        items = b.task_messages(a.queue, a.task, a.offset, a.limit)
     else:
         items = b.messages(a.queue, a.offset, a.limit)
-    if a.task:
-        items = [m for m in items if m.task == a.task]
     print_records(
         a.json,
         items,

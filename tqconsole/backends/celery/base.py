@@ -102,6 +102,11 @@ class CeleryBroker:
         """Task name → number of messages waiting in ``queue``."""
         raise NotImplementedError
 
+    def task_messages(self, queue: str, task: str, offset: int, limit: int) -> list[Message]:
+        """Messages ``offset…offset+limit`` of those of ``task`` in ``queue`` (positions
+        are the queue's)."""
+        raise NotImplementedError
+
     def unacked_count(self) -> int:
         raise NotImplementedError
 

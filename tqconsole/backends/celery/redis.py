@@ -135,18 +135,44 @@ class RedisBroker(CeleryBroker):
             out.append(msg)
         return out
 
-    def task_counts(self, queue: str) -> Counter:
-        counts: Counter = Counter()
+    def _raw_in_order(self, queue: str):
+        """Every raw message of ``queue`` in consumption order, as chunks of
+        (position, raw) read with pipelined LRANGEs."""
         lengths = self._lengths([queue])[0]
-        with self.guard():
-            for key, length in zip(priority_keys(queue), lengths, strict=True):
-                for start in range(0, length, CHUNK * 4):
+        position = 0
+        for key, length in zip(priority_keys(queue), lengths, strict=True):
+            for start in range(0, length, CHUNK * 4):
+                with self.guard():
                     pipe = self.conn.pipeline(transaction=False)
                     for s in range(start, min(start + CHUNK * 4, length), CHUNK):
-                        pipe.lrange(key, s, s + CHUNK - 1)
-                    for chunk in pipe.execute():
-                        counts.update(map(task_name, chunk))
+                        pipe.lrange(key, -(s + CHUNK), -(s + 1))
+                    chunks = pipe.execute()
+                for chunk in chunks:
+                    chunk.reverse()
+                    yield [(position + i, raw) for i, raw in enumerate(chunk)]
+                    position += len(chunk)
+
+    def task_counts(self, queue: str) -> Counter:
+        counts: Counter = Counter()
+        for chunk in self._raw_in_order(queue):
+            counts.update(task_name(raw) for _, raw in chunk)
         return counts
+
+    def task_messages(self, queue: str, task: str, offset: int, limit: int) -> list[Message]:
+        matches: list[Message] = []
+        seen = 0
+        for chunk in self._raw_in_order(queue):
+            for position, raw in chunk:
+                if task_name(raw) != task:
+                    continue
+                if seen >= offset:
+                    msg = decode(raw, position)
+                    msg.queue = queue
+                    matches.append(msg)
+                    if len(matches) >= limit:
+                        return matches
+                seen += 1
+        return matches
 
     # --- reserved by workers, not yet acknowledged
     def unacked_count(self) -> int:
