@@ -87,7 +87,9 @@ class CeleryScreen(ConsoleScreen):
             self.broker.close()
 
     def auto_refresh(self) -> None:
-        if self.is_current and self.view not in ("workers",):
+        # counting by task reads the whole queue and asking workers waits for their
+        # answers: those two views refresh on ``r`` and when opened only
+        if self.is_current and self.view not in ("tasks", "workers"):
             self.refresh_now()
 
     # --- loading
