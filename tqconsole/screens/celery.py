@@ -210,7 +210,10 @@ class CeleryScreen(ConsoleScreen):
             self.refresh_now()
 
     # --- actions
-    def selected(self):
+    def selected(self, view: str = ""):
+        """The row under the cursor (None when the screen shows another view than ``view``)."""
+        if view and view != self.view:
+            return None
         table = self.query_one(f"#celery-{self.view}", KeyTable)
         rows = self.rows[self.view]
         if not rows or table.cursor_row is None or table.cursor_row >= len(rows):
@@ -264,8 +267,8 @@ class CeleryScreen(ConsoleScreen):
     def action_run_now(self) -> None:
         from tqconsole.services import celery_monitor as cm
 
-        row = self.selected()
-        if self.view != "beat" or row is None:
+        row = self.selected("beat")
+        if row is None:
             return
         self.confirmed(
             "Run now",
@@ -277,8 +280,8 @@ class CeleryScreen(ConsoleScreen):
     def action_toggle_enabled(self) -> None:
         from tqconsole.services import celery_monitor as cm
 
-        row = self.selected()
-        if self.view != "beat" or row is None:
+        row = self.selected("beat")
+        if row is None:
             return
         word = "Disable" if row.enabled else "Enable"
         self.confirmed(
@@ -291,8 +294,8 @@ class CeleryScreen(ConsoleScreen):
     def action_retry(self) -> None:
         from tqconsole.services import celery_monitor as cm
 
-        row = self.selected()
-        if self.view != "results" or row is None:
+        row = self.selected("results")
+        if row is None:
             return
         self.confirmed(
             "Retry task",
