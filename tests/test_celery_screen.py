@@ -77,3 +77,35 @@ async def _beat_toggle():
         await until(pilot, lambda: isinstance(app.screen, ConfirmDialog))
         await pilot.press("y")
         await until(pilot, lambda: " no " in (table_rows(app, "beat") or [""])[0])
+
+
+def test_workers_tab_terminates_a_running_task(
+    site_url, redis_url, monkeypatch, no_embedded_consumer
+):
+    monkeypatch.setenv("TQ_CELERY_BROKER_URL", redis_url)
+    asyncio.run(_terminate_from_the_screen(redis_url))
+
+
+async def _terminate_from_the_screen(redis_url):
+    from tests.celery_support import answering, celery_worker
+    from tests.tasks_support import wait_for
+    from tqconsole.backends import celery
+    from tqconsole.widgets.confirm_dialog import ConfirmDialog
+
+    broker = celery.from_url(redis_url)
+    with celery_worker(redis_url):
+        answering(broker)
+        task_id = broker.send("post_office.tasks.send_queued_mail", [600])
+        wait_for(lambda: any(t["id"] == task_id for w in broker.workers() for t in w.active), 60)
+        app = app_at("celery")
+        async with app.run_test(size=(120, 40)) as pilot:
+            await settle(pilot)
+            app.screen.query_one("#celery-tabs").active = "workers"
+            await until(pilot, lambda: task_id in " ".join(table_rows(app, "workers")), timeout=30)
+            await pilot.press("K")
+            await until(pilot, lambda: isinstance(app.screen, ConfirmDialog))
+            await pilot.press("y")
+            await until(pilot, lambda: type(app.screen).__name__ == "CeleryScreen")
+            await pilot.press("r")
+            await until(pilot, lambda: "idle" in " ".join(table_rows(app, "workers")), timeout=30)
+    broker.close()
