@@ -76,11 +76,22 @@ def test_beat_schedules(site, capsys):
         "photologue: pre-cache image sizes",
         "survey: course surveys",
     ]
-    hourly = rows["payment: match payments (hourly)"]
-    assert hourly["schedule"] == "every 5 minutes" or hourly["kind"] in ("interval", "crontab")
+    assert rows["payment: match payments (hourly)"]["schedule"] == "15 * * * * (Europe/Zurich)"
+    assert rows["post_office: send queued mails"]["schedule"] == "every 1 minutes"
     assert rows["events:registration:1"]["kind"] == "clocked"
     assert rows["events:registration:1"]["next_run"].startswith("2026-12-20")
     assert rows["survey: course surveys"]["next_run"] is None
+    # crontab 0 3 * * * in Europe/Zurich, last run 2026-12-15 03:00 UTC (04:00 there)
+    from datetime import datetime
+    from zoneinfo import ZoneInfo
+
+    zurich = datetime(2026, 12, 16, 3, 0, tzinfo=ZoneInfo("Europe/Zurich"))
+    expected = zurich.astimezone().replace(tzinfo=None)
+    assert rows["groups: update groups"]["next_run"] == str(expected)
+    # hourly at :15, last run 08:15 UTC
+    last = datetime.fromisoformat(rows["payment: match payments (hourly)"]["last_run"])
+    nxt = datetime.fromisoformat(rows["payment: match payments (hourly)"]["next_run"])
+    assert (nxt - last).total_seconds() == 3600
 
 
 def test_enable_disable_and_read_only(site, capsys):
