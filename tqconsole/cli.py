@@ -23,6 +23,7 @@ COMMAND_MODULES = [
     "tqconsole.commands.cache",
     "tqconsole.commands.mail",
     "tqconsole.commands.tasks",
+    "tqconsole.commands.celery",
 ]
 
 

@@ -180,6 +180,12 @@ class Settings:
     def masked(self, family: str) -> str:
         return mask_url(self.urls[family])
 
+    @property
+    def celery_broker_url(self) -> str | None:
+        """The site's Celery broker (``TQ_CELERY_BROKER_URL``), if any."""
+        url = self.option("celery_broker_url")
+        return str(url) if url else None
+
     def option(self, name: str, default: Any = None) -> Any:
         """An option from the environment (``TQ_NAME``), else the profile, else ``default``."""
         env = os.environ.get(f"TQ_{name.upper()}")

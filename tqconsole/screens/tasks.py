@@ -174,6 +174,7 @@ class TasksScreen(LongWork, ConsoleScreen):
         Binding("n", "run_now", "Run now", show=False, id="tasks.run_now"),
         Binding("F", "flush", "Flush queue", show=False, id="tasks.flush"),
         Binding("ctrl+x", "cancel_work", "Cancel", show=False, id="tasks.cancel"),
+        Binding("C", "app.goto('celery')", "Celery", show=False, id="tasks.celery"),
     ]
 
     def __init__(self) -> None:
