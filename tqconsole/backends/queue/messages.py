@@ -106,7 +106,10 @@ class DecodedMessage:
             return self.problem
         each = max(width, 40)  # render's budget: a huge or self-similar argument stays cheap
         parts = [render(a, each) for a in self.args]
-        parts += [f"{render(k, each)}={render(v, each)}" for k, v in self.kwargs.items()]
+        parts += [
+            f"{k if isinstance(k, str) else render(k, each)}={render(v, each)}"
+            for k, v in self.kwargs.items()
+        ]  # keyword names as in a call: sleep=0
         text = (f"(cut: {self.cut}) " if self.cut else "") + ", ".join(parts)
         return text if len(text) <= width else text[: width - 1] + "…"
 
