@@ -10,7 +10,7 @@ import pickle
 
 import pytest
 
-from tests.tui_support import settle
+from tests.tui_support import settle, shown
 from tqconsole.app import TQConsole
 from tqconsole.settings import load
 
@@ -233,26 +233,43 @@ async def test_stats_refresh_rearms_and_shows_redis(redis_url, sqlite_url, monke
         assert len(workers) <= 1
 
 
-def wait_for_load():
-    async def run_before(pilot):
-        await settle(pilot)
+def cache_data_on_screen(app) -> bool:
+    """The stats (one reading), the key list and the namespace tree."""
+    screen = app.screen
+    status = str(screen.query_one("#status").render())
+    tree = screen.query_one("#namespaces")
+    return len(screen.memory) == 1 and "keys matching" in status and tree.root.data == "*"
 
-    return run_before
+
+@pytest.fixture
+def one_stats_reading(monkeypatch):
+    """The stats are read once: each reading adds to the sparklines, which a snapshot shows."""
+    import tqconsole.screens.cache as screen_module
+
+    monkeypatch.setattr(screen_module, "STATS_SECONDS", 3600.0)
 
 
 @pytest.mark.parametrize("size", [(80, 24), (120, 40), (160, 50)])
-def test_snapshot_cache_screen(size, demo_sqlite, snap_compare):
+def test_snapshot_cache_screen(size, demo_sqlite, one_stats_reading, snap_compare):
     app = TQConsole(load(), location="cache")
-    assert snap_compare(app, terminal_size=size, run_before=wait_for_load())
-
-
-def test_snapshot_key_detail(demo_sqlite, snap_compare):
-    app = TQConsole(load(), location="cache/:1:django.contrib.sessions.cache*")
 
     async def run_before(pilot):
         await settle(pilot)
-        await pilot.press("enter")
+        await shown(pilot, lambda: cache_data_on_screen(pilot.app))
+
+    assert snap_compare(app, terminal_size=size, run_before=run_before)
+
+
+def test_snapshot_key_detail(demo_sqlite, one_stats_reading, snap_compare):
+    app = TQConsole(load(), location="cache/:1:django.contrib.sessions.cache*")
+
+    async def run_before(pilot):
+        from tqconsole.screens.cache import KeyDetailScreen
+
         await settle(pilot)
+        await shown(pilot, lambda: cache_data_on_screen(pilot.app))
+        await pilot.press("enter")
+        await shown(pilot, lambda: isinstance(pilot.app.screen, KeyDetailScreen))
 
     assert snap_compare(app, terminal_size=(80, 24), run_before=run_before)
 
