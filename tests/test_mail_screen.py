@@ -6,7 +6,7 @@ from datetime import datetime
 
 import pytest
 
-from tests.tui_support import settle
+from tests.tui_support import settle, shown
 from tqconsole.app import TQConsole
 from tqconsole.models.mail import Email
 from tqconsole.settings import load
@@ -237,7 +237,7 @@ def test_snapshot_compose(mail_env, snap_compare, size):
         await type_into(pilot, "#field-to", "Ada Muster <ada@example.ch>")
         await type_into(pilot, "#field-subject", "Kursstart Salsa 1")
         await type_into(pilot, "#body", "Hallo Ada\n\nDer Kurs beginnt am Montag.")
-        await pilot.pause()
+        await shown(pilot, lambda: pilot.app.screen.query_one("#body").text.endswith("Montag."))
 
     assert snap_compare(TQConsole(load(), location="mail"), terminal_size=size, run_before=fill)
 
