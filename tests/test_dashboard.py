@@ -1,5 +1,6 @@
 """The TUI shell and dashboard: Pilot behaviour and snapshots."""
 
+import fcntl
 import re
 import shutil
 import time
@@ -36,13 +37,19 @@ SNAPSHOT_DATA = Path("/tmp/tqconsole-dashboard-snapshot")
 
 @pytest.fixture
 def demo_app(demo_template, monkeypatch, frozen):
-    """The console on every embedded backend filled with the demo (database, buckets…)."""
-    shutil.rmtree(SNAPSHOT_DATA, ignore_errors=True)
-    shutil.copytree(demo_template.parent, SNAPSHOT_DATA)
-    monkeypatch.setenv("TQ_DATA_DIR", str(SNAPSHOT_DATA))
-    monkeypatch.setenv("TQ_EMBEDDED_CONSUMER", "0")
-    yield TQConsole(load())
-    shutil.rmtree(SNAPSHOT_DATA, ignore_errors=True)
+    """The console on every embedded backend filled with the demo (database, buckets…).
+
+    The folder is the same for every suite on the machine: a lock keeps two suites
+    run at once (two clones, two branches) from using it at the same time.
+    """
+    with open(f"{SNAPSHOT_DATA}.lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        shutil.rmtree(SNAPSHOT_DATA, ignore_errors=True)
+        shutil.copytree(demo_template.parent, SNAPSHOT_DATA)
+        monkeypatch.setenv("TQ_DATA_DIR", str(SNAPSHOT_DATA))
+        monkeypatch.setenv("TQ_EMBEDDED_CONSUMER", "0")
+        yield TQConsole(load())
+        shutil.rmtree(SNAPSHOT_DATA, ignore_errors=True)
 
 
 async def test_dashboard_shows_health_and_figures(demo_app):
