@@ -247,7 +247,11 @@ def test_snapshot_outbox(mail_env, snap_compare, size):
     fixed_outbox()
 
     async def loaded(pilot):
-        await settle(pilot)
+        def listed() -> bool:
+            table = pilot.app.screen.query("#outbox-table")
+            return bool(table) and table.first().row_count == 4
+
+        await shown(pilot, listed)
 
     assert snap_compare(
         TQConsole(load(), location="mail/outbox"), terminal_size=size, run_before=loaded
