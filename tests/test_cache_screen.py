@@ -10,7 +10,7 @@ import pickle
 
 import pytest
 
-from tests.tui_support import settle, shown
+from tests.tui_support import settle, shown, until
 from tqconsole.app import TQConsole
 from tqconsole.settings import load
 
@@ -222,11 +222,7 @@ async def test_stats_refresh_rearms_and_shows_redis(redis_url, sqlite_url, monke
     app = TQConsole(load(), location="cache")
     async with app.run_test(size=(120, 40)) as pilot:
         await settle(pilot)
-        for _ in range(60):
-            await pilot.pause(0.05)
-            if len(app.screen.memory) >= 3:
-                break
-        assert len(app.screen.memory) >= 3  # refreshed again and again, one at a time
+        await until(pilot, lambda: len(app.screen.memory) >= 3)  # refreshed again and again
         assert "Redis" in str(app.screen.query_one("#stats-text").render())
         assert len(shown_keys(app)) == 30
         workers = [w for w in app.workers if w.group == "cache-stats" and w.is_running]
@@ -339,10 +335,7 @@ async def test_redis_back_up_recovers(redis_url, sqlite_url, monkeypatch):
             assert app.screen.query_one("#stats-text").has_class("-down")
             assert shown_keys(app) == []
             proxy.start()
-            for _ in range(40):
-                await pilot.pause(0.05)
-                if len(shown_keys(app)) == 20:
-                    break
+            await until(pilot, lambda: len(shown_keys(app)) == 20)
             assert not app.screen.query_one("#stats-text").has_class("-down")
             assert len(shown_keys(app)) == 20
     finally:

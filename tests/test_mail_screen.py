@@ -6,7 +6,7 @@ from datetime import datetime
 
 import pytest
 
-from tests.tui_support import settle, shown
+from tests.tui_support import settle, shown, until
 from tqconsole.app import TQConsole
 from tqconsole.models.mail import Email
 from tqconsole.settings import load
@@ -192,8 +192,8 @@ async def test_address_completion_from_users(mail_env):
     async with app.run_test(size=(80, 24)) as pilot:
         await type_into(pilot, "#field-to", "bob@example.ch, ad")
         await pilot.press("a")
-        await settle(pilot)
-        await pilot.pause(0.2)
+        field = app.screen.query_one("#field-to")
+        await until(pilot, lambda: field._suggestion)  # the completion is on screen
         await pilot.press("right")  # accept the suggestion
         value = app.screen.query_one("#field-to").value
         assert value == "bob@example.ch, ada.muster@example.ch"

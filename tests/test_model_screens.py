@@ -256,10 +256,19 @@ def reference(app, name: str) -> str:
 
 async def edit_subscription(pilot, pk: int) -> None:
     """The edit form of subscription ``pk``, its labels looked up, the focus in ``user``."""
-    await settle(pilot)
+    from tqconsole.screens.model_record import EditScreen, RecordScreen
+
+    app = pilot.app
+    await until(pilot, lambda: isinstance(app.screen, RecordScreen) and app.screen.record)
     await pilot.press("e")
-    await settle(pilot)
-    assert pilot.app.screen.focused.id == "in-user"
+
+    def form_ready() -> bool:
+        form = app.screen
+        focused = form.focused if isinstance(form, EditScreen) else None
+        return focused is not None and not form.timers and bool(reference(app, "user"))
+
+    await until(pilot, form_ready)
+    assert app.screen.focused.id == "in-user"
 
 
 async def test_edit_foreign_key_shows_its_row_and_refuses_a_missing_one(demo_sqlite):
