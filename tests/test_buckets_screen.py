@@ -8,7 +8,7 @@ from datetime import datetime
 import pytest
 
 from tests.test_storage_backends import seed
-from tests.tui_support import app_at, settle
+from tests.tui_support import app_at, settle, shown
 from tqconsole.app import TQConsole
 
 FIXED = datetime(2026, 11, 20, 14, 30).timestamp()
@@ -340,27 +340,70 @@ async def test_incomplete_uploads_listed_and_aborted(sqlite_url, s3_url, s3_serv
         backends.close()
 
 
-# --- snapshots
+# --- snapshots: each waits for the data it shows (tui_support.shown), never for time
 def snap_app(location: str) -> TQConsole:
     return app_at(location)
 
 
+def heading_of(app) -> str:
+    return str(app.screen.query_one("#heading").render())
+
+
+def storages_counted(app) -> bool:
+    """Every storage's objects and size are counted to the end (no "…", no "+")."""
+    from tqconsole.screens.bucket_storages import StoragesScreen
+    from tqconsole.widgets.lists import KeyTable
+
+    screen = app.screen
+    if not isinstance(screen, StoragesScreen) or not getattr(screen, "rows", None):
+        return False
+    table = screen.query_one(KeyTable)
+    cells = [str(table.get_cell(r.name, "objects")) for r in screen.rows if r.exists]
+    return all(c and c != "…" and not c.endswith("+") for c in cells)
+
+
+def objects_listed(app) -> bool:
+    from tqconsole.screens.buckets import BucketsScreen
+    from tqconsole.widgets.lists import KeyTable
+
+    screen = app.screen
+    return (
+        isinstance(screen, BucketsScreen)
+        and "loading" not in heading_of(app)
+        and screen.query_one(KeyTable).row_count > 0
+    )
+
+
+async def listed(pilot) -> None:
+    await shown(pilot, lambda: objects_listed(pilot.app))
+
+
 @pytest.mark.parametrize("size", [(80, 24), (120, 40), (160, 50)])
 def test_snapshot_overview(storage, snap_compare, size):
-    assert snap_compare(snap_app("buckets"), terminal_size=size, run_before=settle)
+    async def counted(pilot):
+        await shown(pilot, lambda: storages_counted(pilot.app))
+
+    assert snap_compare(snap_app("buckets"), terminal_size=size, run_before=counted)
 
 
 @pytest.mark.parametrize("size", [(80, 24), (120, 40), (160, 50)])
 def test_snapshot_browse(storage, snap_compare, size):
-    assert snap_compare(snap_app("buckets/media"), terminal_size=size, run_before=settle)
+    assert snap_compare(snap_app("buckets/media"), terminal_size=size, run_before=listed)
 
 
 @pytest.mark.parametrize("size", [(80, 24), (120, 40), (160, 50)])
 def test_snapshot_object_preview(storage, snap_compare, size):
     async def open_csv(pilot):
-        await settle(pilot)
+        from tqconsole.screens.bucket_dialogs import ObjectDialog
+
+        await listed(pilot)
         await pilot.press("G", "enter")
-        await settle(pilot)
+
+        def preview_shown() -> bool:
+            dialog = pilot.app.screen
+            return isinstance(dialog, ObjectDialog) and bool(dialog.query("#preview-table"))
+
+        await shown(pilot, preview_shown)
 
     assert snap_compare(snap_app("buckets/media"), terminal_size=size, run_before=open_csv)
 
@@ -368,9 +411,17 @@ def test_snapshot_object_preview(storage, snap_compare, size):
 @pytest.mark.parametrize("size", [(80, 24), (120, 40), (160, 50)])
 def test_snapshot_usage(storage, snap_compare, size):
     async def usage(pilot):
-        await settle(pilot)
+        from tqconsole.screens.bucket_usage import UsageScreen
+
+        await listed(pilot)
         await pilot.press("U")
-        await settle(pilot)
+
+        def counted() -> bool:
+            screen = pilot.app.screen
+            heading = screen.query("#usage-heading")
+            return isinstance(screen, UsageScreen) and "complete" in str(heading.first().render())
+
+        await shown(pilot, counted)
 
     assert snap_compare(snap_app("buckets/media"), terminal_size=size, run_before=usage)
 

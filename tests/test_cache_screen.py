@@ -11,7 +11,7 @@ import pickle
 import pytest
 
 from tests import services
-from tests.tui_support import settle
+from tests.tui_support import settle, shown, until
 from tqconsole.app import TQConsole
 from tqconsole.settings import load
 
@@ -223,37 +223,50 @@ async def test_stats_refresh_rearms_and_shows_redis(redis_url, sqlite_url, monke
     app = TQConsole(load(), location="cache")
     async with app.run_test(size=(120, 40)) as pilot:
         await settle(pilot)
-        for _ in range(60):
-            await pilot.pause(0.05)
-            if len(app.screen.memory) >= 3:
-                break
-        assert len(app.screen.memory) >= 3  # refreshed again and again, one at a time
+        await until(pilot, lambda: len(app.screen.memory) >= 3)  # refreshed again and again
         assert "Redis" in str(app.screen.query_one("#stats-text").render())
         assert len(shown_keys(app)) == 30
         workers = [w for w in app.workers if w.group == "cache-stats" and w.is_running]
         assert len(workers) <= 1
 
 
-def wait_for_load():
-    async def run_before(pilot):
-        await settle(pilot)
+def cache_data_on_screen(app) -> bool:
+    """The stats (one reading), the key list and the namespace tree."""
+    screen = app.screen
+    status = str(screen.query_one("#status").render())
+    tree = screen.query_one("#namespaces")
+    return len(screen.memory) == 1 and "keys matching" in status and tree.root.data == "*"
 
-    return run_before
+
+@pytest.fixture
+def one_stats_reading(monkeypatch):
+    """The stats are read once: each reading adds to the sparklines, which a snapshot shows."""
+    import tqconsole.screens.cache as screen_module
+
+    monkeypatch.setattr(screen_module, "STATS_SECONDS", 3600.0)
 
 
 @pytest.mark.parametrize("size", [(80, 24), (120, 40), (160, 50)])
-def test_snapshot_cache_screen(size, demo_sqlite, snap_compare):
+def test_snapshot_cache_screen(size, demo_sqlite, one_stats_reading, snap_compare):
     app = TQConsole(load(), location="cache")
-    assert snap_compare(app, terminal_size=size, run_before=wait_for_load())
-
-
-def test_snapshot_key_detail(demo_sqlite, snap_compare):
-    app = TQConsole(load(), location="cache/:1:django.contrib.sessions.cache*")
 
     async def run_before(pilot):
         await settle(pilot)
-        await pilot.press("enter")
+        await shown(pilot, lambda: cache_data_on_screen(pilot.app))
+
+    assert snap_compare(app, terminal_size=size, run_before=run_before)
+
+
+def test_snapshot_key_detail(demo_sqlite, one_stats_reading, snap_compare):
+    app = TQConsole(load(), location="cache/:1:django.contrib.sessions.cache*")
+
+    async def run_before(pilot):
+        from tqconsole.screens.cache import KeyDetailScreen
+
         await settle(pilot)
+        await shown(pilot, lambda: cache_data_on_screen(pilot.app))
+        await pilot.press("enter")
+        await shown(pilot, lambda: isinstance(pilot.app.screen, KeyDetailScreen))
 
     assert snap_compare(app, terminal_size=(80, 24), run_before=run_before)
 
@@ -323,10 +336,7 @@ async def test_redis_back_up_recovers(redis_url, sqlite_url, monkeypatch):
             assert app.screen.query_one("#stats-text").has_class("-down")
             assert shown_keys(app) == []
             proxy.start()
-            for _ in range(40):
-                await pilot.pause(0.05)
-                if len(shown_keys(app)) == 20:
-                    break
+            await until(pilot, lambda: len(shown_keys(app)) == 20)
             assert not app.screen.query_one("#stats-text").has_class("-down")
             assert len(shown_keys(app)) == 20
     finally:

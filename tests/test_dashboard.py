@@ -1,13 +1,17 @@
 """The TUI shell and dashboard: Pilot behaviour and snapshots."""
 
+import fcntl
+import re
 import shutil
+import time
 from datetime import date
 from pathlib import Path
 
 import pytest
 
+from tests import services
 from tests.conftest import DEMO_TODAY
-from tests.tui_support import settle
+from tests.tui_support import settle, until
 from tqconsole.app import TQConsole
 from tqconsole.settings import load
 
@@ -22,6 +26,7 @@ class FrozenDate(date):
 def frozen(monkeypatch):
     """Deterministic screens: no round-trip timings, the demo's 'today'."""
     monkeypatch.setattr("tqconsole.backends.health.perf_counter", lambda: 0.0)
+    monkeypatch.setattr("tqconsole.backends.health.monotonic", lambda: 0.0)  # every probe: 0 s ago
     monkeypatch.setattr("tqconsole.services.figures.date", FrozenDate)
 
 
@@ -32,13 +37,19 @@ SNAPSHOT_DATA = Path("/tmp/tqconsole-dashboard-snapshot")
 
 @pytest.fixture
 def demo_app(demo_template, monkeypatch, frozen):
-    """The console on every embedded backend filled with the demo (database, buckets…)."""
-    shutil.rmtree(SNAPSHOT_DATA, ignore_errors=True)
-    shutil.copytree(demo_template.parent, SNAPSHOT_DATA)
-    monkeypatch.setenv("TQ_DATA_DIR", str(SNAPSHOT_DATA))
-    monkeypatch.setenv("TQ_EMBEDDED_CONSUMER", "0")
-    yield TQConsole(load())
-    shutil.rmtree(SNAPSHOT_DATA, ignore_errors=True)
+    """The console on every embedded backend filled with the demo (database, buckets…).
+
+    The folder is the same for every suite on the machine: a lock keeps two suites
+    run at once (two clones, two branches) from using it at the same time.
+    """
+    with open(f"{SNAPSHOT_DATA}.lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        shutil.rmtree(SNAPSHOT_DATA, ignore_errors=True)
+        shutil.copytree(demo_template.parent, SNAPSHOT_DATA)
+        monkeypatch.setenv("TQ_DATA_DIR", str(SNAPSHOT_DATA))
+        monkeypatch.setenv("TQ_EMBEDDED_CONSUMER", "0")
+        yield TQConsole(load())
+        shutil.rmtree(SNAPSHOT_DATA, ignore_errors=True)
 
 
 async def test_dashboard_shows_health_and_figures(demo_app):
@@ -105,26 +116,31 @@ async def test_dashboard_shows_postgresql_down_and_back(pg_proxy, frozen):
         pg_proxy.stop()
         await pilot.press("r")
         await settle(pilot)
-        assert not panel.health.ok and panel.border_subtitle == "DOWN"
+        assert not panel.health.ok and panel.border_subtitle == "DOWN · 0 s ago"
         pg_proxy.start()
         await pilot.press("r")
         await settle(pilot)
-        assert panel.health.ok and panel.border_subtitle == "ok"
+        assert panel.health.ok and panel.border_subtitle == "ok · 0 s ago"
 
 
 @pytest.mark.parametrize("size", [(80, 24), (120, 40), (160, 50)])
 def test_dashboard_snapshot(demo_app, snap_compare, size):
-    async def run_before(pilot):
-        await settle(pilot)
+    assert snap_compare(demo_app, terminal_size=size, run_before=every_panel_probed)
 
-    assert snap_compare(demo_app, terminal_size=size, run_before=run_before)
+
+async def every_panel_probed(pilot) -> None:
+    """Wait for what the dashboard shows: every panel's probe."""
+    from tqconsole.widgets.health_panel import HealthPanel
+
+    panels = list(pilot.app.screen.query(HealthPanel))
+    await until(pilot, lambda: all(p.health is not None for p in panels))
 
 
 def test_keys_help_snapshot(demo_app, snap_compare):
     async def run_before(pilot):
-        await settle(pilot)
+        await every_panel_probed(pilot)
         await pilot.press("question_mark")
-        await pilot.pause()
+        await until(pilot, lambda: type(pilot.app.screen).__name__ == "KeysHelp")
 
     assert snap_compare(demo_app, terminal_size=(80, 24), run_before=run_before)
 
@@ -138,6 +154,52 @@ async def test_manual_refresh_never_adds_a_second_refresh_chain(demo_app):
             replaced += screen.refresh_timers.values()
             await pilot.press("r")
             await settle(pilot)
-        live = [t for t in screen._timers if t._task is not None and t.name != "screen_update"]
+        live = [
+            t
+            for t in screen._timers
+            if t._task is not None and t.name not in ("screen_update", "probe-ages")
+        ]
         assert len(live) == len(screen.refresh_timers), live  # one per family
         assert all(t._task is None for t in replaced)  # every replaced one was stopped
+
+
+@pytest.fixture
+def smtp_proxy(smtp_server, monkeypatch):
+    """TQ_EMAIL_URL through a TcpProxy to aiosmtpd: ``smtp_proxy.stop()`` takes SMTP down."""
+    proxy = services.TcpProxy(smtp_server.host, smtp_server.port)
+    proxy.start()
+    monkeypatch.setenv("TQ_EMAIL_URL", f"smtp://127.0.0.1:{proxy.port}")
+    yield proxy
+    proxy.stop()
+
+
+async def test_mail_panel_shows_smtp_down_within_one_refresh(smtp_proxy, smtp_server):
+    """The README's 5 s hold for mail too (it was 60 s: "up" for a minute after SMTP died)."""
+    from tqconsole.screens.dashboard import REFRESH_SECONDS
+
+    app = TQConsole(load())
+    async with app.run_test(size=(80, 24)) as pilot:
+        panel = pilot.app.screen.query_one("#health-email")
+        await until(pilot, lambda: panel.health is not None and panel.health.ok)
+        smtp_proxy.stop()
+        await until(pilot, lambda: not panel.health.ok, timeout=3 * REFRESH_SECONDS)
+        assert "connection refused" in panel.health.error
+        assert panel.border_subtitle.startswith("DOWN · ")
+        smtp_proxy.start()
+        await until(pilot, lambda: panel.health.ok, timeout=3 * REFRESH_SECONDS)
+    assert smtp_server.messages == []  # a probe is a session without a message
+
+
+async def test_each_panel_says_how_old_its_probe_is(monkeypatch):
+    import tqconsole.screens.dashboard as dashboard
+
+    monkeypatch.setattr(dashboard, "REFRESH_SECONDS", 3600.0)  # one probe each: it only ages
+    app = TQConsole(load())
+    async with app.run_test(size=(80, 24)) as pilot:
+        panels = list(pilot.app.screen.query(dashboard.HealthPanel))
+        await until(pilot, lambda: all(p.health is not None for p in panels))
+        assert all(re.search(r"^(ok|DOWN) · \d+ s ago$", p.border_subtitle) for p in panels)
+        panel = pilot.app.screen.query_one("#health-database")
+        panel.health.checked = time.monotonic() - 42  # a probe that hangs: what is shown ages
+        await until(pilot, lambda: panel.has_class("-stale"))
+        assert re.search(r" · 4\d s ago \(stale\)$", panel.border_subtitle)

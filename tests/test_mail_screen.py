@@ -7,7 +7,7 @@ from datetime import date, datetime
 
 import pytest
 
-from tests.tui_support import settle, until
+from tests.tui_support import settle, shown, until
 from tqconsole.app import TQConsole
 from tqconsole.models.mail import Email
 from tqconsole.settings import load
@@ -291,8 +291,8 @@ async def test_address_completion_from_users(mail_env):
     async with app.run_test(size=(80, 24)) as pilot:
         await type_into(pilot, "#field-to", "bob@example.ch, ad")
         await pilot.press("a")
-        await settle(pilot)
-        await pilot.pause(0.2)
+        field = app.screen.query_one("#field-to")
+        await until(pilot, lambda: field._suggestion)  # the completion is on screen
         await pilot.press("right")  # accept the suggestion
         value = app.screen.query_one("#field-to").value
         assert value == "bob@example.ch, ada.muster@example.ch"
@@ -336,7 +336,7 @@ def test_snapshot_compose(mail_env, snap_compare, size):
         await type_into(pilot, "#field-to", "Ada Muster <ada@example.ch>")
         await type_into(pilot, "#field-subject", "Kursstart Salsa 1")
         await type_into(pilot, "#body", "Hallo Ada\n\nDer Kurs beginnt am Montag.")
-        await pilot.pause()
+        await shown(pilot, lambda: pilot.app.screen.query_one("#body").text.endswith("Montag."))
 
     assert snap_compare(TQConsole(load(), location="mail"), terminal_size=size, run_before=fill)
 
@@ -346,7 +346,11 @@ def test_snapshot_outbox(mail_env, snap_compare, size):
     fixed_outbox()
 
     async def loaded(pilot):
-        await settle(pilot)
+        def listed() -> bool:
+            table = pilot.app.screen.query("#outbox-table")
+            return bool(table) and table.first().row_count == 4
+
+        await shown(pilot, listed)
 
     assert snap_compare(
         TQConsole(load(), location="mail/outbox"), terminal_size=size, run_before=loaded

@@ -256,10 +256,19 @@ def reference(app, name: str) -> str:
 
 async def edit_subscription(pilot, pk: int) -> None:
     """The edit form of subscription ``pk``, its labels looked up, the focus in its first field."""
-    await settle(pilot)
+    from tqconsole.screens.model_record import EditScreen, RecordScreen
+
+    app = pilot.app
+    await until(pilot, lambda: isinstance(app.screen, RecordScreen) and app.screen.record)
     await pilot.press("e")
-    await settle(pilot)
-    assert pilot.app.screen.focused.id == "in-date"  # the site's column order
+
+    def form_ready() -> bool:
+        form = app.screen
+        focused = form.focused if isinstance(form, EditScreen) else None
+        return focused is not None and not form.timers and bool(reference(app, "user"))
+
+    await until(pilot, form_ready)
+    assert app.screen.focused.id == "in-date"  # the site's column order
 
 
 async def test_edit_foreign_key_shows_its_row_and_refuses_a_missing_one(demo_sqlite):
@@ -496,3 +505,45 @@ async def test_delete_asks_for_the_label_and_shows_what_cascades(demo_sqlite):
     assert db_rows("SELECT COUNT(*) FROM courses_subscribe WHERE id = ?", sub[0])[0][0] == 0
     left = db_rows("SELECT COUNT(*) FROM courses_confirmation WHERE subscription_id = ?", sub[0])
     assert left[0][0] == 0
+
+
+def readings_table(url: str, rows: int = 500) -> None:
+    """A table no model describes, with ``rows`` rows, on PostgreSQL (not through any proxy)."""
+    import psycopg2
+
+    conn = psycopg2.connect(url)
+    conn.autocommit = True
+    with conn.cursor() as cur:
+        cur.execute("CREATE TABLE readings (id serial primary key, value text)")
+        cur.execute(
+            "INSERT INTO readings (value) SELECT 'v' || g FROM generate_series(1, %s) g", (rows,)
+        )
+    conn.close()
+
+
+async def test_table_comes_back_by_itself_when_postgresql_returns(pg_proxy, pg_url):
+    """PostgreSQL goes away under the table and returns: the rows come without pressing r."""
+    readings_table(pg_url)
+    app = TQConsole(load(), location="models/readings")
+    async with app.run_test(size=(80, 24)) as pilot:
+        await until(pilot, lambda: "row 1 of 500" in status(app))
+        table = table_of(app)
+        pg_proxy.stop()
+        await pilot.press("G")
+        await until(pilot, lambda: table.error)
+        assert "again in" in status(app) and "r retries now" in status(app)
+        assert table.cursor_key is None  # the last page is not on hand: "…"
+        await pilot.press("pagedown", "g", "G")
+        pg_proxy.start()
+        await until(pilot, lambda: table.cursor_key == 500, timeout=10)
+        assert not table.error and "row 500 of 500" in status(app)
+
+
+async def test_table_opened_while_postgresql_is_down_opens_when_it_returns(pg_proxy, pg_url):
+    readings_table(pg_url, rows=30)
+    pg_proxy.stop()
+    app = TQConsole(load(), location="models/readings")
+    async with app.run_test(size=(80, 24)) as pilot:
+        await until(pilot, lambda: "unavailable" in status(app) and "again in" in status(app))
+        pg_proxy.start()
+        await until(pilot, lambda: "row 1 of 30" in status(app), timeout=10)

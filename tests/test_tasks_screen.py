@@ -9,7 +9,7 @@ import os
 import pytest
 
 from tests.tasks_support import bound, make_backends, state_of
-from tests.tui_support import app_at, settle, until
+from tests.tui_support import app_at, settle, shown, until
 from tqconsole.models import TaskRecord
 from tqconsole.services.task_recorder import timeline_line
 
@@ -81,10 +81,24 @@ def fill(queue) -> None:
         )
 
 
+def tab_listed(app, view: str) -> bool:
+    """The monitor shows ``view``'s rows (its snapshot has arrived)."""
+    from tqconsole.widgets.lists import KeyTable
+
+    screen = app.screen
+    snap = getattr(screen, "snap", None)
+    table = screen.query_one(f"#table-{view}", KeyTable)
+    return snap is not None and snap.view == view and table.row_count > 0
+
+
 @pytest.mark.parametrize("size", [(80, 24), (120, 40), (160, 50)])
 def test_snapshot_pending(queue, snap_compare, size):
     fill(queue)
-    assert snap_compare(app_at("tasks"), terminal_size=size, run_before=settle)
+
+    async def pending_tab(pilot):
+        await shown(pilot, lambda: tab_listed(pilot.app, "pending"))
+
+    assert snap_compare(app_at("tasks"), terminal_size=size, run_before=pending_tab)
 
 
 @pytest.mark.parametrize("size", [(80, 24), (120, 40), (160, 50)])
@@ -92,17 +106,9 @@ def test_snapshot_history(queue, snap_compare, size):
     fill(queue)
 
     async def history_tab(pilot):
-        from tqconsole.widgets.lists import KeyTable
-
-        await settle(pilot)
+        await shown(pilot, lambda: tab_listed(pilot.app, "pending"))
         await pilot.press("l", "l", "l")
-        table = pilot.app.screen.query_one("#table-history", KeyTable)
-        for _ in range(100):  # the tab loads after its activation message: wait for rows
-            await settle(pilot)
-            if table.row_count:
-                break
-            await pilot.pause(0.05)
-        await settle(pilot)
+        await shown(pilot, lambda: tab_listed(pilot.app, "history"))
 
     assert snap_compare(app_at("tasks"), terminal_size=size, run_before=history_tab)
 
@@ -110,7 +116,20 @@ def test_snapshot_history(queue, snap_compare, size):
 @pytest.mark.parametrize("size", [(80, 24), (120, 40), (160, 50)])
 def test_snapshot_task_detail(queue, snap_compare, size):
     fill(queue)
-    assert snap_compare(app_at("tasks/10000001-history"), terminal_size=size, run_before=settle)
+
+    async def detail_shown(pilot):
+        from tqconsole.screens.tasks import TaskDetailScreen
+
+        def loaded() -> bool:
+            screen = pilot.app.screen
+            return isinstance(screen, TaskDetailScreen) and "loading" not in str(
+                screen.query_one("#summary").render()
+            )
+
+        await shown(pilot, loaded)
+
+    app = app_at("tasks/10000001-history")
+    assert snap_compare(app, terminal_size=size, run_before=detail_shown)
 
 
 def table_text(app, view: str) -> str:

@@ -1,4 +1,9 @@
-"""Helpers of the Pilot tests: open the console at a place, let its workers finish, wait."""
+"""Helpers of the Pilot tests: open the console at a place, let its workers finish, wait.
+
+Tests wait for what they check, never for time: ``until`` polls a condition
+while the event loop runs; ``shown`` is the wait before a snapshot (the data
+on screen, no work still running, steady cursors).
+"""
 
 from __future__ import annotations
 
@@ -20,7 +25,7 @@ async def settle(pilot, rounds: int = 4) -> None:
         await pilot.pause()
 
 
-async def until(pilot, predicate, timeout: float = 15.0, interval: float = 0.05):
+async def until(pilot, predicate, timeout: float = 30.0, interval: float = 0.05):
     """Wait for ``predicate`` while the app's event loop keeps running (timers, workers).
 
     A blocking wait here would freeze the loop and with it whatever the test waits for.
@@ -31,3 +36,25 @@ async def until(pilot, predicate, timeout: float = 15.0, interval: float = 0.05)
             raise AssertionError(f"timed out after {timeout}s waiting for {predicate}")
         await pilot.pause(interval)
     return value
+
+
+def idle(app) -> bool:
+    """No worker of the console is pending or running."""
+    return all(w.is_finished for w in app.workers)
+
+
+async def shown(pilot, predicate, timeout: float = 30.0) -> None:
+    """Before a snapshot: wait until ``predicate`` (the data the picture shows) holds and
+    no worker is still running, then make blinking cursors steady (a blink is a timer:
+    under load the shot could fall on either phase)."""
+    await until(pilot, lambda: predicate() and idle(pilot.app), timeout)
+    steady_cursors(pilot.app)
+    await pilot.pause()
+
+
+def steady_cursors(app) -> None:
+    from textual.widgets import Input, TextArea
+
+    for widget in app.screen.query("Input, TextArea"):
+        if isinstance(widget, Input | TextArea):
+            widget.cursor_blink = False

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field
-from time import perf_counter
+from time import monotonic, perf_counter
 
 from tqconsole.errors import ConsoleError
 
@@ -19,10 +19,16 @@ class Health:
     figures: list[tuple[str, str]] = field(default_factory=list)
     error: str = ""
     warning: str = ""  # answers, but something needs attention
+    checked: float = 0.0  # monotonic() when the probe finished
+
+    def age(self) -> float:
+        """Seconds since the probe finished: how old what it says is."""
+        return max(0.0, monotonic() - self.checked)
 
     def as_dict(self) -> dict:
         data = asdict(self)
         data["figures"] = dict(self.figures)
+        del data["checked"]  # a monotonic clock reading means nothing outside this process
         return data
 
 
@@ -43,6 +49,7 @@ def probe(backends, family: str) -> Health:
     except Exception as exc:  # a probe reports; it never crashes its caller
         health.error = one_line(exc)
     health.rtt_ms = (perf_counter() - start) * 1000
+    health.checked = monotonic()
     return health
 
 

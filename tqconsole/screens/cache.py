@@ -123,6 +123,7 @@ class CacheScreen(ConsoleScreen):
         self.ops: deque[float] = deque(maxlen=HISTORY)
         self.last_stats: dict | None = None
         self.namespace_root = None
+        self.namespaces_shown = None  # the tree's data, laid out again when its width changes
 
     @classmethod
     def from_location(cls, rest: str) -> CacheScreen:
@@ -171,15 +172,28 @@ class CacheScreen(ConsoleScreen):
         self.load_namespaces()
 
     def on_resize(self) -> None:
+        before = self.namespace_width
         self.set_class(self.size.width < 100, "-narrow")
         self.set_class(self.size.width >= 140, "-wide")
         self.fit_key_column()
+        if self.namespace_width != before and self.namespaces_shown is not None:
+            self.show_namespaces(self.namespaces_shown)
+
+    @property
+    def namespace_width(self) -> int:
+        """The namespace tree's width (CSS) for the screen's width class.
+
+        Widths are computed from this, not from the widgets' sizes: after a class
+        change the layout lags behind, and data arriving in between would be laid
+        out for the old width (under load, snapshots then differed).
+        """
+        return 24 if self.has_class("-narrow") else 48 if self.has_class("-wide") else 34
 
     def fit_key_column(self) -> None:
         """The key column takes what the other columns (and cell padding, scrollbar) leave."""
         table = self.query_one("#keys", KeyTable)
         others = sum(c.width + 2 for c in table.columns.values() if c.key.value != "key")
-        width = max(16, (table.size.width or self.size.width - 30) - others - 2 - 2)
+        width = max(16, self.size.width - self.namespace_width - others - 2 - 2)
         column = table.columns.get("key")  # type: ignore[call-overload]
         if column is not None and column.width != width:
             column.width = width
@@ -321,6 +335,7 @@ class CacheScreen(ConsoleScreen):
             return
         insp = inspector()
         self.namespace_root = result.root
+        self.namespaces_shown = result
         tree = self.query_one("#namespaces", KeyTree)
         tree.clear()
         approx = "≈" if result.is_sample else ""
@@ -341,7 +356,7 @@ class CacheScreen(ConsoleScreen):
             )
 
         narrow = self.has_class("-narrow")
-        width = tree.size.width or (24 if narrow else 48 if self.has_class("-wide") else 34)
+        width = self.namespace_width - 1  # its right border
 
         def add(parent_node, ns, parent_prefix: str, depth: int) -> None:
             children = sorted(ns.children.values(), key=lambda c: -c.keys)

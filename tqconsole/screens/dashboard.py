@@ -10,7 +10,8 @@ from tqconsole.backends import FAMILIES
 from tqconsole.screens.base import ConsoleScreen
 from tqconsole.widgets.health_panel import HealthPanel
 
-REFRESH_SECONDS = 5.0
+REFRESH_SECONDS = 5.0  # every backend, mail too: its probe is connect, EHLO, QUIT (no message)
+STALE_SECONDS = 2 * REFRESH_SECONDS  # a probe older than this is marked stale
 
 
 class DashboardScreen(ConsoleScreen):
@@ -31,7 +32,7 @@ class DashboardScreen(ConsoleScreen):
     def compose_body(self) -> ComposeResult:
         with VerticalScroll(id="panels"):
             for family, (title, _) in FAMILIES.items():
-                yield HealthPanel(family, title, self.settings.masked(family))
+                yield HealthPanel(family, title, self.settings.masked(family), STALE_SECONDS)
 
     def __init__(self) -> None:
         super().__init__()
@@ -41,6 +42,12 @@ class DashboardScreen(ConsoleScreen):
         # Probe after the first paint: the probes import the database driver in a
         # thread, which would otherwise compete with painting for the GIL.
         self.call_after_refresh(self.action_refresh)
+        self.set_interval(1.0, self.show_ages, name="probe-ages")
+
+    def show_ages(self) -> None:
+        if self.is_current:
+            for panel in self.query(HealthPanel):
+                panel.show_age()
 
     def on_resize(self) -> None:
         self.set_class(self.size.width < 100, "-narrow")
@@ -62,10 +69,8 @@ class DashboardScreen(ConsoleScreen):
         """Probe again after the previous probe finished, never overlapping; skip when hidden.
 
         One timer per family: a manual refresh replaces the pending one instead of
-        starting a second chain.  A family may ask for a slower rhythm with
-        ``HEALTH_INTERVAL`` (mail: a probe is a whole SMTP session).
+        starting a second chain.
         """
-        from tqconsole.backends import family_module
 
         def again() -> None:
             if self.is_current:
@@ -78,5 +83,4 @@ class DashboardScreen(ConsoleScreen):
         pending = self.refresh_timers.pop(family, None)
         if pending is not None:
             pending.stop()
-        interval = getattr(family_module(family), "HEALTH_INTERVAL", REFRESH_SECONDS)
-        self.refresh_timers[family] = self.set_timer(interval, again)
+        self.refresh_timers[family] = self.set_timer(REFRESH_SECONDS, again)

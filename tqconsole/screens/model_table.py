@@ -11,7 +11,7 @@ from tqconsole.screens import subscription_actions
 from tqconsole.screens.models import ModelsBase
 from tqconsole.screens.subscription_actions import SubscriptionActions
 from tqconsole.services.filter_language import HELP as FILTER_HELP
-from tqconsole.widgets.windowed_table import WindowedTable
+from tqconsole.widgets.windowed_table import Unreachable, WindowedTable, retry_delay
 
 
 def caret_line(position: int, message: str) -> Text:
@@ -69,6 +69,10 @@ s sorts by the cursor's column (again: reverse); y / Y copy a cell / row."""
         yield Static("loading…", id="table-status")
 
     def on_mount(self) -> None:
+        self.open_attempts = 0
+        self.open_table()
+
+    def open_table(self) -> None:
         from tqconsole.errors import ConsoleError
         from tqconsole.models import by_table
 
@@ -79,17 +83,38 @@ s sorts by the cursor's column (again: reverse); y / Y copy a cell / row."""
                 self.open_failed(str(exc))
             return
         self.run_blocking(
-            self.build_query,
+            self.reflect_query,
             self.table_name,
             self.filter_text,
             group="table-open",
-            done=self.show_query,
+            done=self.show_reflected,
             failed=self.open_failed,
         )
 
     def open_failed(self, message: str) -> None:
         self.query_one("#table-status", Static).update(Text(message, style="bold red"))
         self.notify_error(message)
+
+    def reflect_query(self, table: str, filter_text: str):
+        """The query of a table no model describes (reflection reads the database)."""
+        from tqconsole.errors import BackendUnavailable
+
+        try:
+            return self.build_query(table, filter_text)
+        except BackendUnavailable as exc:
+            return Unreachable(str(exc))
+
+    def show_reflected(self, result) -> None:
+        if not isinstance(result, Unreachable):
+            self.show_query(result)
+            return
+        delay = retry_delay(self.open_attempts)
+        self.open_attempts += 1
+        if self.open_attempts == 1:
+            self.notify_error(result.message)
+        line = Text(f"{result.message} (again in {delay:g} s)", style="bold red")
+        self.query_one("#table-status", Static).update(line)
+        self.set_timer(delay, self.open_table)
 
     def build_query(self, table: str, filter_text: str):
         from tqconsole.services.table_query import TableQuery
@@ -127,7 +152,8 @@ s sorts by the cursor's column (again: reverse); y / Y copy a cell / row."""
         if table.headers and table.cursor_column < len(table.headers):
             text.append(f" · {table.headers[table.cursor_column]}", style="dim")
         if table.error:
-            text.append(f" · {table.error} (r retries)", style="bold red")
+            again = f"again in {table.retry_in:g} s; " if table.retry_in else ""
+            text.append(f" · {table.error} ({again}r retries now)", style="bold red")
         self.query_one("#table-status", Static).update(text)
 
     def on_windowed_table_cursor_moved(self, event: WindowedTable.CursorMoved) -> None:

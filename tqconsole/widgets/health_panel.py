@@ -1,4 +1,9 @@
-"""One backend's panel on the dashboard: masked URL, health, round trip, key figures."""
+"""One backend's panel on the dashboard: masked URL, health, round trip, key figures.
+
+The border's subtitle says how old the shown probe is ("ok · 3 s ago"); past
+``stale_after`` seconds the panel is marked stale, so a probe that hangs (a
+server that accepts connections but never answers) is not mistaken for "up".
+"""
 
 from __future__ import annotations
 
@@ -17,12 +22,14 @@ class HealthPanel(Static, can_focus=True):
     }
     HealthPanel:focus { border: round $accent; }
     HealthPanel.-down { border: round $error; }
+    HealthPanel.-stale { border: round $warning; }
     """
 
-    def __init__(self, family: str, title: str, url: str) -> None:
+    def __init__(self, family: str, title: str, url: str, stale_after: float) -> None:
         super().__init__(id=f"health-{family}")
         self.family = family
         self.url = url
+        self.stale_after = stale_after
         self.border_title = title
         self.health = None
         self.update(self.render_health())
@@ -30,8 +37,20 @@ class HealthPanel(Static, can_focus=True):
     def show(self, health) -> None:
         self.health = health
         self.set_class(not health.ok, "-down")
-        self.border_subtitle = "ok" if health.ok else "DOWN"
         self.update(self.render_health())
+        self.show_age()
+
+    def show_age(self) -> None:
+        """Say how old the probe on show is (called every second by the dashboard)."""
+        if self.health is None:
+            return
+        age = self.health.age()
+        stale = age > self.stale_after
+        state = "ok" if self.health.ok else "DOWN"
+        subtitle = f"{state} · {age_text(age)}" + (" (stale)" if stale else "")
+        if subtitle != self.border_subtitle:
+            self.border_subtitle = subtitle
+        self.set_class(stale, "-stale")
 
     def render_health(self):
         grid = Table.grid(padding=(0, 1), expand=True)
@@ -53,3 +72,11 @@ class HealthPanel(Static, can_focus=True):
         for label, value in health.figures:
             grid.add_row(label, Text(str(value)))
         return grid
+
+
+def age_text(seconds: float) -> str:
+    if seconds < 60:
+        return f"{seconds:.0f} s ago"
+    if seconds < 3600:
+        return f"{seconds // 60:.0f} min ago"
+    return f"{seconds // 3600:.0f} h ago"

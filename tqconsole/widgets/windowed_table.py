@@ -12,7 +12,10 @@ The widget talks to a small **data source** protocol (duck-typed, no Textual):
         Window.total / Window.exact  the source's latest count.
 
 Both calls run in a thread through the ``runner`` given to the widget (the
-screen's ``run_blocking``), never on the event loop.  The widget keeps only a few
+screen's ``run_blocking``), never on the event loop.  When a call raises
+``BackendUnavailable`` (the server is down) the widget keeps what it has and
+tries again by itself, 0.5, 1, 2, 4 and then every 5 seconds, until the server
+answers; other errors wait for ``reload()``.  The widget keeps only a few
 pages around the window (``keep`` rows), draws placeholders for rows not loaded
 yet, and asks for them when they scroll into view.  ``TableWindow`` in
 ``tqconsole.services.table_query`` is the database source; cache keys, bucket
@@ -37,10 +40,25 @@ from textual.message import Message
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
+from tqconsole.errors import BackendUnavailable
 from tqconsole.visible_text import one_line
 
 MAX_WIDTH = 40
 GUTTER = 2
+RETRY_FIRST = 0.5  # seconds before the first retry after the server went away
+RETRY_MAX = 5.0  # …doubling up to this
+
+
+def retry_delay(attempt: int) -> float:
+    """Seconds before retry ``attempt`` (0, 1, …) of a load the server did not answer."""
+    return min(RETRY_MAX, RETRY_FIRST * 2**attempt)
+
+
+class Unreachable:
+    """What a load returns when the server is down (a value, so it names its source)."""
+
+    def __init__(self, message: str) -> None:
+        self.message = message
 
 
 class WindowedTable(ScrollView, can_focus=True):
@@ -121,12 +139,16 @@ class WindowedTable(ScrollView, can_focus=True):
         self.cursor_column = 0
         self.selected: set = set()
         self.error = ""
+        self.retry_in: float | None = None  # seconds to the next automatic retry, if one is due
+        self._retries = 0
+        self._retry_timer = None
         self._loading: tuple[int, int] | None = None
         self._want_load = False
 
     # --- the source
     def set_source(self, source, keep_position: bool = False) -> None:
         """Show ``source``; with ``keep_position`` stay on the same row number (a reload)."""
+        self._stop_retrying()
         self.source = source
         self.headers = [one_line(h) for h in source.headers]
         if not keep_position or len(self.widths) != len(self.headers):
@@ -136,28 +158,58 @@ class WindowedTable(ScrollView, can_focus=True):
             self.selected.clear()
         self.rows = {}
         self.loaded = False
-        self._loading = None
+        self._open(keep_position)
+        self.refresh()
+
+    def _open(self, keep_position: bool) -> None:
         start = max(0, self.cursor_row - self.window_height // 2) if keep_position else 0
         self._loading = (start, self.fetch_count)
         self.runner(
             self._open_source,
-            source,
+            self.source,
             start,
             self.fetch_count,
             group=f"{self.id or 'table'}-load",
             done=self._loaded,
             failed=self._failed,
         )
-        self.refresh()
 
     @staticmethod
     def _open_source(source, start: int, count: int):
-        source.estimate()
-        return source, source.fetch(start, count)
+        try:
+            source.estimate()
+            return source, source.fetch(start, count)
+        except BackendUnavailable as exc:
+            return source, Unreachable(str(exc))
 
     def reload(self) -> None:
         if self.source is not None:
             self.set_source(self.source, keep_position=True)
+
+    def _stop_retrying(self) -> None:
+        if self._retry_timer is not None:
+            self._retry_timer.stop()
+        self._retry_timer = None
+        self._retries = 0
+        self.retry_in = None
+
+    def _unreachable(self, message: str) -> None:
+        """The server is down: keep the rows on hand, say so, and try again after a while."""
+        self.retry_in = retry_delay(self._retries)
+        self._retries += 1
+        self._retry_timer = self.set_timer(self.retry_in, self._retry)
+        self._failed(message)
+
+    def _retry(self) -> None:
+        self._retry_timer = None
+        if self.source is None:
+            return
+        if not self.loaded:  # the first window never came: open again
+            self._open(keep_position=True)
+            return
+        top = int(self.scroll_offset.y)
+        lead = (self.fetch_count - self.window_height) // 2
+        self._request(top - lead)  # the window on screen (missing or stale rows alike)
 
     @property
     def window_height(self) -> int:
@@ -187,12 +239,19 @@ class WindowedTable(ScrollView, can_focus=True):
 
     @staticmethod
     def _fetch(source, start: int, count: int):
-        return source, source.fetch(start, count)
+        try:
+            return source, source.fetch(start, count)
+        except BackendUnavailable as exc:
+            return source, Unreachable(str(exc))
 
     def _loaded(self, result) -> None:
         source, window = result
         if source is not self.source:
             return
+        if isinstance(window, Unreachable):
+            self._unreachable(window.message)
+            return
+        self._stop_retrying()
         self._loading = None
         self.loaded = True
         self.error = ""

@@ -71,10 +71,6 @@ def open(settings: Settings) -> BaseEmailBackend:  # noqa: A001 - the family int
     return from_url(settings.url("email"), read_only=settings.read_only, settings=settings)
 
 
-# The dashboard probes mail once a minute: each probe is a whole SMTP session.
-HEALTH_INTERVAL = 60.0
-
-
 def health(backend: BaseEmailBackend, health: Health) -> None:
     """Greeting and TLS of the server (or what the backend is), and today's outbox figures.
 

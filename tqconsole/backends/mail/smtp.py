@@ -195,26 +195,29 @@ class SmtpBackend(BaseEmailBackend):
             self.connection = None
 
     def probe(self):
-        """Connect, read the greeting and EHLO; report TLS and authentication."""
-        with self._lock:
-            conn = self._connect()
+        """Connect, read the greeting and EHLO; report TLS and authentication.
+
+        A connection of its own, without the backend's lock: a long send on the
+        shared connection never holds up the dashboard's probe.
+        """
+        conn = self._connect()
+        try:
+            conn.ehlo_or_helo_if_needed()
+            if self.use_ssl:
+                tls = f"{conn.sock.version()} (implicit)"
+            elif self.use_tls:
+                tls = f"{conn.sock.version()} (STARTTLS)"
+            elif conn.has_extn("starttls"):
+                tls = "none (server offers STARTTLS: use smtp+starttls://)"
+            else:
+                tls = "none"
+            figures = [("tls", tls), ("auth", "login" if self.username else "none")]
+            version = f"{conn.greeting or 'SMTP'}; TLS: {tls}"
+        finally:
             try:
-                conn.ehlo_or_helo_if_needed()
-                if self.use_ssl:
-                    tls = f"{conn.sock.version()} (implicit)"
-                elif self.use_tls:
-                    tls = f"{conn.sock.version()} (STARTTLS)"
-                elif conn.has_extn("starttls"):
-                    tls = "none (server offers STARTTLS: use smtp+starttls://)"
-                else:
-                    tls = "none"
-                figures = [("tls", tls), ("auth", "login" if self.username else "none")]
-                version = f"{conn.greeting or 'SMTP'}; TLS: {tls}"
-            finally:
-                try:
-                    conn.quit()
-                except (OSError, smtplib.SMTPException):
-                    conn.close()
+                conn.quit()
+            except (OSError, smtplib.SMTPException):
+                conn.close()
         return version, figures
 
 
