@@ -55,3 +55,192 @@ def test_open_amount(site_once, usi, expected):
     got = {k: str(v) for k, v in figures.items()}
     want = {k: str(Decimal(expected[k]).quantize(Decimal("0.01"))) for k in figures}
     assert got == want
+
+
+# --- staff actions: expected.json actions.cases, each on its own copy
+ACTION_OF = {
+    "confirm_subscription": "confirm",
+    "confirm_subscriptions": "confirm",
+    "confirm_subscriptions_allow_singles": "confirm",
+    "admit_from_waiting_list": "admit",
+    "move_to_waiting_list": "waiting_list",
+    "reject_subscription": "reject",
+    "reject_subscriptions": "reject",
+    "mark_as_paid": "paid_counter",
+    "unreject_subscriptions": "unreject",
+    "unconfirm_subscriptions": "unconfirm",
+    "delete": "delete",
+    "delete_selected (SubscribeAdmin)": "delete",
+}
+# Where the console differs from the site on purpose (README): case → what it does instead.
+ON_PURPOSE = {
+    "A25": "without a reason the reason is detected (the site raises TypeError half-way)",
+    "A36": "a non-new subscription is refused with the site's reason (the site raises TypeError)",
+    "A37": "only new subscriptions are deleted (the admin's bulk delete bypasses the site's rule)",
+}
+NOT_CONSOLE_ACTIONS = {
+    "A31": "marking paid online is the payment matcher's (tests/test_payment_matching.py)",
+    "A39": "redeeming a voucher is the participant's, on the site's payment page",
+    "A40": "reminders: test_payment_reminder_of_the_finance_view",
+    "A41": "partner matching is not a console action",
+}
+
+
+def call_of(case: dict) -> tuple[str, dict]:
+    """The console action and its details for one site case."""
+    function = case["site_function"].rsplit(".", 1)[-1]
+    action = ACTION_OF[function]
+    text = case["action"]
+    details: dict = {"user": "finanzen" if action == "paid_counter" else "tqadmin"}
+    if function.endswith("allow_singles"):
+        details["allow_singles"] = True
+    if action == "reject":
+        if function == "reject_subscription":  # the service called without the admin's form
+            details.update(reason=None, user=None)
+        else:
+            details["reason"] = case["rejections"][0]["reason"]
+        details["mail"] = "send_email off" not in text
+    if action == "waiting_list":
+        details["mail"] = "no e-mail" not in text
+    return action, details
+
+
+def snapshot(db) -> dict:
+    rows = db.execute_sql(
+        "SELECT s.usi, s.state, s.matching_state, p.email, s.paymentmethod, s.price_to_pay"
+        " FROM courses_subscribe s LEFT JOIN auth_user p ON p.id = s.partner_id"
+    ).fetchall()
+    keys = ("state", "matching_state", "partner", "paymentmethod", "price_to_pay")
+    return {
+        r[0]: dict(zip(keys, [*r[1:5], f"{r[5]:.2f}" if r[5] is not None else None], strict=True))
+        for r in rows
+    }
+
+
+def changed(before: dict, after: dict) -> dict:
+    result = {}
+    for usi, old in before.items():
+        new = after.get(usi)
+        if new is None:
+            result[usi] = {"deleted": True}
+            continue
+        diff = {k: [old[k], new[k]] for k in old if old[k] != new[k]}
+        if diff:
+            result[usi] = diff
+    return result
+
+
+def top_id(db, table: str) -> int:
+    return db.execute_sql(f"SELECT COALESCE(MAX(id), 0) FROM {table}").fetchone()[0]
+
+
+def new_rows(db, sql: str, since: int) -> list:
+    return db.execute_sql(sql, (since,)).fetchall()
+
+
+@pytest.fixture
+def site(site_url):
+    from tests.conftest import make_backends
+    from tqconsole.services.schema import init
+
+    b = make_backends()
+    b.database  # noqa: B018 - binds the models
+    init(b)
+    yield b
+    b.close()
+
+
+ACTION_CASES = cases("actions.cases")
+
+
+@pytest.mark.parametrize(
+    "case",
+    ACTION_CASES,
+    ids=[f"{c['id']}-on-purpose" if c["id"] in ON_PURPOSE else c["id"] for c in ACTION_CASES],
+)
+def test_staff_action(site, case):
+    from tqconsole.models import Subscribe
+    from tqconsole.services.subscriptions import apply
+
+    if case["id"] in NOT_CONSOLE_ACTIONS:
+        pytest.skip(NOT_CONSOLE_ACTIONS[case["id"]])
+    db = Subscribe._meta.database
+    action, details = call_of(case)
+    ids = [Subscribe.get(Subscribe.usi == u).id for u in case["usis"]]
+    before = snapshot(db)
+    marks = {
+        t: top_id(db, t)
+        for t in (
+            "courses_confirmation",
+            "courses_rejection",
+            "reversion_revision",
+            "tqconsole_email",
+        )
+    }
+    outcome = apply(action, ids, **details)
+
+    allowed = case["allowed"] if case["id"] not in ("A25", "A37") else case["id"] == "A25"
+    assert bool(outcome.done) == allowed, outcome.summary()
+    expected_changes = {
+        c["usi"]: {k: v for k, v in c.items() if k != "usi"}
+        for c in case.get("subscriptions_changed", [])
+    }
+    if case["id"] == "A37":
+        expected_changes = {}
+    assert changed(before, snapshot(db)) == expected_changes
+
+    confirmations = new_rows(
+        db,
+        "SELECT s.usi FROM courses_confirmation c JOIN courses_subscribe s"
+        " ON s.id = c.subscription_id WHERE c.id > %s ORDER BY c.id",
+        marks["courses_confirmation"],
+    )
+    assert [r[0] for r in confirmations] == [c["usi"] for c in case.get("confirmations", [])]
+
+    rejections = new_rows(
+        db,
+        "SELECT s.usi, r.reason, r.mail_sent FROM courses_rejection r JOIN courses_subscribe s"
+        " ON s.id = r.subscription_id WHERE r.id > %s ORDER BY r.id",
+        marks["courses_rejection"],
+    )
+    want = [(r["usi"], r["reason"], r["mail_sent"]) for r in case.get("rejections", [])]
+    if case["id"] == "A25":  # the reason is detected; the participant is mailed
+        want = [("NFKWGQ", "no_partner", True)]
+    assert [tuple(r) for r in rejections] == want
+
+    revisions = new_rows(
+        db,
+        "SELECT r.id, r.comment, u.username FROM reversion_revision r"
+        " LEFT JOIN auth_user u ON u.id = r.user_id WHERE r.id > %s ORDER BY r.id",
+        marks["reversion_revision"],
+    )
+    got = []
+    for rid, comment, user in revisions:
+        objects = db.execute_sql(
+            "SELECT s.usi, v.serialized_data, v.format, t.app_label || '.' || t.model"
+            " FROM reversion_version v JOIN courses_subscribe s ON s.id::text = v.object_id"
+            " JOIN django_content_type t ON t.id = v.content_type_id WHERE v.revision_id = %s",
+            (rid,),
+        ).fetchall()
+        for usi, data, fmt, model in objects:
+            assert fmt == "json" and model == "courses.subscribe"
+            fields = json.loads(data)[0]["fields"]
+            assert fields["usi"] == usi and fields["state"] == snapshot(db)[usi]["state"]
+        got.append((comment, user, sorted(o[0] for o in objects)))
+    want = [
+        (r["comment"], r["user"], sorted(v["object"] for v in r["versions"]))
+        for r in case.get("revisions", [])
+    ]
+    if case["id"] == "A25":  # one revision, with the detected reason
+        want = [("Subscription rejected with reason no_partner", None, ["K6CQQG", "NFKWGQ"])]
+    assert got == want
+
+    mails = new_rows(
+        db,
+        "SELECT recipients FROM tqconsole_email WHERE id > %s ORDER BY id",
+        marks["tqconsole_email"],
+    )
+    want = [m["to"] for m in case.get("mails", [])]
+    if case["id"] == "A25":
+        want = [["chiara.weber@gmx.ch"]]
+    assert [r[0].split(",") for r in mails] == want

@@ -25,7 +25,7 @@ def template_for(sub: Subscribe) -> tuple[str, str] | None:
         return "subscription_received", "new"
     if sub.state == SubscribeState.WAITING_LIST:
         return "waiting_list", "waiting"
-    if sub.state == SubscribeState.CONFIRMED:
+    if sub.state in (SubscribeState.CONFIRMED, SubscribeState.COMPLETED):
         confirmation = (
             Confirmation.select(Confirmation.id)
             .where(Confirmation.subscription == sub.id)
@@ -79,7 +79,7 @@ def mark_mailed(email_ids: list[int]) -> None:
 
 
 def on_state_change(subscription: Subscribe, action: str, details: dict) -> None:
-    if action in MAILED_ACTIONS:
+    if action in MAILED_ACTIONS and details.get("mail", True):
         queue_state_mail(subscription.id)
 
 
