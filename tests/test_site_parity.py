@@ -20,9 +20,9 @@ EXPECTED_FILE = SITE_FIXTURE / "expected.json"
 EXPECTED = json.loads(EXPECTED_FILE.read_text()) if EXPECTED_FILE.is_file() else {}
 
 
-def cases(path: str) -> list:
+def cases(*path: str) -> list:
     node = EXPECTED
-    for part in path.split("."):
+    for part in path:
         node = node.get(part, {}) if isinstance(node, dict) else {}
     return list(node.items()) if isinstance(node, dict) else list(node)
 
@@ -44,7 +44,9 @@ def site_once(site_template):
 
 
 @pytest.mark.parametrize(
-    "usi,expected", cases("open_amount.by_usi"), ids=[u for u, _ in cases("open_amount.by_usi")]
+    "usi,expected",
+    cases("open_amount", "by_usi"),
+    ids=[u for u, _ in cases("open_amount", "by_usi")],
 )
 def test_open_amount(site_once, usi, expected):
     from tqconsole.models import Subscribe
@@ -150,7 +152,7 @@ def site(site_url):
     b.close()
 
 
-ACTION_CASES = cases("actions.cases")
+ACTION_CASES = cases("actions", "cases")
 
 
 @pytest.mark.parametrize(
@@ -244,3 +246,152 @@ def test_staff_action(site, case):
     if case["id"] == "A25":
         want = [["chiara.weber@gmx.ch"]]
     assert [r[0].split(",") for r in mails] == want
+
+
+# --- payment matching: statement-a, then statement-b, on one copy
+STATEMENTS = SITE_FIXTURE / "statements"
+MATCHING_FILES = ("statement-a.csv", "statement-b.csv")
+# the line whose word the site's USI pattern mistakes for a USI ("Musikabend")
+MISTAKEN_USI = ("statement-a.csv", 18)
+MATCHING_LINES = [
+    (name, line["line"])
+    for name in MATCHING_FILES
+    for line in cases("matching", "files", name, "lines")
+]
+
+
+def payment_outcome(db, payment) -> dict:
+    from tqconsole.services.amounts import money
+
+    links = db.execute_sql(
+        "SELECT s.usi, sp.amount FROM payment_subscriptionpayment sp JOIN courses_subscribe s"
+        " ON s.id = sp.subscription_id WHERE sp.payment_id = %s ORDER BY sp.id",
+        (payment.id,),
+    ).fetchall()
+    return {
+        "state": payment.state,
+        "type": payment.type,
+        "credit_debit": payment.credit_debit,
+        "amount": str(money(payment.amount)),
+        "amount_to_reimburse": str(money(payment.amount_to_reimburse)),
+        "name": payment.name,
+        "address": payment.address,
+        "date": payment.date.date().isoformat(),
+        "remittance_user_string": payment.remittance_user_string,
+        "comment": payment.comment,
+        "subscription_payments": [{"usi": u, "amount": str(money(a))} for u, a in links],
+        "file": payment.file_id,
+    }
+
+
+def subscription_outcome(usi: str) -> dict | None:
+    from tqconsole.models import Subscribe
+    from tqconsole.services.amounts import amount_figures
+
+    sub = Subscribe.get_or_none(Subscribe.usi == usi)
+    if sub is None:
+        return None
+    figures = amount_figures(sub)
+    return {
+        "state": sub.state,
+        "paymentmethod": sub.paymentmethod,
+        "open_amount": str(figures["open_amount"]),
+        "sum_of_payments": str(figures["sum_of_payments"]),
+    }
+
+
+@pytest.fixture(scope="module")
+def matched(site_template):
+    """Both statements imported on one copy; what each line and each run left behind."""
+    from tests import services
+    from tests.conftest import make_backends
+    from tqconsole.models import FinanceFile, Payment, Subscribe
+    from tqconsole.services.payment_matching import import_statement
+    from tqconsole.services.schema import init
+
+    name, url = services.create_pg_database(template=site_template)
+    result: dict = {}
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setenv("TQ_DATABASE_URL", url)
+        b = make_backends()
+        b.database  # noqa: B018 - binds the models
+        init(b)
+        db = Subscribe._meta.database
+        pending = [p.id for p in Payment.select().where(Payment.state != "processed")]
+        for file in MATCHING_FILES:
+            before = snapshot(db)
+            report = import_statement((STATEMENTS / file).read_bytes(), file, f"zkb/{file}")
+            this_file = FinanceFile.get(FinanceFile.file == f"zkb/{file}").id
+            lines = {}
+            for line in cases("matching", "files", file, "lines"):
+                payment = Payment.get(Payment.transaction_id == line["zkb_ref"])
+                lines[line["line"]] = {
+                    "payment": payment_outcome(db, payment),
+                    "this_file": payment.file_id == this_file,
+                    "subscriptions": {
+                        u: subscription_outcome(u) for u in line["subscriptions_after"]
+                    },
+                }
+            others = {
+                p.transaction_id: payment_outcome(db, p)
+                for p in Payment.select().where(Payment.id.in_(pending))
+            }
+            result[file] = {
+                "report": report,
+                "lines": lines,
+                "others": others,
+                "changed": changed(before, snapshot(db)),
+            }
+        b.close()
+    services.drop_pg_database(name)
+    return result
+
+
+@pytest.mark.parametrize(
+    "file,number",
+    MATCHING_LINES,
+    ids=[f"{f}:{n}" + ("-on-purpose" if (f, n) == MISTAKEN_USI else "") for f, n in MATCHING_LINES],
+)
+def test_statement_line(matched, file, number):
+    expected = next(x for x in cases("matching", "files", file, "lines") if x["line"] == number)
+    got = matched[file]["lines"][number]
+    if expected["payment"] is None:  # a ZKB-Referenz known already: no payment from this file
+        assert not got["this_file"]
+    else:
+        want = dict(expected["payment"])
+        want["date"] = want["date"][:10] if "T00:" in want["date"] else _zurich_day(want["date"])
+        want["subscription_payments"] = expected["subscription_payments"]
+        if (file, number) == MISTAKEN_USI:  # no USI: manual, nothing to reimburse
+            want.update(type="unknown", amount_to_reimburse="0.00")
+        payment = {k: v for k, v in got["payment"].items() if k != "file"}
+        assert payment == want
+    for usi, after in expected["subscriptions_after"].items():
+        keys = ("state", "paymentmethod", "open_amount", "sum_of_payments")
+        want = {k: after[k] for k in keys} if after else None  # None: no such USI
+        assert got["subscriptions"][usi] == want, usi
+
+
+def _zurich_day(stamp: str) -> str:
+    from datetime import datetime
+    from zoneinfo import ZoneInfo
+
+    return datetime.fromisoformat(stamp).astimezone(ZoneInfo("Europe/Zurich")).date().isoformat()
+
+
+@pytest.mark.parametrize("file", MATCHING_FILES)
+def test_statement_run(matched, file):
+    """The payments already waiting that the run processed, and the subscriptions it changed."""
+    expected = EXPECTED["matching"]["files"][file]
+    for other in expected["other_pending_payments_after_this_run"]:
+        got = matched[file]["others"][other["transaction_id"]]
+        assert (got["state"], got["type"], got["subscription_payments"]) == (
+            other["state"],
+            other["type"],
+            other["subscription_payments"],
+        ), other["transaction_id"]
+    want = {}
+    for change in expected["subscriptions_changed"]:
+        want[change["usi"]] = {"state": change["state"]}
+        if change.get("paymentmethod"):
+            want[change["usi"]]["paymentmethod"] = [None, change["paymentmethod"]]
+    assert matched[file]["changed"] == want

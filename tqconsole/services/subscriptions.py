@@ -358,8 +358,7 @@ def reject_rule(sub: Subscribe, ctx: Context) -> str:
 def paid_counter_rule(sub: Subscribe, ctx: Context) -> str:
     if sub.state != SubscribeState.CONFIRMED:
         raise InvalidInput(f"is {sub.state}; only confirmed (unpaid) subscriptions can be paid")
-    sub.state = SubscribeState.PAYED
-    sub.paymentmethod = PaymentMethod.COUNTER
+    sub.state, sub.paymentmethod = SubscribeState.PAYED, PaymentMethod.COUNTER
     save(sub, ctx, f"Paid using payment method {PaymentMethod.COUNTER}")
     return sub.state
 
@@ -454,3 +453,14 @@ def find_by_usi(text: str) -> Subscribe:
     if sub is None:
         raise NotFound(f"no subscription with USI {usi}")
     return sub
+
+
+def mark_paid(sub: Subscribe, method: str, user: str | None = None) -> bool:
+    """The site's ``Subscribe.mark_as_paid``: only a confirmed one becomes payed, in its own
+    revision (the payment matcher's way; staff use the ``paid_counter`` action)."""
+    if sub.state != SubscribeState.CONFIRMED:
+        return False
+    with reversion_history.revision(user) as revision:
+        sub.state, sub.paymentmethod = SubscribeState.PAYED, method
+        save(sub, Context([sub.id], revision, {}), f"Paid using payment method {method}")
+    return True
