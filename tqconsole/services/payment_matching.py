@@ -350,9 +350,9 @@ def import_statement(data: bytes, name: str, key: str | None = None) -> FileRepo
         finance_file.processed = True
         finance_file.save()
         process_payments(report)
-        for state, kind in Payment.select(Payment.state, Payment.type).where(
-            Payment.id.in_(saved or [0])
-        ).tuples():
+        for state, kind in (
+            Payment.select(Payment.state, Payment.type).where(Payment.id.in_(saved or [0])).tuples()
+        ):
             if kind == PaymentType.IRRELEVANT:
                 report.irrelevant += 1
             elif state == PaymentState.PROCESSED:
