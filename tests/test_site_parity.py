@@ -395,3 +395,50 @@ def test_statement_run(matched, file):
         if change.get("paymentmethod"):
             want[change["usi"]]["paymentmethod"] = [None, change["paymentmethod"]]
     assert matched[file]["changed"] == want
+
+
+def test_subs_find_shows_the_sites_amounts_and_paid_at_the_counter_leaves_nothing_open(
+    site, capsys
+):
+    from tqconsole.cli import main
+
+    def find(usi: str) -> dict:
+        assert main(["subs", "find", usi, "--json"]) == 0
+        return json.loads(capsys.readouterr().out)["amounts"]
+
+    usi = "3KNUVN"  # confirmed, nothing paid
+    assert find(usi)["open_amount"] == EXPECTED["open_amount"]["by_usi"][usi]["open_amount"]
+    assert find(usi)["open_amount"] == "45.00"
+    assert main(["subs", "paid", usi, "--user", "finanzen"]) == 0
+    assert "payed" in capsys.readouterr().out
+    assert find(usi)["open_amount"] == "0.00"
+    assert main(["subs", "find", usi]) == 0
+    assert "open_amount            0.00" in capsys.readouterr().out
+
+
+def test_a_refused_action_writes_nothing(site, capsys):
+    from tqconsole.cli import main
+    from tqconsole.models import Subscribe
+
+    db = Subscribe._meta.database
+    before = snapshot(db), top_id(db, "reversion_revision"), top_id(db, "tqconsole_email")
+    assert main(["subs", "paid", "XYBKKT", "--user", "finanzen"]) == 1  # new: not payable
+    assert "only confirmed" in capsys.readouterr().out
+    assert (snapshot(db), top_id(db, "reversion_revision"), top_id(db, "tqconsole_email")) == before
+
+
+def test_not_a_statement_is_reported_and_later_statements_go_through(site):
+    from tqconsole.errors import InvalidInput
+    from tqconsole.models import FinanceFile, Payment
+    from tqconsole.services.payment_matching import import_statement
+
+    rows = FinanceFile.select().count()
+    with pytest.raises(InvalidInput, match="not a ZKB statement"):
+        import_statement((STATEMENTS / "not-a-statement.csv").read_bytes(), "not-a-statement.csv")
+    assert FinanceFile.select().count() == rows  # no row left to break later uploads
+    import_statement((STATEMENTS / "statement-a.csv").read_bytes(), "statement-a.csv")
+    statement = FinanceFile.get(FinanceFile.file == "statement-a.csv")
+    credits = Payment.select().where(
+        (Payment.file == statement.id) & (Payment.credit_debit == "credit")
+    )
+    assert credits.count() == 21 and all(p.state != "new" for p in credits)
