@@ -8,7 +8,7 @@ actions and ``Subscribe.mark_as_paid``), with its refusals:
 - admit: waiting list → new (no mail).  unconfirm: confirmed → new.
   unreject: rejected → new, or waiting list when the course is full.
 - waiting_list: only new, and a couple only together with its partner.
-- reject(reason): payed → to_reimburse, anything else → rejected; the partner's
+- reject(reason): payed (or to_reimburse) → to_reimburse, else rejected; the partner's
   link is removed on both sides (to_rematch); a Rejection row; the course's
   waiting list moves up; mailed unless a rejection mail was sent before.
 - paid_counter: only confirmed → payed by counter, with the staff user.
@@ -336,7 +336,8 @@ def reject_rule(sub: Subscribe, ctx: Context) -> str:
             save(partner, ctx)
         sub.partner = None
         sub.matching_state = MatchingState.TO_REMATCH
-    paid = sub.state == SubscribeState.PAYED
+    # money came in: payed, or a to_reimburse rejected again (the site would forget it)
+    paid = sub.state in (SubscribeState.PAYED, SubscribeState.TO_REIMBURSE)
     sub.state = SubscribeState.TO_REIMBURSE if paid else SubscribeState.REJECTED
     save(sub, ctx)
     reason = reason or detect_rejection_reason(sub)
