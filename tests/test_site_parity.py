@@ -442,3 +442,13 @@ def test_not_a_statement_is_reported_and_later_statements_go_through(site):
         (Payment.file == statement.id) & (Payment.credit_debit == "credit")
     )
     assert credits.count() == 21 and all(p.state != "new" for p in credits)
+
+
+def test_the_subscription_list_shows_the_open_amount(site, capsys):
+    from tqconsole.cli import main
+
+    assert main(["db", "show", "courses_subscribe", "--filter", "usi=NJFVUP or usi=3KNUVN"]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    assert lines[0].split()[-1].lower() == "open_amount"
+    by_usi = {u: line.split()[-1] for line in lines[1:] for u in ("NJFVUP", "3KNUVN") if u in line}
+    assert by_usi == {"NJFVUP": "0.00", "3KNUVN": "45.00"}  # counter-paid / confirmed

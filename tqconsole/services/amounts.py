@@ -91,6 +91,11 @@ def open_amounts(subs: Iterable[Subscribe]) -> dict[int, Decimal]:
     return result
 
 
+def open_amounts_of(ids: list[int]) -> dict[int, Decimal]:
+    """The open amount per subscription id (one page of a list at a time)."""
+    return open_amounts(Subscribe.select().where(Subscribe.id.in_(ids))) if ids else {}
+
+
 def open_amount(sub: Subscribe) -> Decimal:
     return open_amounts([sub])[sub.id]
 

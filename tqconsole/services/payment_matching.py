@@ -120,10 +120,7 @@ class MatchReport:
         return out or ["no unprocessed bank statements"]
 
 
-def open_amounts(subscription_ids: list[int]) -> dict[int, Decimal]:
-    """The site's open amount per subscription id."""
-    subs = Subscribe.select().where(Subscribe.id.in_(subscription_ids)) if subscription_ids else []
-    return amounts.open_amounts(subs)
+open_amounts = amounts.open_amounts_of  # the export of participants reads it from here
 
 
 # --- parsing
