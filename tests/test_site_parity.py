@@ -487,3 +487,13 @@ def test_reminders_follow_the_sites_daily_rule(site):
     assert {s.usi for s in due} == {
         u for u in site_rule if open_amount(Subscribe.get(Subscribe.usi == u)) > 0
     }
+
+
+def test_the_record_shows_the_sites_amounts(site):
+    from tqconsole.models import Subscribe
+    from tqconsole.services.records import load
+
+    sub = Subscribe.get(Subscribe.usi == "HK88GM")
+    figures = load(Subscribe, sub.id).figures
+    want = EXPECTED["open_amount"]["by_usi"]["HK88GM"]
+    assert {k: str(v) for k, v in figures.items()} == {k: want[k] for k in figures}

@@ -41,14 +41,13 @@ def register(sub) -> None:
 
 
 def cmd_find(ctx) -> int:
-    from tqconsole.services.amounts import amount_figures
     from tqconsole.services.records import load
     from tqconsole.services.subscriptions import find_by_usi
 
     ctx.backends.database  # noqa: B018 - binds the models
     sub = find_by_usi(ctx.args.usi)
     record = load(type(sub), sub.id)
-    figures = amount_figures(sub)
+    figures = record.figures  # the site's price, reductions, payments, open amount
     if ctx.args.json:
         amounts = {k: str(v) for k, v in figures.items()}
         print_json({"values": record.values, "labels": record.labels, "amounts": amounts})
