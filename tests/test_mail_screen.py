@@ -408,7 +408,9 @@ async def test_staff_action_on_screen_shows_a_refused_mail(mail_env):
     async with app.run_test(size=(100, 30)) as pilot:
         await settle(pilot)
         screen = app.screen
-        outcome = await asyncio.to_thread(screen.apply_staff_action, "confirm", [sub.id], {})
+        outcome = await asyncio.to_thread(
+            screen.apply_staff_action, "confirm", [sub.id], {"allow_singles": True}
+        )
         screen.show_outcome(outcome)
         await settle(pilot)
         messages = [n.message for n in app._notifications]

@@ -172,14 +172,14 @@ def test_reminder_rule_boundaries(one_course):
     covered = subscribe(5)
     payment = Payment.create(date=datetime(2026, 9, 20), transaction_id="t", amount=70)
     SubscriptionPayment.create(payment=payment, subscription=covered, amount=70)
-    assert due_reminders(START + timedelta(days=13)) == []
-    due = {s.id for s in due_reminders(START + timedelta(days=14))}
+    assert due_reminders(START + timedelta(days=14)) == []  # the site: more than 14 days
+    due = {s.id for s in due_reminders(START + timedelta(days=15))}
     assert due == {unpaid.id, via_offering.id}
     assert paid.id not in due and free.id not in due and covered.id not in due
     PaymentReminder.create(subscription=unpaid, date=datetime(2026, 9, 28, 17, 30))
     day = date(2026, 9, 28)
-    assert {s.id for s in due_reminders(day + timedelta(days=6))} == {via_offering.id}
-    assert {s.id for s in due_reminders(day + timedelta(days=7))} == {unpaid.id, via_offering.id}
+    assert {s.id for s in due_reminders(day + timedelta(days=7))} == {via_offering.id}
+    assert {s.id for s in due_reminders(day + timedelta(days=8))} == {unpaid.id, via_offering.id}
 
 
 def test_send_payment_reminders_records_and_never_twice_a_day(one_course, smtp_server):
@@ -194,7 +194,7 @@ def test_send_payment_reminders_records_and_never_twice_a_day(one_course, smtp_s
     assert b"USI-AAAA01" in smtp_server.messages[0].original_content
     assert send_payment_reminders(today, connection=conn).due == 0
     assert len(smtp_server.messages) == 1
-    assert send_payment_reminders(today + timedelta(days=7), connection=conn).due == 1
+    assert send_payment_reminders(today + timedelta(days=8), connection=conn).due == 1
 
 
 def test_state_mails_are_queued_once_per_event(one_course):
@@ -209,7 +209,7 @@ def test_state_mails_are_queued_once_per_event(one_course):
     assert Email.get_by_id(first).template == "rejection_overbooked"
     Subscribe.update(state=SubscribeState.WAITING_LIST).where(Subscribe.id == sub.id).execute()
     assert Email.get_by_id(queue_state_mail(sub.id, None)).template == "waiting_list"
-    Subscribe.update(state=SubscribeState.COMPLETED).where(Subscribe.id == sub.id).execute()
+    Subscribe.update(state=SubscribeState.PAYED).where(Subscribe.id == sub.id).execute()
     assert queue_state_mail(sub.id, None) is None
 
 

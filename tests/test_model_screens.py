@@ -347,7 +347,7 @@ async def test_staff_actions_on_a_selection(demo_sqlite):
         await pilot.press("space", "space")
         ids = sorted(table.selected)
         assert len(ids) == 2
-        await pilot.press("c")
+        await pilot.press("C")  # confirm, singles in couple courses too (the site's option)
         await settle(pilot)
         await pilot.press("y", "enter")  # a bulk action wants its name and count typed
         await settle(pilot)
@@ -379,7 +379,8 @@ async def test_waiting_list_admit_and_counter_payment_keys(demo_sqlite):
     app = TQConsole(load(), location=f"models/courses_subscribe/{sub}")
     async with app.run_test(size=(120, 40)) as pilot:
         await settle(pilot)
-        for key, state in (("w", "waiting_list"), ("a", "confirmed"), ("m", "payed")):
+        steps = (("w", "waiting_list"), ("a", "new"), ("C", "confirmed"), ("m", "payed"))
+        for key, state in steps:
             await pilot.press(key)
             await settle(pilot)
             await pilot.press("enter")

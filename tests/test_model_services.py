@@ -29,7 +29,7 @@ from tqconsole.models import (
     User,
     UserProfile,
 )
-from tqconsole.services import records, subscriptions
+from tqconsole.services import amounts, records, subscriptions
 from tqconsole.services.export import course_participants, export
 from tqconsole.services.filter_language import FilterError, compile_filter, parse
 from tqconsole.services.schema import init
@@ -377,8 +377,18 @@ def test_create_and_delete_with_typed_label(small):
     assert Course.get_or_none(Course.id == created.pk) is None
 
 
+def with_email(*ids) -> None:
+    """The site records a confirmation only when the participant can be mailed."""
+    users = [Subscribe.get_by_id(i).user_id for i in ids]
+    for user in users:
+        User.update(email=f"u{user}@example.ch").where(User.id == user).execute()
+
+
 def test_delete_plan_shows_cascades_and_protection(small):
-    subscriptions.apply("confirm", [2, 5])  # Confirmation rows cascade from their subscription
+    with_email(2, 5)
+    subscriptions.apply(
+        "confirm", [2, 5], allow_singles=True
+    )  # Confirmation rows cascade from their subscription
     plan = records.delete_plan(Subscribe, 5)
     assert ("courses_confirmation", 1) in plan.cascade
     protected = records.delete_plan(Course, 1)
@@ -402,39 +412,36 @@ def states(*ids) -> list[str]:
 
 
 def test_confirm_follows_the_rules(small):
+    with_email(5, 135)
     calls = []
     hook = lambda s, a, d: calls.append((s.id, a, d["new_state"]))  # noqa: E731
     subscriptions.AFTER_STATE_CHANGE.append(hook)
     try:
-        # 5 new (course 1) → confirmed; 135 new on the free course → completed;
-        # 1 waiting_list → confirmed; 2 confirmed → skipped
-        outcome = subscriptions.apply("confirm", [5, 135, 1, 2])
+        # the site's rules: 5 new (course 1) → confirmed; 135 new on the free course →
+        # completed; 1 waiting_list and 2 confirmed → skipped (only new ones)
+        outcome = subscriptions.apply("confirm", [5, 135, 1, 2], allow_singles=True)
     finally:
         subscriptions.AFTER_STATE_CHANGE.remove(hook)
-    assert states(5, 135, 1, 2) == ["confirmed", "completed", "confirmed", "confirmed"]
-    assert [s for s, _ in outcome.skipped] == [Subscribe.get_by_id(2).usi]
-    assert Confirmation.select().count() == 3
-    assert calls == [
-        (5, "confirm", "confirmed"),
-        (135, "confirm", "completed"),
-        (1, "confirm", "confirmed"),
-    ]
-    assert AuditEntry.select().where(AuditEntry.action == "subscription.confirm").count() == 3
+    assert states(5, 135, 1, 2) == ["confirmed", "completed", "waiting_list", "confirmed"]
+    assert [s for s, _ in outcome.skipped] == [Subscribe.get_by_id(i).usi for i in (1, 2)]
+    assert Confirmation.select().count() == 2
+    assert calls == [(5, "confirm", "confirmed"), (135, "confirm", "completed")]
+    assert AuditEntry.select().where(AuditEntry.action == "subscription.confirm").count() == 1
 
 
 def test_price_uses_the_legi(small):
     # subscription 3 (user 1, has a legi) has no stored price: the student price
     sub = Subscribe.get_by_id(3)
-    assert sub.price_to_pay is None and subscriptions.price_to_pay(sub) == 35
-    assert subscriptions.price_to_pay(Subscribe.get_by_id(1)) == 70  # user 2: no legi
+    assert sub.price_to_pay is None and amounts.price_to_pay(sub) == 35
+    assert amounts.price_to_pay(Subscribe.get_by_id(1)) == 70  # user 2: no legi
 
 
 def test_reject_paid_becomes_to_reimburse(small):
     outcome = subscriptions.apply("reject", [3, 2, 4], reason="overbooked")
-    assert states(3, 2, 4) == ["to_reimburse", "rejected", "to_reimburse"]
+    assert states(3, 2, 4) == ["to_reimburse", "rejected", "rejected"]  # 4 completed: no money
     assert {r.reason for r in Rejection.select()} == {"overbooked"}
-    again = subscriptions.apply("reject", [3], reason="overbooked")
-    assert len(outcome.done) == 3 and again.skipped
+    again = subscriptions.apply("reject", [3], reason="overbooked")  # the site allows it
+    assert len(outcome.done) == 3 and again.done and states(3) == ["to_reimburse"]
     with pytest.raises(InvalidInput):
         subscriptions.apply("reject", [5], reason="because")
 
@@ -444,7 +451,9 @@ def test_waiting_list_admit_and_counter_payment(small):
     assert states(5) == ["waiting_list"]
     assert subscriptions.apply("admit", [2]).skipped  # confirmed, not waiting
     subscriptions.apply("admit", [5])
-    assert states(5) == ["confirmed"]
+    assert states(5) == ["new"]  # the site: admitted = new again, to be confirmed
+    assert subscriptions.apply("paid_counter", [5]).skipped  # only confirmed ones
+    subscriptions.apply("confirm", [5], allow_singles=True)
     subscriptions.apply("paid_counter", [5])
     sub = Subscribe.get_by_id(5)
     assert (sub.state, sub.paymentmethod) == ("payed", "counter")

@@ -11,11 +11,14 @@ import sys
 from tqconsole.commands.output import add_json_flag, print_json
 
 ACTIONS = {
-    "confirm": "confirm (new/waiting list → confirmed, or completed when free)",
-    "admit": "admit from the waiting list",
-    "wait": "move to the waiting list",
-    "reject": "reject with a reason (paid ones become to_reimburse)",
-    "paid": "mark paid at the counter",
+    "confirm": "confirm a new one (confirmed, or completed when free)",
+    "admit": "admit from the waiting list (back to new)",
+    "wait": "move a new one to the waiting list (a couple together)",
+    "reject": "reject with a reason (payed ones become to_reimburse)",
+    "paid": "mark a confirmed one paid at the counter",
+    "unconfirm": "set a confirmed one back to new",
+    "unreject": "take back a rejection",
+    "delete": "delete a new one (never one with payments or a voucher)",
 }
 SERVICE_ACTION = {"wait": "waiting_list", "paid": "paid_counter"}
 
@@ -32,6 +35,13 @@ def register(sub) -> None:
         p.add_argument("usi", nargs="+", help="USI codes (ABC346 or USI-ABC346)")
         if name == "reject":
             p.add_argument("--reason", default="unknown", help="rejection reason")
+        if name == "confirm":
+            p.add_argument(
+                "--allow-singles", action="store_true", help="also singles in couple courses"
+            )
+        if name in ("reject", "wait"):
+            p.add_argument("--no-mail", action="store_true", help="do not mail the participant")
+        p.add_argument("--user", help="staff username recorded in the site's history")
         add_json_flag(p)
         p.set_defaults(func=cmd_action, action=SERVICE_ACTION.get(name, name))
 
@@ -43,13 +53,15 @@ def cmd_find(ctx) -> int:
     ctx.backends.database  # noqa: B018 - binds the models
     sub = find_by_usi(ctx.args.usi)
     record = load(type(sub), sub.id)
+    figures = record.figures  # the site's price, reductions, payments, open amount
     if ctx.args.json:
-        print_json({"values": record.values, "labels": record.labels})
+        amounts = {k: str(v) for k, v in figures.items()}
+        print_json({"values": record.values, "labels": record.labels, "amounts": amounts})
         return 0
-    for name, value in record.values.items():
+    for name, value in [*record.values.items(), *figures.items()]:
         label = record.labels.get(name)
         print(
-            f"{name:<16} {value if value is not None else ''}" + (f"  ({label})" if label else "")
+            f"{name:<22} {value if value is not None else ''}" + (f"  ({label})" if label else "")
         )
     return 0
 
@@ -60,7 +72,13 @@ def cmd_action(ctx) -> int:
     ctx.backends.database  # noqa: B018 - binds the models
     ids = [find_by_usi(usi).id for usi in ctx.args.usi]
     details = {"reason": ctx.args.reason} if ctx.args.action == "reject" else {}
-    outcome = apply(ctx.args.action, ids, mail=ctx.backends.get("email"), **details)
+    if getattr(ctx.args, "allow_singles", False):
+        details["allow_singles"] = True
+    if getattr(ctx.args, "no_mail", False):
+        details["notify"] = False
+    outcome = apply(
+        ctx.args.action, ids, user=ctx.args.user, mail=ctx.backends.get("email"), **details
+    )
     if ctx.args.json:
         print_json(
             {

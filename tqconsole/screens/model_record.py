@@ -104,7 +104,7 @@ class RecordScreen(SubscriptionActions, ModelsBase):
         row = table.cursor_row
         # fixed widths: the table is right at its first paint (no auto-size pass pending)
         table.clear(columns=True)
-        names = [*record.values, *(f"← {r.table}" for r in record.relations)]
+        names = [*record.values, *record.figures, *(f"← {r.table}" for r in record.relations)]
         width = max(len(n) for n in names)
         table.add_column("field", key="field", width=width)
         table.add_column("value", key="value", width=max(20, self.app.size.width - width - 6))
@@ -123,6 +123,8 @@ class RecordScreen(SubscriptionActions, ModelsBase):
                 if cut:
                     cell.append(f" … ({len(text):,} characters, enter shows all)", style="dim")
             table.add_row(name, cell, key=f"f:{name}")
+        for name, value in record.figures.items():  # computed (the site's amounts)
+            table.add_row(Text(name, style="italic"), str(value), key=f"c:{name}")
         for rel in record.relations:
             table.add_row(
                 Text(f"← {rel.table}", style="cyan"),
@@ -141,6 +143,8 @@ class RecordScreen(SubscriptionActions, ModelsBase):
         if kind == "r":
             table, _, column = rest.partition(":")
             self.open_table(table, f"{column}={self.record.pk}")
+            return
+        if kind == "c":
             return
         field = self.model._meta.fields[rest]
         value = self.record.values[rest]

@@ -218,6 +218,9 @@ s sorts by the cursor's column (again: reverse); y / Y copy a cell / row."""
         q = self.table_query
         if q is None or not q.fields:
             return
+        if table.cursor_column >= len(q.fields):
+            self.notify("a computed column cannot be sorted", severity="warning")
+            return
         field = q.fields[table.cursor_column]
         descending = (q.sort is field) and not q.descending
         self.show_query(q.with_sort(field, descending))

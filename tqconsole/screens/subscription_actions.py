@@ -16,6 +16,9 @@ COURSES = "courses_course"
 
 BINDINGS = [
     Binding("c", "staff('confirm')", "Confirm", id="subs.confirm"),
+    Binding(
+        "C", "staff('confirm_singles')", "Confirm singles", show=False, id="subs.confirm_singles"
+    ),
     Binding("a", "staff('admit')", "Admit", show=False, id="subs.admit"),
     Binding("w", "staff('waiting_list')", "Wait list", show=False, id="subs.waiting_list"),
     Binding("x", "staff('reject')", "Reject", id="subs.reject"),
@@ -53,12 +56,17 @@ class SubscriptionActions:
         if not ids:
             self.notify("no subscription under the cursor", severity="warning")
             return
+        options = {}
+        if action == "confirm_singles":  # the site's "allow singles in couple courses"
+            action, options = "confirm", {"allow_singles": True}
         title = f"{ACTIONS[action]}: {len(ids)} subscription(s)"
+        if options:
+            title += " (singles in couple courses too)"
         names = self.target_names(ids[:12])
         shown = ", ".join(names) + (f" and {len(ids) - 12} more" if len(ids) > 12 else "")
 
         def run(reason=None) -> None:
-            details = {"reason": reason} if reason else {}
+            details = {**options, "reason": reason} if reason else options
             self.run_blocking(
                 self.apply_staff_action,
                 action,

@@ -31,7 +31,7 @@ def template_for(sub: Subscribe) -> tuple[str, str] | None:
         return "subscription_received", "new"
     if sub.state == SubscribeState.WAITING_LIST:
         return "waiting_list", "waiting"
-    if sub.state == SubscribeState.CONFIRMED:
+    if sub.state in (SubscribeState.CONFIRMED, SubscribeState.COMPLETED):
         confirmation = (
             Confirmation.select(Confirmation.id)
             .where(Confirmation.subscription == sub.id)

@@ -1,19 +1,36 @@
-"""Bank statements in, matched payments out: the ZKB CSV import and the matching rules.
+"""Bank statements in, matched payments out: the site's ZkbCsvParser + PaymentProcessor.
 
-Rules (DESIGN.md, "Domain facts"):
-- a credit names its subscription as ``USI-XXXXXX`` in the remittance text;
-- open amount = price − reductions − subscription payments, never below 0;
-- a credit that pays the open amount exactly is matched: a subscription payment
-  is created and a confirmed subscription becomes ``payed``; the payment is processed;
-- one that pays part, too much, names an unknown USI or no USI at all goes to
-  ``manual`` (a partial or over-payment is still linked, so the open amount drops);
-- debits are ``irrelevant``;
-- a line whose bank reference is already stored is skipped, so re-running adds nothing twice.
+Reading a statement (``parse_zkb_csv``): every line becomes a payment (date,
+ZKB-Referenz as transaction id, Zahlungszweck as remittance text, Buchungstext as
+comment, Details split into name and address, the credit or else the debit
+amount); a line whose ZKB-Referenz is already stored is skipped.
+
+Processing (``process_payments``), over every payment waiting, as the site's
+``payment_match`` task:
+1. new debits become ``irrelevant`` (and stay new);
+2. each new credit: no USI in its remittance text → ``manual``; else a
+   subscription payment of ``min(price after reductions, what is left)`` for
+   each USI of a *confirmed* subscription (an unknown USI is passed over; a USI
+   of any other state makes the payment ``manual``); then the balance: nothing
+   left → ``matched``, something left → ``manual`` with that much to reimburse;
+3. a confirmed subscription with nothing open becomes payed (online);
+4. matched payments become ``processed``.
+
+USIs are found as the site finds them (``USI``, ``USL``, ``SUI``… then
+``-``/space/``_`` or nothing, then 6 letters or digits), with two differences
+on purpose (README): the prefix must start a word ("Musikabend" is no USI),
+and a USI typed with spaces inside is read from the text around it.
+
+Where the console goes further than the site, on purpose: a file that is not a
+statement is reported and leaves no row behind (the site's row would break
+every later upload); a line that cannot be read is reported with its number
+and the rest of the file is processed.
 """
 
 from __future__ import annotations
 
 import csv
+import io
 import re
 from dataclasses import asdict, dataclass, field
 from datetime import datetime
@@ -23,15 +40,7 @@ from pathlib import PurePosixPath
 from peewee import fn
 
 from tqconsole.errors import InvalidInput
-from tqconsole.models import (
-    Course,
-    FinanceFile,
-    Payment,
-    PriceReduction,
-    Subscribe,
-    SubscriptionPayment,
-    UserProfile,
-)
+from tqconsole.models import FinanceFile, Payment, PriceReduction, Subscribe, SubscriptionPayment
 from tqconsole.models.choices import (
     CreditDebit,
     FinanceFileType,
@@ -40,20 +49,24 @@ from tqconsole.models.choices import (
     PaymentType,
     SubscribeState,
 )
-from tqconsole.models.courses import USI_ALPHABET
-from tqconsole.services import zkb_statement
+from tqconsole.services import amounts, zkb_statement
 from tqconsole.services.audit import audited
+from tqconsole.services.subscriptions import mark_paid
 from tqconsole.services.zkb_statement import ZKB_COLUMNS
 
-USI_RE = re.compile(rf"USI-([{USI_ALPHABET}]{{6}})(?![{USI_ALPHABET}])", re.IGNORECASE)
-CENT = Decimal("0.01")
-# States whose subscriptions a bank payment can be matched to.
-PAYABLE = (
-    SubscribeState.NEW,
-    SubscribeState.WAITING_LIST,
-    SubscribeState.CONFIRMED,
-    SubscribeState.PAYED,
-    SubscribeState.COMPLETED,
+PREFIX = r"(?<![A-Za-z0-9])[USILusil]{3}[\- _]*"
+USI_RE = re.compile(PREFIX + r"([A-Za-z0-9]{6})")
+# the site's second try (spaces removed), kept to the text after a USI prefix
+USI_SPACED_RE = re.compile(PREFIX + r"((?:[A-Za-z0-9] *){6})")
+# the columns the site's parser reads
+READ_COLUMNS = (
+    "Datum",
+    "ZKB-Referenz",
+    "Zahlungszweck",
+    "Buchungstext",
+    "Details",
+    "Gutschrift CHF",
+    "Belastung CHF",
 )
 
 
@@ -65,7 +78,9 @@ class BankLine:
     amount: Decimal
     debit: bool
     name: str
+    address: str
     remittance: str
+    text: str
 
 
 @dataclass
@@ -78,6 +93,7 @@ class FileReport:
     matched: int = 0
     manual: int = 0
     irrelevant: int = 0
+    unreadable: list[str] = field(default_factory=list)  # "name line N: why"
     subscriptions_paid: list[str] = field(default_factory=list)
 
 
@@ -100,69 +116,23 @@ class MatchReport:
                     f"{f.name}: {f.lines} lines, {f.matched} matched, {f.manual} to manual, "
                     f"{f.irrelevant} irrelevant, {f.duplicates} already known"
                 )
+                out.extend(f"  {why}" for why in f.unreadable)
         return out or ["no unprocessed bank statements"]
 
 
-# --- amounts
-def money(value) -> Decimal:
-    return Decimal(str(value or 0)).quantize(CENT)
-
-
-def price_of(sub: Subscribe) -> Decimal:
-    """What the subscription costs: ``price_to_pay``, else the course price by legi."""
-    if sub.price_to_pay is not None:
-        return money(sub.price_to_pay)
-    course = Course.get_by_id(sub.course_id)
-    profile = UserProfile.get_or_none(UserProfile.user == sub.user_id)
-    legi = profile is not None and profile.has_legi()
-    return money(course.price_with_legi if legi else course.price_without_legi)
-
-
-def open_amounts(subscription_ids: list[int]) -> dict[int, Decimal]:
-    """Open amount per subscription: price − reductions − payments, never below 0."""
-    if not subscription_ids:
-        return {}
-    result = {}
-    for chunk_start in range(0, len(subscription_ids), 500):
-        ids = subscription_ids[chunk_start : chunk_start + 500]
-        reductions = dict(
-            PriceReduction.select(PriceReduction.subscription, fn.SUM(PriceReduction.amount))
-            .where(PriceReduction.subscription.in_(ids))
-            .group_by(PriceReduction.subscription)
-            .tuples()
-        )
-        paid = dict(
-            SubscriptionPayment.select(
-                SubscriptionPayment.subscription, fn.SUM(SubscriptionPayment.amount)
-            )
-            .where(SubscriptionPayment.subscription.in_(ids))
-            .group_by(SubscriptionPayment.subscription)
-            .tuples()
-        )
-        for sub in Subscribe.select().where(Subscribe.id.in_(ids)):
-            left = price_of(sub) - money(reductions.get(sub.id)) - money(paid.get(sub.id))
-            result[sub.id] = max(left, Decimal("0.00"))
-    return result
-
-
-def open_amount(sub: Subscribe) -> Decimal:
-    return open_amounts([sub.id]).get(sub.id, Decimal("0.00"))
+open_amounts = amounts.open_amounts_of  # the export of participants reads it from here
 
 
 # --- parsing
 def parse_amount(text: str, where: str) -> Decimal | None:
-    text = text.strip().replace("'", "").replace("’", "").replace(" ", "")
+    text = text.strip().replace("'", "").replace("’", "")
     if not text:
         return None
-    if "," in text and "." not in text:
-        text = text.replace(",", ".")
     try:
         value = Decimal(text)
     except InvalidOperation:
         raise InvalidInput(f"{where}: {text!r} is not an amount") from None
-    if value < 0:
-        value = -value
-    return value.quantize(CENT)
+    return abs(value).quantize(amounts.CENT)
 
 
 def parse_date(text: str, where: str) -> datetime:
@@ -172,142 +142,171 @@ def parse_date(text: str, where: str) -> datetime:
         raise InvalidInput(f"{where}: {text.strip()!r} is not a date (dd.mm.yyyy)") from None
 
 
-def decode_text(data: bytes) -> str:
-    for encoding in ("utf-8-sig", "cp1252"):
-        try:
-            return data.decode(encoding)
-        except UnicodeDecodeError:
-            continue
-    return data.decode("latin-1")
+def parse_line(row: dict, where: str, number: int) -> BankLine:
+    credit = parse_amount(row["Gutschrift CHF"] or "", where)
+    debit = parse_amount(row["Belastung CHF"] or "", where) if credit is None else None
+    if credit is None and debit is None:
+        raise InvalidInput(f"{where}: neither a credit nor a debit amount")
+    reference = (row["ZKB-Referenz"] or "").strip()
+    if not reference:
+        raise InvalidInput(f"{where}: no ZKB-Referenz")
+    name, _, address = (row["Details"] or "").partition(",")
+    return BankLine(
+        line=number,
+        date=parse_date(row["Datum"] or "", where),
+        reference=reference[:100],
+        amount=credit if credit is not None else debit,
+        debit=credit is None,
+        name=name[:200],
+        address=address,
+        remittance=(row["Zahlungszweck"] or "")[:600],
+        text=row["Buchungstext"] or "",
+    )
 
 
-def parse_zkb_csv(data: bytes, name: str) -> list[BankLine]:
-    """The booking lines of a ZKB CSV export; InvalidInput names the file and line."""
-    reader = zkb_statement.reader(decode_text(data))
+def parse_zkb_csv(data: bytes, name: str) -> tuple[list[BankLine], list[str]]:
+    """The lines of a ZKB statement and the lines that could not be read (with their number).
+
+    A file that is not a statement at all raises InvalidInput.
+    """
     try:
-        header = [h.strip() for h in next(reader)]
-    except StopIteration:
-        raise InvalidInput(f"{name}: the file is empty") from None
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        raise InvalidInput(f"{name}: not a ZKB statement (not UTF-8 text)") from None
+    reader = csv.DictReader(io.StringIO(text), delimiter=zkb_statement.DELIMITER)
+    try:
+        header = reader.fieldnames or []
     except csv.Error as exc:
         raise InvalidInput(f"{name}: not a CSV file ({exc})") from None
-    missing = [c for c in zkb_statement.REQUIRED_COLUMNS if c not in header]
+    missing = [c for c in READ_COLUMNS if c not in header]
     if missing:
         raise InvalidInput(
             f"{name}: not a ZKB statement (missing column(s) {', '.join(missing)}; "
             f"expected {';'.join(ZKB_COLUMNS)})"
         )
-    col = {h: i for i, h in enumerate(header)}
-    lines = []
-    try:
-        for number, row in enumerate(reader, start=2):
-            if not any(cell.strip() for cell in row):
-                continue
-            if len(row) < len(header):
-                raise InvalidInput(
-                    f"{name} line {number}: {len(row)} fields, expected {len(header)}"
-                )
-            cell = lambda column, row=row: row[col[column]].strip() if column in col else ""  # noqa: E731
-            where = f"{name} line {number}"
-            debit = parse_amount(cell("Belastung CHF"), where)
-            credit = parse_amount(cell("Gutschrift CHF"), where)
-            if debit is None and credit is None:
-                continue  # a detail line of a collective booking
-            if debit is not None and credit is not None:
-                raise InvalidInput(f"{where}: both a debit and a credit amount")
-            reference = cell("ZKB-Referenz")
-            if not reference:
-                raise InvalidInput(f"{where}: no ZKB-Referenz")
-            details, text = cell("Details"), cell("Buchungstext")
-            lines.append(
-                BankLine(
-                    line=number,
-                    date=parse_date(cell("Datum"), where),
-                    reference=reference[:100],
-                    amount=debit if debit is not None else credit,
-                    debit=debit is not None,
-                    name=(details or text)[:200],
-                    remittance=(cell("Zahlungszweck") or text)[:600],
-                )
-            )
-    except csv.Error as exc:
-        raise InvalidInput(f"{name}: not a CSV file ({exc})") from None
-    return lines
-
-
-# --- matching
-def usis_in(text: str) -> list[str]:
-    seen = []
-    for match in USI_RE.finditer(text or ""):
-        usi = match.group(1).upper()
-        if usi not in seen:
-            seen.append(usi)
-    return seen
-
-
-def match_payment(payment: Payment, report: FileReport) -> None:
-    """Classify one stored payment and link it to its subscriptions (see the module rules)."""
-    if payment.credit_debit == CreditDebit.DEBIT:
-        payment.type, payment.state = PaymentType.IRRELEVANT, PaymentState.PROCESSED
-        report.irrelevant += 1
-        payment.save()
-        return
-    usis = usis_in(payment.remittance_user_string)
-    subs = list(Subscribe.select().where(Subscribe.usi.in_(usis))) if usis else []
-    if not usis or len(subs) != len(usis) or any(s.state not in PAYABLE for s in subs):
-        payment.type, payment.state = PaymentType.UNKNOWN, PaymentState.MANUAL
-        known = {s.usi for s in subs}
-        unknown = [u for u in usis if u not in known]
-        payment.comment = (
-            f"unknown USI {', '.join(unknown)}"
-            if unknown
-            else "subscription not payable"
-            if usis
-            else "no USI in the remittance text"
-        )
-        report.manual += 1
-        payment.save()
-        return
-    subs.sort(key=lambda s: usis.index(s.usi))
-    opens = open_amounts([s.id for s in subs])
-    remaining = money(payment.amount)
-    balanced = remaining == sum(opens.values())
-    for i, sub in enumerate(subs):
-        last = i == len(subs) - 1
-        share = remaining if last else min(remaining, opens[sub.id])
-        if share <= 0:
+    lines, unreadable = [], []
+    number = 1
+    while True:
+        try:
+            row = next(reader)
+        except StopIteration:
+            break
+        except csv.Error as exc:
+            unreadable.append(f"{name} line {reader.line_num}: {exc}")
             continue
-        remaining -= share
-        SubscriptionPayment.create(payment=payment, subscription=sub, amount=share)
-        fully_paid = share >= opens[sub.id]
-        if fully_paid and sub.state == SubscribeState.CONFIRMED:
-            sub.state = SubscribeState.PAYED
-            sub.paymentmethod = sub.paymentmethod or PaymentMethod.ONLINE
-            sub.save()
-            report.subscriptions_paid.append(sub.usi)
-    payment.type = PaymentType.SUBSCRIPTION_PAYMENT
-    if balanced and all(s.state in (SubscribeState.PAYED, SubscribeState.COMPLETED) for s in subs):
-        payment.state = PaymentState.PROCESSED
-        report.matched += 1
+        number = reader.line_num
+        if not any((v or "").strip() for v in row.values() if isinstance(v, str)):
+            continue
+        try:
+            lines.append(parse_line(row, f"{name} line {number}", number))
+        except InvalidInput as exc:
+            unreadable.append(str(exc))
+    return lines, unreadable
+
+
+# --- processing
+def usis_in(text: str) -> list[str]:
+    """The USIs of a remittance text, in order, as typed (duplicates kept, as the site)."""
+    found = USI_RE.findall(text or "")
+    if not found:
+        found = [u.replace(" ", "") for u in USI_SPACED_RE.findall(text or "")]
+    return found
+
+
+def price_after_reductions(sub: Subscribe) -> Decimal:
+    reductions = (
+        PriceReduction.select(fn.SUM(PriceReduction.amount))
+        .where(PriceReduction.subscription == sub.id)
+        .scalar()
+    )
+    return amounts.price_to_pay(sub) - amounts.money(reductions)
+
+
+def check_balance(payment: Payment) -> None:
+    """Matched when the subscription payments use the whole amount, else manual."""
+    if payment.state not in PaymentState.UNMATCHED:
+        return
+    if payment.type != PaymentType.SUBSCRIPTION_PAYMENT:
+        return
+    used = amounts.money(
+        SubscriptionPayment.select(fn.SUM(SubscriptionPayment.amount))
+        .where(SubscriptionPayment.payment == payment.id)
+        .scalar()
+    )
+    left = amounts.money(payment.amount) - used
+    if left == 0:
+        payment.state, payment.amount_to_reimburse = PaymentState.MATCHED, Decimal("0.00")
     else:
-        excess = money(payment.amount) - sum(opens.values())
-        payment.amount_to_reimburse = max(excess, Decimal("0.00"))
         payment.state = PaymentState.MANUAL
-        payment.comment = (
-            f"over-paid by {excess}"
-            if excess > 0
-            else f"partial payment, {-excess} still open"
-            if excess < 0
-            else "subscription not confirmed yet"
-        )
-        report.manual += 1
+        if left > 0:
+            payment.amount_to_reimburse = left
     payment.save()
 
 
-def import_statement(data: bytes, name: str, key: str | None = None) -> FileReport:
-    """Import one ZKB CSV (``name`` shown in errors, ``key`` its place in the finance storage).
+def match_payment(payment: Payment) -> None:
+    usis = usis_in(payment.remittance_user_string)
+    if not usis:
+        payment.state = PaymentState.MANUAL
+        payment.save()
+        return
+    payment.type = PaymentType.SUBSCRIPTION_PAYMENT
+    remaining = amounts.money(payment.amount)
+    for usi in usis:
+        sub = Subscribe.get_or_none(fn.UPPER(Subscribe.usi) == usi.upper())
+        if sub is None:
+            continue  # a USI mistyped: the whole amount stays to reimburse
+        linked = (
+            SubscriptionPayment.select()
+            .where(
+                (SubscriptionPayment.payment == payment.id)
+                & (SubscriptionPayment.subscription == sub.id)
+            )
+            .exists()
+        )
+        if sub.state != SubscribeState.CONFIRMED or linked:
+            payment.state = PaymentState.MANUAL
+            continue
+        share = min(price_after_reductions(sub), remaining)
+        remaining -= share
+        SubscriptionPayment.create(payment=payment.id, subscription=sub.id, amount=share)
+    payment.save()
+    check_balance(payment)
 
-    All or nothing: a malformed file raises InvalidInput and writes nothing.
-    A file already processed is skipped.
+
+def process_payments(report: FileReport | None = None) -> None:
+    """The site's ``PaymentProcessor.process_payments`` over every payment waiting."""
+    Payment.update(type=PaymentType.IRRELEVANT).where(
+        (Payment.state == PaymentState.NEW) & (Payment.credit_debit == CreditDebit.DEBIT)
+    ).execute()
+    credits = Payment.select().where(
+        (Payment.state == PaymentState.NEW) & (Payment.credit_debit == CreditDebit.CREDIT)
+    )
+    for payment in credits.order_by(Payment.id):
+        match_payment(payment)
+    confirmed_with_payments = (
+        Subscribe.select()
+        .where(
+            (Subscribe.state == SubscribeState.CONFIRMED)
+            & Subscribe.id.in_(SubscriptionPayment.select(SubscriptionPayment.subscription))
+        )
+        .order_by(Subscribe.id)
+    )
+    subs = list(confirmed_with_payments)
+    opens = amounts.open_amounts(subs)
+    for sub in subs:
+        if opens[sub.id] == 0 and mark_paid(sub, PaymentMethod.ONLINE) and report:
+            report.subscriptions_paid.append(sub.usi)
+    Payment.update(state=PaymentState.PROCESSED).where(
+        Payment.state == PaymentState.MATCHED
+    ).execute()
+
+
+def import_statement(data: bytes, name: str, key: str | None = None) -> FileReport:
+    """Import one ZKB CSV (``name`` shown in messages, ``key`` its place in the finance storage)
+    and process the payments waiting, in one transaction.
+
+    A file that is not a statement raises InvalidInput and writes nothing; a file
+    already processed is skipped; unreadable lines are listed in the report.
     """
     key = key or name
     report = FileReport(name=key)
@@ -315,8 +314,8 @@ def import_statement(data: bytes, name: str, key: str | None = None) -> FileRepo
     if existing is not None and existing.processed:
         report.status = "skipped"
         return report
-    lines = parse_zkb_csv(data, name)
-    report.lines = len(lines)
+    lines, report.unreadable = parse_zkb_csv(data, name)
+    report.lines = len(lines) + len(report.unreadable)
     with audited("payment_match", FinanceFile._meta.table_name) as write:
         finance_file = existing or FinanceFile.create(
             name=unique_file_name(PurePosixPath(key).name),
@@ -325,32 +324,42 @@ def import_statement(data: bytes, name: str, key: str | None = None) -> FileRepo
             processed=False,
             created_at=datetime.now(),
         )
-        known = {
-            r
-            for (r,) in Payment.select(Payment.transaction_id)
-            .where(Payment.transaction_id.in_([line.reference for line in lines]))
-            .tuples()
-        }
+        saved = []
         for line in lines:
-            if line.reference in known:
+            if Payment.select().where(Payment.transaction_id == line.reference).exists():
                 report.duplicates += 1
                 continue
-            known.add(line.reference)
-            payment = Payment.create(
-                name=line.name,
-                date=line.date,
-                transaction_id=line.reference,
-                amount=line.amount,
-                remittance_user_string=line.remittance,
-                credit_debit=CreditDebit.DEBIT if line.debit else CreditDebit.CREDIT,
-                filename=PurePosixPath(key).name[:300],
-                file=finance_file,
+            saved.append(
+                Payment.create(
+                    name=line.name,
+                    address=line.address,
+                    date=line.date,
+                    transaction_id=line.reference,
+                    currency_code="CHF",
+                    amount=line.amount,
+                    remittance_user_string=line.remittance,
+                    comment=line.text,
+                    credit_debit=CreditDebit.DEBIT if line.debit else CreditDebit.CREDIT,
+                    filename=key[:300],
+                    file=finance_file,
+                ).id
             )
-            match_payment(payment, report)
         finance_file.processed = True
         finance_file.save()
+        process_payments(report)
+        for state, kind in (
+            Payment.select(Payment.state, Payment.type).where(Payment.id.in_(saved or [0])).tuples()
+        ):
+            if kind == PaymentType.IRRELEVANT:
+                report.irrelevant += 1
+            elif state == PaymentState.PROCESSED:
+                report.matched += 1
+            else:
+                report.manual += 1
         write.pk = finance_file.id
-        write.summary = {k: v for k, v in asdict(report).items() if k != "subscriptions_paid"}
+        write.summary = {
+            k: v for k, v in asdict(report).items() if k not in ("subscriptions_paid", "unreadable")
+        }
     return report
 
 
@@ -359,24 +368,6 @@ def unique_file_name(name: str) -> str:
     while FinanceFile.select().where(FinanceFile.name == candidate).exists():
         candidate, n = f"{name[:185]} ({n})", n + 1
     return candidate
-
-
-def record_failure(key: str, error: str) -> None:
-    """Mark a bank file as failed: its (unprocessed) row and an audit entry with the error."""
-    with audited(
-        "payment_match_failed", FinanceFile._meta.table_name, summary={"error": error}
-    ) as w:
-        row = FinanceFile.get_or_none(FinanceFile.file == key)
-        if row is None:
-            row = FinanceFile.create(
-                name=unique_file_name(PurePosixPath(key).name),
-                file=key[:100],
-                type=FinanceFileType.ZKB_CSV,
-                processed=False,
-                created_at=datetime.now(),
-            )
-        w.pk = row.id
-        w.summary = {"file": key, "error": error}
 
 
 def unprocessed_keys(keys: list[str]) -> list[str]:
@@ -390,7 +381,8 @@ def unprocessed_keys(keys: list[str]) -> list[str]:
 
 
 def match_storage_files(backends, prefix: str = "") -> MatchReport:
-    """Import every unprocessed ``.csv`` of the finance storage; a bad file fails alone."""
+    """Import every unprocessed ``.csv`` of the finance storage; a file that is not a
+    statement is reported (and leaves no row, so later statements still go through)."""
     storage = backends.get("storage").storage("finance")
     keys = sorted(o.key for o in storage.iter_objects(prefix) if o.key.lower().endswith(".csv"))
     report = MatchReport()
@@ -398,6 +390,14 @@ def match_storage_files(backends, prefix: str = "") -> MatchReport:
         try:
             report.files.append(import_statement(storage.read(key), PurePosixPath(key).name, key))
         except InvalidInput as exc:
-            record_failure(key, str(exc))
+            audited_failure(key, str(exc))
             report.files.append(FileReport(name=key, status="failed", error=str(exc)))
     return report
+
+
+def audited_failure(key: str, error: str) -> None:
+    """Record a rejected file in the audit log only: a FinanceFile row for it would be
+    picked up again by every later parse (the site's KeyError 'Datum')."""
+    from tqconsole.services.audit import note
+
+    note("payment_match_failed", FinanceFile._meta.table_name, key, {"file": key, "error": error})

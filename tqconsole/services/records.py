@@ -70,6 +70,18 @@ class Record:
     labels: dict = field(default_factory=dict)  # foreign key field name → label
     relations: list[Relation] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)  # how the table differs from the model
+    figures: dict = field(default_factory=dict)  # computed, shown after the fields
+
+
+def subscription_figures(pk) -> dict:
+    from tqconsole.models import Subscribe
+    from tqconsole.services.amounts import amount_figures
+
+    return amount_figures(Subscribe.get_by_id(pk))
+
+
+# Figures a record view shows after the stored fields: table → figures of one row.
+RECORD_FIGURES = {"courses_subscribe": subscription_figures}
 
 
 def pk_of(model, text: str):
@@ -95,7 +107,9 @@ def load(model, pk) -> Record:
             labels[f.name] = fk_labels(f, {values[f.name]}).get(values[f.name], "")
     label = label_of(model, {**values, "__pk": pk})
     notes = [] if is_reflected(model) else live_table(model).notes()
-    return Record(model._meta.table_name, pk, label, values, labels, relations(model, pk), notes)
+    table = model._meta.table_name
+    figures = RECORD_FIGURES[table](pk) if table in RECORD_FIGURES else {}
+    return Record(table, pk, label, values, labels, relations(model, pk), notes, figures)
 
 
 def backrefs(model) -> list[pw.ForeignKeyField]:

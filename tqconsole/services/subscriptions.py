@@ -1,14 +1,23 @@
 """Staff actions on subscriptions, used by the model browser and ``tqconsole subs``.
 
-The rules (DESIGN.md, domain facts):
-- confirm: new or waiting_list → confirmed, or completed when nothing is to pay;
-  a Confirmation row records it.  admit: the same, only from waiting_list.
-- reject(reason): rejected, or to_reimburse when already paid; a Rejection row.
-- waiting_list: new or confirmed (unpaid) → waiting_list.
-- paid_counter: confirmed → payed, paymentmethod counter.
+The rules are the site's (courses/services/subscriptions.py, its SubscribeAdmin
+actions and ``Subscribe.mark_as_paid``), with its refusals:
+- confirm: only new; in a couple course only with a partner (unless singles are
+  allowed).  The price is generated again; nothing to pay → completed, else
+  confirmed; a Confirmation row when the participant is mailed.
+- admit: waiting list → new (no mail).  unconfirm: confirmed → new.
+  unreject: rejected → new, or waiting list when the course is full.
+- waiting_list: only new, and a couple only together with its partner.
+- reject(reason): payed (or to_reimburse) → to_reimburse, else rejected; the partner's
+  link is removed on both sides (to_rematch); a Rejection row; the course's
+  waiting list moves up; mailed unless a rejection mail was sent before.
+- paid_counter: only confirmed → payed by counter, with the staff user.
+- delete: only new, and never one with payments or a voucher applied.
 
-Each subscription is changed in its own audited transaction, so one that does not
-fit the rule is skipped with its reason and the others still go through.
+Every subscription the site saves gets its save rules (matching state derived
+from the partner, price generated when empty) and a version in the action's one
+revision (``reversion_history``).  The whole action is one transaction; a
+subscription refused is skipped with the site's reason and writes nothing.
 
 Mail: given the ``mail`` connection (the mail backend of the caller's settings),
 confirm, admit, reject and waiting list queue the participant's mail of the new
@@ -17,21 +26,42 @@ sent, refused or failed (``mail``), and every refused or failed one is also in
 ``warnings``.  Without a connection nothing is mailed.
 
 Hook point: ``AFTER_STATE_CHANGE`` is a list of callables ``hook(subscription,
-action, details)`` run after each change is committed (details: the old state,
-the new state, the reason of a rejection).  A failing hook never undoes the
-change; its error is reported in the Outcome's ``warnings``.
+action, details)`` run after the change is committed (details: the old state,
+the new state, the reason of a rejection, ``mail`` False when the site sends
+none).  A failing hook never undoes the change; its error is reported in the
+Outcome's ``warnings``.
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import date
 
 from tqconsole.errors import InvalidInput, NotFound
-from tqconsole.models import Confirmation, Rejection, Subscribe, UserProfile
-from tqconsole.models.choices import PaymentMethod, RejectionReason, SubscribeState
+from tqconsole.models import (
+    Confirmation,
+    Course,
+    CourseType,
+    PaymentReminder,
+    PriceReduction,
+    Rejection,
+    Subscribe,
+    SubscriptionPayment,
+    User,
+    Voucher,
+)
+from tqconsole.models.choices import (
+    LeadFollow,
+    MatchingState,
+    PaymentMethod,
+    RejectionReason,
+    SubscribeState,
+)
 from tqconsole.models.courses import USI_ALPHABET
+from tqconsole.services import reversion_history
+from tqconsole.services.amounts import computed_price
 from tqconsole.services.audit import audited
 from tqconsole.services.mail_workflows import MAILED_ACTIONS, mail_state_changes
 from tqconsole.services.records import locked
@@ -44,7 +74,22 @@ ACTIONS = {
     "reject": "Reject",
     "waiting_list": "Move to waiting list",
     "paid_counter": "Mark paid at the counter",
+    "unconfirm": "Unconfirm",
+    "unreject": "Unreject",
+    "delete": "Delete",
 }
+MATCHED = (MatchingState.COUPLE, MatchingState.MATCHED)
+TO_MATCH = (MatchingState.TO_MATCH, MatchingState.TO_REMATCH)
+REJECTED = (SubscribeState.REJECTED, SubscribeState.TO_REIMBURSE)
+SAVED_FIELDS = (
+    Subscribe.state,
+    Subscribe.matching_state,
+    Subscribe.partner,
+    Subscribe.price_to_pay,
+    Subscribe.paymentmethod,
+)
+# what post_office accepts as an address (the site's mail is then not created)
+VALID_EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 
 
 @dataclass
@@ -69,112 +114,347 @@ class Outcome:
         return text
 
 
-def price_to_pay(sub: Subscribe) -> float:
-    """The stored price, else the course's student or full price by the profile's legi."""
-    if sub.price_to_pay is not None:
-        return float(sub.price_to_pay)
-    course = sub.course
-    profile = UserProfile.get_or_none(UserProfile.user == sub.user_id)
-    student = profile is not None and profile.has_legi()
-    price = course.price_with_legi if student else course.price_without_legi
-    return float(price or 0)
+@dataclass
+class Context:
+    """What one action run knows: the selection, the revision, the details given."""
+
+    ids: list[int]
+    revision: reversion_history.Revision
+    details: dict
+    changes: dict = field(default_factory=dict)  # of the subscription at hand
 
 
-def confirmed_state(sub: Subscribe) -> str:
-    return SubscribeState.COMPLETED if price_to_pay(sub) <= 0 else SubscribeState.CONFIRMED
+# --- the site's model rules
+def couple_course(course_id: int) -> bool:
+    course = Course.get_by_id(course_id)
+    return bool(CourseType.get_by_id(course.type_id).couple_course)
 
 
-def _confirm(sub: Subscribe, allowed: tuple[str, ...], details: dict) -> str:
-    if sub.state not in allowed:
-        raise InvalidInput(f"is {sub.state}; only {' or '.join(allowed)} can be confirmed")
-    Confirmation.insert(subscription=sub.id, date=datetime.now()).execute()
-    return confirmed_state(sub)
+def derive_matching_state(sub: Subscribe) -> None:
+    """The site's ``Subscribe.derive_matching_state`` (run on every save)."""
+    if not couple_course(sub.course_id):
+        sub.matching_state = MatchingState.NOT_REQUIRED
+    elif sub.partner_id is None:
+        if sub.matching_state not in TO_MATCH:
+            sub.matching_state = MatchingState.TO_MATCH
+    elif sub.matching_state in TO_MATCH:
+        sub.matching_state = MatchingState.MATCHED
 
 
-def confirm_rule(sub, details):
-    return _confirm(sub, SubscribeState.OPEN, details)
+def save(sub: Subscribe, ctx: Context, comment: str | None = None) -> None:
+    """Save as the site's ``Subscribe.save`` does, and record the version."""
+    derive_matching_state(sub)
+    if not sub.price_to_pay:
+        sub.price_to_pay = computed_price(sub)
+    sub.save(only=SAVED_FIELDS)
+    ctx.revision.add(sub, comment)
 
 
-def admit_rule(sub, details):
-    return _confirm(sub, (SubscribeState.WAITING_LIST,), details)
+def partner_subscription(sub: Subscribe) -> Subscribe | None:
+    if sub.partner_id is None:
+        return None
+    return Subscribe.get_or_none(
+        (Subscribe.course == sub.course_id) & (Subscribe.user == sub.partner_id)
+    )
 
 
-def check_reason(reason: str) -> str:
-    if reason not in RejectionReason.values():
+def is_matched(sub: Subscribe) -> bool:
+    return sub.state not in REJECTED and sub.matching_state in MATCHED
+
+
+def email_of(sub: Subscribe) -> str:
+    return User.get_by_id(sub.user_id).email or ""
+
+
+def mailable(sub: Subscribe) -> bool:
+    return bool(VALID_EMAIL.match(email_of(sub)))
+
+
+class Places:
+    """The site's free-place rules of one course (``Course.get_free_places_count`` and
+    ``has_free_places_for``); the count is taken once, as the site caches it."""
+
+    def __init__(self, course_id: int):
+        self.course = Course.get_by_id(course_id)
+        self.couple = couple_course(course_id)
+        self._free: int | None = None
+        self._counted = False
+        self._both: bool | None = None
+
+    def subs(self) -> list[Subscribe]:
+        return list(Subscribe.select().where(Subscribe.course == self.course.id))
+
+    def free(self) -> int | None:
+        if not self._counted:
+            self._counted = True
+            if self.course.max_subscribers is not None:
+                subs = self.subs()
+                admitted = sum(
+                    s.state not in (*REJECTED, SubscribeState.WAITING_LIST) for s in subs
+                )
+                waiting = sum(
+                    is_matched(s) and s.state == SubscribeState.WAITING_LIST for s in subs
+                )
+                self._free = max(self.course.max_subscribers - admitted - waiting // 2, 0)
+        return self._free
+
+    def for_role(self, role: str) -> bool:
+        limit = self.course.max_subscribers
+        if limit is None:
+            return True
+        if self.free() == 0:
+            return False
+        if not self.couple:
+            return self.free() > 0
+        subs = self.subs()
+        matched = sum(is_matched(s) for s in subs) / 2
+        singles = {LeadFollow.LEAD: 0, LeadFollow.FOLLOW: 0, LeadFollow.NO_PREFERENCE: 0}
+        for s in subs:
+            admitted = s.state not in (*REJECTED, SubscribeState.WAITING_LIST)
+            if admitted and s.matching_state in TO_MATCH and s.lead_follow in singles:
+                singles[s.lead_follow] += 1
+        lead, follow, free_role = (
+            singles[LeadFollow.LEAD],
+            singles[LeadFollow.FOLLOW],
+            singles[LeadFollow.NO_PREFERENCE],
+        )
+        while free_role > 1 or (free_role > 0 and lead != follow):
+            if lead < follow:
+                lead, free_role = lead + 1, free_role - 1
+            elif follow < lead:
+                follow, free_role = follow + 1, free_role - 1
+            else:
+                lead, follow, free_role = lead + 1, follow + 1, free_role - 2
+        if role == LeadFollow.NO_PREFERENCE:
+            return matched + min(lead, follow) < limit / 2
+        return matched + (lead if role == LeadFollow.LEAD else follow) < limit / 2
+
+    def for_couple(self) -> bool:
+        if self._both is None:
+            self._both = self.for_role(LeadFollow.LEAD) and self.for_role(LeadFollow.FOLLOW)
+        return self._both
+
+    def state_for(self, sub: Subscribe) -> str:
+        """The site's ``Subscribe.assign_state``."""
+        free = (
+            self.for_couple() if sub.matching_state in MATCHED else self.for_role(sub.lead_follow)
+        )
+        return SubscribeState.NEW if free else SubscribeState.WAITING_LIST
+
+
+def update_waiting_list(course_id: int, ctx: Context) -> None:
+    """The site's ``Course.update_waiting_list``: move up whoever now has a place."""
+    places = Places(course_id)
+    waiting = (
+        Subscribe.select()
+        .where((Subscribe.course == course_id) & (Subscribe.state == SubscribeState.WAITING_LIST))
+        .order_by(Subscribe.date)
+    )
+    for sub in waiting:
+        if not places.couple or sub.matching_state not in MATCHED:
+            sub.state = places.state_for(sub)
+            save(sub, ctx, "Promoted from waiting list")  # the site saves it either way
+        elif places.for_couple():
+            partner = partner_subscription(sub)
+            sub.state = SubscribeState.NEW
+            save(sub, ctx)
+            if partner is not None:
+                partner.state = SubscribeState.NEW
+                save(partner, ctx)
+            ctx.revision.comment = "Promoted from waiting list"
+        else:
+            break
+
+
+# --- the actions
+def confirm_rule(sub: Subscribe, ctx: Context) -> str:
+    allow_singles = ctx.details.get("allow_singles", False)
+    if not allow_singles and sub.partner_id is None and couple_course(sub.course_id):
+        raise InvalidInput(
+            "This subscription has no partner set (couple course; confirm with singles allowed)"
+        )
+    if sub.state != SubscribeState.NEW:
+        raise InvalidInput(f"is {sub.state}; only new subscriptions can be confirmed")
+    sub.price_to_pay = computed_price(sub)
+    sub.state = SubscribeState.COMPLETED if not sub.price_to_pay else SubscribeState.CONFIRMED
+    save(sub, ctx, f"Updated state to {sub.state}")
+    if mailable(sub):
+        Confirmation.insert(subscription=sub.id, date=date.today()).execute()
+    else:
+        ctx.changes["mail"] = False
+    return sub.state
+
+
+def admit_rule(sub: Subscribe, ctx: Context) -> str:
+    if sub.state != SubscribeState.WAITING_LIST:
+        raise InvalidInput("is not on the waiting list")
+    sub.state = SubscribeState.NEW
+    save(sub, ctx, "Subscription admitted from the waiting list")
+    ctx.changes["mail"] = False
+    return sub.state
+
+
+def unconfirm_rule(sub: Subscribe, ctx: Context) -> str:
+    if sub.state != SubscribeState.CONFIRMED:
+        raise InvalidInput(f"is {sub.state}; only confirmed subscriptions can be unconfirmed")
+    sub.state = SubscribeState.NEW
+    save(sub, ctx, "Subscription unconfirmed")
+    return sub.state
+
+
+def unreject_rule(sub: Subscribe, ctx: Context) -> str:
+    if sub.state != SubscribeState.REJECTED:
+        raise InvalidInput(f"is {sub.state}; only rejected subscriptions can be unrejected")
+    sub.state = Places(sub.course_id).state_for(sub)
+    save(sub, ctx, "Subscription unrejected")
+    return sub.state
+
+
+def waiting_list_rule(sub: Subscribe, ctx: Context) -> str:
+    partner = partner_subscription(sub) if is_matched(sub) else None
+    if is_matched(sub) and (partner is None or partner.id not in ctx.ids):
+        raise InvalidInput("the subscription of the partner was not selected too")
+    if sub.state != SubscribeState.NEW:
+        raise InvalidInput(f"is not in state {SubscribeState.NEW}")
+    sub.state = SubscribeState.WAITING_LIST
+    save(sub, ctx, "Subscription moved to the waiting list")
+    return sub.state
+
+
+def check_reason(reason: str | None) -> str | None:
+    if reason is not None and reason not in RejectionReason.values():
         raise InvalidInput(f"unknown reason {reason!r} ({', '.join(RejectionReason.values())})")
     return reason
 
 
-def reject_rule(sub, details):
-    reason = check_reason(details.get("reason", RejectionReason.UNKNOWN))
-    if sub.state in (SubscribeState.REJECTED, SubscribeState.TO_REIMBURSE):
-        raise InvalidInput(f"is already {sub.state}")
+def detect_rejection_reason(sub: Subscribe) -> str:
+    """The reason when none is given: overbooked when no place is free, no partner in a
+    couple course, else unknown (what the site's ``detect_rejection_reason`` means)."""
+    if Places(sub.course_id).free() == 0:
+        return RejectionReason.OVERBOOKED
+    if sub.partner_id is None and couple_course(sub.course_id):
+        return RejectionReason.NO_PARTNER
+    return RejectionReason.UNKNOWN
+
+
+def reject_rule(sub: Subscribe, ctx: Context) -> str:
+    reason = check_reason(ctx.details.get("reason"))
+    if sub.partner_id is not None:
+        partner = partner_subscription(sub)
+        if partner is not None:
+            partner.partner = None
+            partner.matching_state = MatchingState.TO_REMATCH
+            save(partner, ctx)
+        sub.partner = None
+        sub.matching_state = MatchingState.TO_REMATCH
+    # money came in: payed, or a to_reimburse rejected again (the site would forget it)
+    paid = sub.state in (SubscribeState.PAYED, SubscribeState.TO_REIMBURSE)
+    sub.state = SubscribeState.TO_REIMBURSE if paid else SubscribeState.REJECTED
+    save(sub, ctx)
+    reason = reason or detect_rejection_reason(sub)
+    ctx.revision.comment = f"Subscription rejected with reason {reason}"
+    mailed_before = (
+        Rejection.select()
+        .where((Rejection.subscription == sub.id) & (Rejection.mail_sent == True))  # noqa: E712
+        .exists()
+    )
+    mail = ctx.details.get("notify", True) and not mailed_before and mailable(sub)
     Rejection.insert(
-        subscription=sub.id, date=datetime.now(), reason=reason, mail_sent=False
+        subscription=sub.id, date=date.today(), reason=reason, mail_sent=mail
     ).execute()
-    paid = sub.state in SubscribeState.PAID
-    return SubscribeState.TO_REIMBURSE if paid else SubscribeState.REJECTED
+    update_waiting_list(sub.course_id, ctx)
+    ctx.changes.update(reason=reason, mail=mail)
+    return sub.state
 
 
-def waiting_list_rule(sub, details):
-    if sub.state not in (SubscribeState.NEW, SubscribeState.CONFIRMED):
-        raise InvalidInput(f"is {sub.state}; only new or confirmed (unpaid) can wait")
-    return SubscribeState.WAITING_LIST
-
-
-def paid_counter_rule(sub, details):
+def paid_counter_rule(sub: Subscribe, ctx: Context) -> str:
     if sub.state != SubscribeState.CONFIRMED:
-        raise InvalidInput(f"is {sub.state}; only confirmed (unpaid) can be paid")
-    details["paymentmethod"] = PaymentMethod.COUNTER
-    return SubscribeState.PAYED
+        raise InvalidInput(f"is {sub.state}; only confirmed (unpaid) subscriptions can be paid")
+    sub.state, sub.paymentmethod = SubscribeState.PAYED, PaymentMethod.COUNTER
+    save(sub, ctx, f"Paid using payment method {PaymentMethod.COUNTER}")
+    return sub.state
 
 
-RULES = {
+def delete_rule(sub: Subscribe, ctx: Context) -> str:
+    if sub.state != SubscribeState.NEW:
+        raise InvalidInput("Cannot delete non-NEW subscription.")
+    if SubscriptionPayment.select().where(SubscriptionPayment.subscription == sub.id).exists():
+        raise InvalidInput("has payments; they must stay (reimburse instead)")
+    voucher_used = PriceReduction.used_voucher.is_null(False)
+    if (
+        PriceReduction.select(PriceReduction.id).where(
+            (PriceReduction.subscription == sub.id) & voucher_used
+        )
+        | Voucher.select(Voucher.id).where(Voucher.subscription == sub.id)
+    ).exists():
+        raise InvalidInput("a voucher was applied to it; vouchers are protected")
+    for model in (Confirmation, Rejection, PaymentReminder, PriceReduction):
+        model.delete().where(model.subscription == sub.id).execute()
+    Subscribe.delete().where(Subscribe.id == sub.id).execute()
+    return "deleted"
+
+
+RULES: dict[str, Callable[[Subscribe, Context], str]] = {
     "confirm": confirm_rule,
     "admit": admit_rule,
     "reject": reject_rule,
     "waiting_list": waiting_list_rule,
     "paid_counter": paid_counter_rule,
+    "unconfirm": unconfirm_rule,
+    "unreject": unreject_rule,
+    "delete": delete_rule,
 }
 
 
-def apply(action: str, ids: Iterable[int], mail=None, **details) -> Outcome:
-    """Run ``action`` on each subscription of ``ids``; see the module docstring."""
+def apply(
+    action: str, ids: Iterable[int], user: str | None = None, mail=None, **details
+) -> Outcome:
+    """Run ``action`` on each subscription of ``ids`` in one transaction and one revision
+    (``user``: the staff member's username, recorded as the site's revision user;
+    ``mail``: the connection the state mails go through)."""
     if action not in RULES:
         raise InvalidInput(f"unknown action {action!r} ({', '.join(RULES)})")
     rule = RULES[action]
     if action == "reject":
-        check_reason(details.get("reason", RejectionReason.UNKNOWN))
+        check_reason(details.get("reason"))
+    ids = list(ids)
     outcome = Outcome(action)
-    for sid in ids:
-        changes = dict(details)
-        sub = None
-        try:
-            with audited(f"subscription.{action}", Subscribe._meta.table_name, sid) as write:
+    events: list[tuple[Subscribe, dict]] = []
+    with audited(
+        f"subscription.{action}", Subscribe._meta.table_name, ",".join(map(str, ids))
+    ) as write:
+        with reversion_history.revision(user) as revision:
+            ctx = Context(ids=ids, revision=revision, details=details)
+            for sid in ids:
                 sub = locked(Subscribe.select().where(Subscribe.id == sid)).get_or_none()
                 if sub is None:
-                    raise NotFound(f"no subscription {sid}")
-                old = sub.state
-                new = rule(sub, changes)
-                values = {Subscribe.state: new}
-                if "paymentmethod" in changes:
-                    values[Subscribe.paymentmethod] = changes["paymentmethod"]
-                Subscribe.update(values).where(Subscribe.id == sid).execute()
-                changes.update(old_state=old, new_state=new)
-                write.summary = {"usi": sub.usi, **changes}
-        except (InvalidInput, NotFound) as exc:
-            outcome.skipped.append((sub.usi if sub else str(sid), str(exc)))
-            continue
-        sub.state = new
-        outcome.done.append(sub)
+                    outcome.skipped.append((str(sid), f"no subscription {sid}"))
+                    continue
+                ctx.changes = dict(details, old_state=sub.state)
+                try:
+                    ctx.changes["new_state"] = rule(sub, ctx)
+                except InvalidInput as exc:
+                    outcome.skipped.append((sub.usi, str(exc)))
+                    continue
+                outcome.done.append(sub)
+                events.append((sub, ctx.changes))
+        write.summary = {
+            "done": [s.usi for s in outcome.done],
+            "skipped": [u for u, _ in outcome.skipped],
+            **{k: v for k, v in details.items() if k in ("reason", "notify", "allow_singles")},
+        }
+    if action == "delete":
+        return outcome
+    for sub, changes in events:
         for hook in AFTER_STATE_CHANGE:
             try:
                 hook(sub, action, changes)
             except Exception as exc:  # the change is committed; report, do not undo
                 outcome.warnings.append(f"{getattr(hook, '__name__', hook)}: {exc}")
-    if mail is not None and action in MAILED_ACTIONS and outcome.done:
-        notes = mail_state_changes([s.id for s in outcome.done], mail)
-        for sub in outcome.done:
+    mailed = [s for s, c in events if c.get("mail", True) and c.get("notify", True)]
+    if mail is not None and action in MAILED_ACTIONS and mailed:
+        notes = mail_state_changes([s.id for s in mailed], mail)
+        for sub in mailed:
             fine, text = notes.get(sub.id, (True, ""))
             if text:
                 outcome.mail[sub.usi] = text
@@ -198,3 +478,14 @@ def find_by_usi(text: str) -> Subscribe:
     if sub is None:
         raise NotFound(f"no subscription with USI {usi}")
     return sub
+
+
+def mark_paid(sub: Subscribe, method: str, user: str | None = None) -> bool:
+    """The site's ``Subscribe.mark_as_paid``: only a confirmed one becomes payed, in its own
+    revision (the payment matcher's way; staff use the ``paid_counter`` action)."""
+    if sub.state != SubscribeState.CONFIRMED:
+        return False
+    with reversion_history.revision(user) as revision:
+        sub.state, sub.paymentmethod = SubscribeState.PAYED, method
+        save(sub, Context([sub.id], revision, {}), f"Paid using payment method {method}")
+    return True

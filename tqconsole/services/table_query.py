@@ -30,6 +30,16 @@ from tqconsole.services.schema import live_table
 
 CELL_CHARS = 200  # long text is cut to this in listings; the record view shows all of it
 COUNT_LIMIT = 20_000  # a filtered view counts exactly up to this, then estimates
+
+
+def open_amount_cells(keys: list) -> dict:
+    from tqconsole.services.amounts import open_amounts_of
+
+    return {k: f"{v:.2f}" for k, v in open_amounts_of(keys).items()}
+
+
+# Figures computed per page after the stored columns: table → (header, cells by pk).
+COMPUTED_COLUMNS = {"courses_subscribe": [("open_amount", open_amount_cells)]}
 KEYS_KEPT = 64
 
 _reflected: dict[tuple[int, str], type[pw.Model]] = {}
@@ -151,8 +161,12 @@ class TableQuery:
         return self.pk is not None
 
     @property
+    def computed(self) -> list:
+        return COMPUTED_COLUMNS.get(self.table, []) if self.keyset else []
+
+    @property
     def headers(self) -> list[str]:
-        return [f.name for f in self.fields]
+        return [f.name for f in self.fields] + [name for name, _ in self.computed]
 
     @property
     def sort_text(self) -> str:
@@ -262,6 +276,8 @@ class TableQuery:
             if isinstance(f, pw.ForeignKeyField):
                 labels[i] = fk_labels(f, {r[i] for r in raw})
         pk_index = self.fields.index(self.pk) if self.keyset else None
+        keys = [r[pk_index] for r in raw] if pk_index is not None else []
+        computed = [cells_of(keys) for _, cells_of in self.computed]
         out = []
         for r in raw:
             cells = []
@@ -272,6 +288,7 @@ class TableQuery:
                 else:
                     cells.append(display(value))
             key = r[pk_index] if pk_index is not None else None
+            cells.extend(values.get(key) for values in computed)
             out.append(Row(key, cells, self.order_key(r)))
         return out
 
