@@ -73,6 +73,7 @@ def test_site_env_file_configures_every_backend_and_check_names_the_origin(
     )
     assert f"storage_finance_bucket = {site['TQ_S3_FINANCE_BUCKET']}" in out
     assert f"celery_broker_url = {redis_url} (from TQ_REDIS_BROKER_URL" in out
+    assert "note:" not in out  # one endpoint for all three: no note
     for secret in ("db-s3cret", "s3-s3cret", "mail-s3cret"):
         assert secret not in out + err
 
@@ -157,3 +158,15 @@ def test_dotenv_values_are_read_as_dotenv_writes_them(tmp_path):
         "E": "line\nbreak",
         "F": "",
     }
+
+
+def test_what_the_console_cannot_follow_is_said(tmp_path):
+    site = {"TQ_S3_MEDIA_HOST": "s3.a.ch", "TQ_S3_MEDIA_ACCESS_KEY": "k"}
+    site |= {"TQ_S3_FINANCE_HOST": "s3.b.ch", "TQ_S3_FINANCE_ACCESS_KEY": "k"}
+    site |= {"TQ_S3_STATIC_HOST": "s3.a.ch", "TQ_S3_STATIC_CUSTOM_DOMAIN": "static.tq.ch"}
+    loaded = settings.load(site_env=write_env(tmp_path / "site.env", site))
+    assert loaded.site_notes == (
+        "TQ_S3_FINANCE_HOST set apart from the media storage's: the console reaches the finance "
+        "bucket with the media storage's endpoint and keys",
+        "TQ_S3_*_CUSTOM_DOMAIN is not used: links point at the S3 endpoint",
+    )

@@ -175,6 +175,7 @@ class Settings:
     # Options from the site's variables (below the console's own) and where each setting came from.
     site_options: dict[str, str] = field(default_factory=dict)
     origins: dict[str, str] = field(default_factory=dict)
+    site_notes: tuple[str, ...] = ()
 
     @property
     def database_url(self) -> str:
@@ -321,4 +322,6 @@ def load(
         options=base,
         site_options=site.options,
         origins=origins,
+        # the notes are about the site's storages: moot when the console's own is used
+        site_notes=tuple(site.notes) if urls["storage"] == site.urls.get("storage") else (),
     )

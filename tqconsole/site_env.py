@@ -83,7 +83,7 @@ def _value(raw: str) -> str | None:
 def read_dotenv(path: Path) -> dict[str, str]:
     """``KEY=VALUE`` lines; a line that is none of that is a ConfigError naming it."""
     try:
-        text = path.read_text(encoding="utf-8")
+        text = Path(path).read_text(encoding="utf-8")
     except FileNotFoundError:
         raise ConfigError(f"site env file {path} does not exist") from None
     except (OSError, UnicodeDecodeError) as exc:
@@ -110,6 +110,7 @@ class SiteConfig:
     urls: dict[str, str] = field(default_factory=dict)
     options: dict[str, str] = field(default_factory=dict)
     origins: dict[str, str] = field(default_factory=dict)  # family or option -> where
+    notes: list[str] = field(default_factory=list)  # what of the site's the console cannot follow
 
 
 def _true(value: str) -> bool:
@@ -168,6 +169,19 @@ def site_config(site_file: Path | None = None) -> SiteConfig:
         name = f"TQ_S3_{storage.upper()}_BUCKET"
         if get(name):
             put(f"storage_{storage}_bucket", get(name), [name], config.options)
+        differ = [
+            f"TQ_S3_{storage.upper()}_{f}"
+            for f in S3_FIELDS[1:7]
+            if storage != "media"
+            and get(f"TQ_S3_{storage.upper()}_{f}") not in ("", get(f"TQ_S3_MEDIA_{f}"))
+        ]
+        if differ:
+            config.notes.append(
+                f"{', '.join(differ)} set apart from the media storage's: the console reaches "
+                f"the {storage} bucket with the media storage's endpoint and keys"
+            )
+    if any(get(f"TQ_S3_{s.upper()}_CUSTOM_DOMAIN") for s in SITE_STORAGES):
+        config.notes.append("TQ_S3_*_CUSTOM_DOMAIN is not used: links point at the S3 endpoint")
     mail = ["TQ_EMAIL_HOST", "TQ_EMAIL_HOST_USER", "TQ_EMAIL_HOST_PASSWORD"]
     if get("TQ_EMAIL_HOST"):
         url = (

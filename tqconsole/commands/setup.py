@@ -64,6 +64,8 @@ def cmd_check(ctx) -> int:
         )
         for name, value, origin in options:
             print(f"setting: {name} = {value} (from {origin})")
+        for note in settings.site_notes:
+            print(f"note: {note}")
         for line in drift:
             print(f"schema: {line}")
         for h in results:
