@@ -117,16 +117,12 @@ def _true(value: str) -> bool:
     return value.strip().lower() == "true"  # the site compares with 'true'
 
 
-def _userinfo(user: str, password: str) -> str:
-    if not user and not password:
-        return ""
+def _server_url(scheme: str, user: str, password: str, host: str, port: str, rest: str) -> str:
+    """``scheme://user:password@host:port`` + ``rest``, user and password percent-encoded."""
     secret = f":{quote(password, safe='')}" if password else ""
-    return f"{quote(user, safe='')}{secret}@"
-
-
-def _hostport(host: str, port: str) -> str:
+    userinfo = f"{quote(user, safe='')}{secret}@" if user or password else ""
     host = f"[{host}]" if ":" in host else host
-    return f"{host}:{port}" if port else host
+    return f"{scheme}://{userinfo}{host}{f':{port}' if port else ''}{rest}"
 
 
 def site_config(site_file: Path | None = None) -> SiteConfig:
@@ -146,9 +142,9 @@ def site_config(site_file: Path | None = None) -> SiteConfig:
 
     if get("TQ_DB_NAME") or get("TQ_DB_HOST"):
         db = [f"TQ_DB_{k}" for k in ("NAME", "USER", "PASSWORD", "HOST", "PORT")]
-        url = (
-            f"postgresql://{_userinfo(get(db[1]), env.get(db[2], ''))}"
-            f"{_hostport(get(db[3]), get(db[4]))}/{quote(get(db[0]), safe='')}"
+        rest = f"/{quote(get(db[0]), safe='')}"
+        url = _server_url(
+            "postgresql", get(db[1]), env.get(db[2], ""), get(db[3]), get(db[4]), rest
         )
         put("database", url, db, config.urls)
     if get("TQ_REDIS_BROKER_URL"):
@@ -160,11 +156,14 @@ def site_config(site_file: Path | None = None) -> SiteConfig:
         query = {"secure": "1" if _true(get("TQ_S3_MEDIA_USE_SSL")) else "0"}
         if get("TQ_S3_MEDIA_REGION"):
             query["region"] = get("TQ_S3_MEDIA_REGION")
-        url = (
-            f"s3://{_userinfo(get(media[5]), env.get(media[6], ''))}"
-            f"{_hostport(get(media[1]), get(media[2]))}?{urlencode(query)}"
+        user, password = get(media[5]), env.get(media[6], "")
+        rest = f"?{urlencode(query)}"
+        put(
+            "storage",
+            _server_url("s3", user, password, get(media[1]), get(media[2]), rest),
+            media,
+            config.urls,
         )
-        put("storage", url, media, config.urls)
     for storage in SITE_STORAGES:
         name = f"TQ_S3_{storage.upper()}_BUCKET"
         if get(name):
@@ -184,10 +183,8 @@ def site_config(site_file: Path | None = None) -> SiteConfig:
         config.notes.append("TQ_S3_*_CUSTOM_DOMAIN is not used: links point at the S3 endpoint")
     mail = ["TQ_EMAIL_HOST", "TQ_EMAIL_HOST_USER", "TQ_EMAIL_HOST_PASSWORD"]
     if get("TQ_EMAIL_HOST"):
-        url = (
-            f"smtp+starttls://{_userinfo(get(mail[1]), env.get(mail[2], ''))}"
-            f"{_hostport(get(mail[0]), str(SMTP_PORT))}"
-        )
+        user, password = get(mail[1]), env.get(mail[2], "")
+        url = _server_url("smtp+starttls", user, password, get(mail[0]), str(SMTP_PORT), "")
         put("email", url, mail, config.urls)
     if get("TQ_DEFAULT_FROM_EMAIL"):
         sender = get("TQ_DEFAULT_FROM_EMAIL")
