@@ -1,6 +1,7 @@
 """``tqconsole``: the TUI (default) and its command-line twins.
 
-Errors are one line on stderr and a non-zero exit; set TQ_DEBUG=1 for tracebacks.
+Errors are one line on stderr and a non-zero exit; set TQCONSOLE_DEBUG=1 for tracebacks
+(not TQ_DEBUG: that is the site's Django DEBUG switch, set in its environment).
 """
 
 from __future__ import annotations
@@ -9,6 +10,7 @@ import argparse
 import importlib
 import os
 import sys
+from pathlib import Path
 
 from tqconsole import __version__
 from tqconsole.commands.output import visible_output
@@ -30,6 +32,13 @@ COMMAND_MODULES = [
 def global_options(parser: argparse.ArgumentParser, suppress: bool) -> None:
     default = argparse.SUPPRESS if suppress else None
     parser.add_argument("--profile", default=default, help="profile of the configuration file")
+    parser.add_argument(
+        "--site-env",
+        metavar="FILE",
+        type=Path,
+        default=default,
+        help="the site's dotenv file (TQ_DB_*, TQ_REDIS_BROKER_URL, TQ_S3_*, TQ_EMAIL_*)",
+    )
     parser.add_argument(
         "--read-only",
         action="store_true",
@@ -68,6 +77,8 @@ class Parser(argparse.ArgumentParser):
         self.exit(2, f"{self.prog}: {message} (see {self.prog} --help)\n")
 
 
+DEBUG_VARIABLE = "TQCONSOLE_DEBUG"  # TQ_DEBUG is the site's
+
 # options whose value may start with "-" (``--sort -date``), which argparse would take for an option
 DASHED_VALUES = ("--sort",)
 
@@ -98,7 +109,7 @@ def with_default_command(argv: list[str], commands: set[str]) -> list[str]:
     i = 0
     while i < len(argv):
         arg = argv[i]
-        if arg == "--profile":
+        if arg in ("--profile", "--site-env"):
             i += 2
             continue
         if arg.startswith("-"):
@@ -138,12 +149,12 @@ def main(argv: list[str] | None = None) -> int:
     except BrokenPipeError:
         return 0
     except Exception as exc:  # never a traceback unless asked for
-        if os.environ.get("TQ_DEBUG"):
+        if os.environ.get(DEBUG_VARIABLE, "").strip().lower() in ("1", "true", "yes", "on"):
             raise
         from tqconsole.backends.health import one_line
 
         print(f"tqconsole: {type(exc).__name__}: {one_line(exc)}", file=sys.stderr)
-        print("tqconsole: (set TQ_DEBUG=1 to see the traceback)", file=sys.stderr)
+        print(f"tqconsole: (set {DEBUG_VARIABLE}=1 to see the traceback)", file=sys.stderr)
         return 1
     finally:
         ctx.close()

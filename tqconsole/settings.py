@@ -1,7 +1,9 @@
 """Configuration: one URL per backend, from the environment or a TOML profile.
 
 Precedence: environment, then the chosen ``[profiles.NAME]`` table, then the
-file's top-level keys, then the embedded defaults (which need no server).
+file's top-level keys, then the site's ``TQ_*`` variables (``site_env``), then
+the embedded defaults (which need no server).  The console's own options are
+``TQCONSOLE_NAME``, or ``TQ_NAME`` where the site gives that name no meaning.
 """
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ from typing import Any
 from urllib.parse import parse_qsl, urlencode, urlsplit
 
 from tqconsole.errors import ConfigError
+from tqconsole.site_env import is_site_variable, site_config
 from tqconsole.url_checks import problem
 
 # backend family -> (environment variable, allowed URL schemes)
@@ -169,6 +172,10 @@ class Settings:
     config_path: Path | None = None
     # The merged [profile] table: options of later features (key prefixes, limits, …).
     options: dict[str, Any] = field(default_factory=dict)
+    # Options from the site's variables (below the console's own) and where each setting came from.
+    site_options: dict[str, str] = field(default_factory=dict)
+    origins: dict[str, str] = field(default_factory=dict)
+    site_notes: tuple[str, ...] = ()
 
     @property
     def database_url(self) -> str:
@@ -182,16 +189,29 @@ class Settings:
 
     @property
     def celery_broker_url(self) -> str | None:
-        """The site's Celery broker (``TQ_CELERY_BROKER_URL``), if any."""
+        """The site's Celery broker (``TQ_CELERY_BROKER_URL``, the site's ``TQ_REDIS_BROKER_URL``)."""
         url = self.option("celery_broker_url")
         return str(url) if url else None
 
     def option(self, name: str, default: Any = None) -> Any:
-        """An option from the environment (``TQ_NAME``), else the profile, else ``default``."""
-        env = os.environ.get(f"TQ_{name.upper()}")
+        """An option from the environment, else the profile, else the site's, else ``default``."""
+        env = own_env(name)
         if env is not None:
-            return env
-        return self.options.get(name, default)
+            return env[1]
+        if name in self.options:
+            return self.options[name]
+        return self.site_options.get(name, default)
+
+    def origin(self, name: str) -> str:
+        """Where a backend URL or option came from: variable, file, site env or default."""
+        if name in self.origins:
+            return self.origins[name]
+        env = own_env(name)
+        if env is not None:
+            return env[0]
+        if name in self.options:
+            return f"{self.config_path} {name}"
+        return "default"
 
     def bucket(self, storage: str) -> str:
         """The bucket name of a named storage (media, static, finance)."""
@@ -209,6 +229,17 @@ class Settings:
                 "set TQ_DATA_DIR to a writable folder"
             ) from None
         return self.data_dir
+
+
+def own_env(name: str) -> tuple[str, str] | None:
+    """(variable, value) of the console's own option ``name`` in the environment, if set.
+
+    ``TQCONSOLE_NAME``, else ``TQ_NAME`` unless the site's environment uses that name.
+    """
+    for var in (f"TQCONSOLE_{name.upper()}", f"TQ_{name.upper()}"):
+        if var in os.environ and not is_site_variable(var):
+            return var, os.environ[var]
+    return None
 
 
 def check_numbers(options: dict[str, Any], path: Path | None) -> None:
@@ -229,8 +260,14 @@ def check_numbers(options: dict[str, Any], path: Path | None) -> None:
             raise ConfigError(f"{source}: {value!r} is not {what} (0 or more)") from None
 
 
-def load(profile: str | None = None, read_only: bool | None = None) -> Settings:
-    """Read the configuration from the environment and the TOML file."""
+def load(
+    profile: str | None = None, read_only: bool | None = None, site_env: Path | None = None
+) -> Settings:
+    """Read the configuration from the environment, the TOML file and the site's variables.
+
+    ``site_env`` is the site's dotenv file; without it the site's variables are
+    taken from the environment.
+    """
     path = config_file()
     data = _read_config(path) if path else {}
     profile = profile or os.environ.get("TQ_PROFILE") or data.get("default_profile")
@@ -249,16 +286,29 @@ def load(profile: str | None = None, read_only: bool | None = None) -> Settings:
         else _xdg("XDG_DATA_HOME", ".local/share") / "tqconsole"
     )
     defaults = default_urls(data_dir.absolute())
+    site = site_config(site_env)
     urls: dict[str, str] = {}
+    origins: dict[str, str] = {}
     for family, (var, _) in BACKENDS.items():
         key = f"{family}_url"
         if os.environ.get(var):
-            urls[family] = validate_url(family, os.environ[var], var, data_dir)
+            urls[family], origins[family] = (
+                validate_url(family, os.environ[var], var, data_dir),
+                var,
+            )
         elif base.get(key):
             where = f"{path} [profiles.{profile}] {key}" if profile else f"{path} {key}"
             urls[family] = validate_url(family, str(base[key]), where, data_dir)
+            origins[family] = where
+        elif family in site.urls:
+            where = site.origins[family]
+            urls[family] = validate_url(family, site.urls[family], where, data_dir)
+            origins[family] = where
         else:
-            urls[family] = defaults[family]
+            urls[family], origins[family] = defaults[family], "default"
+    for name in site.options:
+        if own_env(name) is None and name not in base:
+            origins[name] = site.origins[name]
     check_numbers(base, path)
     if read_only is None:
         env_ro = os.environ.get("TQ_READ_ONLY")
@@ -270,4 +320,8 @@ def load(profile: str | None = None, read_only: bool | None = None) -> Settings:
         profile=profile,
         config_path=path,
         options=base,
+        site_options=site.options,
+        origins=origins,
+        # the notes are about the site's storages: moot when the console's own is used
+        site_notes=tuple(site.notes) if urls["storage"] == site.urls.get("storage") else (),
     )

@@ -22,6 +22,7 @@ class Context:
         return settings_module.load(
             profile=getattr(self.args, "profile", None),
             read_only=True if getattr(self.args, "read_only", False) else None,
+            site_env=getattr(self.args, "site_env", None),
         )
 
     @cached_property

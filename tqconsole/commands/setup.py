@@ -41,10 +41,12 @@ def cmd_check(ctx) -> int:
     from tqconsole.backends import FAMILIES
     from tqconsole.backends.health import probe
 
+    settings = ctx.backends.settings
     results = [probe(ctx.backends, family) for family in FAMILIES]
     drift = schema_lines(ctx.backends) if results[0].ok else []
+    options = option_origins(settings)
     if ctx.args.json:
-        print_json([h.as_dict() for h in results])
+        print_json([{**h.as_dict(), "from": settings.origin(h.family)} for h in results])
     else:
         print_table(
             (
@@ -53,18 +55,45 @@ def cmd_check(ctx) -> int:
                     h.url,
                     ("warn" if h.warning else "ok") if h.ok else "FAIL",
                     f"{h.rtt_ms:.1f} ms" if h.rtt_ms is not None else "",
+                    settings.origin(h.family),
                     h.version if h.ok else h.error,
                 )
                 for h in results
             ),
-            ("backend", "url", "status", "time", "version / error"),
+            ("backend", "url", "status", "time", "from", "version / error"),
         )
+        for name, value, origin in options:
+            print(f"setting: {name} = {value} (from {origin})")
+        for note in settings.site_notes:
+            print(f"note: {note}")
         for line in drift:
             print(f"schema: {line}")
         for h in results:
             if h.warning:
                 print(f"warning: {h.title}: {h.warning}")
     return 0 if all(h.ok for h in results) else 1
+
+
+# settings beside the backend URLs that the site's environment can give
+SHOWN_OPTIONS = (
+    "celery_broker_url",
+    "default_from_email",
+    "storage_media_bucket",
+    "storage_static_bucket",
+    "storage_finance_bucket",
+)
+
+
+def option_origins(settings) -> list[tuple[str, str, str]]:
+    """(name, masked value, origin) of each shown option that is set."""
+    from tqconsole.settings import mask_url
+
+    shown = []
+    for name in SHOWN_OPTIONS:
+        value = settings.option(name)
+        if value is not None:
+            shown.append((name, mask_url(str(value)), settings.origin(name)))
+    return shown
 
 
 def schema_lines(backends) -> list[str]:
