@@ -13,7 +13,8 @@ in a fresh process so their memory is measured apart:
   is mounted), jump to the end (G) and to the middle row, an indexed filter
   (state=waiting_list) and a unique-key filter (usi=…), RSS after browsing.
 - SQL window: one keyset query of the same columns (FK labels joined, the course
-  type's translated title from a lateral subquery), a page of 40 rows per step.
+  type's translated title from a lateral subquery), a page of 40 rows per step
+  (its middle is ``id > middle``: it knows the key, where ours counts rows).
 - Django ORM (when django is importable): unmanaged models on the same database,
   ``select_related`` + a Subquery for the title, a paginator's count and a slice.
 
