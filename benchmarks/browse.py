@@ -1,27 +1,32 @@
-"""Benchmark: browsing a 1,000,000-row table on PostgreSQL vs Textual's DataTable.
+"""Benchmark: browsing 1,000,000 subscriptions on the site's schema vs a SQL window and Django.
 
-    python benchmarks/browse.py [--rows 1000000] [--peer-rows 100000] [--repeat 3]
+    python benchmarks/browse.py [--rows 1000000] [--repeat 5]
 
-Creates a database of its own (tqbench_browse_<pid>) with the TQ schema and
-``--rows`` subscriptions (10,000 users × 100 courses), then runs each side in a
-fresh process so their memory is measured apart:
+Creates a database of its own (tqbench_browse_<pid>) with the site's schema
+(``schema.sql`` of the site's fixture, ../shared/tq_site or TQ_TEST_SITE_FIXTURE;
+else ``tqconsole init``), course types with titles in parler translation tables
+and ``--rows`` subscriptions (10,000 users × 100 courses), then runs each side
+in a fresh process so their memory is measured apart:
 
-- ours: the console's table screen (windowed table, keyset pages) on the whole
-  table: first page painted after the screen is pushed (and after it is
-  mounted, i.e. without Textual's composing of the screen and its footer),
-  jump to the end (G) and to the middle row (an OFFSET from the nearest end), an indexed
-  filter (state=waiting_list) and a unique-key filter (usi=…), RSS after browsing.
-- peer: Textual's DataTable loaded with ``--peer-rows`` rows of the same query
-  (user names joined, what a naive browser would load), the same three steps
-  (the filter rebuilds the table from the rows in memory), RSS.
+- ours: the console's table screen (windowed table, keyset pages) on
+  courses_subscribe: first page painted after the screen is pushed (and after it
+  is mounted), jump to the end (G) and to the middle row, an indexed filter
+  (state=waiting_list) and a unique-key filter (usi=…), RSS after browsing.
+- SQL window: one keyset query of the same columns (FK labels joined, the course
+  type's translated title from a lateral subquery), a page of 40 rows per step
+  (its middle is ``id > middle``: it knows the key, where ours counts rows).
+- Django ORM (when django is importable): unmanaged models on the same database,
+  ``select_related`` + a Subquery for the title, a paginator's count and a slice.
 
-Prints the median of each step and the ratio peer/ours.  Drops its database.
+Prints the median of each step, each peer's time as a multiple of ours, and RSS.
+Drops its database.
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import importlib.util
 import json
 import os
 import statistics
@@ -35,7 +40,8 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 USERS = 10_000
-TARGET_MS = 150
+TARGET_MS = 50
+TARGET_MIB = 120
 STEPS = (
     "first page",
     "  from mount",
@@ -78,14 +84,23 @@ def drop_database(name: str) -> None:
 
 
 def fill(url: str, rows: int) -> None:
-    """Schema by ``tqconsole init``, then users, courses and subscriptions in bulk SQL."""
+    """The site's schema (its ``schema.sql``, else ``tqconsole init``), then bulk SQL rows."""
+    from tests.services import SITE_FIXTURE
+
+    schema = SITE_FIXTURE / "schema.sql"
+    if schema.is_file():
+        subprocess.run(
+            ["psql", "-q", "-v", "ON_ERROR_STOP=1", "-f", str(schema), url],
+            check=True,
+            stdout=subprocess.DEVNULL,
+        )
     os.environ["TQ_DATABASE_URL"] = url
     from tqconsole.backends import Backends
     from tqconsole.services.schema import init
     from tqconsole.settings import load
 
     backends = Backends(load())
-    init(backends)
+    init(backends)  # on the site's schema: only the console's own tables
     db = backends.database
     courses = max(1, -(-rows // USERS))
     statements = [
@@ -97,15 +112,29 @@ def fill(url: str, rows: int) -> None:
                 'user' || g || (CASE WHEN g % 3 = 0 THEN '@ethz.ch' ELSE '@gmail.com' END),
                 false, false, true, TIMESTAMP '2026-01-01' + g * INTERVAL '1 minute'
             FROM generate_series(1, {USERS}) AS g""",
-        "INSERT INTO courses_style (id, name) VALUES (1, 'Salsa'), (2, 'Tango')",
-        "INSERT INTO courses_coursetype (id, name, couple_course, style_id) VALUES (1, 'Salsa 1', true, 1)",
-        f"""INSERT INTO courses_course (id, name, type_id, subscription_type, display, active,
-                evaluated, position, price_with_legi, price_without_legi)
-            SELECT c, (CASE WHEN c % 2 = 0 THEN 'Salsa ' ELSE 'Tango ' END) || c, 1,
-                'regular', true, true, false, c, 35, 70
+        "INSERT INTO courses_period (id, date_from, date_to, name) "
+        "VALUES (1, '2026-02-16', '2026-05-29', 'FS 2026')",
+        """INSERT INTO courses_offering (id, name, display, active, period_id, type, preview,
+                group_into_sections, "order", early_signup, early_signup_max_days)
+            VALUES (1, 'fs26', true, true, 1, 'reg', false, true, 10, false, 180)""",
+        """INSERT INTO courses_offering_translation (id, language_code, title, master_id)
+            VALUES (1, 'de', 'Frühlingssemester 2026', 1), (2, 'en', 'Spring 2026', 1)""",
+        f"""INSERT INTO courses_coursetype (id, level, couple_course)
+            SELECT t, t % 4 + 1, true FROM generate_series(1, {courses}) AS t""",
+        f"""INSERT INTO courses_coursetype_translation (id, language_code, master_id, title)
+            SELECT 2 * t - 1 + (l - 1), (ARRAY['de','en'])[l], t,
+                (ARRAY['Salsa','Tango','Swing','Walzer'])[t % 4 + 1] || ' '
+                || (ARRAY['Stufe ','Level '])[l] || t
+            FROM generate_series(1, {courses}) AS t, generate_series(1, 2) AS l""",
+        f"""INSERT INTO courses_course (id, name, price_with_legi, price_without_legi,
+                offering_id, period_id, type_id, active, display, subscription_type,
+                cancelled, experience_mandatory, completed, early_signup,
+                partner_required_at_signup, opens_soon, payrexx_enabled)
+            SELECT c, (CASE WHEN c % 2 = 0 THEN 'Salsa ' ELSE 'Tango ' END) || c, 35, 70,
+                1, 1, c, true, true, 'regular', false, false, false, true, false, false, false
             FROM generate_series(1, {courses}) AS c""",
         f"""INSERT INTO courses_subscribe (id, user_id, course_id, date, matching_state, state,
-                usi, price_to_pay, comment)
+                usi, price_to_pay, comment, lead_follow, personal_data_sharing)
             SELECT g, (g - 1) % {USERS} + 1, (g - 1) / {USERS} + 1,
                 TIMESTAMP '2025-01-01' + (g % 100000) * INTERVAL '5 minutes',
                 'unknown',
@@ -116,9 +145,19 @@ def fill(url: str, rows: int) -> None:
                     ((g::bigint * 7919 / (27 ^ k)::bigint) % 27)::int + 1, 1), '' ORDER BY k)
                  FROM generate_series(0, 5) AS k),
                 35 + (g % 3) * 35,
-                CASE WHEN g % 7 = 0 THEN 'bitte mit Partner' END
+                CASE WHEN g % 7 = 0 THEN 'bitte mit Partner' END,
+                (ARRAY['l','f','n'])[g % 3 + 1], false
             FROM generate_series(1, {rows}) AS g""",
-        "SELECT setval(pg_get_serial_sequence('courses_subscribe', 'id'), (SELECT max(id) FROM courses_subscribe))",
+        *(
+            f"SELECT setval(pg_get_serial_sequence('{t}', 'id'), (SELECT max(id) FROM {t}))"
+            for t in (
+                "auth_user",
+                "courses_coursetype",
+                "courses_coursetype_translation",
+                "courses_course",
+                "courses_subscribe",
+            )
+        ),
         # settle the server before measuring: statistics, visibility map, dirty pages written
         "VACUUM ANALYZE",
         "CHECKPOINT",
@@ -228,103 +267,165 @@ async def run_ours(url: str, repeat: int, usi: str) -> dict:
     return {"times": times, "rss": rss_mib()}
 
 
-async def run_peer(url: str, rows: int, repeat: int, usi: str) -> dict:
-    import psycopg2
-    from textual.app import App
-    from textual.screen import Screen
-    from textual.widgets import DataTable
+PAGE = 40  # a screenful at 120×40
+PEER_SQL = """
+    SELECT s.id, s.date, s.experience, substr(s.comment, 1, 200), s.course_id, c.name,
+        t.title, s.partner_id, p.first_name || ' ' || p.last_name, s.user_id,
+        u.first_name || ' ' || u.last_name, s.matching_state, s.state, s.usi,
+        s.paymentmethod, s.price_to_pay, s.lead_follow, s.personal_data_sharing
+    FROM courses_subscribe s
+    JOIN auth_user u ON u.id = s.user_id
+    LEFT JOIN auth_user p ON p.id = s.partner_id
+    JOIN courses_course c ON c.id = s.course_id
+    LEFT JOIN LATERAL (
+        SELECT tr.title FROM courses_coursetype_translation tr
+        WHERE tr.master_id = c.type_id AND tr.language_code IN ('de', 'en')
+        ORDER BY tr.language_code = 'de' DESC LIMIT 1
+    ) t ON true
+"""
 
-    headers = ("id", "user", "course", "date", "state", "usi", "price_to_pay", "comment")
-    sql = (
-        "SELECT s.id, u.first_name || ' ' || u.last_name, c.name, s.date, s.state, s.usi, "
-        "s.price_to_pay, s.comment FROM courses_subscribe s "
-        "JOIN auth_user u ON u.id = s.user_id JOIN courses_course c ON c.id = s.course_id "
-        "ORDER BY s.id LIMIT %s"
+
+def peer_sql_steps(url: str, usi: str, middle: int):
+    """A plain SQL keyset window of the same columns: (step, run) pairs."""
+    import psycopg2
+
+    conn = psycopg2.connect(url)
+    conn.autocommit = True
+
+    def query(where: str, order: str, params=()):
+        def run():
+            with conn.cursor() as cur:
+                cur.execute(f"{PEER_SQL} {where} ORDER BY s.id {order} LIMIT {PAGE}", params)
+                return cur.fetchall()
+
+        return run
+
+    return conn, [
+        ("first page", query("", "")),
+        ("jump to end", query("", "DESC")),
+        ("jump to middle", query("WHERE s.id > %s", "", (middle,))),
+        ("filter indexed", query("WHERE s.state = 'waiting_list'", "")),
+        ("filter usi", query("WHERE s.usi = %s", "", (usi,))),
+    ]
+
+
+def peer_django_steps(url: str, usi: str, middle: int):
+    """The same page through Django's ORM: a paginator's count, select_related, a slice."""
+    from urllib.parse import urlparse
+
+    import django
+    from django.conf import settings
+
+    parts = urlparse(url)
+    settings.configure(
+        DATABASES={
+            "default": {
+                "ENGINE": "django.db.backends.postgresql",
+                "NAME": parts.path.lstrip("/"),
+                "USER": parts.username,
+                "HOST": parts.hostname,
+                "PORT": parts.port,
+            }
+        },
+        INSTALLED_APPS=[],
+        USE_TZ=True,
+    )
+    django.setup()
+    from django.db import connection, models
+
+    class Meta:
+        app_label = "bench"
+        managed = False
+
+    def model(name, table, /, **fields):
+        meta = type("Meta", (Meta,), {"db_table": table})
+        return type(name, (models.Model,), {"__module__": __name__, "Meta": meta, **fields})
+
+    user = model("User", "auth_user", first_name=models.CharField(), last_name=models.CharField())
+    coursetype = model("CourseType", "courses_coursetype", level=models.IntegerField())
+    translation = model(
+        "CourseTypeTranslation",
+        "courses_coursetype_translation",
+        language_code=models.CharField(),
+        title=models.CharField(),
+        master=models.ForeignKey(coursetype, models.CASCADE, null=True),
+    )
+    course = model(
+        "Course",
+        "courses_course",
+        name=models.CharField(),
+        type=models.ForeignKey(coursetype, models.PROTECT),
+    )
+    subscribe = model(
+        "Subscribe",
+        "courses_subscribe",
+        date=models.DateTimeField(),
+        experience=models.TextField(null=True),
+        comment=models.TextField(null=True),
+        course=models.ForeignKey(course, models.PROTECT),
+        partner=models.ForeignKey(user, models.PROTECT, null=True, related_name="+"),
+        user=models.ForeignKey(user, models.PROTECT, related_name="+"),
+        matching_state=models.CharField(),
+        state=models.CharField(),
+        usi=models.CharField(),
+        paymentmethod=models.CharField(null=True),
+        price_to_pay=models.DecimalField(max_digits=6, decimal_places=2, null=True),
+        lead_follow=models.CharField(),
+        personal_data_sharing=models.BooleanField(),
+    )
+    title = (
+        translation.objects.filter(
+            master=models.OuterRef("course__type"), language_code__in=("de", "en")
+        )
+        .order_by(models.Case(models.When(language_code="de", then=0), default=1))
+        .values("title")[:1]
+    )
+    base = subscribe.objects.select_related("course", "user", "partner").annotate(
+        course_title=models.Subquery(title)
     )
 
-    class PeerScreen(Screen):
-        def compose(self):
-            yield DataTable(id="peer")
+    def window(query, at_end: bool = False):
+        def run():
+            total = query.count()  # what Django's Paginator asks first
+            start = max(0, total - PAGE) if at_end else 0
+            return list(query.order_by("id")[start : start + PAGE])
 
-        def on_mount(self) -> None:
-            self.mounted_at = time.perf_counter()
-            conn = psycopg2.connect(url)
-            with conn.cursor() as cur:
-                cur.execute(sql, (rows,))
-                self.data = cur.fetchall()
-            conn.close()
-            table = self.query_one(DataTable)
-            table.add_columns(*headers)
-            table.add_rows(self.data)
+        return run
 
-        def refill(self, keep) -> None:
-            table = self.query_one(DataTable)
-            table.clear()
-            table.add_rows([r for r in self.data if keep(r)])
+    return connection, [
+        ("first page", window(base)),
+        ("jump to end", window(base, at_end=True)),
+        ("jump to middle", window(base.filter(id__gt=middle))),
+        ("filter indexed", window(base.filter(state="waiting_list"))),
+        ("filter usi", window(base.filter(usi=usi))),
+    ]
 
-    paints = Paints(DataTable)
-    times: dict[str, list[float]] = {k: [] for k in STEPS}
-    app = App()
-    async with app.run_test(size=(120, 40)) as pilot:
-        for _ in range(repeat):
+
+def run_peer(url: str, kind: str, repeat: int, usi: str, middle: int) -> dict:
+    make = peer_sql_steps if kind == "sql" else peer_django_steps
+    conn, steps = make(url, usi, middle)
+    times: dict[str, list[float]] = {k: [] for k, _ in steps}
+    for _ in range(repeat):
+        for name, run in steps:
             start = time.perf_counter()
-            screen = PeerScreen()
-            paints.expect(lambda s=screen: s.query_one(DataTable).row_count > 0)
-            app.push_screen(screen)
-            painted = await paints.wait()
-            times["first page"].append(painted - start)
-            times["  from mount"].append(painted - screen.mounted_at)
-            table = screen.query_one(DataTable)
-            table.focus()
-            await pilot.pause()
-            start = time.perf_counter()
-            paints.expect(lambda t=table: t.cursor_row == t.row_count - 1)
-            await pilot.press("ctrl+end")
-            times["jump to end"].append(await paints.wait() - start)
-            await pilot.pause()
-            start = time.perf_counter()
-            middle = table.row_count // 2
-            paints.expect(lambda t=table, m=middle: t.cursor_row == m)
-            table.move_cursor(row=middle)
-            times["jump to middle"].append(await paints.wait() - start)
-            for label, keep in (
-                ("filter indexed", lambda r: r[4] == "waiting_list"),
-                ("filter usi", lambda r: r[5] == usi),
-            ):
-                await pilot.pause()
-                start = time.perf_counter()
-                paints.expect(lambda: True)
-                screen.refill(keep)
-                times[label].append(await paints.wait() - start)
-            rss = rss_mib()
-            app.pop_screen()
-            await pilot.pause()
-    return {"times": times, "rss": rss}
+            rows = run()
+            times[name].append(time.perf_counter() - start)
+            assert rows, f"{kind} {name}: no rows"
+    conn.close()
+    return {"times": times, "rss": rss_mib()}
 
 
 def side(args) -> None:
     if args.side == "ours":
         result = asyncio.run(run_ours(args.url, args.repeat, args.usi))
     else:
-        result = asyncio.run(run_peer(args.url, args.peer_rows, args.repeat, args.usi))
+        result = run_peer(args.url, args.side, args.repeat, args.usi, args.middle)
     print(json.dumps(result))
 
 
-def run_side(name: str, url: str, args, usi: str) -> dict:
-    command = [
-        sys.executable,
-        __file__,
-        "--side",
-        name,
-        "--url",
-        url,
-        "--repeat",
-        str(args.repeat),
-        "--peer-rows",
-        str(args.peer_rows),
-        "--usi",
-        usi,
-    ]
+def run_side(name: str, url: str, args, usi: str, middle: int) -> dict:
+    command = [sys.executable, __file__, "--side", name, "--url", url]
+    command += ["--repeat", str(args.repeat), "--usi", usi, "--middle", str(middle)]
     env = {
         **os.environ,
         "TQ_DATA_DIR": tempfile.mkdtemp(prefix="tqbench-"),
@@ -339,11 +440,11 @@ def run_side(name: str, url: str, args, usi: str) -> dict:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--rows", type=int, default=1_000_000)
-    parser.add_argument("--peer-rows", type=int, default=100_000)
-    parser.add_argument("--repeat", type=int, default=3)
-    parser.add_argument("--side", choices=("ours", "peer"), help=argparse.SUPPRESS)
+    parser.add_argument("--repeat", type=int, default=5)
+    parser.add_argument("--side", choices=("ours", "sql", "django"), help=argparse.SUPPRESS)
     parser.add_argument("--url", help=argparse.SUPPRESS)
     parser.add_argument("--usi", help=argparse.SUPPRESS)
+    parser.add_argument("--middle", type=int, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.side:
         side(args)
@@ -353,30 +454,33 @@ def main() -> None:
     try:
         import psycopg2
 
+        middle = args.rows // 2
         conn = psycopg2.connect(url)
         with conn.cursor() as cur:
-            middle = min(args.rows, args.peer_rows) // 2  # a row both sides hold
             cur.execute("SELECT usi FROM courses_subscribe WHERE id = %s", (middle,))
             usi = cur.fetchone()[0]
         conn.close()
         print(f"filled {args.rows:,} subscriptions in {time.perf_counter() - started:.1f} s")
-        ours = run_side("ours", url, args, usi)
-        peer = run_side("peer", url, args, usi)
+        sides = {"ours": run_side("ours", url, args, usi, middle)}
+        sides["SQL window"] = run_side("sql", url, args, usi, middle)
+        if importlib.util.find_spec("django"):
+            sides["Django ORM"] = run_side("django", url, args, usi, middle)
     finally:
         drop_database(name)
-    print(
-        f"\n{'step':<16}{'ours (' + format(args.rows, ',') + ')':>22}"
-        f"{'DataTable (' + format(args.peer_rows, ',') + ')':>26}{'peer/ours':>12}"
-    )
+    ours = sides.pop("ours")
+    print(f"\n{'step':<16}{'ours':>16}" + "".join(f"{k:>16}{'×ours':>8}" for k in sides))
     for step, values in ours["times"].items():
         mine = statistics.median(values) * 1000
-        theirs = statistics.median(peer["times"][step]) * 1000
-        verdict = "ok" if mine <= TARGET_MS else f"over {TARGET_MS} ms"
-        print(f"{step:<16}{mine:>17.1f} ms {verdict:>3}{theirs:>23.1f} ms{theirs / mine:>11.1f}×")
-    print(
-        f"{'RSS':<16}{ours['rss']:>17.1f} MiB{'ok' if ours['rss'] <= 150 else 'over':>3}"
-        f"{peer['rss']:>22.1f} MiB{peer['rss'] / ours['rss']:>11.1f}×"
-    )
+        verdict = "ok" if mine <= TARGET_MS else "over"
+        line = f"{step:<16}{mine:>10.1f} ms {verdict:<4}"
+        for peer in sides.values():
+            if step in peer["times"]:
+                theirs = statistics.median(peer["times"][step]) * 1000
+                line += f"{theirs:>13.1f} ms{theirs / mine:>7.2f}×"
+        print(line)
+    rss = ours["rss"]
+    line = f"{'RSS':<16}{rss:>9.1f} MiB {'ok' if rss <= TARGET_MIB else 'over':<4}"
+    print(line + "".join(f"{p['rss']:>12.1f} MiB{'':>8}" for p in sides.values()))
     print(f"(medians of {args.repeat} runs; total {time.perf_counter() - started:.0f} s)")
 
 

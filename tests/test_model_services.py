@@ -226,6 +226,18 @@ def test_window_reaches_first_last_and_middle_rows(small):
     assert [r.key for r in back.rows] == ordered[100:110]
 
 
+@pytest.mark.parametrize("sort", ["", "-state", "price_to_pay", "-comment"])
+def test_pages_at_an_offset_match_the_ordered_rows(small, sort):
+    """A jump skips to the key at the offset first, then reads a keyset page from it."""
+    query = TableQuery.build(small.database, "courses_subscribe", "", sort)
+    ordered = all_ids(query)
+    for offset in (1, 37, 200, 249, 250):
+        ahead = [r.key for r in query.rows(query.page(offset=offset, limit=10))]
+        assert ahead == ordered[offset : offset + 10]
+        back = [r.key for r in query.rows(query.page(backward=True, offset=offset, limit=10))]
+        assert back == ordered[max(0, 250 - offset - 10) : 250 - offset]
+
+
 def test_window_corrects_a_wrong_estimate(small):
     db = small.database
     window = TableWindow(db, TableQuery.build(db, "courses_subscribe"))

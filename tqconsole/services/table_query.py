@@ -237,6 +237,11 @@ class TableQuery:
         """``limit`` rows after ``anchor`` (or from the start), or before it (or from the end)
         when ``backward``; always returned in the table's order."""
         ascending = self.descending == backward
+        if offset and self.keyset:
+            anchor = self.skip(anchor, ascending, offset)
+            if anchor is None:
+                return []
+            offset = 0
         query = self.select(cut)
         if anchor is not None and self.keyset:
             query = query.where(self.after(anchor, ascending))
@@ -247,6 +252,18 @@ class TableQuery:
         if backward:
             rows.reverse()
         return rows
+
+    def skip(self, anchor: tuple | None, ascending: bool, offset: int) -> tuple | None:
+        """The key of the ``offset``-th row after ``anchor``: an OFFSET over the key columns
+        alone (an index-only scan), not over every shown column and FK label."""
+        query = self.model.select(self.sort.alias("__sort"), self.pk)
+        if self.where is not None:
+            query = query.where(self.where)
+        if anchor is not None:
+            query = query.where(self.after(anchor, ascending))
+        query = query.order_by(*self.order_by(ascending)).offset(offset - 1).limit(1)
+        found = query.tuples().first()
+        return None if found is None else tuple(found)
 
     def order_key(self, row: tuple) -> tuple:
         if not self.keyset:
