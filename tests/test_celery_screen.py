@@ -75,7 +75,7 @@ async def _beat_toggle():
         assert first.startswith("celery.backend_cleanup") and " yes " in first
         await pilot.press("e")
         await until(pilot, lambda: isinstance(app.screen, ConfirmDialog))
-        await pilot.press("y")
+        await pilot.press("tab", "enter")  # Enter on the action button
         await until(pilot, lambda: " no " in (table_rows(app, "beat") or [""])[0])
 
 
@@ -104,7 +104,7 @@ async def _terminate_from_the_screen(redis_url):
             await until(pilot, lambda: task_id in " ".join(table_rows(app, "workers")), timeout=30)
             await pilot.press("K")
             await until(pilot, lambda: isinstance(app.screen, ConfirmDialog))
-            await pilot.press("y")
+            await pilot.press("tab", "enter")
             await until(pilot, lambda: type(app.screen).__name__ == "CeleryScreen")
             await pilot.press("r")
             await until(pilot, lambda: "idle" in " ".join(table_rows(app, "workers")), timeout=30)

@@ -9,13 +9,13 @@ every user interface.
 
 from __future__ import annotations
 
-import contextlib
 from collections import Counter
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
 from tqconsole.backends.celery.messages import Message
-from tqconsole.errors import BackendUnavailable, InvalidInput, ReadOnlyError
+from tqconsole.backends.guarded import Guarded
+from tqconsole.errors import BackendUnavailable, InvalidInput
 
 
 @dataclass
@@ -40,7 +40,8 @@ class Worker:
         return asdict(self)
 
 
-class CeleryBroker:
+class CeleryBroker(Guarded):
+    label = "Celery broker"
     scheme = ""
     unavailable_errors: tuple[type[BaseException], ...] = ()
     control_timeout = 1.0  # seconds workers get to answer a broadcast
@@ -51,22 +52,6 @@ class CeleryBroker:
         self._app = None
 
     # --- plumbing
-    @contextlib.contextmanager
-    def guard(self):
-        """The driver's connection errors as one-line BackendUnavailable."""
-        try:
-            yield
-        except self.unavailable_errors as exc:
-            from tqconsole.backends.health import one_line
-            from tqconsole.settings import mask_url
-
-            raise BackendUnavailable(
-                f"Celery broker {mask_url(self.url)} unavailable: {one_line(exc)}"
-            ) from None
-
-    def check_writable(self, what: str) -> None:
-        if self.read_only:
-            raise ReadOnlyError(f"read-only mode: {what} refused")
 
     @property
     def app(self):

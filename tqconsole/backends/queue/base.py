@@ -9,13 +9,13 @@ storage itself, so nothing above can get around it.
 
 from __future__ import annotations
 
-import contextlib
 import logging
 import threading
 import time
 from dataclasses import dataclass
 
-from tqconsole.errors import BackendUnavailable, ReadOnlyError
+from tqconsole.backends.guarded import Guarded
+from tqconsole.errors import ReadOnlyError
 
 # Storage methods that change the queue or its key/value store.
 WRITE_METHODS = (
@@ -162,9 +162,10 @@ class ScheduledItem:
     eta: float | None  # epoch seconds
 
 
-class QueueBackend:
+class QueueBackend(Guarded):
     """A Huey instance (``self.huey``) and raw reads of its storage."""
 
+    label = "queue"
     scheme = ""
     unavailable_errors: tuple[type[BaseException], ...] = ()
     recorder = None  # the history recorder, set by tqconsole.tasks.bind
@@ -187,23 +188,6 @@ class QueueBackend:
     def embedded(self) -> bool:
         """True when no separate consumer process is expected (the TUI runs one)."""
         return self.scheme in ("sqlite", "memory")
-
-    @contextlib.contextmanager
-    def guard(self):
-        """Turn the driver's connection errors into one-line BackendUnavailable."""
-        try:
-            yield
-        except self.unavailable_errors as exc:
-            from tqconsole.backends.health import one_line
-            from tqconsole.settings import mask_url
-
-            raise BackendUnavailable(
-                f"queue {mask_url(self.url)} unavailable: {one_line(exc)}"
-            ) from None
-
-    def check_writable(self, what: str) -> None:
-        if self.read_only:
-            raise ReadOnlyError(f"read-only mode: {what} refused")
 
     # --- reads
     def ping(self) -> None:
