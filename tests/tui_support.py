@@ -19,9 +19,14 @@ def app_at(location: str):
 
 async def settle(pilot, rounds: int = 4) -> None:
     """Let the screen's workers finish and their results reach the screen."""
+    from textual.worker import WorkerCancelled
+
     await pilot.pause()
     for _ in range(rounds):
-        await pilot.app.workers.wait_for_complete()
+        try:
+            await pilot.app.workers.wait_for_complete()
+        except WorkerCancelled:  # an exclusive worker replaced by a newer one: the next round waits
+            pass
         await pilot.pause()
 
 
