@@ -73,6 +73,7 @@ ACTION_OF = {
     "unconfirm_subscriptions": "unconfirm",
     "delete": "delete",
     "delete_selected (SubscribeAdmin)": "delete",
+    "match_partners": "match",
 }
 # Where the console differs from the site on purpose (README): case → what it does instead.
 ON_PURPOSE = {
@@ -81,10 +82,7 @@ ON_PURPOSE = {
     "A37": "only new subscriptions are deleted (the admin's bulk delete bypasses the site's rule)",
 }
 NOT_CONSOLE_ACTIONS = {  # not done: cases the console has no action for
-    "A31": "paid online is the matcher's (statement lines); its payment-received mail is not queued",
     "A39": "redeeming a voucher (the participant's payment page) is not a console action",
-    "A40": "the finance view's single reminder is not a console action (only the daily rule)",
-    "A41": "partner matching is not a console action",
 }
 
 
@@ -92,8 +90,11 @@ def call_of(case: dict) -> tuple[str, dict]:
     """The console action and its details for one site case."""
     function = case["site_function"].rsplit(".", 1)[-1]
     action = ACTION_OF[function]
+    if function == "mark_as_paid" and "online" in case["action"]:
+        action = "paid_online"  # as the payment matcher marks it
     text = case["action"]
-    details: dict = {"user": "finanzen" if action == "paid_counter" else "tqadmin"}
+    users = {"paid_counter": "finanzen", "paid_online": None}  # the matcher has no user
+    details: dict = {"user": users.get(action, "tqadmin")}
     if function.endswith("allow_singles"):
         details["allow_singles"] = True
     if action == "reject":
@@ -166,6 +167,8 @@ def test_staff_action(site, case):
 
     if case["id"] in NOT_CONSOLE_ACTIONS:
         pytest.skip(NOT_CONSOLE_ACTIONS[case["id"]])
+    if case["site_function"].endswith("remind_of_payment"):
+        return check_single_reminder(site, case)
     db = Subscribe._meta.database
     action, details = call_of(case)
     ids = [Subscribe.get(Subscribe.usi == u).id for u in case["usis"]]
@@ -239,13 +242,53 @@ def test_staff_action(site, case):
 
     mails = new_rows(
         db,
-        "SELECT recipients FROM tqconsole_email WHERE id > %s ORDER BY id",
+        "SELECT recipients, template, subject FROM tqconsole_email WHERE id > %s ORDER BY id",
         marks["tqconsole_email"],
     )
-    want = [m["to"] for m in case.get("mails", [])]
-    if case["id"] == "A25":
-        want = [["chiara.weber@gmx.ch"]]
-    assert [r[0].split(",") for r in mails] == want
+    want = [(m["to"], m["template"], m["subject"]) for m in case.get("mails", [])]
+    if case["id"] == "A25":  # the site's mail of the detected reason
+        subject = "Tanzquotient: Absage / Cancellation – Lindy Hop 2"
+        want = [(["chiara.weber@gmx.ch"], "rejection_no_partner", subject)]
+    assert [(r[0].split(","), r[1], r[2]) for r in mails] == want
+
+
+def check_single_reminder(site, case):
+    """The finance view's reminder: the site's reminder mail queued, a PaymentReminder row."""
+    from datetime import date
+
+    from tqconsole.models import PaymentReminder
+    from tqconsole.models.mail import Email
+    from tqconsole.services.payment_reminders import remind_one
+
+    (usi,) = case["usis"]
+    today = date.fromisoformat(case["payment_reminders"][0]["date"])
+    email_id, _ = remind_one(usi, site.get("email"), today=today)
+    rows = PaymentReminder.select().where(PaymentReminder.date == today)
+    assert [r.subscription.usi for r in rows] == [r["usi"] for r in case["payment_reminders"]]
+    mail = Email.get_by_id(email_id)
+    (want,) = case["mails"]
+    assert (mail.template, mail.recipient_list(), mail.subject) == (
+        want["template"],
+        want["to"],
+        want["subject"],
+    )
+
+
+def test_the_sites_templates_render_as_the_site_renders_them(site):
+    """expected.json "templates": subject and body byte for byte, from the site's table."""
+    from tqconsole.models import Subscribe
+    from tqconsole.services.mail_templates import site_mail
+
+    renders = EXPECTED["templates"]["renders"]
+    assert len(renders) == 6
+    for want in renders:
+        sub = Subscribe.get(Subscribe.usi == want["usi"])
+        got = site_mail(want["template"], sub, "localhost")  # the fixture's DEPLOYMENT_DOMAIN
+        assert (got.subject, got.body, got.html) == (
+            want["subject"],
+            want["body"],
+            want["html_body"],
+        ), (want["template"], want["usi"])
 
 
 # --- payment matching: statement-a, then statement-b, on one copy

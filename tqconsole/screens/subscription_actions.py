@@ -23,6 +23,8 @@ BINDINGS = [
     Binding("w", "staff('waiting_list')", "Wait list", show=False, id="subs.waiting_list"),
     Binding("x", "staff('reject')", "Reject", id="subs.reject"),
     Binding("m", "staff('paid_counter')", "Paid (counter)", show=False, id="subs.paid_counter"),
+    Binding("O", "staff('paid_online')", "Paid (online)", show=False, id="subs.paid_online"),
+    Binding("M", "staff('match')", "Match partners", show=False, id="subs.match"),
     Binding("P", "participants", "Participants CSV", show=False, id="courses.participants"),
 ]
 
