@@ -113,6 +113,7 @@ def site_mail(name: str, sub: Subscribe, domain: str) -> Rendered:
     """Template ``name`` rendered for ``sub`` with the context the site's code gives it."""
     from tqconsole.services import site_mail_context as site
 
+    get_template(name)  # an unknown name says so before any context is built
     if name.startswith("participation_confirmation"):
         context = site.participation_confirmation(sub, domain)[1]
     elif name == "payment_reminder":
