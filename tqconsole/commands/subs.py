@@ -32,6 +32,12 @@ def register(sub) -> None:
     p.add_argument("usi")
     add_json_flag(p)
     p.set_defaults(func=cmd_find)
+    p = subsub.add_parser("redeem", help="redeem a voucher on a subscription")
+    p.add_argument("usi")
+    p.add_argument("key", help="the voucher's key")
+    p.add_argument("--user", help="who redeems it (recorded in the site's history)")
+    add_json_flag(p)
+    p.set_defaults(func=cmd_redeem)
     p = subsub.add_parser("remind", help="send a confirmed one the payment reminder now")
     p.add_argument("usi")
     add_json_flag(p)
@@ -118,3 +124,24 @@ def cmd_remind(ctx) -> int:
     else:
         print(f"reminder mail #{email_id} " + ("sent" if sent else f"NOT sent: {report.summary()}"))
     return 0 if sent else 1
+
+
+def cmd_redeem(ctx) -> int:
+    from tqconsole.services.vouchers import redeem
+
+    ctx.backends.database  # noqa: B018 - binds the models
+    done = redeem(ctx.args.key, ctx.args.usi, user=ctx.args.user)
+    if ctx.args.json:
+        remainder = done.remainder.key if done.remainder is not None else None
+        print_json(
+            {
+                "usi": done.usi,
+                "voucher": done.key,
+                "reduction": str(done.reduction),
+                "paid": done.paid,
+                "remainder": remainder,
+            }
+        )
+    else:
+        print(done.summary())
+    return 0

@@ -44,7 +44,6 @@ from tqconsole.models import (
     Confirmation,
     Course,
     CourseType,
-    Offering,
     PaymentReminder,
     PriceReduction,
     Rejection,
@@ -388,15 +387,6 @@ def paid_online_rule(sub: Subscribe, ctx: Context) -> str:
     return sub.state
 
 
-def subscription_text(sub: Subscribe) -> str:
-    """The site's ``str(subscription)``: "NAME subscribes to COURSE (OFFERING)"."""
-    from tqconsole.services.site_mail_context import full_name
-
-    course = Course.get_by_id(sub.course_id)
-    offering = Offering.get_by_id(course.offering_id).name
-    return f"{full_name(User.get_by_id(sub.user_id))} subscribes to {course.name} ({offering})"
-
-
 def pairs_of_course(course_id: int, ctx: Context) -> dict[int, tuple[Subscribe, Subscribe]]:
     """The site's ``_match_for_course`` over the selection: subscription id → its pair, for
     the pairs it forms (the larger role first, no preference filling up the smaller)."""
@@ -456,7 +446,8 @@ def match_rule(sub: Subscribe, ctx: Context) -> str:
             one.partner, one.matching_state = other.user_id, MatchingState.MATCHED
             save(one, ctx)
         ctx.revision.comment = (
-            f"Matched subscriptions {subscription_text(first)} and {subscription_text(second)}"
+            f"Matched subscriptions {reversion_history.subscribe_repr(first)}"
+            f" and {reversion_history.subscribe_repr(second)}"
         )
     return sub.state
 
