@@ -146,7 +146,6 @@ def one_course(mail_db):
             price_to_pay=price,
         )  # fmt: skip
 
-    seed_templates()
     return subscribe, course, workshop
 
 
@@ -223,3 +222,14 @@ def test_cli_reminders_lists_then_sends(demo, smtp_server, monkeypatch, capsys):
     assert main(["mail", "reminders", "--date", str(DEMO_TODAY), "--json"]) == 0
     assert json.loads(capsys.readouterr().out) == []
     assert main(["mail", "reminders", "--date", "21.11.2026"]) == 2
+
+
+def test_init_seeds_the_consoles_templates_and_keeps_edited_ones(mail_db):
+    from tqconsole.services.mail_templates import TemplateRow, get_template
+    from tqconsole.services.schema import init
+
+    names = {r.name for r in TemplateRow.select()}
+    assert names == set(console_templates())
+    TemplateRow.update(subject="edited").where(TemplateRow.name == "payment_reminder").execute()
+    assert seed_templates() == 0 and init(mail_db)
+    assert get_template("payment_reminder").subject == "edited"

@@ -313,6 +313,9 @@ def test_the_sites_templates_render_as_the_site_renders_them(site):
     from tqconsole.models import Subscribe
     from tqconsole.services.mail_templates import site_mail
 
+    from tqconsole.services.mail_templates import TemplateRow
+
+    assert TemplateRow.select().count() == 27  # init added none of the console's to the site's
     renders = EXPECTED["templates"]["renders"]
     assert len(renders) == 6
     for want in renders:

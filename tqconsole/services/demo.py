@@ -72,7 +72,6 @@ SEED = 20_040_101
 DEMO_HOOKS: list[str] = [
     "tqconsole.services.bucket_demo:fill",
     "tqconsole.services.cache_demo:fill",
-    "tqconsole.services.mail_template_seed:demo_fill",
     "tqconsole.services.mail_demo:fill",
     "tqconsole.services.task_demo:fill",
 ]

@@ -1,6 +1,7 @@
 """The console's own mail templates, for a database without the site's (the embedded default).
 
-Written into ``post_office_emailtemplate`` under the names the site's code uses,
+``init`` writes them into ``post_office_emailtemplate`` (creating the table where
+it is missing) on a database the site did not migrate, under the names the site's code uses,
 in Django template syntax, with the context the site's mail functions build
 (``site_mail_context``), so one path renders every mail.  Rows already there
 (the site's, or edited by staff) are never replaced.
@@ -125,6 +126,12 @@ def seed_templates(now: datetime | None = None) -> int:
     return len(rows)
 
 
-def demo_fill(backends, scale: int, rng) -> list[str]:
-    """The demo's hook: the console's templates in the demo's template table."""
-    return [f"{seed_templates()} mail templates"]
+def init_hook(backends) -> list[str]:
+    """``init``'s hook: the console's templates on a database the site did not migrate
+    (the site's own database keeps its table as the site left it)."""
+    from tqconsole.services.schema import SITE_MARKER
+
+    if SITE_MARKER in backends.database.get_tables():
+        return []
+    added = seed_templates()
+    return [f"{added} mail templates added"] if added else []
