@@ -311,9 +311,7 @@ def check_single_reminder(site, case):
 def test_the_sites_templates_render_as_the_site_renders_them(site):
     """expected.json "templates": subject and body byte for byte, from the site's table."""
     from tqconsole.models import Subscribe
-    from tqconsole.services.mail_templates import site_mail
-
-    from tqconsole.services.mail_templates import TemplateRow
+    from tqconsole.services.mail_templates import TemplateRow, site_mail
 
     assert TemplateRow.select().count() == 27  # init added none of the console's to the site's
     renders = EXPECTED["templates"]["renders"]
