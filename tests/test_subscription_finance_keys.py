@@ -51,22 +51,29 @@ async def test_v_redeems_a_voucher_after_the_key_and_a_confirmation(site):
     assert row(db, "SELECT used FROM courses_voucher WHERE key = 'MWX3PY'") == (True,)
 
 
-async def test_dollar_sends_the_sites_payment_reminder(site):
-    from tqconsole.models import PaymentReminder, Subscribe
-
-    _, smtp = site
-    app = TQConsole(load(), location=f"models/courses_subscribe/{sub_id('UP7X77')}")
+async def key_then_enter(usi: str, key: str) -> list[str]:
+    """On the record of ``usi``: ``key``, then enter on its confirmation; the notifications."""
+    app = TQConsole(load(), location=f"models/courses_subscribe/{sub_id(usi)}")
     async with app.run_test(size=(120, 40)) as pilot:
         await settle(pilot)
-        await pilot.press("$")
+        await pilot.press(key)
         await settle(pilot)
         await pilot.press("enter")
         await settle(pilot)
-        messages = [n.message for n in app._notifications]
+        return [n.message for n in app._notifications]
+
+
+async def test_dollar_sends_the_sites_payment_reminder(site, monkeypatch):
+    from tqconsole.models import PaymentReminder, Subscribe
+
+    _, smtp = site
+    monkeypatch.setenv("TQ_DEPLOYMENT_DOMAIN", "tq.example.ch")  # the site's links
+    messages = await key_then_enter("UP7X77", "$")
     assert any(m.startswith("UP7X77: reminder mail #") and m.endswith(" sent") for m in messages)
     (envelope,) = smtp.messages
     assert envelope.rcpt_tos == ["carla.keller@proton.me"]
     assert b"Reply-To: finanzen@tanzquotient.org" in envelope.original_content
+    assert b"https://tq.example.ch/de/payment/UP7X77/" in envelope.original_content
     sub = Subscribe.get(Subscribe.usi == "UP7X77")
     assert PaymentReminder.select().where(PaymentReminder.subscription == sub.id).count() >= 1
 
@@ -75,13 +82,7 @@ async def test_o_marks_paid_online_and_mails_the_payment_received(site):
     from tqconsole.models import Subscribe
 
     _, smtp = site
-    app = TQConsole(load(), location=f"models/courses_subscribe/{sub_id('GJKBW4')}")
-    async with app.run_test(size=(120, 40)) as pilot:
-        await settle(pilot)
-        await pilot.press("O")
-        await settle(pilot)
-        await pilot.press("enter")
-        await settle(pilot)
+    await key_then_enter("GJKBW4", "O")
     sub = Subscribe.get(Subscribe.usi == "GJKBW4")
     assert (sub.state, sub.paymentmethod) == ("payed", "online")
     (envelope,) = smtp.messages

@@ -370,21 +370,18 @@ def reject_rule(sub: Subscribe, ctx: Context) -> str:
     return sub.state
 
 
-def paid_counter_rule(sub: Subscribe, ctx: Context) -> str:
-    if sub.state != SubscribeState.CONFIRMED:
-        raise InvalidInput(f"is {sub.state}; only confirmed (unpaid) subscriptions can be paid")
-    sub.state, sub.paymentmethod = SubscribeState.PAYED, PaymentMethod.COUNTER
-    save(sub, ctx, f"Paid using payment method {PaymentMethod.COUNTER}")
-    return sub.state
+def paid_with(method: str) -> Callable[[Subscribe, Context], str]:
+    """The site's ``mark_as_paid(method)`` as an action: only a confirmed one becomes payed
+    (online: its payment-received mail follows)."""
 
+    def rule(sub: Subscribe, ctx: Context) -> str:
+        if sub.state != SubscribeState.CONFIRMED:
+            raise InvalidInput(f"is {sub.state}; only confirmed (unpaid) subscriptions can be paid")
+        sub.state, sub.paymentmethod = SubscribeState.PAYED, method
+        save(sub, ctx, f"Paid using payment method {method}")
+        return sub.state
 
-def paid_online_rule(sub: Subscribe, ctx: Context) -> str:
-    """The site's ``mark_as_paid(online)``: then its payment-received mail."""
-    if sub.state != SubscribeState.CONFIRMED:
-        raise InvalidInput(f"is {sub.state}; only confirmed (unpaid) subscriptions can be paid")
-    sub.state, sub.paymentmethod = SubscribeState.PAYED, PaymentMethod.ONLINE
-    save(sub, ctx, f"Paid using payment method {PaymentMethod.ONLINE}")
-    return sub.state
+    return rule
 
 
 def pairs_of_course(course_id: int, ctx: Context) -> dict[int, tuple[Subscribe, Subscribe]]:
@@ -476,8 +473,8 @@ RULES: dict[str, Callable[[Subscribe, Context], str]] = {
     "admit": admit_rule,
     "reject": reject_rule,
     "waiting_list": waiting_list_rule,
-    "paid_counter": paid_counter_rule,
-    "paid_online": paid_online_rule,
+    "paid_counter": paid_with(PaymentMethod.COUNTER),
+    "paid_online": paid_with(PaymentMethod.ONLINE),
     "match": match_rule,
     "unconfirm": unconfirm_rule,
     "unreject": unreject_rule,
