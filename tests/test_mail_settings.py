@@ -63,8 +63,9 @@ def test_template_bulk_and_staff_action_use_the_profile(prod, capsys):
     )
     assert [m.mail_from for m in prod.messages] == ["prod@example.ch"] * 3
     reminder, bulk, confirmation = (m.original_content for m in prod.messages)
-    assert b"CH99 PROD" in reminder and b"Subject: IBAN CH99 PROD" in bulk
-    assert b"CH99 PROD" in confirmation
+    # the site's mails link the payment page; the profile's IBAN fills the composer's fields
+    assert f"/payment/{sub.usi}/".encode() in reminder and b"Subject: IBAN CH99 PROD" in bulk
+    assert f"/payment/{new.usi}/".encode() in confirmation
 
 
 def test_periodic_mail_tasks_use_the_consumers_settings(prod):

@@ -189,4 +189,7 @@ def site_config(site_file: Path | None = None) -> SiteConfig:
     if get("TQ_DEFAULT_FROM_EMAIL"):
         sender = get("TQ_DEFAULT_FROM_EMAIL")
         put("default_from_email", sender, ["TQ_DEFAULT_FROM_EMAIL"], config.options)
+    if get("TQ_DEPLOYMENT_DOMAIN"):  # the links in the site's mails
+        domain = get("TQ_DEPLOYMENT_DOMAIN")
+        put("site_domain", domain, ["TQ_DEPLOYMENT_DOMAIN"], config.options)
     return config

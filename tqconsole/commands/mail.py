@@ -281,15 +281,11 @@ def cmd_reminders(ctx) -> int:
 
 
 def cmd_templates(ctx) -> int:
-    from tqconsole.services.mail_templates import TEMPLATES
+    from tqconsole.services.mail_templates import template_names
 
-    print_records(
-        ctx.args.json,
-        TEMPLATES.values(),
-        ("name", "record", "what"),
-        lambda t: (t.name, t.table, t.title),
-        as_dict=lambda t: t.__dict__,
-    )
+    ctx.backends.database  # noqa: B018 - binds the models
+    names = template_names()
+    print_records(ctx.args.json, names, ("name",), lambda n: (n,), as_dict=lambda n: {"name": n})
     return 0
 
 

@@ -78,6 +78,7 @@ def cmd_check(ctx) -> int:
 SHOWN_OPTIONS = (
     "celery_broker_url",
     "default_from_email",
+    "site_domain",
     "storage_media_bucket",
     "storage_static_bucket",
     "storage_finance_bucket",

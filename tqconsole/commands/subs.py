@@ -16,11 +16,13 @@ ACTIONS = {
     "wait": "move a new one to the waiting list (a couple together)",
     "reject": "reject with a reason (payed ones become to_reimburse)",
     "paid": "mark a confirmed one paid at the counter",
+    "paid-online": "mark a confirmed one paid online (mails that the payment came in)",
+    "match": "pair the selected singles of a couple course as partners",
     "unconfirm": "set a confirmed one back to new",
     "unreject": "take back a rejection",
     "delete": "delete a new one (never one with payments or a voucher)",
 }
-SERVICE_ACTION = {"wait": "waiting_list", "paid": "paid_counter"}
+SERVICE_ACTION = {"wait": "waiting_list", "paid": "paid_counter", "paid-online": "paid_online"}
 
 
 def register(sub) -> None:
@@ -30,6 +32,16 @@ def register(sub) -> None:
     p.add_argument("usi")
     add_json_flag(p)
     p.set_defaults(func=cmd_find)
+    p = subsub.add_parser("redeem", help="redeem a voucher on a subscription")
+    p.add_argument("usi")
+    p.add_argument("key", help="the voucher's key")
+    p.add_argument("--user", help="who redeems it (recorded in the site's history)")
+    add_json_flag(p)
+    p.set_defaults(func=cmd_redeem)
+    p = subsub.add_parser("remind", help="send a confirmed one the payment reminder now")
+    p.add_argument("usi")
+    add_json_flag(p)
+    p.set_defaults(func=cmd_remind)
     for name, text in ACTIONS.items():
         p = subsub.add_parser(name, help=text)
         p.add_argument("usi", nargs="+", help="USI codes (ABC346 or USI-ABC346)")
@@ -99,3 +111,37 @@ def cmd_action(ctx) -> int:
     for warning in outcome.warnings:
         print(f"tqconsole: {warning}", file=sys.stderr)
     return 1 if (outcome.skipped and not outcome.done) or outcome.warnings else 0
+
+
+def cmd_remind(ctx) -> int:
+    from tqconsole.services.payment_reminders import remind_one
+
+    ctx.backends.database  # noqa: B018 - binds the models
+    email_id, report = remind_one(ctx.args.usi, ctx.backends.get("email"))
+    sent = email_id in report.sent
+    if ctx.args.json:
+        print_json({"usi": ctx.args.usi, "mail": email_id, "sent": sent})
+    else:
+        print(f"reminder mail #{email_id} " + ("sent" if sent else f"NOT sent: {report.summary()}"))
+    return 0 if sent else 1
+
+
+def cmd_redeem(ctx) -> int:
+    from tqconsole.services.vouchers import redeem
+
+    ctx.backends.database  # noqa: B018 - binds the models
+    done = redeem(ctx.args.key, ctx.args.usi, user=ctx.args.user)
+    if ctx.args.json:
+        remainder = done.remainder.key if done.remainder is not None else None
+        print_json(
+            {
+                "usi": done.usi,
+                "voucher": done.key,
+                "reduction": str(done.reduction),
+                "paid": done.paid,
+                "remainder": remainder,
+            }
+        )
+    else:
+        print(done.summary())
+    return 0

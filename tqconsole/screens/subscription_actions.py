@@ -23,6 +23,10 @@ BINDINGS = [
     Binding("w", "staff('waiting_list')", "Wait list", show=False, id="subs.waiting_list"),
     Binding("x", "staff('reject')", "Reject", id="subs.reject"),
     Binding("m", "staff('paid_counter')", "Paid (counter)", show=False, id="subs.paid_counter"),
+    Binding("O", "staff('paid_online')", "Paid (online)", show=False, id="subs.paid_online"),
+    Binding("M", "staff('match')", "Match partners", show=False, id="subs.match"),
+    Binding("V", "redeem", "Redeem voucher", show=False, id="subs.redeem"),
+    Binding("$", "remind", "Payment reminder", show=False, id="subs.remind"),
     Binding("P", "participants", "Participants CSV", show=False, id="courses.participants"),
 ]
 
@@ -41,7 +45,7 @@ class SubscriptionActions:
         return [f"#{i}" for i in ids]
 
     def check_action(self, action: str, parameters: tuple) -> bool | None:
-        if action == "staff":
+        if action in ("staff", "redeem", "remind"):
             return self.table_name == SUBSCRIPTIONS
         if action == "participants":
             return self.table_name == COURSES
@@ -114,6 +118,81 @@ class SubscriptionActions:
         self.notify(outcome.summary(), severity=severity, timeout=8, markup=False)
         for warning in outcome.warnings:
             self.notify(warning, severity="error", timeout=15, markup=False)
+        self.after_action()
+
+    def one_target(self) -> tuple[int, str] | None:
+        """(id, name) of the one subscription meant (the finance actions take one at a time)."""
+        ids = self.action_targets()
+        if len(ids) != 1:
+            self.notify("choose one subscription (no marks, or one)", severity="warning")
+            return None
+        return ids[0], self.target_names(ids)[0]
+
+    def action_redeem(self) -> None:
+        """The site's voucher redemption: ask the key, confirm, apply it in a worker."""
+        from tqconsole.screens.model_dialogs import Ask, Confirm
+
+        target = self.one_target()
+        if target is None:
+            return
+        sid, name = target
+
+        def confirmed(key: str, ok: bool) -> None:
+            if ok:
+                self.run_blocking(
+                    self.redeem_voucher, key, sid, group="staff-action", done=self.show_done
+                )
+
+        def typed(key: str | None) -> None:
+            if key and key.strip():
+                lines = [
+                    f"voucher {key.strip().upper()} on {name}",
+                    "Recorded in the site's history.",
+                ]
+                self.app.push_screen(
+                    Confirm("Redeem voucher", lines), lambda ok: confirmed(key, ok)
+                )
+
+        self.app.push_screen(Ask(f"Redeem a voucher on {name}: its key"), typed)
+
+    def redeem_voucher(self, key: str, sid: int) -> str:
+        from tqconsole.models import Subscribe
+        from tqconsole.services.vouchers import redeem
+
+        self.backends.database  # noqa: B018 - binds the models
+        return redeem(key, Subscribe.get_by_id(sid).usi).summary()
+
+    def action_remind(self) -> None:
+        """The finance view's single payment reminder, after a confirmation."""
+        from tqconsole.screens.model_dialogs import Confirm
+
+        target = self.one_target()
+        if target is None:
+            return
+        sid, name = target
+        lines = [name, "The participant is mailed the site's payment reminder now."]
+
+        def confirmed(ok: bool) -> None:
+            if ok:
+                self.run_blocking(
+                    self.send_reminder, sid, group="staff-action", done=self.show_done
+                )
+
+        self.app.push_screen(Confirm("Send payment reminder", lines), confirmed)
+
+    def send_reminder(self, sid: int) -> str:
+        from tqconsole.models import Subscribe
+        from tqconsole.services.payment_reminders import remind_one
+
+        self.backends.database  # noqa: B018 - binds the models
+        usi = Subscribe.get_by_id(sid).usi
+        email_id, report = remind_one(usi, self.backends.get("email"))
+        if email_id in report.sent:
+            return f"{usi}: reminder mail #{email_id} sent"
+        return f"{usi}: reminder mail #{email_id} NOT sent: {report.summary()}"
+
+    def show_done(self, text: str) -> None:
+        self.notify(text, timeout=8, markup=False)
         self.after_action()
 
     def action_participants(self) -> None:

@@ -11,6 +11,7 @@ from email.utils import format_datetime
 
 from tqconsole.models import Confirmation, PaymentReminder
 from tqconsole.models.mail import Email, EmailStatus
+from tqconsole.services.site_mail_context import participation_template
 
 SAMPLE = 12
 
@@ -63,7 +64,9 @@ def fill(backends, scale, rng) -> list[str]:
     rows = []
     for c in rng.sample(confirmations, min(SAMPLE, len(confirmations))):
         sub = c.subscription
-        rows.append(demo_row("participation_confirmed", sub, c.date, EmailStatus.SENT, connection))
+        rows.append(
+            demo_row(participation_template(sub), sub, c.date, EmailStatus.SENT, connection)
+        )
     for i, r in enumerate(reminders):
         status, error = EmailStatus.SENT, ""
         if i == 1:

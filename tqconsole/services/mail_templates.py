@@ -1,10 +1,19 @@
-"""The site's mails as templates, rendered from records.
+"""The site's mail templates (``post_office_emailtemplate``), rendered as the site renders them.
 
-Placeholders are ``str.format`` fields filled from a subscription (user, course,
-period, start, price, open amount, USI, payment instructions); unknown fields
-stay as written, so a staff member's ``{`` never breaks a message.  The payment
-details come from the settings of the mail connection handed down (a profile's
-``payment_iban``), never from a configuration loaded here.
+A staff action's mail, a reminder or a template inserted into a draft is the
+row of ``post_office_emailtemplate`` named as the site's code names it (the
+template without a language, as the site passes none), its ``subject``,
+``content`` and ``html_content`` rendered by Django's template engine (a
+standalone ``Engine``: autoescaping on, numbers localised in the site's
+language) with the context the site's mail function builds
+(``site_mail_context``).  On the embedded default the table holds the console's
+own templates under the same names (``seed_templates``), so one path renders
+every mail.
+
+The ``{field}`` placeholders of a draft typed by staff (``fill``, with
+``subscription_context``/``user_context``) are the composer's, not templates.
+The payment details come from the settings of the mail connection handed
+down (a profile's ``payment_iban``), never from a configuration loaded here.
 """
 
 from __future__ import annotations
@@ -12,93 +21,122 @@ from __future__ import annotations
 import string
 from dataclasses import dataclass
 
+import peewee as pw
+
 from tqconsole.errors import InvalidInput, NotFound
 from tqconsole.models import Rejection, Subscribe, User, by_table
-from tqconsole.models.choices import RejectionReason
+from tqconsole.models.base import database
 from tqconsole.services.amounts import course_start, open_amount, price_to_pay
 
-GREETING = "Hello {first_name}\n\n"
-SIGNATURE = "\n\nKind regards\nTanzquotient\n"
-PAYMENT = (
-    "Please transfer CHF {open_amount} to {payment_account}, IBAN {payment_iban},\n"
-    "with the reference USI-{usi} so that we can match your payment.\n"
-)
+SITE_DOMAIN = "tanzquotient.org"  # the site's DEPLOYMENT_DOMAIN unless the settings name one
 
-REJECTION_REASONS = {
-    RejectionReason.UNKNOWN: "Unfortunately we cannot offer you a place in this course.",
-    RejectionReason.REQUIREMENTS_NOT_MET: (
-        "Unfortunately you do not meet the requirements of this course (level or earlier "
-        "courses). Have a look at our other courses of this semester."
-    ),
-    RejectionReason.OVERBOOKED: (
-        "Unfortunately the course is overbooked and we could not give you a place."
-    ),
-    RejectionReason.NO_PARTNER: (
-        "Unfortunately we could not find a partner for you in this couple course."
-    ),
-    RejectionReason.USER_CANCELLED: "As you asked, we have cancelled your subscription.",
-    RejectionReason.ILLEGITIMATE: "Your subscription was not valid and has been removed.",
-    RejectionReason.BANNED: "We cannot accept your subscription.",
-    RejectionReason.COURSE_CANCELLED: (
-        "Unfortunately the course has been cancelled. If you paid already, we will reimburse you."
-    ),
-}
+
+class TemplateRow(pw.Model):
+    """A row of post_office's template table (the site's columns)."""
+
+    name = pw.CharField(max_length=255)
+    description = pw.TextField(default="")
+    subject = pw.CharField(max_length=255, default="")
+    content = pw.TextField(default="")
+    html_content = pw.TextField(default="")
+    created = pw.DateTimeField()
+    last_updated = pw.DateTimeField()
+    default_template = pw.IntegerField(null=True, column_name="default_template_id")
+    language = pw.CharField(max_length=12, default="")
+
+    class Meta:
+        database = database
+        table_name = "post_office_emailtemplate"
+        indexes = ((("name", "language", "default_template"), True),)
 
 
 @dataclass(frozen=True)
-class MailTemplate:
-    name: str
-    title: str
+class Rendered:
+    template: str
     subject: str
     body: str
-    table: str = "courses_subscribe"
+    html: str | None
 
 
-def _templates() -> dict[str, MailTemplate]:
-    items = [
-        MailTemplate(
-            "subscription_received",
-            "subscription confirmation",
-            "Your subscription for {course}",
-            "we have received your subscription for {course} ({period}, starting {start}).\n"
-            "We will let you know whether you get a place.",
-        ),
-        MailTemplate(
-            "participation_confirmed",
-            "participation confirmation",
-            "Participation confirmed: {course}",
-            "you have a place in {course} ({period}, starting {start}).\n\n"
-            "The price is CHF {price}; still open: CHF {open_amount}.\n" + PAYMENT,
-        ),
-        MailTemplate(
-            "waiting_list",
-            "moved to the waiting list",
-            "Waiting list: {course}",
-            "{course} is full at the moment, so you are on its waiting list.\n"
-            "We will write to you as soon as a place becomes free.",
-        ),
-        MailTemplate(
-            "payment_reminder",
-            "payment reminder",
-            "Payment reminder: {course}",
-            "according to our records your payment for {course} is still open.\n\n"
-            "Open amount: CHF {open_amount}.\n" + PAYMENT + "\nIf you have paid in the "
-            "meantime, please ignore this message.",
-        ),
-    ]
-    for reason, text in REJECTION_REASONS.items():
-        items.append(
-            MailTemplate(
-                f"rejection_{reason}",
-                f"rejection: {reason.replace('_', ' ')}",
-                "Your subscription for {course}",
-                f"thank you for your interest in {{course}}.\n{text}",
-            )
-        )
-    return {t.name: t for t in items}
+def _engine():
+    """Django's template engine, set up once without a settings module (imported lazily)."""
+    from django.conf import settings
+
+    if not settings.configured:
+        # USE_I18N off: formats follow LANGUAGE_CODE, the site's language, without apps
+        settings.configure(USE_I18N=False, LANGUAGE_CODE="de", USE_TZ=True)
+    from django.template import Engine
+
+    return Engine()
 
 
-TEMPLATES = _templates()
+def template_names() -> list[str]:
+    if not TemplateRow.table_exists():
+        return []
+    query = TemplateRow.select(TemplateRow.name).where(TemplateRow.language == "")
+    return [name for (name,) in query.order_by(TemplateRow.name).tuples()]
+
+
+def get_template(name: str) -> TemplateRow:
+    """The template ``name`` without a language, as post_office looks it up for the site."""
+    row = None
+    if TemplateRow.table_exists():
+        row = TemplateRow.get_or_none((TemplateRow.name == name) & (TemplateRow.language == ""))
+    if row is None:
+        raise NotFound(f"no mail template {name!r} in post_office_emailtemplate")
+    return row
+
+
+def render_template(name: str, context: dict) -> Rendered:
+    """Subject, text and HTML of template ``name`` rendered with ``context`` as post_office does."""
+    from django.template import Context, TemplateSyntaxError
+
+    row = get_template(name)
+    engine = _engine()
+    try:
+        parts = [
+            engine.from_string(text).render(Context(context)) if text else ""
+            for text in (row.subject, row.content, row.html_content)
+        ]
+    except TemplateSyntaxError as exc:
+        raise InvalidInput(f"mail template {name}: {exc}") from None
+    return Rendered(name, parts[0], parts[1], parts[2] or None)
+
+
+def site_domain(connection) -> str:
+    from tqconsole.backends.mail.message import option
+
+    return str(option(connection, "site_domain", SITE_DOMAIN))
+
+
+def site_mail(name: str, sub: Subscribe, domain: str) -> Rendered:
+    """Template ``name`` rendered for ``sub`` with the context the site's code gives it."""
+    from tqconsole.services import site_mail_context as site
+
+    get_template(name)  # an unknown name says so before any context is built
+    if name.startswith("participation_confirmation"):
+        context = site.participation_confirmation(sub, domain)[1]
+    elif name == "payment_reminder":
+        context = site.payment_reminder(sub, domain)[1]
+    elif name.startswith("rejection_"):
+        context = site.rejection(sub, name.removeprefix("rejection_"))[1]
+    elif name == "move_to_waiting_list":
+        context = site.move_to_waiting_list(sub, domain)[1]
+    elif name.startswith("subscription_confirmation"):
+        context = site.subscription_confirmation(sub, domain)
+    elif name == "online_payment_successful":
+        context = site.online_payment_successful(sub)[1]
+    else:
+        raise InvalidInput(f"{name} is not one of the site's mails of a subscription")
+    return render_template(name, context)
+
+
+def render(name: str, record, connection) -> tuple[str, str]:
+    """(subject, body) of template ``name`` for a subscription, through the mail ``connection``."""
+    if not isinstance(record, Subscribe):
+        raise InvalidInput("templates are rendered from a courses_subscribe row")
+    rendered = site_mail(name, record, site_domain(connection))
+    return rendered.subject, rendered.body
 
 
 def fill(text: str, context: dict) -> str:
@@ -191,25 +229,6 @@ def context_for(record, connection) -> dict[str, str]:
     raise InvalidInput(
         f"templates are rendered from courses_subscribe or auth_user rows, not {record._meta.table_name}"
     )
-
-
-def get_template(name: str) -> MailTemplate:
-    try:
-        return TEMPLATES[name]
-    except KeyError:
-        known = ", ".join(TEMPLATES)
-        raise NotFound(f"no mail template {name!r} (known: {known})") from None
-
-
-def render(name: str, record, connection) -> tuple[str, str]:
-    """(subject, body) of template ``name`` for ``record``, for the mail ``connection``."""
-    template = get_template(name)
-    if template.table != record._meta.table_name:
-        raise InvalidInput(f"template {name} is rendered from a {template.table} row")
-    context = context_for(record, connection)
-    subject = fill(template.subject, context)
-    body = fill(GREETING + template.body + SIGNATURE, context)
-    return subject, body
 
 
 def recipient(record) -> str:

@@ -1,16 +1,21 @@
-"""Mails that follow a subscription's state: confirmation, waiting list, rejection.
+"""The site's mail of a subscription's event: confirmation, waiting list, rejection, paid online.
 
-``queue_state_mail(subscription_id, connection)`` picks the template for the
-state the subscription is in now and records the message in the outbox.  The
-idempotency key names the event (the confirmation or rejection row), so a
-second call for the same event queues nothing more, while a second rejection
-later does queue a new one.
+``queue_state_mail(subscription_id, connection)`` picks the site's template for
+the state the subscription is in now (the names the site's ``emailcenter``
+uses: ``participation_confirmation_*``, ``move_to_waiting_list``,
+``rejection_<reason>``, ``online_payment_successful``), renders it with the
+site's context, queues it in the outbox with the site's Reply-To and links it as
+the site does (``Confirmation.mail`` / ``Rejection.mail`` ← the outbox id).  The
+idempotency key names the event (the confirmation or rejection row), so a second
+call for the same event queues nothing more, while a second rejection later
+does queue a new one.  A staff action (``subscriptions.apply``) calls it inside
+its transaction, so the row and its mail are written together.
 
-``mail_outcome`` is what a staff action (``subscriptions.apply`` with a mail
-connection) runs after each change: queue the mail, then deliver what was queued
-at once, and say per subscription whether its mail was sent, refused (a bad
-address, a line break in a name) or failed (queued for a retry by the periodic
-``send_queued_mail``).
+``deliver_notes`` is what the action runs after the commit: deliver what was
+queued at once and say per subscription whether its mail was sent, refused (a
+bad address, a line break in a name) or failed (queued for a retry by the
+periodic ``send_queued_mail``).  ``mail_state_changes`` is both steps for
+subscriptions changed elsewhere.
 
 ``mark_mailed`` is the outbox's: a delivered rejection mail sets the rejection's
 ``mail_sent``.
@@ -20,75 +25,88 @@ from __future__ import annotations
 
 from tqconsole.errors import ConsoleError
 from tqconsole.models import Confirmation, Rejection, Subscribe
-from tqconsole.models.choices import SubscribeState
+from tqconsole.models.choices import PaymentMethod, SubscribeState
+from tqconsole.services.site_mail_context import (
+    COURSE_SUBSCRIPTIONS,
+    FINANCES,
+    participation_template,
+)
 
-MAILED_ACTIONS = frozenset({"confirm", "admit", "reject", "waiting_list"})
+MAILED_ACTIONS = frozenset({"confirm", "admit", "reject", "waiting_list", "paid_online"})
+FINANCE_TEMPLATES = frozenset({"payment_reminder", "online_payment_successful"})
 
 
-def template_for(sub: Subscribe) -> tuple[str, str] | None:
-    """(template name, event id) for the subscription's state, or None (no mail)."""
-    if sub.state == SubscribeState.NEW:
-        return "subscription_received", "new"
+def _latest(model, sub_id: int):
+    return model.select().where(model.subscription == sub_id).order_by(model.id.desc()).first()
+
+
+def template_for(sub: Subscribe) -> tuple[str, str, object] | None:
+    """(template, event, the row the mail is linked to) for the subscription's state, or None."""
     if sub.state == SubscribeState.WAITING_LIST:
-        return "waiting_list", "waiting"
+        return "move_to_waiting_list", "waiting", None
     if sub.state in (SubscribeState.CONFIRMED, SubscribeState.COMPLETED):
-        confirmation = (
-            Confirmation.select(Confirmation.id)
-            .where(Confirmation.subscription == sub.id)
-            .order_by(Confirmation.id.desc())
-            .first()
-        )
-        return "participation_confirmed", f"c{confirmation.id if confirmation else 0}"
+        confirmation = _latest(Confirmation, sub.id)
+        event = f"c{confirmation.id if confirmation else 0}"
+        return participation_template(sub), event, confirmation
     if sub.state in (SubscribeState.REJECTED, SubscribeState.TO_REIMBURSE):
-        rejection = (
-            Rejection.select()
-            .where(Rejection.subscription == sub.id)
-            .order_by(Rejection.id.desc())
-            .first()
-        )
+        rejection = _latest(Rejection, sub.id)
         reason = rejection.reason if rejection else "unknown"
-        return f"rejection_{reason}", f"r{rejection.id if rejection else 0}"
+        return f"rejection_{reason}", f"r{rejection.id if rejection else 0}", rejection
+    if sub.state == SubscribeState.PAYED and sub.paymentmethod == PaymentMethod.ONLINE:
+        return "online_payment_successful", "paid", None
     return None
 
 
-def queue_state_mail(subscription_id: int, connection) -> int | None:
-    """Queue the mail for the subscription's current state; its outbox id, or None."""
-    from tqconsole.backends.mail import EmailMessage
+def links_mail() -> bool:
+    """Whether outbox ids are post_office email ids, which the site's ``mail`` columns hold."""
+    from tqconsole.models.mail import Email
+
+    return Email._meta.table_name == "post_office_email"
+
+
+def queue_site_mail(sub: Subscribe, name: str, connection, key: str, rendered=None) -> int:
+    """Render the site's mail ``name`` for ``sub`` (unless given) and queue it; its outbox id."""
+    from tqconsole.backends.mail import EmailMultiAlternatives
     from tqconsole.services import outbox
-    from tqconsole.services.mail_templates import load_record, recipient, render
+    from tqconsole.services.mail_templates import recipient, site_domain, site_mail
+
+    rendered = rendered or site_mail(name, sub, site_domain(connection))
+    reply_to = FINANCES if name in FINANCE_TEMPLATES else COURSE_SUBSCRIPTIONS
+    message = EmailMultiAlternatives(
+        rendered.subject,
+        rendered.body,
+        None,
+        [recipient(sub)],
+        headers={"Reply-To": reply_to},
+        connection=connection,
+    )
+    if rendered.html:
+        message.attach_alternative(rendered.html, "text/html")
+    return outbox.enqueue([outbox.outgoing(message, key=key, template=name)])[0]
+
+
+def queue_state_mail(subscription_id: int, connection) -> int | None:
+    """Queue the site's mail for the subscription's current state; its outbox id, or None."""
+    from tqconsole.services.mail_templates import load_record
 
     sub = load_record(f"courses_subscribe/{subscription_id}")
     chosen = template_for(sub)
     if chosen is None:
         return None
-    name, event = chosen
-    subject, body = render(name, sub, connection)
-    message = EmailMessage(subject, body, None, [recipient(sub)], connection=connection)
-    key = f"{name}:{sub.id}:{event}"
-    return outbox.enqueue([outbox.outgoing(message, key=key, template=name)])[0]
+    name, event, row = chosen
+    email_id = queue_site_mail(sub, name, connection, f"{name}:{sub.id}:{event}")
+    if row is not None and row.mail is None and links_mail():
+        type(row).update(mail=email_id).where(type(row).id == row.id).execute()
+    return email_id
 
 
-def mail_state_changes(subscription_ids: list[int], connection) -> dict[int, tuple[bool, str]]:
-    """Queue the state mails of the subscriptions, deliver them at once, say what happened.
-
-    subscription id -> (fine, text): fine is False when its mail was refused (a bad
-    address, a line break in a name: nothing queued) or not delivered (left queued
-    for the periodic retry, or failed).
-    """
+def deliver_notes(queued: dict[int, int], connection) -> dict[int, tuple[bool, str]]:
+    """Deliver the queued mails (outbox id → subscription id) at once; per subscription
+    (fine, text): fine is False when its mail was not delivered (left queued for the
+    periodic retry, or failed)."""
     from tqconsole.services import outbox
 
     notes: dict[int, tuple[bool, str]] = {}
-    queued: dict[int, int] = {}  # outbox id -> subscription id
-    for sid in subscription_ids:
-        try:
-            email_id = queue_state_mail(sid, connection)
-        except ConsoleError as exc:
-            notes[sid] = (False, f"mail refused: {exc}")
-            continue
-        if email_id is None:
-            notes[sid] = (True, "")
-        else:
-            queued[email_id] = sid
     if not queued:
         return notes
     try:
@@ -112,6 +130,28 @@ def mail_state_changes(subscription_ids: list[int], connection) -> dict[int, tup
             notes[sid] = (False, f"mail #{email_id} NOT sent (queued, retried later): {error}")
         else:
             notes[sid] = (False, f"mail #{email_id} NOT sent: {error or report.summary()}")
+    return notes
+
+
+def queue_mails(subscription_ids: list[int], connection) -> tuple[dict, dict]:
+    """Queue the state mails: (outbox id → subscription id, refusals per subscription)."""
+    refused: dict[int, tuple[bool, str]] = {}
+    queued: dict[int, int] = {}
+    for sid in subscription_ids:
+        try:
+            email_id = queue_state_mail(sid, connection)
+        except ConsoleError as exc:
+            refused[sid] = (False, f"mail refused: {exc}")
+            continue
+        if email_id is not None:
+            queued[email_id] = sid
+    return queued, refused
+
+
+def mail_state_changes(subscription_ids: list[int], connection) -> dict[int, tuple[bool, str]]:
+    """Queue the state mails of the subscriptions, deliver them at once, say what happened."""
+    queued, notes = queue_mails(subscription_ids, connection)
+    notes.update(deliver_notes(queued, connection))
     return notes
 
 

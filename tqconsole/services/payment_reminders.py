@@ -20,7 +20,12 @@ from peewee import JOIN, Table, fn
 
 from tqconsole.models import PaymentReminder, Subscribe
 from tqconsole.models.choices import SubscribeState
-from tqconsole.services.amounts import course_start_expression, open_amounts, with_course_start
+from tqconsole.services.amounts import (
+    course_start,
+    course_start_expression,
+    open_amounts,
+    with_course_start,
+)
 
 FIRST_AFTER = timedelta(days=14)
 EVERY = timedelta(days=7)
@@ -86,12 +91,66 @@ class ReminderReport:
         return f"{text}; {self.delivery.summary()}" if self.delivery else text
 
 
-def send_payment_reminders(today: date | None = None, *, connection) -> ReminderReport:
-    """Queue and record today's reminders, then deliver them through ``connection``."""
-    from tqconsole.backends.mail import EmailMessage
+def queue_reminder(sub: Subscribe, today: date, connection) -> int:
+    """Queue the site's reminder mail of ``sub`` and record its PaymentReminder (linked to
+    the mail as the site links it); the outbox id.  Call inside a transaction."""
+    from tqconsole.services.mail_workflows import links_mail, queue_site_mail
+
+    # the write comes first: a SQLite transaction that starts with a read cannot wait
+    # for the write lock a sender thread holds
+    reminder = PaymentReminder.insert(date=today, subscription=sub.id).execute()
+    email_id = queue_site_mail(sub, TEMPLATE, connection, f"{TEMPLATE}:{sub.id}:{today}")
+    if links_mail():
+        PaymentReminder.update(mail=email_id).where(PaymentReminder.id == reminder).execute()
+    return email_id
+
+
+def course_started(sub: Subscribe, today: date) -> bool:
+    """The site's ``Course.has_started_for(0 days)``: its first lesson lies before today."""
+    db = Subscribe._meta.database
+    if db.table_exists("courses_lessonoccurrence"):
+        lessons = Table("courses_lessonoccurrence", ("course_id", "start")).bind(db)
+        first = (
+            lessons.select(fn.MIN(lessons.start)).where(lessons.course_id == sub.course_id).scalar()
+        )
+        if first is not None:
+            return (first.date() if hasattr(first, "date") else first) < today
+    start = course_start(sub.course)
+    return start is not None and start < today
+
+
+def remind_one(usi: str, connection, user: str | None = None, today: date | None = None):
+    """The finance view's single reminder (the site's ``remind_of_payment``): a confirmed
+    subscription whose course has started and that was not reminded today gets the reminder
+    mail and a PaymentReminder row.  (outbox id, delivery report)."""
+    from tqconsole.errors import InvalidInput
     from tqconsole.services import outbox
     from tqconsole.services.audit import audited
-    from tqconsole.services.mail_templates import recipient, render
+    from tqconsole.services.subscriptions import find_by_usi
+
+    today = today or date.today()
+    connection.check_writable()
+    sub = find_by_usi(usi)
+    last = (
+        PaymentReminder.select(fn.MAX(PaymentReminder.date))
+        .where(PaymentReminder.subscription == sub.id)
+        .scalar()
+    )
+    if sub.state != SubscribeState.CONFIRMED:
+        raise InvalidInput(f"{sub.usi} is {sub.state}; only confirmed subscriptions are reminded")
+    if last is not None and last >= today:
+        raise InvalidInput(f"{sub.usi} was reminded on {last} already")
+    if not course_started(sub, today):
+        raise InvalidInput(f"the course of {sub.usi} has not started yet")
+    with audited("mail.payment_reminder", PaymentReminder._meta.table_name, sub.usi):
+        email_id = queue_reminder(sub, today, connection)
+    return email_id, outbox.deliver([email_id], connection=connection)
+
+
+def send_payment_reminders(today: date | None = None, *, connection) -> ReminderReport:
+    """Queue and record today's reminders, then deliver them through ``connection``."""
+    from tqconsole.services import outbox
+    from tqconsole.services.audit import audited
 
     today = today or date.today()
     connection.check_writable()
@@ -99,21 +158,9 @@ def send_payment_reminders(today: date | None = None, *, connection) -> Reminder
     report = ReminderReport(due=len(subs))
     if not subs:
         return report
-    items = []
-    for sub in subs:
-        subject, body = render(TEMPLATE, sub, connection)
-        message = EmailMessage(subject, body, None, [recipient(sub)], connection=connection)
-        items.append(
-            outbox.outgoing(message, key=f"{TEMPLATE}:{sub.id}:{today}", template=TEMPLATE)
-        )
     with audited(
         "mail.payment_reminders", PaymentReminder._meta.table_name, today, {"due": len(subs)}
     ):
-        # The write comes first: a SQLite transaction that starts with a read
-        # cannot wait for the write lock.
-        PaymentReminder.insert_many(
-            [{"date": today, "subscription": sub.id} for sub in subs]
-        ).execute()
-        report.queued = outbox.enqueue(items)
+        report.queued = [queue_reminder(sub, today, connection) for sub in subs]
     report.delivery = outbox.deliver(report.queued, connection=connection)
     return report

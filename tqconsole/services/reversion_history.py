@@ -9,8 +9,8 @@ written when the block ends, inside the action's transaction.
 
 Rows as the site writes them: ``reversion_revision`` (date, comment, user),
 ``reversion_version`` per object (``format`` json, Django's serializer output,
-the content type of ``courses.subscribe``, ``db`` default, ``object_repr`` =
-``Subscribe.__str__``).  Databases without these tables (the demo on SQLite)
+the content type of ``courses.subscribe`` or ``courses.voucher``, ``db``
+default, ``object_repr`` = the model's ``__str__``).  Databases without these tables (the demo on SQLite)
 get no history.
 """
 
@@ -22,7 +22,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from decimal import Decimal
 
-from tqconsole.models import Course, Offering, Subscribe, User
+from tqconsole.models import Course, Offering, Subscribe, User, Voucher
 
 # the order of the site's Subscribe fields (its serializer writes them in this order)
 SUBSCRIBE_FIELDS = (
@@ -66,6 +66,41 @@ def serialize(sub: Subscribe) -> str:
     )
 
 
+# the order of the site's Voucher fields
+VOUCHER_FIELDS = (
+    "purpose",
+    "amount",
+    "key",
+    "issued",
+    "expires",
+    "used",
+    "pdf_file",
+    "subscription",
+    "comment",
+    "sent_to",
+)
+
+
+def serialize_voucher(voucher: Voucher) -> str:
+    fields = {}
+    for name in VOUCHER_FIELDS:
+        if name in ("purpose", "subscription", "sent_to"):
+            value = getattr(voucher, f"{name}_id")
+        else:
+            value = getattr(voucher, name)
+        if name in ("issued", "expires") and value is not None:
+            value = value.isoformat()
+        fields[name] = value if name != "pdf_file" else (value or "")
+    return json.dumps(
+        [{"model": "courses.voucher", "pk": voucher.id, "fields": fields}], ensure_ascii=False
+    )
+
+
+def voucher_repr(voucher: Voucher) -> str:
+    """The site's ``Voucher.__str__``."""
+    return f"{voucher.key}: {voucher.amount} CHF, issued on {voucher.issued}"
+
+
 def subscribe_repr(sub: Subscribe) -> str:
     """The site's ``Subscribe.__str__``: "<full name> subscribes to <course> (<offering>)"."""
     user = User.get_by_id(sub.user_id)
@@ -79,12 +114,14 @@ def subscribe_repr(sub: Subscribe) -> str:
 class Revision:
     user: str | None = None
     comment: str = ""
-    objects: dict[int, Subscribe] = field(default_factory=dict)
+    objects: dict[tuple[str, int], Subscribe | Voucher] = field(default_factory=dict)
 
-    def add(self, sub: Subscribe, comment: str | None = None) -> None:
-        """Record ``sub`` as saved (its state now); the newest comment wins."""
-        self.objects.pop(sub.id, None)
-        self.objects[sub.id] = sub
+    def add(self, row: Subscribe | Voucher, comment: str | None = None) -> None:
+        """Record ``row`` (a subscription or voucher) as saved, as it is now; the newest
+        comment wins."""
+        key = (type(row).__name__, row.id)
+        self.objects.pop(key, None)
+        self.objects[key] = row
         if comment is not None:
             self.comment = comment
 
@@ -103,31 +140,31 @@ def write(revision: Revision) -> int | None:
     if revision.user:
         found = User.get_or_none(User.username == revision.user)
         user_id = found.id if found else None
-    content_type = db.execute_sql(
-        f"SELECT id FROM django_content_type WHERE app_label = {db.param} AND model = {db.param}",
-        ("courses", "subscribe"),
-    ).fetchone()
-    if content_type is None:
+    kinds = {}
+    for model in ("subscribe", "voucher"):
+        found = db.execute_sql(
+            "SELECT id FROM django_content_type"
+            f" WHERE app_label = {db.param} AND model = {db.param}",
+            ("courses", model),
+        ).fetchone()
+        kinds[model] = found[0] if found else None
+    if kinds["subscribe"] is None:
         return None
     revision_id = db.execute_sql(
         "INSERT INTO reversion_revision (date_created, comment, user_id) "
         f"VALUES ({db.param}, {db.param}, {db.param}) RETURNING id",
         (datetime.now(UTC), revision.comment, user_id),
     ).fetchone()[0]
-    for sub in revision.objects.values():
+    for row in revision.objects.values():
+        if isinstance(row, Voucher):
+            kind, data, text = kinds["voucher"], serialize_voucher(row), voucher_repr(row)
+        else:
+            kind, data, text = kinds["subscribe"], serialize(row), subscribe_repr(row)
         db.execute_sql(
             "INSERT INTO reversion_version (object_id, format, serialized_data, object_repr,"
             " content_type_id, revision_id, db) VALUES "
             f"({', '.join([db.param] * 7)})",
-            (
-                str(sub.id),
-                "json",
-                serialize(sub),
-                subscribe_repr(sub),
-                content_type[0],
-                revision_id,
-                "default",
-            ),
+            (str(row.id), "json", data, text, kind, revision_id, "default"),
         )
     return revision_id
 

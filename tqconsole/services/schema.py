@@ -25,6 +25,7 @@ SITE_MARKER = "django_migrations"  # a database the site's Django migrated
 INIT_HOOKS: list[str] = [
     "tqconsole.services.buckets:create_buckets",
     "tqconsole.services.cache_table:init_hook",
+    "tqconsole.services.mail_template_seed:init_hook",
 ]
 
 

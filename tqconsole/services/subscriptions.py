@@ -50,6 +50,7 @@ from tqconsole.models import (
     Subscribe,
     SubscriptionPayment,
     User,
+    UserProfile,
     Voucher,
 )
 from tqconsole.models.choices import (
@@ -63,7 +64,7 @@ from tqconsole.models.courses import USI_ALPHABET
 from tqconsole.services import reversion_history
 from tqconsole.services.amounts import computed_price
 from tqconsole.services.audit import audited
-from tqconsole.services.mail_workflows import MAILED_ACTIONS, mail_state_changes
+from tqconsole.services.mail_workflows import MAILED_ACTIONS, deliver_notes, queue_mails
 from tqconsole.services.records import locked
 
 AFTER_STATE_CHANGE: list[Callable[[Subscribe, str, dict], None]] = []
@@ -74,6 +75,8 @@ ACTIONS = {
     "reject": "Reject",
     "waiting_list": "Move to waiting list",
     "paid_counter": "Mark paid at the counter",
+    "paid_online": "Mark paid online",
+    "match": "Match partners",
     "unconfirm": "Unconfirm",
     "unreject": "Unreject",
     "delete": "Delete",
@@ -367,11 +370,82 @@ def reject_rule(sub: Subscribe, ctx: Context) -> str:
     return sub.state
 
 
-def paid_counter_rule(sub: Subscribe, ctx: Context) -> str:
-    if sub.state != SubscribeState.CONFIRMED:
-        raise InvalidInput(f"is {sub.state}; only confirmed (unpaid) subscriptions can be paid")
-    sub.state, sub.paymentmethod = SubscribeState.PAYED, PaymentMethod.COUNTER
-    save(sub, ctx, f"Paid using payment method {PaymentMethod.COUNTER}")
+def paid_with(method: str) -> Callable[[Subscribe, Context], str]:
+    """The site's ``mark_as_paid(method)`` as an action: only a confirmed one becomes payed
+    (online: its payment-received mail follows)."""
+
+    def rule(sub: Subscribe, ctx: Context) -> str:
+        if sub.state != SubscribeState.CONFIRMED:
+            raise InvalidInput(f"is {sub.state}; only confirmed (unpaid) subscriptions can be paid")
+        sub.state, sub.paymentmethod = SubscribeState.PAYED, method
+        save(sub, ctx, f"Paid using payment method {method}")
+        return sub.state
+
+    return rule
+
+
+def pairs_of_course(course_id: int, ctx: Context) -> dict[int, tuple[Subscribe, Subscribe]]:
+    """The site's ``_match_for_course`` over the selection: subscription id → its pair, for
+    the pairs it forms (the larger role first, no preference filling up the smaller)."""
+    subs = list(
+        Subscribe.select()
+        .where(
+            Subscribe.id.in_(ctx.ids)
+            & (Subscribe.course == course_id)
+            & Subscribe.state.not_in(REJECTED)
+            & Subscribe.matching_state.in_(TO_MATCH)
+        )
+        .order_by(Subscribe.date)
+    )
+    waiting = [s for s in subs if s.state == SubscribeState.WAITING_LIST]
+    if waiting and len(waiting) < len(subs):
+        raise InvalidInput("subscriptions both admitted and on the waiting list were selected")
+
+    def split(items):
+        lead = [s for s in items if s.lead_follow == LeadFollow.LEAD]
+        follow = [s for s in items if s.lead_follow == LeadFollow.FOLLOW]
+        free = [s for s in items if s.lead_follow == LeadFollow.NO_PREFERENCE]
+        return (lead, follow, free) if len(lead) >= len(follow) else (follow, lead, free)
+
+    a, b, free = split(subs)
+    if len(a) >= len(b) + len(free):
+        a, b = a[: len(b) + len(free)], b + free
+    else:
+        if len(subs) % 2:
+            a, b, free = split(subs[:-1])
+        to_a = (len(free) - (len(a) - len(b))) // 2
+        a, b = a + free[:to_a], b + free[to_a:]
+    heights = {
+        p.user_id: p.body_height
+        for p in UserProfile.select().where(UserProfile.user.in_([s.user_id for s in subs]))
+    }
+
+    def height(s):
+        return heights.get(s.user_id) or 250  # unknown heights last, as the site sorts
+
+    pairs = {}
+    for x, y in zip(sorted(a, key=height), sorted(b, key=height), strict=True):
+        pairs[x.id] = pairs[y.id] = (x, y)
+    return pairs
+
+
+def match_rule(sub: Subscribe, ctx: Context) -> str:
+    """The site's "Match partners": singles of one course paired among the selection."""
+    pairs = ctx.details.setdefault("_pairs", {})
+    if sub.course_id not in pairs:
+        pairs[sub.course_id] = pairs_of_course(sub.course_id, ctx)
+    pair = pairs[sub.course_id].get(sub.id)
+    if pair is None:
+        raise InvalidInput("no partner for it among the selected singles of its course")
+    if sub.partner_id is None:  # the first of the pair saves both, as the site does
+        first, second = pair
+        for one, other in (pair, (second, first)):
+            one.partner, one.matching_state = other.user_id, MatchingState.MATCHED
+            save(one, ctx)
+        ctx.revision.comment = (
+            f"Matched subscriptions {reversion_history.subscribe_repr(first)}"
+            f" and {reversion_history.subscribe_repr(second)}"
+        )
     return sub.state
 
 
@@ -399,7 +473,9 @@ RULES: dict[str, Callable[[Subscribe, Context], str]] = {
     "admit": admit_rule,
     "reject": reject_rule,
     "waiting_list": waiting_list_rule,
-    "paid_counter": paid_counter_rule,
+    "paid_counter": paid_with(PaymentMethod.COUNTER),
+    "paid_online": paid_with(PaymentMethod.ONLINE),
+    "match": match_rule,
     "unconfirm": unconfirm_rule,
     "unreject": unreject_rule,
     "delete": delete_rule,
@@ -420,6 +496,8 @@ def apply(
     ids = list(ids)
     outcome = Outcome(action)
     events: list[tuple[Subscribe, dict]] = []
+    to_deliver: dict[int, int] = {}  # outbox id -> subscription id
+    notes: dict[int, tuple[bool, str]] = {}
     with audited(
         f"subscription.{action}", Subscribe._meta.table_name, ",".join(map(str, ids))
     ) as write:
@@ -438,6 +516,10 @@ def apply(
                     continue
                 outcome.done.append(sub)
                 events.append((sub, ctx.changes))
+                if mail is not None and action in MAILED_ACTIONS and mailed(ctx.changes):
+                    queued, refused = queue_mails([sub.id], mail)  # with the action's rows
+                    to_deliver.update(queued)
+                    notes.update(refused)
         write.summary = {
             "done": [s.usi for s in outcome.done],
             "skipped": [u for u, _ in outcome.skipped],
@@ -451,17 +533,20 @@ def apply(
                 hook(sub, action, changes)
             except Exception as exc:  # the change is committed; report, do not undo
                 outcome.warnings.append(f"{getattr(hook, '__name__', hook)}: {exc}")
-    mailed = [s for s, c in events if c.get("mail", True) and c.get("notify", True)]
-    if mail is not None and action in MAILED_ACTIONS and mailed:
-        notes = mail_state_changes([s.id for s in mailed], mail)
-        for sub in mailed:
-            fine, text = notes.get(sub.id, (True, ""))
-            if text:
-                outcome.mail[sub.usi] = text
-            if not fine:
-                outcome.mail_failed += 1
-                outcome.warnings.append(f"{sub.usi}: {text}")
+    notes.update(deliver_notes(to_deliver, mail))
+    for sub, _ in events:
+        fine, text = notes.get(sub.id, (True, ""))
+        if text:
+            outcome.mail[sub.usi] = text
+        if not fine:
+            outcome.mail_failed += 1
+            outcome.warnings.append(f"{sub.usi}: {text}")
     return outcome
+
+
+def mailed(changes: dict) -> bool:
+    """Whether the site mails the participant after this change."""
+    return changes.get("mail", True) and changes.get("notify", True)
 
 
 def normalise_usi(text: str) -> str:
