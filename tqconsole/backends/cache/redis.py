@@ -2,7 +2,9 @@
 
 ``clear()`` removes only this cache's keys (``KEY_PREFIX:VERSION:…``), by SCAN
 and UNLINK, so a broker sharing the db keeps its queues; ``clear(flush_db=True)``
-is Django's FLUSHDB.  Stored keys are bytes;
+is Django's FLUSHDB.  The broker's keys (``broker_keys``) are listed with
+``owner="broker"``; deleting them or changing their TTL is refused, and pattern
+clears skip them.  Stored keys are bytes;
 they become ``str`` with surrogate escapes, so any key (not UTF-8, control
 characters) round-trips to the server unchanged.
 """
@@ -17,6 +19,7 @@ from typing import Any
 import redis
 
 from tqconsole.backends.cache.base import DEFAULT_TIMEOUT, BaseCache, KeyInfo, RawValue
+from tqconsole.backends.cache.broker_keys import is_broker_key, refusal
 from tqconsole.backends.redis_connect import checked_connect
 from tqconsole.errors import BackendUnavailable, NotFound
 from tqconsole.settings import mask_url
@@ -230,7 +233,35 @@ class RedisCache(BaseCache):
             )
             for k, t, ms in zip(keys, types, ttls, strict=True)
         ]
-        return infos, (int(next_cursor) or None)
+        return self._owned(infos), (int(next_cursor) or None)
+
+    def _owned(self, infos: list[KeyInfo]) -> list[KeyInfo]:
+        """``infos`` with the broker's keys marked ``owner="broker"``."""
+        entry = self.entry_regex()
+        for info in infos:
+            if is_broker_key(info.key, info.type, entry):
+                info.owner = "broker"
+        return infos
+
+    def _broker_among(self, keys: list[bytes]) -> dict[bytes, str]:
+        """Those of ``keys`` that are the broker's, with their types (one TYPE pipeline for
+        the keys that are not cache entries)."""
+        entry = self.entry_regex()
+        others = [k for k in keys if not entry.match(key_text(k))]
+        if not others:
+            return {}
+        pipe = self.client.pipeline(transaction=False)
+        for key in others:
+            pipe.type(key)
+        kinds = [t.decode() if isinstance(t, bytes) else "" for t in pipe.execute()]
+        return {
+            k: t for k, t in zip(others, kinds, strict=True) if is_broker_key(key_text(k), t, entry)
+        }
+
+    def _refuse_broker_keys(self, keys: list[bytes]) -> None:
+        found = self._broker_among(keys)
+        if found:
+            raise refusal([(key_text(k), t) for k, t in sorted(found.items())])
 
     @translate_errors
     def raw_describe(self, keys: list[str], memory: bool = False) -> list[KeyInfo]:
@@ -258,7 +289,7 @@ class RedisCache(BaseCache):
                     size if isinstance(size, int) else None,
                 )
             )
-        return infos
+        return self._owned(infos)
 
     @translate_errors
     def raw_read(self, key: str, limit: int) -> RawValue:
@@ -302,15 +333,19 @@ class RedisCache(BaseCache):
     @translate_errors
     def raw_delete(self, keys: list[str]) -> int:
         self.check_writable("delete")
+        raw = [key_bytes(k) for k in keys]
+        for start in range(0, len(raw), SCAN_COUNT):
+            self._refuse_broker_keys(raw[start : start + SCAN_COUNT])
         removed = 0
-        for start in range(0, len(keys), SCAN_COUNT):
-            removed += self.client.unlink(*[key_bytes(k) for k in keys[start : start + SCAN_COUNT]])
+        for start in range(0, len(raw), SCAN_COUNT):
+            removed += self.client.unlink(*raw[start : start + SCAN_COUNT])
         return removed
 
     @translate_errors
     def raw_expire(self, key: str, seconds: float | None) -> bool:
         self.check_writable("ttl change")
         raw = key_bytes(key)
+        self._refuse_broker_keys([raw])
         if seconds is None:
             return bool(self.client.persist(raw)) or bool(self.client.exists(raw))
         return bool(self.client.pexpire(raw, int(seconds * 1000)))
@@ -327,7 +362,7 @@ class RedisCache(BaseCache):
 
         Only keys SCAN returned for ``pattern`` (and that ``only`` matches) are
         unlinked, so a key outside them is never removed, whatever other clients
-        write meanwhile.
+        write meanwhile; the broker's keys among them are skipped.
         """
         self.check_writable("clear")
         match = key_bytes(pattern)
@@ -353,6 +388,8 @@ class RedisCache(BaseCache):
             (cursor, batch), first = replies[-1], False
             if only is not None:
                 batch = [k for k in batch if only.match(key_text(k))]
+            broker = self._broker_among(batch) if batch else set()
+            batch = [k for k in batch if k not in broker]
 
     @translate_errors
     def raw_flush(self) -> int:

@@ -1,0 +1,111 @@
+"""The site's two caches on the site's own data: django-redis ``default`` in the Redis db it
+shares with the Celery broker (redis.jsonl), and the ``db`` DatabaseCache on
+``tq_cache_table`` (sample.sql)."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+import redis
+
+from tests import services
+from tests.test_cache_inspector import BROKER
+from tqconsole.backends.cache import from_url
+from tqconsole.backends.cache.broker_keys import BrokerKey
+from tqconsole.cli import main
+from tqconsole.services import cache_inspector as insp
+
+
+@pytest.fixture
+def site_redis(redis_url):
+    site = services.load_site_redis(redis_url)
+    cache = from_url(redis_url)
+    yield cache, site, redis.Redis.from_url(redis_url)
+    cache.close()
+
+
+def test_the_brokers_keys_are_listed_as_the_brokers(site_redis):
+    cache, site, _ = site_redis
+    owners = {i.key: i.owner for i in insp.iter_keys(cache)}
+    assert set(owners) == site
+    assert {k for k, owner in owners.items() if owner == "broker"} == BROKER
+    page = insp.list_keys(cache, "*", want=1000)
+    assert {i.key for i in page.keys if i.owner == "broker"} == BROKER
+    assert {i.key for i in cache.raw_describe(["celery", ":1:tq:fixture:int"]) if i.owner} == {
+        "celery"
+    }
+
+
+def test_no_cache_action_touches_the_broker(site_redis):
+    cache, site, raw = site_redis
+    with pytest.raises(BrokerKey, match=r"celery \(list\).*the Celery broker's"):
+        insp.delete_keys(cache, ["celery"])
+    with pytest.raises(BrokerKey, match="unacked"):  # nothing of the call is deleted
+        insp.delete_keys(cache, [":1:tq:fixture:int", "unacked"])
+    assert raw.exists(":1:tq:fixture:int")
+    with pytest.raises(BrokerKey):
+        insp.set_ttl(cache, "_kombu.binding.celery", 60)
+    assert raw.ttl("_kombu.binding.celery") == -1
+    assert insp.cull_expired(cache) == 0
+    removed = insp.clear_pattern(cache, "*")
+    assert removed == len(site) - len(BROKER)
+    assert {k.decode() for k in raw.keys("*")} == BROKER
+    assert raw.llen("celery") == 9 and raw.hlen("unacked") == 2
+
+
+def test_site_name_patterns_find_other_versions_and_prefixes(site_redis):
+    cache, _, _ = site_redis
+    found = {i.key for i in insp.iter_keys(cache, insp.stored_pattern(cache, "course_ical_*"))}
+    assert found == {":1:course_ical_10", ":1:course_ical_6", "tqsite:3:course_ical_1"}
+    versioned = insp.stored_pattern(cache, "tq:fixture:versioned")
+    assert {i.key for i in insp.list_keys(cache, versioned).keys} == {
+        ":1:tq:fixture:versioned",
+        ":2:tq:fixture:versioned",
+    }
+
+
+def test_values_decoded_as_django_redis_writes_them(site_redis):
+    cache, _, _ = site_redis
+    assert insp.key_detail(cache, ":1:tq:fixture:int").decoded.kind == "integer"
+    assert cache.get("tq:fixture:int") == int(
+        insp.key_detail(cache, ":1:tq:fixture:int").decoded.text
+    )
+    detail = insp.key_detail(cache, ":1:tq:fixture:dict")
+    assert detail.decoded.kind == "pickle" and "{" in detail.decoded.text
+    ical = insp.key_detail(cache, ":1:course_ical_10")
+    assert "HttpResponse" in ical.decoded.text and "BEGIN:VCALENDAR" in ical.decoded.text
+
+
+def run(capsys, *args):
+    code = main(list(args))
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+def test_cli_marks_and_refuses_broker_keys(site_redis, sqlite_url, redis_url, monkeypatch, capsys):
+    monkeypatch.setenv("TQ_CACHE_URL", redis_url)
+    code, out, _ = run(capsys, "cache", "keys", "--json")
+    owners = {k["key"]: k["owner"] for k in json.loads(out)}
+    assert {k for k, o in owners.items() if o == "broker"} == BROKER
+    code, out, _ = run(capsys, "cache", "keys", "celery")
+    assert code == 0 and out.split()[-2:] == ["broker", "celery"]
+    code, out, err = run(capsys, "cache", "delete", "celery", "--yes")
+    assert code != 0 and "the Celery broker's" in err and "Traceback" not in err
+    assert site_redis[2].llen("celery") == 9
+
+
+def test_both_caches_from_the_sites_environment(site_url, redis_url, monkeypatch, capsys):
+    monkeypatch.delenv("TQ_CACHE_URL", raising=False)
+    monkeypatch.setenv("TQ_REDIS_BROKER_URL", redis_url)  # as the site's settings read it
+    services.load_site_redis(redis_url)
+    code, out, _ = run(capsys, "cache", "keys", "--cache", "db", "--json")
+    assert code == 0
+    db_keys = {k["key"] for k in json.loads(out)}
+    assert len(db_keys) == 7 and all(k.startswith(":") for k in db_keys)
+    code, out, _ = run(capsys, "cache", "stats", "--cache", "db", "--json")
+    assert json.loads(out)["backend"] == "database" and json.loads(out)["entries"] == 7
+    code, out, _ = run(capsys, "cache", "keys", "--json")
+    assert {k["key"] for k in json.loads(out)} >= BROKER
+    code, _, err = run(capsys, "cache", "keys", "--cache", "memcached")
+    assert code != 0 and "unknown cache 'memcached'" in err
