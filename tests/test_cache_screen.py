@@ -223,7 +223,9 @@ async def test_stats_refresh_rearms_and_shows_redis(redis_url, sqlite_url, monke
     app = TQConsole(load(), location="cache")
     async with app.run_test(size=(120, 40)) as pilot:
         await settle(pilot)
-        await until(pilot, lambda: len(app.screen.stats_panel.memory) >= 3)  # refreshed again and again
+        await until(
+            pilot, lambda: len(app.screen.stats_panel.memory) >= 3
+        )  # refreshed again and again
         assert "Redis" in str(app.screen.query_one("#stats-text").render())
         assert len(shown_keys(app)) == 30
         workers = [w for w in app.workers if w.group == "cache-stats" and w.is_running]
@@ -235,7 +237,9 @@ def cache_data_on_screen(app) -> bool:
     screen = app.screen
     status = str(screen.query_one("#status").render())
     tree = screen.query_one("#namespaces")
-    return len(screen.stats_panel.memory) == 1 and "keys matching" in status and tree.root.data == "*"
+    return (
+        len(screen.stats_panel.memory) == 1 and "keys matching" in status and tree.root.data == "*"
+    )
 
 
 @pytest.fixture

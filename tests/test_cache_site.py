@@ -32,6 +32,7 @@ def test_the_brokers_keys_are_listed_as_the_brokers(site_redis):
     assert {k for k, owner in owners.items() if owner == "broker"} == BROKER
     page = insp.list_keys(cache, "*", want=1000)
     assert {i.key for i in page.keys if i.owner == "broker"} == BROKER
+    assert insp.namespaces(cache).broker == len(BROKER)
     assert {i.key for i in cache.raw_describe(["celery", ":1:tq:fixture:int"]) if i.owner} == {
         "celery"
     }
@@ -109,3 +110,51 @@ def test_both_caches_from_the_sites_environment(site_url, redis_url, monkeypatch
     assert {k["key"] for k in json.loads(out)} >= BROKER
     code, _, err = run(capsys, "cache", "keys", "--cache", "memcached")
     assert code != 0 and "unknown cache 'memcached'" in err
+
+
+def sync(test):
+    import asyncio
+    import functools
+
+    @functools.wraps(test)
+    def wrapper(*args, **kwargs):
+        return asyncio.run(test(*args, **kwargs))
+
+    return wrapper
+
+
+@sync
+async def test_screen_marks_broker_keys_refuses_them_and_switches_cache(
+    site_url, redis_url, monkeypatch
+):
+    from tests.tui_support import settle, until
+    from tqconsole.app import TQConsole
+    from tqconsole.settings import load
+
+    monkeypatch.delenv("TQ_CACHE_URL", raising=False)
+    monkeypatch.setenv("TQ_REDIS_BROKER_URL", redis_url)
+    services.load_site_redis(redis_url)
+    raw = redis.Redis.from_url(redis_url)
+    app = TQConsole(load(), location="cache/celery")
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        table = app.screen.query_one("#keys")
+        await until(pilot, lambda: [r.value for r in table.rows] == ["celery"])
+        assert "(broker)" in str(table.get_row_at(0)[1])
+
+        def said(text):
+            return any(text in n.message for n in app._notifications)  # noqa: SLF001
+
+        await pilot.press("d")
+        await until(pilot, lambda: app.screen.query(".question"))
+        await pilot.press("tab", "enter")  # Cancel is focused first: tab to Delete
+        await until(pilot, lambda: said("the Celery broker's"))
+        assert raw.llen("celery") == 9
+        await pilot.press("C")
+        await until(pilot, lambda: app.screen.cache_name == "db")
+        await pilot.press("slash", "ctrl+u", "*", "enter")
+        await until(pilot, lambda: len(table.rows) == 7)
+        assert "tq_cache_table" in str(app.screen.query_one("#stats-text").render())
+        await pilot.press("C")
+        await until(pilot, lambda: app.screen.cache_name == "default")
+        await until(pilot, lambda: len(table.rows) == 85)

@@ -485,10 +485,7 @@ class Namespaces:
     total: int  # keys in the db/table
     sampled: int  # keys looked at
     memory_sampled: int
-
-    @property
-    def factor(self) -> float:
-        return self.total / self.sampled if self.sampled else 1.0
+    broker: int = 0  # the Celery broker's keys among them (a shared Redis db), scaled
 
     @property
     def is_sample(self) -> bool:
@@ -498,14 +495,17 @@ class Namespaces:
 def namespaces(
     cache, sample: int = NAMESPACE_SAMPLE, memory_sample: int = MEMORY_SAMPLE
 ) -> Namespaces:
-    """Keys grouped by ``:`` (and a trailing id: ``user_ical_*``), counts and memory.
+    """Keys grouped by ``:`` (and a trailing id: ``user_ical_*``), counts and memory, and
+    how many are the Celery broker's.
 
     On a large keyspace only ``sample`` keys are looked at and counts are scaled;
     memory is measured on the first ``memory_sample`` of them and scaled too.
     """
     total = cache.raw_count()
     keys = cache.raw_sample(sample)
-    sizes = {i.key: i.size or 0 for i in cache.raw_describe(keys[:memory_sample], memory=True)}
+    described = cache.raw_describe(keys[:memory_sample], memory=True)
+    sizes = {i.key: i.size or 0 for i in described}
+    broker = sum(i.owner == "broker" for i in described)
     scale_count = max(total, len(keys)) / len(keys) if keys else 1.0
     scale_mem = len(keys) / len(sizes) if sizes else 0.0
     root = Namespace("")
@@ -526,7 +526,9 @@ def namespaces(
         for node in _path(root, key):
             node.bytes += size
     _scale(root, scale_count, scale_mem)
-    return Namespaces(root, max(total, len(keys)), len(keys), len(sizes))
+    return Namespaces(
+        root, max(total, len(keys)), len(keys), len(sizes), round(broker * scale_mem * scale_count)
+    )
 
 
 def _path(root: Namespace, key: str) -> list[Namespace]:

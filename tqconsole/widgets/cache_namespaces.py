@@ -32,6 +32,11 @@ class NamespaceTree(KeyTree):
         where = f" in {top.prefix}" if top.prefix else ""
         self.root.set_label(f"all {approx}{result.root.keys:,}{where}")
         self.root.data = "*"
+        if result.broker:
+            self.root.add_leaf(
+                Text(f"{approx}{result.broker:,} of the Celery broker", style="dim italic"),
+                data=None,
+            )
         if result.is_sample:
             self.root.add_leaf(
                 Text(

@@ -41,5 +41,5 @@ def refusal(keys: list[tuple[str, str]]) -> BrokerKey:
     shown = ", ".join(f"{visible(k)} ({t})" for k, t in keys[:5])
     more = ", …" if len(keys) > 5 else ""
     return BrokerKey(
-        f"{shown}{more}: the Celery broker's, not cache entries — the cache leaves them alone"
+        f"{shown}{more}: the Celery broker's, not the cache's — cache actions leave it alone"
     )
