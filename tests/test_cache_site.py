@@ -158,3 +158,49 @@ async def test_screen_marks_broker_keys_refuses_them_and_switches_cache(
         await pilot.press("C")
         await until(pilot, lambda: app.screen.cache_name == "default")
         await until(pilot, lambda: len(table.rows) == 85)
+
+
+def test_hourly_cull_culls_the_sites_db_cache_not_redis(site_url, redis_url, monkeypatch):
+    from tqconsole import tasks
+    from tqconsole.backends import Backends
+    from tqconsole.settings import load
+
+    monkeypatch.delenv("TQ_CACHE_URL", raising=False)
+    monkeypatch.setenv("TQ_REDIS_BROKER_URL", redis_url)
+    services.load_site_redis(redis_url)
+    backends = Backends(load())
+    monkeypatch.setattr(tasks, "_backends", backends)
+    try:
+        db = backends.get("cache", "db")
+        assert db.location == "tq_cache_table" and backends.get("cache").scheme == "redis"
+        backends.database.execute_sql(
+            "UPDATE tq_cache_table SET expires = '2000-01-01' WHERE cache_key = ':1:tq:list'"
+        )
+        assert tasks.cull_cache() == 1
+        assert len(insp.list_keys(db, "*").keys) == 6
+        assert backends.get("cache").raw_count() == 85
+    finally:
+        backends.close()
+
+
+def test_pattern_clear_keeps_queues_where_scripts_are_refused(site_redis):
+    """An ACL user without scripting: the clear checks types with TYPE instead."""
+    import uuid
+
+    _, site, raw = site_redis
+    user = f"tqtest-noscript-{uuid.uuid4().hex[:8]}"
+    raw.acl_setuser(user, enabled=True, nopass=True, keys=["*"], commands=["+@all", "-@scripting"])
+    raw.lpush("jobs", b"a queue of another program")
+    host, port, db = (
+        services.REDIS_HOST,
+        services.REDIS_PORT,
+        raw.connection_pool.connection_kwargs["db"],
+    )
+    limited = from_url(f"redis://{user}:x@{host}:{port}/{db}")
+    try:
+        assert insp.clear_pattern(limited, "*") == len(site) - len(BROKER)
+        assert {k.decode() for k in raw.keys("*")} == BROKER | {"jobs"}
+        assert limited._scripts is False  # noqa: SLF001 - the fallback was taken
+    finally:
+        limited.close()
+        raw.acl_deluser(user)

@@ -19,7 +19,7 @@ BROKER_NAME = re.compile(
     r"_kombu\.|unacked(?:_index|_mutex)?\Z|celery\Z|celery\x06\x16|"
     r"celery-task-meta-|celery-taskset-meta-|chord-unlock-"
 )
-QUEUE_TYPES = frozenset({"list"})  # django-redis writes strings only; a list is a queue
+QUEUE_TYPE = "list"  # django-redis writes strings only; a list is a queue
 
 
 class BrokerKey(InvalidInput):
@@ -31,7 +31,7 @@ def is_broker_key(key: str, kind: str, entry: re.Pattern) -> bool:
     queue list.  ``kind`` is the Redis type ("" when unknown: then the name decides)."""
     if entry.match(key):
         return False
-    return bool(BROKER_NAME.match(key)) or kind in QUEUE_TYPES
+    return bool(BROKER_NAME.match(key)) or kind == QUEUE_TYPE
 
 
 def refusal(keys: list[tuple[str, str]]) -> BrokerKey:

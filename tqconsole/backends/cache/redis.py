@@ -19,7 +19,7 @@ from typing import Any
 import redis
 
 from tqconsole.backends.cache.base import DEFAULT_TIMEOUT, BaseCache, KeyInfo, RawValue
-from tqconsole.backends.cache.broker_keys import is_broker_key, refusal
+from tqconsole.backends.cache.broker_keys import BROKER_NAME, QUEUE_TYPE, is_broker_key, refusal
 from tqconsole.backends.redis_connect import checked_connect
 from tqconsole.errors import BackendUnavailable, NotFound
 from tqconsole.settings import mask_url
@@ -35,6 +35,15 @@ for i, key in ipairs(keys) do
     ttls[i] = redis.call('PTTL', key)
 end
 return {found[1], keys, types, ttls}
+"""
+# UNLINK each key unless it is a queue list (the broker's, in a db shared with Celery).
+UNLINK_UNLESS_QUEUE = """
+local gone = {}
+for _, key in ipairs(KEYS) do
+    if redis.call('TYPE', key)['ok'] ~= ARGV[1] then gone[#gone + 1] = key end
+end
+if #gone == 0 then return 0 end
+return redis.call('UNLINK', unpack(gone))
 """
 
 
@@ -90,6 +99,8 @@ class RedisCache(BaseCache):
         )
         self.db_number = self.client.connection_pool.connection_kwargs.get("db", 0)
         self._scan_describe = None
+        self._unlink_script = None
+        self._scripts: bool | None = None  # False: the server refuses scripts (ACL)
 
     @property
     def name(self) -> str:
@@ -366,21 +377,34 @@ class RedisCache(BaseCache):
         """
         self.check_writable("clear")
         match = key_bytes(pattern)
-        removed, cursor, batch, first = 0, 0, [], True
+        entry = self.entry_regex()
+        removed, cursor, first = 0, 0, True
+        entries: list[bytes] = []  # cache entries: unlinked as they are
+        others: list[bytes] = []  # other keys: unlinked unless they are a queue (on the server)
         while True:
             if cancelled and cancelled():
                 return removed
             scan = first or cursor != 0
-            if not batch and not scan:
+            if not entries and not others and not scan:
                 return removed
             pipe = self.client.pipeline(transaction=False)
-            if batch:
-                pipe.unlink(*batch)
+            unlinks = 0  # commands on the pipe that answer how many keys went
+            if entries:
+                pipe.unlink(*entries)
+                unlinks += 1
+            if others:
+                unlinks += self._unlink_unless_queue(others, pipe)
             if scan:
                 pipe.scan(cursor, match=match, count=SCAN_COUNT)
-            replies = pipe.execute()
-            if batch:
-                removed += replies[0]
+            try:
+                replies = pipe.execute()
+            except redis.ResponseError:  # scripting refused (ACL): TYPE, then UNLINK
+                if not others or self._scripts is False:
+                    raise
+                self._scripts = False
+                continue
+            if entries or others:
+                removed += sum(replies[:unlinks])
                 if progress:
                     progress(removed)
             if not scan:
@@ -388,8 +412,27 @@ class RedisCache(BaseCache):
             (cursor, batch), first = replies[-1], False
             if only is not None:
                 batch = [k for k in batch if only.match(key_text(k))]
-            broker = self._broker_among(batch) if batch else set()
-            batch = [k for k in batch if k not in broker]
+            entries = [k for k in batch if entry.match(key_text(k))]
+            others = [
+                k
+                for k in batch
+                if not entry.match(key_text(k)) and not BROKER_NAME.match(key_text(k))
+            ]
+
+    def _unlink_unless_queue(self, keys: list[bytes], pipe) -> int:
+        """Queue on ``pipe`` the UNLINK of those ``keys`` that are not lists (the broker's
+        queues): checked on the server in one call; without scripting, TYPE first.
+        Returns how many commands it queued (0 or 1)."""
+        if self._scripts is not False:
+            if self._unlink_script is None:
+                self._unlink_script = self.client.register_script(UNLINK_UNLESS_QUEUE)
+            self._unlink_script(keys=keys, args=[QUEUE_TYPE], client=pipe)
+            return 1
+        broker = self._broker_among(keys)
+        keep = [k for k in keys if k not in broker]
+        if keep:
+            pipe.unlink(*keep)
+        return len(keep) and 1
 
     @translate_errors
     def raw_flush(self) -> int:
