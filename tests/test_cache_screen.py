@@ -60,7 +60,7 @@ async def test_opens_on_the_demo_cache_and_filters(demo_sqlite):
         # a pattern in the site's own key names finds the keys as stored, and says so
         await pilot.press("slash", "ctrl+u", *"course_ical_1*", "enter")
         await settle(pilot)
-        assert app.screen.pattern == ":1:course_ical_1*"
+        assert app.screen.pattern == "*:[0-9]*:course_ical_1*"
         assert shown_keys(app) == stored(":1:course^_ical^_1%".replace("^", ""))
         assert any("the stored form" in n.message for n in app._notifications)
 
@@ -112,7 +112,7 @@ async def test_mark_several_and_set_ttl(demo_sqlite):
         await settle(pilot)
         keys = shown_keys(app)[:2]
         await pilot.press("space", "space")
-        assert app.screen.marked == set(keys)
+        assert app.screen.key_list.marked == set(keys)
         await pilot.press("d")
         await pilot.pause()
         await pilot.click("#ok")
@@ -223,7 +223,9 @@ async def test_stats_refresh_rearms_and_shows_redis(redis_url, sqlite_url, monke
     app = TQConsole(load(), location="cache")
     async with app.run_test(size=(120, 40)) as pilot:
         await settle(pilot)
-        await until(pilot, lambda: len(app.screen.memory) >= 3)  # refreshed again and again
+        await until(
+            pilot, lambda: len(app.screen.stats_panel.memory) >= 3
+        )  # refreshed again and again
         assert "Redis" in str(app.screen.query_one("#stats-text").render())
         assert len(shown_keys(app)) == 30
         workers = [w for w in app.workers if w.group == "cache-stats" and w.is_running]
@@ -235,7 +237,9 @@ def cache_data_on_screen(app) -> bool:
     screen = app.screen
     status = str(screen.query_one("#status").render())
     tree = screen.query_one("#namespaces")
-    return len(screen.memory) == 1 and "keys matching" in status and tree.root.data == "*"
+    return (
+        len(screen.stats_panel.memory) == 1 and "keys matching" in status and tree.root.data == "*"
+    )
 
 
 @pytest.fixture
@@ -261,7 +265,7 @@ def test_snapshot_key_detail(demo_sqlite, one_stats_reading, snap_compare):
     app = TQConsole(load(), location="cache/:1:django.contrib.sessions.cache*")
 
     async def run_before(pilot):
-        from tqconsole.screens.cache import KeyDetailScreen
+        from tqconsole.screens.cache_detail import KeyDetailScreen
 
         await settle(pilot)
         await shown(pilot, lambda: cache_data_on_screen(pilot.app))

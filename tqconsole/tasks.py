@@ -110,19 +110,13 @@ def payment_match() -> dict:
 
 
 def cull_cache() -> int:
-    """Delete expired entries of the database cache table; returns how many.
+    """Delete expired entries of the site's ``db`` cache (``tq_cache_table``); returns how many.
 
-    The configured cache when it is the database one, else the site's
-    ``tq_cache_table`` (Redis expires its keys by itself).
+    (Redis, the ``default`` cache on the site, expires its keys by itself.)
     """
-    from tqconsole.backends.cache import from_url
     from tqconsole.services.cache_inspector import cull_expired
 
-    backends = current_backends()
-    cache = backends.get("cache")
-    if not backends.settings.url("cache").startswith("db:"):
-        cache = from_url("db://tq_cache_table", database=backends.get("database"))
-    return cull_expired(cache)
+    return cull_expired(current_backends().get("cache", "db"))
 
 
 def export_participants(course_id: int) -> str:

@@ -37,14 +37,19 @@ class Backends:
         self._open: dict[str, Any] = {}
         self._lock = threading.Lock()
 
-    def get(self, family: str) -> Any:
-        backend = self._open.get(family)
+    def get(self, family: str, name: str = "") -> Any:
+        """The family's backend; ``name`` picks one of several (the caches: ``db``)."""
+        slot = f"{family}:{name}" if name else family
+        backend = self._open.get(slot)
         if backend is None:
             with self._lock:
-                backend = self._open.get(family)
+                backend = self._open.get(slot)
                 if backend is None:
-                    backend = family_module(family).open(self.settings)
-                    self._open[family] = backend
+                    module = family_module(family)
+                    backend = (
+                        module.open(self.settings, name) if name else module.open(self.settings)
+                    )
+                    self._open[slot] = backend
         return backend
 
     def is_open(self, family: str) -> bool:

@@ -13,6 +13,15 @@ from tqconsole.commands.output import (
 )
 
 
+def add_cache_flag(p) -> None:
+    p.add_argument(
+        "--cache",
+        default="default",
+        metavar="NAME",
+        help="which of the site's caches: default (Redis, or the cache URL) or db (tq_cache_table)",
+    )
+
+
 def register(sub) -> None:
     p = sub.add_parser(
         "createcachetable", help="create the database cache table (Django's layout) if missing"
@@ -28,25 +37,30 @@ def register(sub) -> None:
     csub = cache.add_subparsers(dest="cache_command", metavar="COMMAND")
     p = csub.add_parser("stats", help="memory, hit rate, keys (Redis) or entries (database)")
     add_json_flag(p)
+    add_cache_flag(p)
     p.set_defaults(func=cmd_stats)
     p = csub.add_parser("keys", help="keys matching a Redis glob pattern, with type and TTL")
     p.add_argument("pattern", nargs="?", default="*", help="e.g. ':1:user_ical_*' (default *)")
     p.add_argument("--limit", type=int, default=0, help="stop after N keys (default: all)")
     add_json_flag(p)
+    add_cache_flag(p)
     p.set_defaults(func=cmd_keys)
     p = csub.add_parser("get", help="one key: type, TTL, size and its value, decoded safely")
     p.add_argument("key")
     add_json_flag(p)
+    add_cache_flag(p)
     p.set_defaults(func=cmd_get)
     p = csub.add_parser("delete", help="delete keys")
     p.add_argument("keys", nargs="+", metavar="KEY")
     p.add_argument("--yes", action="store_true", help="do not ask")
     add_json_flag(p)
+    add_cache_flag(p)
     p.set_defaults(func=cmd_delete)
     p = csub.add_parser("ttl", help="show, set (seconds, 15m, 2h) or remove ('none') a key's TTL")
     p.add_argument("key")
     p.add_argument("seconds", nargs="?", help="new TTL, or 'none' for no expiry")
     add_json_flag(p)
+    add_cache_flag(p)
     p.set_defaults(func=cmd_ttl)
     p = csub.add_parser(
         "clear", help="remove keys matching --pattern, or every cache entry (other keys are kept)"
@@ -60,10 +74,12 @@ def register(sub) -> None:
     )
     p.add_argument("--yes", action="store_true", help="do not ask")
     add_json_flag(p)
+    add_cache_flag(p)
     p.set_defaults(func=cmd_clear)
     p = csub.add_parser("cull", help="remove expired entries (database cache)")
     p.add_argument("--yes", action="store_true", help="do not ask")
     add_json_flag(p)
+    add_cache_flag(p)
     p.set_defaults(func=cmd_cull)
 
 
@@ -75,7 +91,11 @@ def cmd_screen(ctx) -> int:
 
 
 def _cache(ctx):
-    return ctx.backends.get("cache")
+    from tqconsole.backends.cache import cache_url
+
+    name = ctx.args.cache
+    cache_url(ctx.backends.settings, name)  # an unknown name is one clear error
+    return ctx.backends.get("cache", "" if name == "default" else name)
 
 
 def cmd_createcachetable(ctx) -> int:
@@ -127,7 +147,10 @@ def cmd_keys(ctx) -> int:
     found = 0
     for found, info in enumerate(keys, 1):  # noqa: B007 - found counts the keys
         size = human_bytes(info.size) if info.size is not None else ""
-        out.write(f"{info.type:<8} {human_ttl(info.ttl):>9} {size:>10}  {display_key(info.key)}\n")
+        owner = info.owner or "cache"
+        out.write(
+            f"{info.type:<8} {human_ttl(info.ttl):>9} {size:>10} {owner:<6}  {display_key(info.key)}\n"
+        )
     if not found:
         print(f"no keys match {pattern!r}", file=sys.stderr)
     return 0

@@ -22,7 +22,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from tqconsole.backends.cache.base import KeyInfo, RawValue
-from tqconsole.backends.cache.patterns import escape
+from tqconsole.backends.cache.patterns import escape, exact_filter, site_form
 from tqconsole.backends.inflate import compression, inflate
 from tqconsole.errors import InvalidInput, NotFound
 from tqconsole.services.audit import note
@@ -110,17 +110,13 @@ def check_pattern(pattern: str | None) -> str:
 
 
 def stored_pattern(cache, pattern: str) -> str:
-    """``user_ical_*`` as the site's keys are stored (``:1:user_ical_*``), or "" if the same.
+    """``user_ical_*`` as the site's keys are stored under any KEY_PREFIX and VERSION
+    (``*:[0-9]*:user_ical_*``: finds ``:1:user_ical_5``, ``:2:…``, ``tqsite:3:…``), or ""
+    if ``pattern`` is in the stored form already.
 
     Patterns match keys as stored; staff think in the names the site's code uses.
     """
-    make_key = getattr(cache, "make_key", None)
-    if make_key is None:
-        return ""
-    stored = make_key("")
-    if not stored or pattern.startswith(("*", stored)):
-        return ""
-    return stored + pattern
+    return site_form(pattern)
 
 
 # --- listing
@@ -138,11 +134,12 @@ def list_keys(
     Type, TTL (and memory) are read for the returned keys only, in one pipeline.
     """
     pattern = check_pattern(pattern)
+    exact = exact_filter(pattern)
     keys: list[str] = []
     deadline = time.monotonic() + PAGE_TIME
     while True:
         page, cursor = cache.raw_scan(pattern, cursor, 1000)
-        keys.extend(page)
+        keys.extend(k for k in page if exact is None or exact.match(k))
         if cursor is None or len(keys) >= want or time.monotonic() > deadline:
             break
     return KeyPage(cache.raw_describe(keys, memory=memory), cursor)
@@ -155,6 +152,7 @@ def iter_keys(cache, pattern: str = "*", batch: int = 1000) -> Iterator[KeyInfo]
     the server's work and the caller's overlap.
     """
     pattern = check_pattern(pattern)
+    exact = exact_filter(pattern)
     pages: queue.Queue = queue.Queue(maxsize=2)
     stop = threading.Event()
 
@@ -179,7 +177,7 @@ def iter_keys(cache, pattern: str = "*", batch: int = 1000) -> Iterator[KeyInfo]
                 raise error
             if infos is None:
                 return
-            yield from infos
+            yield from (i for i in infos if exact is None or exact.match(i.key))
     finally:
         stop.set()
         while thread.is_alive():  # unblock a producer waiting on a full queue
@@ -375,9 +373,11 @@ def clear_pattern(
     progress: Callable[[int], None] | None = None,
     cancelled: Callable[[], bool] | None = None,
 ) -> int:
-    """Remove the keys matching ``pattern`` (SCAN + UNLINK in batches); how many went."""
+    """Remove the keys matching ``pattern`` (SCAN + UNLINK in batches); how many went.
+
+    The Celery broker's keys in a shared Redis db are skipped by the backend."""
     pattern = check_pattern(pattern)
-    removed = cache.raw_clear(pattern, progress, cancelled)
+    removed = cache.raw_clear(pattern, progress, cancelled, only=exact_filter(pattern))
     note("cache.clear", cache.name, pattern, {"pattern": pattern, "removed": removed})
     return removed
 
@@ -485,10 +485,7 @@ class Namespaces:
     total: int  # keys in the db/table
     sampled: int  # keys looked at
     memory_sampled: int
-
-    @property
-    def factor(self) -> float:
-        return self.total / self.sampled if self.sampled else 1.0
+    broker: int = 0  # the Celery broker's keys among them (a shared Redis db), scaled
 
     @property
     def is_sample(self) -> bool:
@@ -498,14 +495,17 @@ class Namespaces:
 def namespaces(
     cache, sample: int = NAMESPACE_SAMPLE, memory_sample: int = MEMORY_SAMPLE
 ) -> Namespaces:
-    """Keys grouped by ``:`` (and a trailing id: ``user_ical_*``), counts and memory.
+    """Keys grouped by ``:`` (and a trailing id: ``user_ical_*``), counts and memory, and
+    how many are the Celery broker's.
 
     On a large keyspace only ``sample`` keys are looked at and counts are scaled;
     memory is measured on the first ``memory_sample`` of them and scaled too.
     """
     total = cache.raw_count()
     keys = cache.raw_sample(sample)
-    sizes = {i.key: i.size or 0 for i in cache.raw_describe(keys[:memory_sample], memory=True)}
+    described = cache.raw_describe(keys[:memory_sample], memory=True)
+    sizes = {i.key: i.size or 0 for i in described}
+    broker = sum(i.owner == "broker" for i in described)
     scale_count = max(total, len(keys)) / len(keys) if keys else 1.0
     scale_mem = len(keys) / len(sizes) if sizes else 0.0
     root = Namespace("")
@@ -526,7 +526,9 @@ def namespaces(
         for node in _path(root, key):
             node.bytes += size
     _scale(root, scale_count, scale_mem)
-    return Namespaces(root, max(total, len(keys)), len(keys), len(sizes))
+    return Namespaces(
+        root, max(total, len(keys)), len(keys), len(sizes), round(broker * scale_mem * scale_count)
+    )
 
 
 def _path(root: Namespace, key: str) -> list[Namespace]:

@@ -63,14 +63,34 @@ def from_url(url: str, read_only: bool = False, **options: Any):
     return cls(location.strip("/"), read_only=read_only, **params)
 
 
-def open(settings: Settings):  # noqa: A001 - the family interface
-    """The cache of ``settings``; ``db://`` uses the database the models are bound to."""
+# The site's CACHES: ``default`` (django-redis on TQ_REDIS_BROKER_URL, here the cache URL)
+# and ``db``, a DatabaseCache on this table of the site's database, with Django's defaults.
+SITE_DB_CACHE = "db://tq_cache_table"
+CACHE_NAMES = ("default", "db")
+
+
+def cache_url(settings: Settings, name: str = "default") -> str:
+    if name not in CACHE_NAMES:
+        raise ConfigError(f"unknown cache {name!r} (the site's caches: {', '.join(CACHE_NAMES)})")
+    return settings.url("cache") if name == "default" else SITE_DB_CACHE
+
+
+def cache_names(settings: Settings) -> list[str]:
+    """The caches to show: both of the site's, or one when ``default`` is the ``db`` table."""
+    return ["default"] if settings.url("cache") == SITE_DB_CACHE else list(CACHE_NAMES)
+
+
+def open(settings: Settings, name: str = "default"):  # noqa: A001 - the family interface
+    """The cache ``name`` of ``settings``; ``db://`` uses the database the models are bound to.
+
+    The options (KEY_PREFIX …) of the settings configure ``default``; ``db`` has Django's.
+    """
+    url = cache_url(settings, name)
     options: dict[str, Any] = {}
-    for name in OPTIONS:
-        value = settings.option(f"cache_{name.lower()}")
+    for option in OPTIONS if name == "default" else ():
+        value = settings.option(f"cache_{option.lower()}")
         if value is not None:
-            options[name] = value
-    url = settings.url("cache")
+            options[option] = value
     if url.startswith("db:"):
         options["database"] = lambda: settings_database(settings)
     return from_url(url, read_only=settings.read_only, **options)

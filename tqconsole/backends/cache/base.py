@@ -57,9 +57,16 @@ class KeyInfo:
     type: str = ""
     ttl: float | None = None
     size: int | None = None
+    owner: str = ""  # "broker": the Celery broker's key in a shared db, not a cache entry
 
     def as_dict(self) -> dict:
-        return {"key": self.key, "type": self.type, "ttl": self.ttl, "size": self.size}
+        return {
+            "key": self.key,
+            "type": self.type,
+            "ttl": self.ttl,
+            "size": self.size,
+            "owner": self.owner or "cache",
+        }
 
 
 @dataclass

@@ -1,7 +1,9 @@
 """Redis glob patterns (``*``, ``?``, ``[a-z]``, ``[^…]``, ``\\`` escapes) outside Redis.
 
 The database and local-memory caches match keys with the same rules as Redis's
-SCAN MATCH, so a pattern means the same on every backend.
+SCAN MATCH, so a pattern means the same on every backend.  A name the site's
+code uses (``user_ical_*``) finds its keys under any KEY_PREFIX and VERSION
+through ``site_form``.
 """
 
 from __future__ import annotations
@@ -90,13 +92,27 @@ def glob_like(pattern: str) -> str:
     return "".join(out)
 
 
-def is_literal(pattern: str) -> bool:
-    """True when ``pattern`` has no wildcard (it names one key)."""
-    return glob_regex(pattern).pattern == re.escape(unescape(pattern)) + r"\Z"
+# Where a key's name begins in Django's stored form ``KEY_PREFIX:VERSION:name``, any prefix
+# and version: a glob (SCAN's superset) and the exact rule checked after it.
+SITE_FORM = "*:[0-9]*:"
+_SITE_FORM_REGEX = r"[^:]*:\d+:"
+_STORED = re.compile(r"[^:]*:[0-9*?\[\]^-]+:")
 
 
-def unescape(pattern: str) -> str:
-    return re.sub(r"\\(.)", r"\1", pattern)
+def site_form(pattern: str) -> str:
+    """``user_ical_*`` (a name the site's code uses) as stored under any KEY_PREFIX and
+    VERSION: ``*:[0-9]*:user_ical_*``; "" when ``pattern`` is in the stored form already."""
+    if pattern.startswith("*") or _STORED.match(pattern):
+        return ""
+    return SITE_FORM + pattern
+
+
+def exact_filter(pattern: str) -> re.Pattern | None:
+    """For a ``site_form`` pattern, the regex its keys must match too (SCAN's glob lets
+    ``*`` span colons and ``[0-9]*`` take letters); None for any other pattern."""
+    if not pattern.startswith(SITE_FORM):
+        return None
+    return re.compile(_SITE_FORM_REGEX + glob_regex(pattern[len(SITE_FORM) :]).pattern)
 
 
 def escape(text: str) -> str:

@@ -2,7 +2,9 @@
 
 ``clear()`` removes only this cache's keys (``KEY_PREFIX:VERSION:…``), by SCAN
 and UNLINK, so a broker sharing the db keeps its queues; ``clear(flush_db=True)``
-is Django's FLUSHDB.  Stored keys are bytes;
+is Django's FLUSHDB.  The broker's keys (``broker_keys``) are listed with
+``owner="broker"``; deleting them or changing their TTL is refused, and pattern
+clears skip them.  Stored keys are bytes;
 they become ``str`` with surrogate escapes, so any key (not UTF-8, control
 characters) round-trips to the server unchanged.
 """
@@ -17,6 +19,7 @@ from typing import Any
 import redis
 
 from tqconsole.backends.cache.base import DEFAULT_TIMEOUT, BaseCache, KeyInfo, RawValue
+from tqconsole.backends.cache.broker_keys import BROKER_NAME, QUEUE_TYPE, is_broker_key, refusal
 from tqconsole.backends.redis_connect import checked_connect
 from tqconsole.errors import BackendUnavailable, NotFound
 from tqconsole.settings import mask_url
@@ -32,6 +35,15 @@ for i, key in ipairs(keys) do
     ttls[i] = redis.call('PTTL', key)
 end
 return {found[1], keys, types, ttls}
+"""
+# UNLINK each key unless it is a queue list (the broker's, in a db shared with Celery).
+UNLINK_UNLESS_QUEUE = """
+local gone = {}
+for _, key in ipairs(KEYS) do
+    if redis.call('TYPE', key)['ok'] ~= ARGV[1] then gone[#gone + 1] = key end
+end
+if #gone == 0 then return 0 end
+return redis.call('UNLINK', unpack(gone))
 """
 
 
@@ -87,6 +99,8 @@ class RedisCache(BaseCache):
         )
         self.db_number = self.client.connection_pool.connection_kwargs.get("db", 0)
         self._scan_describe = None
+        self._unlink_script = None
+        self._scripts: bool | None = None  # False: the server refuses scripts (ACL)
 
     @property
     def name(self) -> str:
@@ -230,7 +244,35 @@ class RedisCache(BaseCache):
             )
             for k, t, ms in zip(keys, types, ttls, strict=True)
         ]
-        return infos, (int(next_cursor) or None)
+        return self._owned(infos), (int(next_cursor) or None)
+
+    def _owned(self, infos: list[KeyInfo]) -> list[KeyInfo]:
+        """``infos`` with the broker's keys marked ``owner="broker"``."""
+        entry = self.entry_regex()
+        for info in infos:
+            if is_broker_key(info.key, info.type, entry):
+                info.owner = "broker"
+        return infos
+
+    def _broker_among(self, keys: list[bytes]) -> dict[bytes, str]:
+        """Those of ``keys`` that are the broker's, with their types (one TYPE pipeline for
+        the keys that are not cache entries)."""
+        entry = self.entry_regex()
+        others = [k for k in keys if not entry.match(key_text(k))]
+        if not others:
+            return {}
+        pipe = self.client.pipeline(transaction=False)
+        for key in others:
+            pipe.type(key)
+        kinds = [t.decode() if isinstance(t, bytes) else "" for t in pipe.execute()]
+        return {
+            k: t for k, t in zip(others, kinds, strict=True) if is_broker_key(key_text(k), t, entry)
+        }
+
+    def _refuse_broker_keys(self, keys: list[bytes]) -> None:
+        found = self._broker_among(keys)
+        if found:
+            raise refusal([(key_text(k), t) for k, t in sorted(found.items())])
 
     @translate_errors
     def raw_describe(self, keys: list[str], memory: bool = False) -> list[KeyInfo]:
@@ -258,7 +300,7 @@ class RedisCache(BaseCache):
                     size if isinstance(size, int) else None,
                 )
             )
-        return infos
+        return self._owned(infos)
 
     @translate_errors
     def raw_read(self, key: str, limit: int) -> RawValue:
@@ -302,15 +344,19 @@ class RedisCache(BaseCache):
     @translate_errors
     def raw_delete(self, keys: list[str]) -> int:
         self.check_writable("delete")
+        raw = [key_bytes(k) for k in keys]
+        for start in range(0, len(raw), SCAN_COUNT):
+            self._refuse_broker_keys(raw[start : start + SCAN_COUNT])
         removed = 0
-        for start in range(0, len(keys), SCAN_COUNT):
-            removed += self.client.unlink(*[key_bytes(k) for k in keys[start : start + SCAN_COUNT]])
+        for start in range(0, len(raw), SCAN_COUNT):
+            removed += self.client.unlink(*raw[start : start + SCAN_COUNT])
         return removed
 
     @translate_errors
     def raw_expire(self, key: str, seconds: float | None) -> bool:
         self.check_writable("ttl change")
         raw = key_bytes(key)
+        self._refuse_broker_keys([raw])
         if seconds is None:
             return bool(self.client.persist(raw)) or bool(self.client.exists(raw))
         return bool(self.client.pexpire(raw, int(seconds * 1000)))
@@ -327,25 +373,38 @@ class RedisCache(BaseCache):
 
         Only keys SCAN returned for ``pattern`` (and that ``only`` matches) are
         unlinked, so a key outside them is never removed, whatever other clients
-        write meanwhile.
+        write meanwhile; the broker's keys among them are skipped.
         """
         self.check_writable("clear")
         match = key_bytes(pattern)
-        removed, cursor, batch, first = 0, 0, [], True
+        entry = self.entry_regex()
+        removed, cursor, first = 0, 0, True
+        entries: list[bytes] = []  # cache entries: unlinked as they are
+        others: list[bytes] = []  # other keys: unlinked unless they are a queue (on the server)
         while True:
             if cancelled and cancelled():
                 return removed
             scan = first or cursor != 0
-            if not batch and not scan:
+            if not entries and not others and not scan:
                 return removed
             pipe = self.client.pipeline(transaction=False)
-            if batch:
-                pipe.unlink(*batch)
+            unlinks = 0  # commands on the pipe that answer how many keys went
+            if entries:
+                pipe.unlink(*entries)
+                unlinks += 1
+            if others:
+                unlinks += self._unlink_unless_queue(others, pipe)
             if scan:
                 pipe.scan(cursor, match=match, count=SCAN_COUNT)
-            replies = pipe.execute()
-            if batch:
-                removed += replies[0]
+            try:
+                replies = pipe.execute()
+            except redis.ResponseError:  # scripting refused (ACL): TYPE, then UNLINK
+                if not others or self._scripts is False:
+                    raise
+                self._scripts = False
+                continue
+            if entries or others:
+                removed += sum(replies[:unlinks])
                 if progress:
                     progress(removed)
             if not scan:
@@ -353,6 +412,27 @@ class RedisCache(BaseCache):
             (cursor, batch), first = replies[-1], False
             if only is not None:
                 batch = [k for k in batch if only.match(key_text(k))]
+            entries = [k for k in batch if entry.match(key_text(k))]
+            others = [
+                k
+                for k in batch
+                if not entry.match(key_text(k)) and not BROKER_NAME.match(key_text(k))
+            ]
+
+    def _unlink_unless_queue(self, keys: list[bytes], pipe) -> int:
+        """Queue on ``pipe`` the UNLINK of those ``keys`` that are not lists (the broker's
+        queues): checked on the server in one call; without scripting, TYPE first.
+        Returns how many commands it queued (0 or 1)."""
+        if self._scripts is not False:
+            if self._unlink_script is None:
+                self._unlink_script = self.client.register_script(UNLINK_UNLESS_QUEUE)
+            self._unlink_script(keys=keys, args=[QUEUE_TYPE], client=pipe)
+            return 1
+        broker = self._broker_among(keys)
+        keep = [k for k in keys if k not in broker]
+        if keep:
+            pipe.unlink(*keep)
+        return len(keep) and 1
 
     @translate_errors
     def raw_flush(self) -> int:

@@ -1,0 +1,206 @@
+"""The site's two caches on the site's own data: django-redis ``default`` in the Redis db it
+shares with the Celery broker (redis.jsonl), and the ``db`` DatabaseCache on
+``tq_cache_table`` (sample.sql)."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+import redis
+
+from tests import services
+from tests.test_cache_inspector import BROKER
+from tqconsole.backends.cache import from_url
+from tqconsole.backends.cache.broker_keys import BrokerKey
+from tqconsole.cli import main
+from tqconsole.services import cache_inspector as insp
+
+
+@pytest.fixture
+def site_redis(redis_url):
+    site = services.load_site_redis(redis_url)
+    cache = from_url(redis_url)
+    yield cache, site, redis.Redis.from_url(redis_url)
+    cache.close()
+
+
+def test_the_brokers_keys_are_listed_as_the_brokers(site_redis):
+    cache, site, _ = site_redis
+    owners = {i.key: i.owner for i in insp.iter_keys(cache)}
+    assert set(owners) == site
+    assert {k for k, owner in owners.items() if owner == "broker"} == BROKER
+    page = insp.list_keys(cache, "*", want=1000)
+    assert {i.key for i in page.keys if i.owner == "broker"} == BROKER
+    assert insp.namespaces(cache).broker == len(BROKER)
+    assert {i.key for i in cache.raw_describe(["celery", ":1:tq:fixture:int"]) if i.owner} == {
+        "celery"
+    }
+
+
+def test_no_cache_action_touches_the_broker(site_redis):
+    cache, site, raw = site_redis
+    with pytest.raises(BrokerKey, match=r"celery \(list\).*the Celery broker's"):
+        insp.delete_keys(cache, ["celery"])
+    with pytest.raises(BrokerKey, match="unacked"):  # nothing of the call is deleted
+        insp.delete_keys(cache, [":1:tq:fixture:int", "unacked"])
+    assert raw.exists(":1:tq:fixture:int")
+    with pytest.raises(BrokerKey):
+        insp.set_ttl(cache, "_kombu.binding.celery", 60)
+    assert raw.ttl("_kombu.binding.celery") == -1
+    assert insp.cull_expired(cache) == 0
+    removed = insp.clear_pattern(cache, "*")
+    assert removed == len(site) - len(BROKER)
+    assert {k.decode() for k in raw.keys("*")} == BROKER
+    assert raw.llen("celery") == 9 and raw.hlen("unacked") == 2
+
+
+def test_site_name_patterns_find_other_versions_and_prefixes(site_redis):
+    cache, _, _ = site_redis
+    found = {i.key for i in insp.iter_keys(cache, insp.stored_pattern(cache, "course_ical_*"))}
+    assert found == {":1:course_ical_10", ":1:course_ical_6", "tqsite:3:course_ical_1"}
+    versioned = insp.stored_pattern(cache, "tq:fixture:versioned")
+    assert {i.key for i in insp.list_keys(cache, versioned).keys} == {
+        ":1:tq:fixture:versioned",
+        ":2:tq:fixture:versioned",
+    }
+
+
+def test_values_decoded_as_django_redis_writes_them(site_redis):
+    cache, _, _ = site_redis
+    assert insp.key_detail(cache, ":1:tq:fixture:int").decoded.kind == "integer"
+    assert cache.get("tq:fixture:int") == int(
+        insp.key_detail(cache, ":1:tq:fixture:int").decoded.text
+    )
+    detail = insp.key_detail(cache, ":1:tq:fixture:dict")
+    assert detail.decoded.kind == "pickle" and "{" in detail.decoded.text
+    ical = insp.key_detail(cache, ":1:course_ical_10")
+    assert "HttpResponse" in ical.decoded.text and "BEGIN:VCALENDAR" in ical.decoded.text
+
+
+def run(capsys, *args):
+    code = main(list(args))
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+def test_cli_marks_and_refuses_broker_keys(site_redis, sqlite_url, redis_url, monkeypatch, capsys):
+    monkeypatch.setenv("TQ_CACHE_URL", redis_url)
+    code, out, _ = run(capsys, "cache", "keys", "--json")
+    owners = {k["key"]: k["owner"] for k in json.loads(out)}
+    assert {k for k, o in owners.items() if o == "broker"} == BROKER
+    code, out, _ = run(capsys, "cache", "keys", "celery")
+    assert code == 0 and out.split()[-2:] == ["broker", "celery"]
+    code, out, err = run(capsys, "cache", "delete", "celery", "--yes")
+    assert code != 0 and "the Celery broker's" in err and "Traceback" not in err
+    assert site_redis[2].llen("celery") == 9
+
+
+def test_both_caches_from_the_sites_environment(site_url, redis_url, monkeypatch, capsys):
+    monkeypatch.delenv("TQ_CACHE_URL", raising=False)
+    monkeypatch.setenv("TQ_REDIS_BROKER_URL", redis_url)  # as the site's settings read it
+    services.load_site_redis(redis_url)
+    code, out, _ = run(capsys, "cache", "keys", "--cache", "db", "--json")
+    assert code == 0
+    db_keys = {k["key"] for k in json.loads(out)}
+    assert len(db_keys) == 7 and all(k.startswith(":") for k in db_keys)
+    code, out, _ = run(capsys, "cache", "stats", "--cache", "db", "--json")
+    assert json.loads(out)["backend"] == "database" and json.loads(out)["entries"] == 7
+    code, out, _ = run(capsys, "cache", "keys", "--json")
+    assert {k["key"] for k in json.loads(out)} >= BROKER
+    code, _, err = run(capsys, "cache", "keys", "--cache", "memcached")
+    assert code != 0 and "unknown cache 'memcached'" in err
+
+
+def sync(test):
+    import asyncio
+    import functools
+
+    @functools.wraps(test)
+    def wrapper(*args, **kwargs):
+        return asyncio.run(test(*args, **kwargs))
+
+    return wrapper
+
+
+@sync
+async def test_screen_marks_broker_keys_refuses_them_and_switches_cache(
+    site_url, redis_url, monkeypatch
+):
+    from tests.tui_support import settle, until
+    from tqconsole.app import TQConsole
+    from tqconsole.settings import load
+
+    monkeypatch.delenv("TQ_CACHE_URL", raising=False)
+    monkeypatch.setenv("TQ_REDIS_BROKER_URL", redis_url)
+    services.load_site_redis(redis_url)
+    raw = redis.Redis.from_url(redis_url)
+    app = TQConsole(load(), location="cache/celery")
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        table = app.screen.query_one("#keys")
+        await until(pilot, lambda: [r.value for r in table.rows] == ["celery"])
+        assert "(broker)" in str(table.get_row_at(0)[1])
+
+        def said(text):
+            return any(text in n.message for n in app._notifications)  # noqa: SLF001
+
+        await pilot.press("d")
+        await until(pilot, lambda: app.screen.query(".question"))
+        await pilot.press("tab", "enter")  # Cancel is focused first: tab to Delete
+        await until(pilot, lambda: said("the Celery broker's"))
+        assert raw.llen("celery") == 9
+        await pilot.press("C")
+        await until(pilot, lambda: app.screen.cache_name == "db")
+        await pilot.press("slash", "ctrl+u", "*", "enter")
+        await until(pilot, lambda: len(table.rows) == 7)
+        assert "tq_cache_table" in str(app.screen.query_one("#stats-text").render())
+        await pilot.press("C")
+        await until(pilot, lambda: app.screen.cache_name == "default")
+        await until(pilot, lambda: len(table.rows) == 85)
+
+
+def test_hourly_cull_culls_the_sites_db_cache_not_redis(site_url, redis_url, monkeypatch):
+    from tqconsole import tasks
+    from tqconsole.backends import Backends
+    from tqconsole.settings import load
+
+    monkeypatch.delenv("TQ_CACHE_URL", raising=False)
+    monkeypatch.setenv("TQ_REDIS_BROKER_URL", redis_url)
+    services.load_site_redis(redis_url)
+    backends = Backends(load())
+    monkeypatch.setattr(tasks, "_backends", backends)
+    try:
+        db = backends.get("cache", "db")
+        assert db.location == "tq_cache_table" and backends.get("cache").scheme == "redis"
+        backends.database.execute_sql(
+            "UPDATE tq_cache_table SET expires = '2000-01-01' WHERE cache_key = ':1:tq:list'"
+        )
+        assert tasks.cull_cache() == 1
+        assert len(insp.list_keys(db, "*").keys) == 6
+        assert backends.get("cache").raw_count() == 85
+    finally:
+        backends.close()
+
+
+def test_pattern_clear_keeps_queues_where_scripts_are_refused(site_redis):
+    """An ACL user without scripting: the clear checks types with TYPE instead."""
+    import uuid
+
+    _, site, raw = site_redis
+    user = f"tqtest-noscript-{uuid.uuid4().hex[:8]}"
+    raw.acl_setuser(user, enabled=True, nopass=True, keys=["*"], commands=["+@all", "-@scripting"])
+    raw.lpush("jobs", b"a queue of another program")
+    host, port, db = (
+        services.REDIS_HOST,
+        services.REDIS_PORT,
+        raw.connection_pool.connection_kwargs["db"],
+    )
+    limited = from_url(f"redis://{user}:x@{host}:{port}/{db}")
+    try:
+        assert insp.clear_pattern(limited, "*") == len(site) - len(BROKER)
+        assert {k.decode() for k in raw.keys("*")} == BROKER | {"jobs"}
+        assert limited._scripts is False  # noqa: SLF001 - the fallback was taken
+    finally:
+        limited.close()
+        raw.acl_deluser(user)
