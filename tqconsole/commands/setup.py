@@ -40,6 +40,7 @@ def cmd_demo(ctx) -> int:
 def cmd_check(ctx) -> int:
     from tqconsole.backends import FAMILIES
     from tqconsole.backends.health import probe
+    from tqconsole.tasks import site_work
 
     settings = ctx.backends.settings
     results = [probe(ctx.backends, family) for family in FAMILIES]
@@ -66,6 +67,8 @@ def cmd_check(ctx) -> int:
             print(f"setting: {name} = {value} (from {origin})")
         for note in settings.site_notes:
             print(f"note: {note}")
+        for name, (call, reason) in site_work(settings).items():
+            print(f"task: {name} {reason or f'is sent to the site as {call}'}")
         for line in drift:
             print(f"schema: {line}")
         for h in results:

@@ -363,7 +363,11 @@ class TasksScreen(LongWork, ConsoleScreen):
                 row.periodic or "on demand",
                 f"{row.next_run:%Y-%m-%d %H:%M}" if row.next_run else "",
                 str(row.retries),
-                row.signature,
+                Text(row.stands_down, style="yellow")
+                if row.stands_down
+                else f"→ the site's {row.site_task}"
+                if row.site_task
+                else row.signature,
             )
         state = Text(row.state, style=STATE_STYLE.get(row.state, ""))
         if view == "running":
@@ -581,14 +585,28 @@ class TasksScreen(LongWork, ConsoleScreen):
     def action_enqueue(self) -> None:
         from tqconsole import tasks
         from tqconsole.services.task_monitor import registered_tasks
+        from tqconsole.services.task_site import site_task
 
         def opened(task_list) -> None:
             self.app.push_screen(EnqueueDialog(task_list), enqueue)
 
         def enqueue(choice) -> None:
-            if choice:
-                name, arguments = choice
-                self.act("enqueue", name, arguments, success=f"{name} enqueued ({{result}})")
+            if not choice:
+                return
+            name, arguments = choice
+            site = site_task(self.backends.settings, name)
+            where = f"sent to the site as {site.call}" if site else "enqueued"
+
+            def done(task_id) -> None:
+                self.notify(f"{name} {where} ({task_id})")
+                self.refresh_now()
+
+            self.run_blocking(
+                lambda: tasks.enqueue(self.backends, name, arguments),
+                group="tasks-action-enqueue",
+                done=done,
+                exclusive=False,
+            )
 
         self.run_blocking(
             lambda: registered_tasks(tasks.bind(self.backends)), group="tasks-registry", done=opened

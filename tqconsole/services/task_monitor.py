@@ -595,6 +595,8 @@ class TaskInfo:
     retries: int
     periodic: str = ""
     next_run: datetime | None = None
+    site_task: str = ""  # the site's Celery task that does this work (site configured)
+    stands_down: str = ""  # why the periodic run does not happen here
 
     def as_dict(self) -> dict:
         return asdict(self)
@@ -610,9 +612,11 @@ def registered_tasks(queue, now: datetime | None = None) -> list[TaskInfo]:
         doc = (inspect.getdoc(func) or "").split("\n")[0] if func else ""
         cron = tasks.PERIODIC.get(name)
         info = TaskInfo(name, signature, doc, cls.default_retries)
+        info.site_task, info.stands_down = getattr(queue, "site_work", {}).get(name, ("", ""))
         if cron:
             info.periodic = " ".join(cron)
-            info.next_run = next_run(cls, now or local_now())
+            if not info.stands_down:
+                info.next_run = next_run(cls, now or local_now())
         out.append(info)
     return out
 
