@@ -65,8 +65,6 @@ def cmd_check(ctx) -> int:
         )
         for name, value, origin in options:
             print(f"setting: {name} = {value} (from {origin})")
-        for note in settings.site_notes:
-            print(f"note: {note}")
         for name, (call, reason) in site_work(settings).items():
             print(f"task: {name} {reason or f'is sent to the site as {call}'}")
         for line in drift:
@@ -81,9 +79,11 @@ def cmd_check(ctx) -> int:
 SHOWN_OPTIONS = (
     "celery_broker_url",
     "default_from_email",
-    "storage_media_bucket",
-    "storage_static_bucket",
-    "storage_finance_bucket",
+    *(
+        f"storage_{name}_{what}"
+        for name in ("media", "static", "finance")
+        for what in ("bucket", "url", "custom_domain")
+    ),
 )
 
 
