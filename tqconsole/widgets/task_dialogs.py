@@ -51,7 +51,7 @@ class EnqueueDialog(ModalScreen[tuple[str, str] | None]):
 
     @staticmethod
     def label(task) -> str:
-        return f"{task.name} → the site's {task.site_task}" if task.site_task else task.name
+        return f"{task.name} → the site's Celery" if task.site_task else task.name
 
     def show_signature(self) -> None:
         task = self.tasks.get(self.query_one("#task-name", Select).value)
