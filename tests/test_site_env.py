@@ -160,13 +160,36 @@ def test_dotenv_values_are_read_as_dotenv_writes_them(tmp_path):
     }
 
 
-def test_what_the_console_cannot_follow_is_said(tmp_path):
-    site = {"TQ_S3_MEDIA_HOST": "s3.a.ch", "TQ_S3_MEDIA_ACCESS_KEY": "k"}
-    site |= {"TQ_S3_FINANCE_HOST": "s3.b.ch", "TQ_S3_FINANCE_ACCESS_KEY": "k"}
+def test_each_storage_gets_its_own_endpoint_keys_and_custom_domain(tmp_path):
+    site = {
+        "TQ_S3_MEDIA_HOST": "s3.a.ch",
+        "TQ_S3_MEDIA_ACCESS_KEY": "k",
+        "TQ_S3_MEDIA_PORT": "9000",
+    }
+    site |= {"TQ_S3_MEDIA_BUCKET": "tq-media", "TQ_S3_MEDIA_CUSTOM_DOMAIN": "{}.cdn.tq.ch"}
+    site |= {"TQ_S3_FINANCE_HOST": "s3.b.ch", "TQ_S3_FINANCE_ACCESS_KEY": "k2"}
+    site |= {"TQ_S3_FINANCE_SECRET_KEY": "s/cret", "TQ_S3_FINANCE_USE_SSL": "true"}
+    site |= {"TQ_S3_FINANCE_REGION": "eu-central-2"}
+    site |= {"TQ_S3_STATIC_HOST": "s3.a.ch", "TQ_S3_STATIC_ACCESS_KEY": "k"}
+    site |= {"TQ_S3_STATIC_PORT": "9000", "TQ_S3_STATIC_CUSTOM_DOMAIN": "static.tq.ch"}
+    env_file = write_env(tmp_path / "site.env", site)
+    loaded = settings.load(site_env=env_file)
+    assert loaded.storage_url("media") == loaded.url("storage") == "s3://k@s3.a.ch:9000?secure=0"
+    assert loaded.storage_url("static") == loaded.url("storage")  # same endpoint and keys
+    finance = "s3://k2:s%2Fcret@s3.b.ch?secure=1&region=eu-central-2"
+    assert loaded.storage_url("finance") == finance
+    assert loaded.origin("storage_finance_url").startswith("TQ_S3_FINANCE_* (site env file")
+    assert loaded.custom_domain("media") == "tq-media.cdn.tq.ch"
+    assert loaded.custom_domain("static") == "static.tq.ch"
+    assert loaded.custom_domain("finance") == ""
+
+
+def test_the_consoles_own_storage_url_serves_all_three(tmp_path, monkeypatch):
+    site = {"TQ_S3_MEDIA_HOST": "s3.a.ch", "TQ_S3_FINANCE_HOST": "s3.b.ch"}
     site |= {"TQ_S3_STATIC_HOST": "s3.a.ch", "TQ_S3_STATIC_CUSTOM_DOMAIN": "static.tq.ch"}
+    monkeypatch.setenv("TQ_STORAGE_URL", "file:///srv/tq-storage")
     loaded = settings.load(site_env=write_env(tmp_path / "site.env", site))
-    assert loaded.site_notes == (
-        "TQ_S3_FINANCE_HOST set apart from the media storage's: the console reaches the finance "
-        "bucket with the media storage's endpoint and keys",
-        "TQ_S3_*_CUSTOM_DOMAIN is not used: links point at the S3 endpoint",
-    )
+    assert {loaded.storage_url(name) for name in ("media", "static", "finance")} == {
+        "file:///srv/tq-storage"
+    }
+    assert loaded.custom_domain("static") == ""

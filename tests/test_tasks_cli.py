@@ -227,6 +227,7 @@ def test_run_now_and_retry_all_failed(env, capsys):
     import datetime
 
     from tqconsole.backends.queue.messages import decode
+    from tqconsole.errors import NotFound
     from tqconsole.models import TaskRecord
     from tqconsole.services import task_monitor as tm
 
@@ -237,7 +238,7 @@ def test_run_now_and_retry_all_failed(env, capsys):
     assert (env.scheduled_count(), env.pending_count()) == (0, 1)
     moved = decode(env.pending_window(0, 1)[0])
     assert (moved.id, moved.eta, moved.kwargs) == ("sched-1", None, {"sleep": 1})
-    with pytest.raises(tm.NotFound):
+    with pytest.raises(NotFound):
         tm.run_now(env, "sched-1")
 
     for i in range(3):

@@ -177,11 +177,13 @@ async def _test_enqueue_dialog_checks_json_and_flush_needs_the_name(queue):
         await pilot.press("e")
         await settle(pilot)
         assert isinstance(app.screen, EnqueueDialog)
+        app.screen.query_one("#task-name", Select).value = "selftest"
+        await pilot.pause()  # picking a task moves on to its arguments
+        assert app.screen.query_one("#args", Input).has_focus
         app.screen.query_one("#args", Input).value = '{"sleep": '
         await pilot.press("enter")
         await pilot.pause()
         assert "bad JSON arguments" in str(app.screen.query_one("#enqueue-error").render())
-        app.screen.query_one("#task-name", Select).value = "selftest"
         app.screen.query_one("#args", Input).value = '{"sleep": 0}'
         await pilot.press("enter")
         await settle(pilot)

@@ -175,7 +175,6 @@ class Settings:
     # Options from the site's variables (below the console's own) and where each setting came from.
     site_options: dict[str, str] = field(default_factory=dict)
     origins: dict[str, str] = field(default_factory=dict)
-    site_notes: tuple[str, ...] = ()
 
     @property
     def database_url(self) -> str:
@@ -216,6 +215,15 @@ class Settings:
     def bucket(self, storage: str) -> str:
         """The bucket name of a named storage (media, static, finance)."""
         return str(self.option(f"storage_{storage}_bucket", storage))
+
+    def storage_url(self, storage: str) -> str:
+        """The server of a named storage: its own URL (the site's ``TQ_S3_<STORAGE>_*``),
+        else ``TQ_STORAGE_URL``'s."""
+        return str(self.option(f"storage_{storage}_url") or self.url("storage"))
+
+    def custom_domain(self, storage: str) -> str:
+        """The domain links of a public storage point at (the site's CDN), or ""."""
+        return str(self.option(f"storage_{storage}_custom_domain") or "")
 
     def ensure_data_dir(self) -> Path:
         try:
@@ -306,6 +314,10 @@ def load(
             origins[family] = where
         else:
             urls[family], origins[family] = defaults[family], "default"
+    if urls["storage"] != site.urls.get("storage"):  # the console's own storage: all of it
+        for name in STORAGES:
+            site.options.pop(f"storage_{name}_url", None)
+            site.options.pop(f"storage_{name}_custom_domain", None)
     for name in site.options:
         if own_env(name) is None and name not in base:
             origins[name] = site.origins[name]
@@ -322,6 +334,4 @@ def load(
         options=base,
         site_options=site.options,
         origins=origins,
-        # the notes are about the site's storages: moot when the console's own is used
-        site_notes=tuple(site.notes) if urls["storage"] == site.urls.get("storage") else (),
     )

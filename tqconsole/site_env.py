@@ -110,7 +110,6 @@ class SiteConfig:
     urls: dict[str, str] = field(default_factory=dict)
     options: dict[str, str] = field(default_factory=dict)
     origins: dict[str, str] = field(default_factory=dict)  # family or option -> where
-    notes: list[str] = field(default_factory=list)  # what of the site's the console cannot follow
 
 
 def _true(value: str) -> bool:
@@ -151,36 +150,40 @@ def site_config(site_file: Path | None = None) -> SiteConfig:
         broker = get("TQ_REDIS_BROKER_URL")
         put("cache", broker, ["TQ_REDIS_BROKER_URL"], config.urls)
         put("celery_broker_url", broker, ["TQ_REDIS_BROKER_URL"], config.options)
-    media = [f"TQ_S3_MEDIA_{f}" for f in S3_FIELDS]
-    if get("TQ_S3_MEDIA_HOST"):
-        query = {"secure": "1" if _true(get("TQ_S3_MEDIA_USE_SSL")) else "0"}
-        if get("TQ_S3_MEDIA_REGION"):
-            query["region"] = get("TQ_S3_MEDIA_REGION")
-        user, password = get(media[5]), env.get(media[6], "")
+
+    def s3_url(storage: str) -> str:
+        names = [f"TQ_S3_{storage.upper()}_{f}" for f in S3_FIELDS]
+        query = {"secure": "1" if _true(get(names[4])) else "0"}
+        if get(names[3]):
+            query["region"] = get(names[3])
+        user, password = get(names[5]), env.get(names[6], "")
         rest = f"?{urlencode(query)}"
-        put(
-            "storage",
-            _server_url("s3", user, password, get(media[1]), get(media[2]), rest),
-            media,
-            config.urls,
-        )
+        return _server_url("s3", user, password, get(names[1]), get(names[2]), rest)
+
+    media_url = s3_url("media") if get("TQ_S3_MEDIA_HOST") else ""
+    if media_url:
+        put("storage", media_url, [f"TQ_S3_MEDIA_{f}" for f in S3_FIELDS[1:7]], config.urls)
     for storage in SITE_STORAGES:
-        name = f"TQ_S3_{storage.upper()}_BUCKET"
-        if get(name):
-            put(f"storage_{storage}_bucket", get(name), [name], config.options)
-        differ = [
-            f"TQ_S3_{storage.upper()}_{f}"
-            for f in S3_FIELDS[1:7]
-            if storage != "media"
-            and get(f"TQ_S3_{storage.upper()}_{f}") not in ("", get(f"TQ_S3_MEDIA_{f}"))
-        ]
-        if differ:
-            config.notes.append(
-                f"{', '.join(differ)} set apart from the media storage's: the console reaches "
-                f"the {storage} bucket with the media storage's endpoint and keys"
+        prefix = f"TQ_S3_{storage.upper()}_"
+        if get(f"{prefix}BUCKET"):
+            put(
+                f"storage_{storage}_bucket",
+                get(f"{prefix}BUCKET"),
+                [f"{prefix}BUCKET"],
+                config.options,
             )
-    if any(get(f"TQ_S3_{s.upper()}_CUSTOM_DOMAIN") for s in SITE_STORAGES):
-        config.notes.append("TQ_S3_*_CUSTOM_DOMAIN is not used: links point at the S3 endpoint")
+        if storage != "media" and get(f"{prefix}HOST") and s3_url(storage) != media_url:
+            names = [f"{prefix}{f}" for f in S3_FIELDS[1:7]]
+            put(f"storage_{storage}_url", s3_url(storage), names, config.options)
+        if get(f"{prefix}CUSTOM_DOMAIN"):
+            # the site formats the domain with the bucket name ("{}.cdn.example.org")
+            domain = get(f"{prefix}CUSTOM_DOMAIN").replace("{}", get(f"{prefix}BUCKET") or storage)
+            put(
+                f"storage_{storage}_custom_domain",
+                domain,
+                [f"{prefix}CUSTOM_DOMAIN"],
+                config.options,
+            )
     mail = ["TQ_EMAIL_HOST", "TQ_EMAIL_HOST_USER", "TQ_EMAIL_HOST_PASSWORD"]
     if get("TQ_EMAIL_HOST"):
         user, password = get(mail[1]), env.get(mail[2], "")

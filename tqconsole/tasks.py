@@ -7,6 +7,10 @@ call ``bind`` with their Backends, so producer and consumer share the instance,
 and the tasks use the backends (and settings: profile, read-only) of the process
 that runs them — nothing here loads a configuration.  ``tqconsole.tasks.huey`` is
 the bound instance.
+
+With the site's Celery broker configured, the periodic tasks whose work the site's
+beat schedules (queued mail, reminders: ``services/task_site.py``) are registered
+as plain tasks only — queued ones still resolve, none is scheduled.
 """
 
 from __future__ import annotations
@@ -51,7 +55,8 @@ def bind(backends):
         with _lock:
             if getattr(queue, "recorder", None) is None:
                 check_tables(backends.get("database"))
-                register(queue.huey)
+                register(queue.huey, backends.settings)
+                queue.site_work = site_work(backends.settings)
                 queue.recorder = install_recorder(queue.huey, backends.settings)
                 queue.on_close.append(queue.recorder.close)
     _backends = backends
@@ -80,13 +85,49 @@ def install_recorder(huey, settings):
     return recorder if settings.read_only else recorder.install()
 
 
-def register(huey) -> None:
+def register(huey, settings=None) -> None:
+    """The tasks on ``huey``; with ``settings``, the periodic ones the site's beat runs
+    stand down when the site is configured."""
     from huey import crontab
+
+    from tqconsole.services.task_site import stand_down_reason
 
     for name, options in TASKS.items():
         huey.task(timeout=LIMITS.get(name), **options)(globals()[name])
     for name, fields in PERIODIC.items():
-        huey.periodic_task(crontab(*fields), timeout=LIMITS.get(name))(globals()[name])
+        if settings is not None and stand_down_reason(settings, name):
+            huey.task(timeout=LIMITS.get(name))(globals()[name])
+        else:
+            huey.periodic_task(crontab(*fields), timeout=LIMITS.get(name))(globals()[name])
+
+
+def enqueue(backends, name: str, arguments: str = "") -> str:
+    """Enqueue console task ``name`` — or, when the site's own task does its work and the
+    site is configured, send that task to the site's Celery.  Returns the task id.
+
+    The TUI's enqueue dialog and ``tqconsole tasks enqueue`` both call this."""
+    from tqconsole.services import task_monitor, task_site
+
+    site = task_site.site_task(backends.settings, name)
+    if site is not None:
+        return task_site.send(backends.settings, site, arguments)
+    queue = bind(backends)
+    task_id = task_monitor.enqueue(queue, name, arguments)
+    queue.recorder.flush()
+    return task_id
+
+
+def site_work(settings) -> dict[str, tuple[str, str]]:
+    """Console task name -> (the site's task call, why its periodic run stands down or "")."""
+    from tqconsole.services.task_site import SITE_WORK, site_task, stand_down_reason
+
+    out = {}
+    for name in SITE_WORK:
+        task = site_task(settings, name)
+        if task is not None:
+            reason = stand_down_reason(settings, name) if name in PERIODIC else ""
+            out[name] = (task.call, reason)
+    return out
 
 
 def current_backends():

@@ -40,6 +40,7 @@ def cmd_demo(ctx) -> int:
 def cmd_check(ctx) -> int:
     from tqconsole.backends import FAMILIES
     from tqconsole.backends.health import probe
+    from tqconsole.tasks import site_work
 
     settings = ctx.backends.settings
     results = [probe(ctx.backends, family) for family in FAMILIES]
@@ -64,8 +65,8 @@ def cmd_check(ctx) -> int:
         )
         for name, value, origin in options:
             print(f"setting: {name} = {value} (from {origin})")
-        for note in settings.site_notes:
-            print(f"note: {note}")
+        for name, (call, reason) in site_work(settings).items():
+            print(f"task: {name} {reason or f'is sent to the site as {call}'}")
         for line in drift:
             print(f"schema: {line}")
         for h in results:
@@ -79,9 +80,11 @@ SHOWN_OPTIONS = (
     "celery_broker_url",
     "default_from_email",
     "site_domain",
-    "storage_media_bucket",
-    "storage_static_bucket",
-    "storage_finance_bucket",
+    *(
+        f"storage_{name}_{what}"
+        for name in ("media", "static", "finance")
+        for what in ("bucket", "url", "custom_domain")
+    ),
 )
 
 

@@ -218,8 +218,16 @@ def cmd_stats(ctx) -> int:
     if periodic:
         print()
         print_table(
-            ((t.name, t.periodic, f"{t.next_run:%Y-%m-%d %H:%M}") for t in periodic),
-            ("periodic task", "crontab", "next run"),
+            (
+                (
+                    t.name,
+                    t.periodic,
+                    f"{t.next_run:%Y-%m-%d %H:%M}" if t.next_run else "",
+                    t.stands_down,
+                )
+                for t in periodic
+            ),
+            ("periodic task", "crontab", "next run", "note"),
         )
     return 0
 
@@ -314,11 +322,13 @@ def cmd_show(ctx) -> int:
 
 
 def cmd_enqueue(ctx) -> int:
-    from tqconsole.services import task_monitor as tm
+    from tqconsole import tasks
+    from tqconsole.services.task_site import site_task
 
-    queue = bound(ctx)
-    task_id = tm.enqueue(queue, ctx.args.name, ctx.args.arguments)
-    queue.recorder.flush()
+    task_id = tasks.enqueue(ctx.backends, ctx.args.name, ctx.args.arguments)
+    site = site_task(ctx.settings, ctx.args.name)
+    if site is not None:
+        print(f"sent to the site's Celery as {site.call}", file=sys.stderr)
     print(task_id)
     return 0
 

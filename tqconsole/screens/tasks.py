@@ -8,139 +8,25 @@ functions ``tqconsole tasks …`` calls.
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
-
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.containers import VerticalScroll
-from textual.widgets import Input, ProgressBar, Static, TabbedContent, TabPane
+from textual.widgets import Input, ProgressBar, Static, TabbedContent
 from textual.worker import get_current_worker
 
 from tqconsole.screens.base import ConsoleScreen
-from tqconsole.visible_text import visible
+from tqconsole.screens.task_detail import TaskDetailScreen
 from tqconsole.widgets.confirm_dialog import ConfirmDialog
 from tqconsole.widgets.lists import KeyTable
 from tqconsole.widgets.task_dialogs import EnqueueDialog
+from tqconsole.widgets.task_status import ConsumerLine, TaskCounts
+from tqconsole.widgets.task_tables import TABS, FilterInput, compose_tabs, fill_table
 
 REFRESH_SECONDS = 1.0
-RECENT_DEATH = timedelta(minutes=15)  # dead consumers older than this are only counted
 PAGE = 50
-BARS = "▁▂▃▄▅▆▇█"
-TABS = ("pending", "scheduled", "running", "history", "failed", "periodic")
-# (heading, width); None: the width left. Fixed widths, because a table filled
-# while its tab is hidden would otherwise paint with its headings' widths.
-COLUMNS = {
-    "pending": (("#", 5), ("task", 22), ("id", 8), ("flags", 16), ("args", None)),
-    "scheduled": (("eta", 14), ("task", 22), ("id", 8), ("flags", 16), ("args", None)),
-    "running": (
-        ("task", 22),
-        ("state", 10),
-        ("consumer", 22),
-        ("elapsed", 9),
-        ("id", 8),
-        ("args", None),
-    ),
-    "history": (
-        ("updated", 14),
-        ("task", 22),
-        ("state", 10),
-        ("took", 7),
-        ("id", 8),
-        ("args / error", None),
-    ),
-    "failed": (("updated", 14), ("task", 22), ("state", 8), ("error", None), ("id", 8)),
-    "periodic": (
-        ("task", 24),
-        ("crontab", 12),
-        ("next run", 16),
-        ("retries", 7),
-        ("signature", None),
-    ),
-}
-STATE_STYLE = {
-    "complete": "green",
-    "failed": "bold red",
-    "lost": "bold red",
-    "timeout": "red",
-    "interrupted": "red",
-    "error": "yellow",
-    "retrying": "yellow",
-    "executing": "cyan",
-    "revoked": "magenta",
-}
 
 
-def sparkline(values: list[int]) -> str:
-    top = max(values) if values else 0
-    if not top:
-        return BARS[0] * len(values)
-    return "".join(BARS[min(7, (v * 7 + top - 1) // top)] if v else " " for v in values)
-
-
-def ago(when: datetime | None, now: datetime) -> str:
-    if when is None:
-        return ""
-    from tqconsole.services.task_monitor import span_text
-
-    return span_text((now - when).total_seconds())
-
-
-def when_text(when: datetime | None) -> str:
-    return f"{when:%m-%d %H:%M:%S}" if when else ""
-
-
-class FilterInput(Input):
-    """The history filter; escape closes it (instead of leaving the screen)."""
-
-    BINDINGS = [Binding("escape", "close", "Close filter", id="tasks.filter_close")]
-
-    def action_close(self) -> None:
-        self.remove_class("-open")
-        self.screen.query_one("#table-history", KeyTable).focus()
-
-
-class LongWork:
-    """``run_long`` and ``c`` (cancel) of both task screens: the ``#progress`` bar and the
-    ``tasks-long`` worker group."""
-
-    def run_long(self, fn_name: str, success: str) -> None:
-        """Long work with a progress bar; ``c`` cancels it between two steps."""
-        from tqconsole import tasks
-        from tqconsole.services import task_monitor
-
-        bar = self.query_one("#progress", ProgressBar)
-        bar.update(total=None, progress=0)
-        bar.add_class("-working")
-        self.notify("working… (ctrl+x cancels)")
-
-        def step(done: int, total: int) -> None:
-            self.from_thread(bar.update, total=total, progress=done)
-
-        def run():
-            worker = get_current_worker()
-            fn = getattr(task_monitor, fn_name)
-            return fn(tasks.bind(self.backends), step, lambda: worker.is_cancelled)
-
-        def finished(result) -> None:
-            bar.remove_class("-working")
-            self.notify(success.format(result=result))
-            self.refresh_now()
-
-        def failed(message: str) -> None:
-            bar.remove_class("-working")
-            self.notify_error(message)
-
-        self.run_blocking(run, group="tasks-long", done=finished, failed=failed)
-
-    def action_cancel_work(self) -> None:
-        if self.query_one("#progress", ProgressBar).has_class("-working"):
-            self.workers.cancel_group(self, "tasks-long")
-            self.query_one("#progress", ProgressBar).remove_class("-working")
-            self.notify("cancelled: what was done stays done")
-
-
-class TasksScreen(LongWork, ConsoleScreen):
+class TasksScreen(ConsoleScreen):
     route = "tasks"
     crumb = "Tasks"
     DEFAULT_CSS = """
@@ -192,22 +78,9 @@ class TasksScreen(LongWork, ConsoleScreen):
         return TaskDetailScreen(rest) if rest else cls()
 
     def compose_body(self) -> ComposeResult:
-        yield Static(Text("loading…", style="dim italic"), id="counts")
-        yield Static("", id="consumers")
-        with TabbedContent(id="task-tabs", initial="pending"):
-            for tab in TABS:
-                with TabPane(tab.title(), id=tab):
-                    if tab == "history":
-                        yield FilterInput(
-                            placeholder="name:… state:… since:2h until:… words",
-                            id="history-filter",
-                        )
-                    table = KeyTable(id=f"table-{tab}", cursor_type="row", zebra_stripes=True)
-                    fixed = sum(w for _, w in COLUMNS[tab] if w) + 2 * len(COLUMNS[tab])
-                    rest = max(12, self.app.size.width - fixed - 4)
-                    for column, width in COLUMNS[tab]:
-                        table.add_column(column, key=column, width=width or rest)
-                    yield table
+        yield TaskCounts(Text("loading…", style="dim italic"), id="counts")
+        yield ConsumerLine("", id="consumers")
+        yield from compose_tabs(self.app.size.width)
         yield Static("", id="page-info")
         yield ProgressBar(show_eta=False, id="progress")
 
@@ -256,15 +129,15 @@ class TasksScreen(LongWork, ConsoleScreen):
             self.set_timer(REFRESH_SECONDS, again)
 
     def show_failure(self, message: str) -> None:
-        self.query_one("#counts", Static).update(Text(f"✗ {message}", style="bold red"))
+        self.query_one(TaskCounts).show_failure(message)
         self.schedule_refresh()
 
     def show_snapshot(self, snap) -> None:
         self.snap = snap
-        self.show_counts(snap)
-        self.show_consumers(snap)
+        self.query_one(TaskCounts).show(snap)
+        self.query_one(ConsumerLine).show(snap)
         self.rows[snap.view] = snap.rows
-        self.fill_table(snap.view, snap.rows)
+        fill_table(self.query_one(f"#table-{snap.view}", KeyTable), snap.view, snap.rows)
         offset = self.offsets[snap.view]
         paged = snap.view in ("pending", "scheduled", "history", "failed")
         self.query_one("#page-info", Static).update(
@@ -275,123 +148,6 @@ class TasksScreen(LongWork, ConsoleScreen):
             else ""
         )
         self.schedule_refresh()
-
-    def show_counts(self, snap) -> None:
-        c = snap.counts
-        line = Text()
-        for label, value, style in (
-            ("pending", c.pending, "bold"),
-            ("scheduled", c.scheduled, "bold"),
-            ("running", c.running, "bold cyan"),
-            ("failed", c.failed, "bold red" if c.failed else "bold"),
-            ("done/min", c.done_per_minute, "bold green"),
-        ):
-            line.append(f"{label} ")
-            line.append(f"{value:,}", style=style)
-            line.append("  ")
-        if c.lost:
-            line.append(f"({c.lost} lost)", style="bold red")
-        spark = Text("done ")
-        spark.append(sparkline(snap.done), style="green")
-        spark.append("  errors ")
-        spark.append(sparkline(snap.errors), style="red")
-        spark.append("  (30 min)", style="dim")
-        self.query_one("#counts", Static).update(Text("\n").join([line, spark]))
-
-    def show_consumers(self, snap) -> None:
-        """Alive consumers first; the dead that matter (recent, or with lost tasks), then a count.
-
-        A console closed without its consumer stopping would otherwise fill the
-        line with old deaths for a day.
-        """
-        now = datetime.now()
-        alive = [c for c in snap.consumers if c.alive]
-        dead = [c for c in snap.consumers if not c.alive and not c.stopped]
-        recent = [c for c in dead if c.lost or now - c.beat_at < RECENT_DEATH]
-        parts = [
-            Text.assemble(
-                ("● ", "green"),
-                f"{c.label} {c.workers}w {c.tasks_done} done, beat {ago(c.beat_at, now)} ago",
-            )
-            for c in alive[:4]
-        ]
-        if not alive:
-            parts.append(Text("no consumer alive — start one: tqconsole consumer", style="yellow"))
-        shown = recent[: max(1, 4 - len(alive))]
-        for c in shown:
-            lost = f", {c.lost} lost" if c.lost else ""
-            parts.append(
-                Text.assemble(
-                    ("✗ ", "bold red"),
-                    (f"{c.label} DEAD (silent {ago(c.beat_at, now)}{lost})", "red"),
-                )
-            )
-        if len(dead) > len(shown):
-            parts.append(Text(f"+{len(dead) - len(shown)} dead earlier", style="dim red"))
-        self.query_one("#consumers", Static).update(Text("  ").join(parts))
-
-    def fill_table(self, view: str, rows: list) -> None:
-        table = self.query_one(f"#table-{view}", KeyTable)
-        old = table.cursor_row
-        table.clear()
-        now = datetime.now()
-        for i, row in enumerate(rows):
-            table.add_row(*self.cells(view, row, now), key=str(i))
-        if rows:
-            table.move_cursor(row=min(old, len(rows) - 1), animate=False)
-
-    def cells(self, view: str, row, now: datetime) -> tuple:
-        if view in ("pending", "scheduled"):
-            flags = []
-            if row.problem:
-                flags.append(Text(row.problem.split(":")[0], style="bold red"))
-            if row.revoked:
-                flags.append(Text("revoked", style="magenta"))
-            if not row.due and view == "pending":
-                flags.append(Text("not due", style="yellow"))
-            first = str(row.position) if view == "pending" else when_text(row.eta)
-            return (
-                first,
-                row.name,
-                row.task_id[:8],
-                Text(" ").join(flags),
-                row.args if not row.problem else f"{row.size} bytes",
-            )
-        if view == "periodic":  # registered tasks: no state of their own
-            return (
-                row.name,
-                row.periodic or "on demand",
-                f"{row.next_run:%Y-%m-%d %H:%M}" if row.next_run else "",
-                str(row.retries),
-                row.signature,
-            )
-        state = Text(row.state, style=STATE_STYLE.get(row.state, ""))
-        if view == "running":
-            where = f"{row.host}:{row.pid} {row.worker}".strip(": ")
-            over = row.over_limit(now)
-            if over:
-                state = Text("over limit", style="bold red")
-            return (
-                row.short_name,
-                state,
-                where,
-                ago(row.started_at, now),
-                row.task_id[:8],
-                f"{over} · {row.args}" if over else row.args,
-            )
-        if view == "history":
-            took = f"{row.duration:.2f}s" if row.duration is not None else ""
-            return (
-                when_text(row.updated_at),
-                row.short_name,
-                state,
-                took,
-                row.task_id[:8],
-                row.error or row.args,
-            )
-        if view == "failed":
-            return (when_text(row.updated_at), row.short_name, state, row.error, row.task_id[:8])
-        raise ValueError(f"no view {view!r}")
 
     # --- navigation
     def on_tabbed_content_tab_activated(self, event: TabbedContent.TabActivated) -> None:
@@ -581,142 +337,65 @@ class TasksScreen(LongWork, ConsoleScreen):
     def action_enqueue(self) -> None:
         from tqconsole import tasks
         from tqconsole.services.task_monitor import registered_tasks
+        from tqconsole.services.task_site import site_task
 
         def opened(task_list) -> None:
             self.app.push_screen(EnqueueDialog(task_list), enqueue)
 
         def enqueue(choice) -> None:
-            if choice:
-                name, arguments = choice
-                self.act("enqueue", name, arguments, success=f"{name} enqueued ({{result}})")
+            if not choice:
+                return
+            name, arguments = choice
+            site = site_task(self.backends.settings, name)
+            where = f"sent to the site as {site.call}" if site else "enqueued"
+
+            def done(task_id) -> None:
+                self.notify(f"{name} {where} ({task_id})")
+                self.refresh_now()
+
+            self.run_blocking(
+                lambda: tasks.enqueue(self.backends, name, arguments),
+                group="tasks-action-enqueue",
+                done=done,
+                exclusive=False,
+            )
 
         self.run_blocking(
             lambda: registered_tasks(tasks.bind(self.backends)), group="tasks-registry", done=opened
         )
 
-
-class TaskDetailScreen(LongWork, ConsoleScreen):
-    """One task: arguments, result (peeked), error and traceback, timeline."""
-
-    route = "tasks"
-    DEFAULT_CSS = """
-    TaskDetailScreen #detail { padding: 0 1; }
-    TaskDetailScreen #traceback { color: $error; }
-    """
-    BINDINGS = [
-        Binding("t", "retry", "Retry", id="task.retry"),
-        Binding("x", "revoke", "Revoke", id="task.revoke"),
-        Binding("u", "restore", "Restore", id="task.restore"),
-        Binding("j", "scroll(1)", "Down", show=False, id="task.down"),
-        Binding("k", "scroll(-1)", "Up", show=False, id="task.up"),
-    ]
-
-    def __init__(self, task_id: str) -> None:
-        super().__init__()
-        self.task_id = task_id
-        self.crumb = f"Task {task_id[:8]}"
-
-    @property
-    def location(self) -> str:
-        return f"tasks/{self.task_id}"
-
-    def compose_body(self) -> ComposeResult:
-        with VerticalScroll(id="detail"):
-            yield Static(Text("loading…", style="dim italic"), id="summary")
-            yield Static("", id="traceback")
-            yield Static("", id="timeline")
-
-    def on_mount(self) -> None:
-        self.load()
-
-    def load(self) -> None:
-        from tqconsole import tasks
-        from tqconsole.services.task_monitor import detail
-
-        self.run_blocking(
-            lambda: detail(tasks.bind(self.backends), self.task_id),
-            group="task-detail",
-            done=self.show,
-            failed=self.show_failure,
-        )
-
-    def show_failure(self, message: str) -> None:
-        self.query_one("#summary", Static).update(Text(f"✗ {message}", style="bold red"))
-
-    def show(self, d) -> None:
-        from rich.table import Table
-
-        r = d.row
-        limit_style = "bold red" if r.over_limit(datetime.now()) else ""
-        grid = Table.grid(padding=(0, 1))
-        grid.add_column(style="dim", no_wrap=True)
-        grid.add_column(overflow="fold")
-        for label, value in (
-            ("id", r.task_id),
-            ("task", r.name),
-            ("state", Text(r.state, style=STATE_STYLE.get(r.state, "bold"))),
-            ("args", r.args),
-            ("retries left", "" if r.retries is None else str(r.retries)),
-            ("enqueued", when_text(r.enqueued_at)),
-            ("started", when_text(r.started_at)),
-            ("finished", when_text(r.finished_at)),
-            ("duration", f"{r.duration:.3f}s" if r.duration is not None else ""),
-            ("time limit", Text(r.limit_text(datetime.now()), style=limit_style)),
-            ("consumer", f"{r.host}:{r.pid} {r.worker}  ({r.consumer})" if r.consumer else ""),
-            ("result", d.result if d.result is not None else Text("none stored", style="dim")),
-            ("error", Text(r.error, style="red")),
-            ("retry", "t retries it as it was" if d.retryable else ""),
-        ):
-            if value:
-                grid.add_row(label, value)
-        self.query_one("#summary", Static).update(grid)
-        self.query_one("#traceback", Static).update(Text(visible(d.traceback.rstrip(), keep="\n")))
-        timeline = Table(title="timeline", title_justify="left", expand=True, box=None)
-        for column in ("at", "event", "where", "took", "error"):
-            timeline.add_column(column, overflow="fold")
-        for e in d.events:
-            timeline.add_row(
-                f"{e['at']:%H:%M:%S.%f}"[:-3],
-                e["event"],
-                e["where"],
-                f"{e['duration']:.3f}s" if e["duration"] is not None else "",
-                e["error"],
-            )
-        self.query_one("#timeline", Static).update(timeline)
-
-    def action_scroll(self, step: int) -> None:
-        self.query_one("#detail", VerticalScroll).scroll_relative(y=step, animate=False)
-
-    def act(self, fn_name: str, message: str) -> None:
+    # --- long work with a progress bar
+    def run_long(self, fn_name: str, success: str) -> None:
+        """Long work with a progress bar; ``c`` cancels it between two steps."""
         from tqconsole import tasks
         from tqconsole.services import task_monitor
 
-        def done(_result) -> None:
-            self.notify(message)
-            self.load()
+        bar = self.query_one("#progress", ProgressBar)
+        bar.update(total=None, progress=0)
+        bar.add_class("-working")
+        self.notify("working… (ctrl+x cancels)")
 
-        self.run_blocking(
-            lambda: getattr(task_monitor, fn_name)(tasks.bind(self.backends), self.task_id),
-            group=f"task-{fn_name}",
-            done=done,
-        )
+        def step(done: int, total: int) -> None:
+            self.from_thread(bar.update, total=total, progress=done)
 
-    def action_retry(self) -> None:
-        self.act("retry", f"retried {self.task_id[:8]}")
+        def run():
+            worker = get_current_worker()
+            fn = getattr(task_monitor, fn_name)
+            return fn(tasks.bind(self.backends), step, lambda: worker.is_cancelled)
 
-    def action_revoke(self) -> None:
-        def answer(ok: bool | None) -> None:
-            if ok:
-                self.act("revoke", f"revoked {self.task_id[:8]}")
+        def finished(result) -> None:
+            bar.remove_class("-working")
+            self.notify(success.format(result=result))
+            self.refresh_now()
 
-        self.app.push_screen(
-            ConfirmDialog(
-                f"Revoke task {self.task_id[:8]}?",
-                "If it is still queued or scheduled it will not run (restore with u).",
-                action="Revoke",
-            ),
-            answer,
-        )
+        def failed(message: str) -> None:
+            bar.remove_class("-working")
+            self.notify_error(message)
 
-    def action_restore(self) -> None:
-        self.act("restore", f"restored {self.task_id[:8]}")
+        self.run_blocking(run, group="tasks-long", done=finished, failed=failed)
+
+    def action_cancel_work(self) -> None:
+        if self.query_one("#progress", ProgressBar).has_class("-working"):
+            self.workers.cancel_group(self, "tasks-long")
+            self.query_one("#progress", ProgressBar).remove_class("-working")
+            self.notify("cancelled: what was done stays done")

@@ -1,4 +1,8 @@
-"""The task monitor's enqueue dialog: a registered task and its JSON arguments."""
+"""The task monitor's enqueue dialog: a registered task and its JSON arguments.
+
+No task is picked when it opens: Enter (in the arguments or on Enqueue) sends
+nothing until staff chose one, so no default task goes out by accident.
+"""
 
 from __future__ import annotations
 
@@ -24,7 +28,11 @@ class EnqueueDialog(ModalScreen[tuple[str, str] | None]):
     def compose(self) -> ComposeResult:
         with Vertical():
             yield Label("Enqueue a task", classes="title")
-            yield Select([(name, name) for name in self.tasks], allow_blank=False, id="task-name")
+            yield Select(
+                [(self.label(t), name) for name, t in self.tasks.items()],
+                prompt="pick a task",
+                id="task-name",
+            )
             yield Static("", classes="hint", id="signature")
             yield Input(placeholder='arguments as JSON: [1, 2] or {"course_id": 3}', id="args")
             yield Static("", classes="error", id="enqueue-error")
@@ -34,15 +42,26 @@ class EnqueueDialog(ModalScreen[tuple[str, str] | None]):
 
     def on_mount(self) -> None:
         self.show_signature()
-        self.query_one("#args", Input).focus()
+        self.query_one("#task-name", Select).focus()
 
     def on_select_changed(self, event: Select.Changed) -> None:
         self.show_signature()
+        if not event.select.is_blank():
+            self.query_one("#args", Input).focus()
+
+    @staticmethod
+    def label(task) -> str:
+        return f"{task.name} → the site's Celery" if task.site_task else task.name
 
     def show_signature(self) -> None:
         task = self.tasks.get(self.query_one("#task-name", Select).value)
-        if task is not None:
-            self.query_one("#signature", Static).update(f"{task.name}{task.signature}  {task.doc}")
+        text = ""
+        if task is not None and task.site_task:
+            text = f"sent to the site's Celery as {task.site_task} (no arguments here)"
+        elif task is not None:
+            text = f"{task.name}{task.signature}  {task.doc}"
+        self.query_one("#signature", Static).update(text)
+        self.query_one("#enqueue-error", Static).update("")
 
     def on_button_pressed(self, event: Button.Pressed) -> None:
         if event.button.id == "ok":
@@ -57,13 +76,18 @@ class EnqueueDialog(ModalScreen[tuple[str, str] | None]):
         from tqconsole.errors import InvalidInput
         from tqconsole.services.task_monitor import parse_arguments
 
+        select = self.query_one("#task-name", Select)
+        if select.is_blank():
+            self.query_one("#enqueue-error", Static).update("pick a task first")
+            select.focus()
+            return
         text = self.query_one("#args", Input).value
         try:
             parse_arguments(text)
         except InvalidInput as exc:
             self.query_one("#enqueue-error", Static).update(str(exc))
             return
-        self.dismiss((str(self.query_one("#task-name", Select).value), text))
+        self.dismiss((str(select.value), text))
 
     def action_cancel(self) -> None:
         self.dismiss(None)

@@ -5,7 +5,8 @@
 ``s3://KEY:SECRET@host:port?secure=0&region=…`` (path-style addressing; http
 when ``secure=0``).  ``open(settings)`` gives the backend with the named storages
 ``media``, ``static`` (public) and ``finance`` (private) bound to the buckets of
-``settings.bucket(name)``: ``backends.get("storage").storage("finance")``.
+``settings.bucket(name)``: ``backends.get("storage").storage("finance")``.  A storage
+with a URL of its own (``settings.storage_url(name)``) is served from there.
 The interface is described in ``base.py``.
 """
 
@@ -68,14 +69,30 @@ def from_url(url: str, **options) -> StorageBackend:
 
 
 def open(settings: Settings) -> StorageBackend:  # noqa: A001 - the family interface
+    """The backend of ``TQ_STORAGE_URL``; a storage with a URL of its own (the site's
+    ``TQ_S3_<STORAGE>_*``) is served by a backend of its own behind it."""
     from tqconsole.settings import STORAGES
 
-    return from_url(
-        settings.url("storage"),
-        buckets={name: settings.bucket(name) for name in STORAGES},
-        private=PRIVATE_STORAGES,
-        read_only=settings.read_only,
-    )
+    def backend(url: str, names) -> StorageBackend:
+        return from_url(
+            url,
+            buckets={name: settings.bucket(name) for name in names},
+            private=PRIVATE_STORAGES,
+            read_only=settings.read_only,
+            custom_domains={name: settings.custom_domain(name) for name in names},
+        )
+
+    main_url = settings.url("storage")
+    urls = {name: settings.storage_url(name) for name in STORAGES}
+    main = backend(main_url, STORAGES)
+    try:
+        for url in dict.fromkeys(u for u in urls.values() if u != main_url):
+            other = backend(url, [name for name, u in urls.items() if u == url])
+            main.endpoints.update(dict.fromkeys(other.buckets, other))
+    except BaseException:
+        main.close()
+        raise
+    return main
 
 
 def health(backend: StorageBackend, health: Health) -> None:
@@ -85,7 +102,8 @@ def health(backend: StorageBackend, health: Health) -> None:
     states = backend.bucket_states()
     for name, bucket in backend.buckets.items():
         access = "private" if name in backend.private else "public"
-        health.figures.append((name, f"{bucket} ({access}, {states[name]})"))
+        where = f" at {backend.where(name)}" if name in backend.endpoints else ""
+        health.figures.append((name, f"{bucket} ({access}, {states[name]}){where}"))
     missing = [backend.buckets[name] for name, state in states.items() if state == "missing"]
     if missing:
         health.error = f"missing bucket(s) {', '.join(missing)} — run tqconsole init"

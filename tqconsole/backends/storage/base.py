@@ -267,6 +267,7 @@ class Storage:
         self.bucket = bucket
         self.name = name or bucket
         self.public = public
+        self.custom_domain = ""  # links of a public storage point there (the site's CDN)
 
     @property
     def read_only(self) -> bool:
@@ -496,7 +497,11 @@ class StorageBackend:
     """A storage server: its buckets, and the named storages bound to them.
 
     ``buckets`` maps storage names (media, static, finance) to bucket names;
-    ``private`` names the storages reached only through presigned URLs.
+    ``private`` names the storages reached only through presigned URLs;
+    ``custom_domains`` the domains links of a public storage point at.
+    ``endpoints`` holds the servers of storages that live elsewhere (the site gives
+    each storage its own endpoint and keys): their names stay in ``buckets`` and
+    everything about them is asked of that server.
     """
 
     storage_class: type[Storage] = Storage
@@ -508,11 +513,14 @@ class StorageBackend:
         buckets: dict[str, str] | None = None,
         private: frozenset[str] = frozenset({"finance"}),
         read_only: bool = False,
+        custom_domains: dict[str, str] | None = None,
     ):
         self.url = url
         self.buckets = dict(buckets or {})
         self.private = private
         self.read_only = read_only
+        self.custom_domains = dict(custom_domains or {})
+        self.endpoints: dict[str, StorageBackend] = {}
         self._storages: dict[str, Storage] = {}
 
     @property
@@ -524,11 +532,26 @@ class StorageBackend:
         if name not in self.buckets:
             known = ", ".join(self.buckets)
             raise NotFound(f"unknown storage {name!r} (known: {known})")
+        if name in self.endpoints:
+            return self.endpoints[name].storage(name)
         storage = self._storages.get(name)
         if storage is None:
             storage = self.bucket(self.buckets[name], name=name, public=name not in self.private)
+            if storage.public:
+                storage.custom_domain = self.custom_domains.get(name, "")
             self._storages[name] = storage
         return storage
+
+    def serving(self, name: str) -> StorageBackend:
+        """The server of named storage ``name``."""
+        return self.endpoints.get(name, self)
+
+    def serving_bucket(self, bucket: str) -> StorageBackend:
+        """The server of a configured bucket; this one for any other bucket name."""
+        for name, other in self.endpoints.items():
+            if self.buckets.get(name) == bucket:
+                return other
+        return self
 
     def bucket(self, bucket: str, name: str = "", public: bool = False) -> Storage:
         return self.storage_class(self, bucket, name=name, public=public)
@@ -538,7 +561,7 @@ class StorageBackend:
         check_bucket_name(bucket)
         if self.read_only:
             raise ReadOnlyError(f"read-only mode: creating bucket {bucket} refused")
-        return self._create_bucket(bucket)
+        return self.serving_bucket(bucket)._create_bucket(bucket)
 
     def list_buckets(self) -> list[BucketInfo]:
         raise NotImplementedError
@@ -552,7 +575,7 @@ class StorageBackend:
         states = {}
         for name, bucket in self.buckets.items():
             try:
-                states[name] = "ok" if self.bucket_exists(bucket) else "missing"
+                states[name] = "ok" if self.serving(name).bucket_exists(bucket) else "missing"
             except AccessDenied:
                 states[name] = "no access"
         return states
@@ -568,11 +591,16 @@ class StorageBackend:
         """Settings worth showing beside the URL on the dashboard and in ``check``."""
         return []
 
+    def where(self, name: str) -> str:
+        """Where named storage ``name`` lives, in a few words."""
+        return self.serving(name).describe()
+
     def _create_bucket(self, bucket: str) -> bool:
         raise NotImplementedError
 
     def close(self) -> None:
-        pass
+        for other in self.endpoints.values():
+            other.close()
 
 
 def check_bucket_name(name: str) -> str:

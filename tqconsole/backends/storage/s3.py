@@ -156,6 +156,8 @@ class S3Storage(Storage):
             return self.client.get_object(Bucket=self.bucket, Key=key)["Body"]
 
     def _url(self, key: str, expires: int) -> str:
+        if self.public and self.custom_domain:  # as the site's storages link
+            return f"{self.backend.scheme}://{self.custom_domain}/{quote(key)}"
         if self.public:
             return f"{self.backend.public_base}/{quote(self.bucket)}/{quote(key)}"
         with self.errors(f"presigning {self.name}/{key}"):
@@ -383,6 +385,7 @@ class S3Backend(StorageBackend):
             self.endpoint = (
                 f"{'https' if secure else 'http'}://{netloc}{f':{port}' if port else ''}"
             )
+        self.scheme = "https" if secure else "http"
         self.region = query.get("region", "us-east-1")
         self.access_key = unquote(parts.username) if parts.username else None
         self.secret_key = unquote(parts.password) if parts.password else None
@@ -559,3 +562,4 @@ class S3Backend(StorageBackend):
         if self._client is not None:
             self._client.close()
             self._client = None
+        super().close()
