@@ -189,7 +189,7 @@ class SubscriptionActions:
 
         places, taken, left = plan
         if not taken:
-            why = f" ({len(left)} single(s): {left[0][1]})" if left else ""
+            why = f" ({len(left)} without a partner stay there: couple course)" if left else ""
             self.notify(f"{places.name}: nobody to confirm on the waiting list{why}", markup=False)
             return
         lines = [

@@ -103,6 +103,6 @@ def export_file(data_dir: Path, course_id: int, overwrite: bool = False) -> Path
         with open(path, "wb" if overwrite else "xb") as out:
             out.write(data)
     except FileExistsError:
-        raise InvalidInput(f"{EXISTS} {path} (written before; overwrite to replace it)") from None
+        raise InvalidInput(f"{EXISTS} {path} (written before)") from None
     note("export_participants", "file", str(path), {"course": course.id, "bytes": len(data)})
     return path

@@ -357,7 +357,7 @@ def outcome_of(payment: Payment, linked: list, opens: dict, known: set) -> Payme
     elif payment.state == PaymentState.MANUAL and unknown:
         outcome, why = "unknown USI", f"no subscription has {', '.join(unknown)}"
     elif payment.state == PaymentState.MANUAL and not found:
-        outcome, why = "no USI", "no USI in the remittance text"
+        outcome, why = "no USI", "no USI- in the remittance text"
     elif payment.state == PaymentState.MANUAL and linked and payment.amount_to_reimburse:
         outcome = "over-paid"
         why = f"paid {paid}; {amounts.money(payment.amount_to_reimburse):.2f} to reimburse"

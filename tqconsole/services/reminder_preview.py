@@ -38,9 +38,13 @@ class DueReminder:
 
     @property
     def why(self) -> str:
-        last = f"last reminder {self.last_reminder:%d.%m.%Y}" if self.last_reminder else "never"
+        last = (
+            f"last reminded {self.last_reminder:%d.%m.%Y}"
+            if self.last_reminder
+            else "never reminded"
+        )
         start = f"{self.started:%d.%m.%Y}" if self.started else "?"
-        return f"confirmed, {self.open_amount} open, course started {start}; reminded: {last}"
+        return f"{self.open_amount} open, course started {start}, {last}"
 
     def as_dict(self) -> dict:
         return {
@@ -58,10 +62,7 @@ class DueReminder:
 
 
 def rule_text() -> str:
-    return (
-        f"confirmed and unpaid, {FIRST_AFTER.days} days after the course started, "
-        f"at most every {EVERY.days} days; template {TEMPLATE!r}"
-    )
+    return f"confirmed, unpaid, {FIRST_AFTER.days} days after the start, every {EVERY.days} days"
 
 
 def first_lesson_days(course_ids: list[int]) -> dict[int, date]:
