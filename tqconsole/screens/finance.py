@@ -32,6 +32,10 @@ OUTCOME_STYLE = {
 }
 
 
+def today() -> date:
+    return date.today()
+
+
 class FinanceScreen(ConsoleScreen):
     route = "finance"
     crumb = "Finance"
@@ -53,6 +57,7 @@ class FinanceScreen(ConsoleScreen):
         super().__init__()
         self.statement = statement
         self.due: list = []
+        self.day = today()
         self.report = None
 
     @classmethod
@@ -87,7 +92,8 @@ class FinanceScreen(ConsoleScreen):
         from tqconsole.services.reminder_preview import reminder_preview
 
         self.backends.database  # noqa: B018 - binds the models
-        due = reminder_preview(date.today())
+        self.day = today()
+        due = reminder_preview(self.day)
         files = statements(limit=1) if statement is None else []
         chosen = statement if statement is not None else (files[0][0] if files else None)
         report = statement_report(chosen) if chosen is not None else None
@@ -98,7 +104,7 @@ class FinanceScreen(ConsoleScreen):
 
         self.due, self.statement, self.report = loaded
         self.query_one("#reminders-title", Static).update(
-            Text(f"Payment reminders, dry run for today: {len(self.due)} due ({rule_text()})")
+            Text(f"Reminders, dry run for {self.day:%d.%m.%Y}: {len(self.due)} due ({rule_text()})")
         )
         table = self.query_one("#reminders", KeyTable)
         row = table.cursor_row
@@ -235,7 +241,7 @@ class FinanceScreen(ConsoleScreen):
         from tqconsole.services.payment_reminders import send_payment_reminders
 
         self.backends.database  # noqa: B018 - binds the models
-        return send_payment_reminders(date.today(), connection=self.backends.get("email"))
+        return send_payment_reminders(self.day, connection=self.backends.get("email"))
 
     def sent(self, report) -> None:
         self.notify(report.summary(), markup=False)

@@ -402,12 +402,12 @@ def statement_report(file_id: int) -> FileReport:
 
 
 def statements(limit: int = 20) -> list[tuple[int, str, datetime | None, int]]:
-    """The latest imported statements: (id, file, created, payments), newest first."""
+    """The latest imported statements: (id, file, created, payments), the last imported first."""
     count = Payment.select(fn.COUNT(Payment.id)).where(Payment.file == FinanceFile.id)
     return list(
         FinanceFile.select(FinanceFile.id, FinanceFile.file, FinanceFile.created_at, count)
         .where(FinanceFile.type == FinanceFileType.ZKB_CSV)
-        .order_by(FinanceFile.created_at.desc(), FinanceFile.id.desc())
+        .order_by(FinanceFile.id.desc())
         .limit(limit)
         .tuples()
     )
