@@ -21,6 +21,24 @@ from tqconsole.screens.base import ConsoleScreen
 from tqconsole.widgets.lists import KeyTable
 
 UNMATCHED_FILTER = "state in (new,manual) and credit_debit=credit"
+# fixed widths: the tables are right at their first paint, the essential columns first
+REMINDER_COLUMNS = (
+    ("USI", 6),
+    ("participant", 20),
+    ("open", 7),
+    ("started", 10),
+    ("reminded", 10),
+    ("template", 16),
+    ("course", 28),
+)
+PAYMENT_COLUMNS = (
+    ("outcome", 11),
+    ("payment", 7),
+    ("amount", 8),
+    ("why", 40),
+    ("name", 24),
+    ("date", 10),
+)
 OUTCOME_STYLE = {
     "matched": "green",
     "partial": "yellow",
@@ -77,9 +95,11 @@ class FinanceScreen(ConsoleScreen):
 
     def on_mount(self) -> None:
         reminders = self.query_one("#reminders", KeyTable)
-        reminders.add_columns("USI", "participant", "course", "open", "template", "why")
+        for label, width in REMINDER_COLUMNS:
+            reminders.add_column(label, width=width)
         payments = self.query_one("#payments", KeyTable)
-        payments.add_columns("outcome", "payment", "date", "amount", "name", "why")
+        for label, width in PAYMENT_COLUMNS:
+            payments.add_column(label, width=width)
         payments.focus()
         self.action_reload()
 
@@ -110,7 +130,15 @@ class FinanceScreen(ConsoleScreen):
         row = table.cursor_row
         table.clear()
         for r in self.due:
-            table.add_row(r.usi, r.participant, r.course, r.open_amount, r.template, r.why)
+            table.add_row(
+                r.usi,
+                r.participant,
+                r.open_amount,
+                f"{r.started:%d.%m.%Y}" if r.started else "?",
+                f"{r.last_reminder:%d.%m.%Y}" if r.last_reminder else "never",
+                r.template,
+                r.course,
+            )
         table.move_cursor(row=min(row, max(table.row_count - 1, 0)))
         title = self.query_one("#matching-title", Static)
         payments = self.query_one("#payments", KeyTable)
@@ -127,10 +155,10 @@ class FinanceScreen(ConsoleScreen):
             payments.add_row(
                 Text(p.outcome, style=OUTCOME_STYLE.get(p.outcome, "dim")),
                 f"#{p.payment}",
-                p.date,
                 p.amount,
-                p.name,
                 p.why,
+                p.name,
+                p.date,
                 key=str(p.payment),
             )
         payments.move_cursor(row=min(row, max(payments.row_count - 1, 0)))
