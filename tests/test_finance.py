@@ -182,3 +182,20 @@ def test_snapshot_finance(site, at_fixture_now, snap_compare, size):
         await shown(pilot, lambda: loaded(pilot.app))
 
     assert snap_compare(app_at("finance"), terminal_size=size, run_before=ready)
+
+
+async def test_send_asks_for_the_typed_count_and_cancel_sends_nothing(site, at_fixture_now):
+    from tqconsole.models import PaymentReminder
+    from tqconsole.widgets.confirm_dialog import ConfirmDialog
+
+    before = PaymentReminder.select().count()
+    app = app_at("finance")
+    async with app.run_test(size=(120, 40)) as pilot:
+        await until(pilot, lambda: loaded(app))
+        screen = app.screen
+        await pilot.press("S")
+        dialog = await until(pilot, lambda: isinstance(app.screen, ConfirmDialog) and app.screen)
+        assert dialog.typed == f"send {len(screen.due)}"
+        await pilot.press("escape")
+        await until(pilot, lambda: app.screen is screen)
+    assert PaymentReminder.select().count() == before

@@ -67,7 +67,7 @@ class FinanceScreen(ConsoleScreen):
         Binding("U", "unmatched", "Unmatched", id="finance.unmatched"),
         Binding("f", "pick_statement", "Statement", id="finance.statement"),
         Binding("M", "match", "Match now", show=False, id="finance.match"),
-        Binding("S", "send", "Send reminders", show=False, id="finance.send"),
+        Binding("S", "send", "Send", id="finance.send"),
         Binding("r", "reload", "Reload", show=False, id="finance.reload"),
     ]
 
