@@ -219,3 +219,26 @@ def test_snapshot_waiting_list_dialog(site, snap_compare, size):
         await shown(pilot, lambda: isinstance(pilot.app.screen, LinesConfirmDialog))
 
     assert snap_compare(app_at("models/courses_course"), terminal_size=size, run_before=ask)
+
+
+async def test_confirm_dialog_warns_over_the_maximum(site):
+    from tqconsole.models import Subscribe
+    from tqconsole.widgets.confirm_dialog import LinesConfirmDialog
+
+    new = Subscribe.select().where((Subscribe.course == SALSA_MI) & (Subscribe.state == "new"))
+    before = new.count()
+    app = app_at("models/courses_subscribe")
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        screen = app.screen
+        await pilot.press("slash", *f"course={SALSA_MI} state=new", "enter")
+        await until(pilot, lambda: screen.query_one("WindowedTable").total == new.count())
+        await pilot.press(*["space"] * new.count(), "c")
+        dialog = await until(
+            pilot, lambda: isinstance(app.screen, LinesConfirmDialog) and app.screen
+        )
+        text = "\n".join(dialog.lines)
+        assert f"over the maximum: HS26 Salsa 1 Mi: confirming {new.count()} makes" in text
+        assert "of max 12" in text
+        await pilot.press("escape")
+    assert new.count() == before  # nothing confirmed
