@@ -119,7 +119,7 @@ def show_progress(meter, stop: threading.Event) -> None:
         status_line(meter.summary())
 
 
-def report_transfer(plan, verb: str, storage) -> int:
+def report_transfer(plan, verb: str, storage, place: str) -> int:
     from tqconsole.services.buckets import human_size
 
     result = plan.result
@@ -135,6 +135,7 @@ def report_transfer(plan, verb: str, storage) -> int:
         )
     print(
         f"{verb} {len(result.done)} of {len(plan.items)} file(s), {human_size(result.bytes)}"
+        + f" {place}"
         + (f"; {len(plan.skipped)} skipped" if plan.skipped else "")
         + (f"; {len(result.errors)} failed" if result.errors else "")
     )
@@ -177,7 +178,8 @@ def cmd_put(ctx) -> int:
         ),
         plan,
     )
-    return report_transfer(plan, "uploaded", storage)
+    place = f"from {Path(ctx.args.src)} into {buckets.where(storage, key)}"
+    return report_transfer(plan, "uploaded", storage, place)
 
 
 def cmd_get(ctx) -> int:
@@ -191,7 +193,8 @@ def cmd_get(ctx) -> int:
         ),
         plan,
     )
-    return report_transfer(plan, "downloaded", storage)
+    place = f"from {buckets.where(storage, key)} to {Path(ctx.args.dest)}"
+    return report_transfer(plan, "downloaded", storage, place)
 
 
 def cmd_rm(ctx) -> int:

@@ -88,6 +88,7 @@ class BucketsScreen(ConsoleScreen):
         self.sort, self.descending, self.filter_text = "name", False, ""
         self.rows: list[Entry] = []  # what the table shows, in its order
         self.meter = None  # the TransferMeter of a running upload or download
+        self.transfer_place = ""  # "from … to …" of that transfer, for its message
         self.prefetch: Future | None = None
 
     @classmethod
@@ -529,7 +530,7 @@ class BucketsScreen(ConsoleScreen):
                     Path(path),
                     self.prefix,
                     group="plan",
-                    done=lambda plan: self.start_upload(storage, plan, overwrite),
+                    done=lambda plan: self.start_upload(storage, plan, overwrite, path),
                 )
 
         dialog = AskDialog(
@@ -541,8 +542,9 @@ class BucketsScreen(ConsoleScreen):
         )
         self.app.push_screen(dialog, go)
 
-    def start_upload(self, storage, plan, overwrite: bool) -> None:
+    def start_upload(self, storage, plan, overwrite: bool, source: str) -> None:
         meter = self.meter = bucket_transfers.TransferMeter(plan)
+        self.transfer_place = f"from {source} into {buckets.where(storage, self.prefix)}"
         self.query_one(TransferPanel).start(
             f"uploading into {self.storage_name}/{self.prefix}", meter
         )
@@ -578,7 +580,7 @@ class BucketsScreen(ConsoleScreen):
                     keys,
                     Path(answer[0]),
                     group="plan",
-                    done=lambda plan: self.start_download(storage, plan),
+                    done=lambda plan: self.start_download(storage, plan, answer[0]),
                 )
 
         what = keys[0] if len(keys) == 1 else f"{len(keys)} marked entries"
@@ -587,8 +589,9 @@ class BucketsScreen(ConsoleScreen):
     def action_download(self) -> None:
         self.ask_download(self.targets())
 
-    def start_download(self, storage, plan) -> None:
+    def start_download(self, storage, plan, dest: str) -> None:
         meter = self.meter = bucket_transfers.TransferMeter(plan)
+        self.transfer_place = f"from {buckets.where(storage, self.prefix)} to {dest}"
         self.query_one(TransferPanel).start(f"downloading from {self.storage_name}", meter)
         self.run_blocking(
             bucket_transfers.download,
@@ -618,7 +621,7 @@ class BucketsScreen(ConsoleScreen):
                 f"{text}; {len(problems)} failed or skipped, e.g. {first[0]}: {first[1]}"
             )
         else:
-            self.notify(f"done: {text}")
+            self.notify(f"done: {text} {self.transfer_place}", markup=False)
         if result.incomplete:
             self.notify_error(
                 f"the parts of {len(result.incomplete)} failed upload(s) stay on the server, "

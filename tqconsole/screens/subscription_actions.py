@@ -28,6 +28,9 @@ BINDINGS = [
     Binding("V", "redeem", "Redeem voucher", show=False, id="subs.redeem"),
     Binding("$", "remind", "Payment reminder", show=False, id="subs.remind"),
     Binding("P", "participants", "Participants CSV", show=False, id="courses.participants"),
+    Binding(
+        "W", "confirm_waiting", "Confirm waiting list", show=False, id="courses.confirm_waiting"
+    ),
 ]
 
 
@@ -47,7 +50,7 @@ class SubscriptionActions:
     def check_action(self, action: str, parameters: tuple) -> bool | None:
         if action in ("staff", "redeem", "remind"):
             return self.table_name == SUBSCRIPTIONS
-        if action == "participants":
+        if action in ("participants", "confirm_waiting"):
             return self.table_name == COURSES
         return True
 
@@ -80,9 +83,9 @@ class SubscriptionActions:
                 done=self.show_outcome,
             )
 
-        def ask(reason=None) -> None:
+        def ask(reason=None, warnings=()) -> None:
             """enter for one subscription; for several, the action and count must be typed."""
-            lines = [shown]
+            lines = [shown, *(f"⚠ over the maximum: {w}" for w in warnings)]
             if reason:
                 lines.append(f"reason: {reason}")
             if action in MAILED_ACTIONS:
@@ -104,7 +107,15 @@ class SubscriptionActions:
                 Choose(f"Reject {len(ids)} subscription(s): reason", reasons), chosen
             )
             return
-        ask()
+        self.run_blocking(
+            self.capacity_warnings, action, ids, group="staff-action", done=lambda w: ask(None, w)
+        )
+
+    def capacity_warnings(self, action: str, ids: list) -> list[str]:
+        from tqconsole.services.course_places import capacity_warnings
+
+        self.backends.database  # noqa: B018 - binds the models
+        return capacity_warnings(action, ids)
 
     def apply_staff_action(self, action: str, ids: list, details: dict):
         from tqconsole.services.subscriptions import apply
@@ -195,31 +206,106 @@ class SubscriptionActions:
         self.notify(text, timeout=8, markup=False)
         self.after_action()
 
-    def action_participants(self) -> None:
-        from tqconsole.screens.model_dialogs import Ask
+    def action_participants(self, overwrite: bool = False) -> None:
+        """Write the course's participants into the exports folder of the data dir;
+        an existing file is replaced only after Enter on "Overwrite"."""
+        from tqconsole.widgets.confirm_dialog import ConfirmDialog
 
         ids = self.action_targets()
         if not ids:
             return
         course = ids[0]
 
-        def chosen(path: str | None) -> None:
-            if path:
-                self.run_blocking(
-                    self.write_participants,
-                    course,
-                    path,
-                    group="participants",
-                    done=lambda n: self.notify(f"{n} participants written to {path}"),
-                )
+        def written(path) -> None:
+            self.notify(f"participants of course {course} written to {path}", markup=False)
 
-        self.app.push_screen(
-            Ask("Export confirmed participants to", f"course-{course}-participants.csv"), chosen
+        def exists(message: str) -> None:
+            if overwrite:
+                self.notify_error(message)
+                return
+            self.app.push_screen(
+                ConfirmDialog("Export exists", f"{message}\nReplace it?", action="Overwrite"),
+                lambda ok: self.action_participants(overwrite=True) if ok else None,
+            )
+
+        def failed(message: str) -> None:
+            from tqconsole.services.participants_export import EXISTS
+
+            (exists if message.startswith(EXISTS) else self.notify_error)(message)
+
+        self.run_blocking(
+            self.write_participants,
+            course,
+            overwrite,
+            group="participants",
+            done=written,
+            failed=failed,
         )
 
-    def write_participants(self, course: int, path: str) -> int:
-        from tqconsole.services.export import course_participants
+    def write_participants(self, course: int, overwrite: bool):
+        from tqconsole.services.participants_export import export_file
 
         self.backends.database  # noqa: B018 - binds the models
-        with open(path, "w", newline="", encoding="utf-8") as out:
-            return course_participants(course, out)
+        return export_file(self.settings.data_dir, course, overwrite)
+
+    def action_confirm_waiting(self) -> None:
+        """Admit and confirm the whole waiting list of the course under the cursor."""
+        ids = self.action_targets()
+        if ids:
+            self.run_blocking(
+                self.waiting_list_plan, ids[0], group="staff-action", done=self.ask_waiting
+            )
+
+    def waiting_list_plan(self, course: int):
+        from tqconsole.services.course_places import course_places, waiting_list_ids
+
+        self.backends.database  # noqa: B018 - binds the models
+        taken, left = waiting_list_ids(course)
+        return course_places(course), taken, left
+
+    def ask_waiting(self, plan) -> None:
+        from tqconsole.screens.model_dialogs import Confirm
+
+        places, taken, left = plan
+        if not taken:
+            why = f" ({len(left)} without a partner stay there: couple course)" if left else ""
+            self.notify(f"{places.name}: nobody to confirm on the waiting list{why}", markup=False)
+            return
+        lines = [
+            f"{places.name}: {len(taken)} on the waiting list are admitted and confirmed",
+            f"now {places.accepted} accepted of max {places.limit or '–'}, "
+            f"{places.free if places.free is not None else 'no limit of'} free",
+        ]
+        if places.limit is not None and places.admitted + len(taken) > places.limit:
+            lines.append(
+                f"⚠ over the maximum: {places.admitted + len(taken)} holding a place "
+                f"of max {places.limit}"
+            )
+        if left:
+            lines.append(f"{len(left)} stay on the waiting list: {left[0][1]}")
+        lines.append("Each participant is mailed the confirmation (through the outbox).")
+        typed = f"confirm {len(taken)}"
+        self.app.push_screen(
+            Confirm(f"Confirm the waiting list of course {places.course}", lines, typed),
+            lambda ok: (
+                self.run_blocking(
+                    self.run_waiting, places.course, group="staff-action", done=self.waiting_done
+                )
+                if ok
+                else None
+            ),
+        )
+
+    def run_waiting(self, course: int):
+        from tqconsole.services.course_places import confirm_waiting_list
+
+        self.backends.database  # noqa: B018 - binds the models
+        return confirm_waiting_list(course, mail=self.backends.get("email"))
+
+    def waiting_done(self, run) -> None:
+        warnings = [*run.admitted.warnings, *(run.confirmed.warnings if run.confirmed else [])]
+        severity = "warning" if warnings or run.left else "information"
+        self.notify(run.summary(), severity=severity, timeout=8, markup=False)
+        for warning in warnings:
+            self.notify(warning, severity="error", timeout=15, markup=False)
+        self.after_action()

@@ -77,6 +77,14 @@ def split_target(backends, target: str) -> tuple[Storage, str]:
     return storage_backend(backends).storage(name), rest
 
 
+def where(storage: Storage, key: str = "") -> str:
+    """Where on the server a transfer reads or writes: ``media/img/ (bucket tq-media on
+    s3://KEY:***@host:9000)`` (the secret masked)."""
+    from tqconsole.settings import mask_url
+
+    return f"{storage.name}/{key} (bucket {storage.bucket} on {mask_url(storage.backend.url)})"
+
+
 def note(backends, action: str, storage: Storage | None, pk: str, summary: dict) -> None:
     """An audit entry for a storage write (the database is opened for it if it can be)."""
     from tqconsole.services.audit import note as audit_note

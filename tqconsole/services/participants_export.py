@@ -1,19 +1,26 @@
-"""A course's participant list as CSV (the site admin's "export participants")."""
+"""A course's participant list as CSV (the site admin's "export participants").
+
+``export_file`` writes it into the ``exports`` folder of the data dir (the place
+the staff fetch it from, named in every message) and never replaces an existing
+file unless asked to; ``export_to_media`` (the task) puts it into the media storage.
+"""
 
 from __future__ import annotations
 
 import csv
 import io
 from datetime import datetime
+from pathlib import Path
 
 from peewee import JOIN
 
-from tqconsole.errors import NotFound
+from tqconsole.errors import InvalidInput, NotFound
 from tqconsole.models import Course, Subscribe, User, UserProfile
 from tqconsole.models.choices import SubscribeState
 from tqconsole.services.audit import note
 from tqconsole.services.payment_matching import open_amounts
 
+EXISTS = "export exists:"
 HEADER = (
     "first_name",
     "last_name",
@@ -80,3 +87,22 @@ def export_to_media(backends, course_id: int, now: datetime | None = None) -> st
     storage.save(key, data, content_type="text/csv")
     note("export_participants", "media", key, {"course": course.id, "bytes": len(data)})
     return key
+
+
+def export_path(data_dir: Path, course_id: int) -> Path:
+    return Path(data_dir) / "exports" / f"participants-course-{course_id}.csv"
+
+
+def export_file(data_dir: Path, course_id: int, overwrite: bool = False) -> Path:
+    """Write the CSV to ``<data dir>/exports/participants-course-ID.csv``; returns the path.
+    An existing file raises InvalidInput (starting with ``EXISTS``) unless ``overwrite``."""
+    course, data = participants_csv(course_id)
+    path = export_path(data_dir, course.id)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        with open(path, "wb" if overwrite else "xb") as out:
+            out.write(data)
+    except FileExistsError:
+        raise InvalidInput(f"{EXISTS} {path} (written before)") from None
+    note("export_participants", "file", str(path), {"course": course.id, "bytes": len(data)})
+    return path

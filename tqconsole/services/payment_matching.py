@@ -83,6 +83,36 @@ class BankLine:
     text: str
 
 
+# How a payment came out of matching, in the order the report lists them.
+OUTCOMES = {
+    "matched": "matched in full",
+    "partial": "matched, the subscription still owes",
+    "over-paid": "more than owed: the rest to reimburse",
+    "unknown USI": "a USI that no subscription has",
+    "no USI": "no USI in the remittance text",
+    "manual": "to check by hand",
+    "debit": "debit (irrelevant)",
+    "irrelevant": "marked irrelevant",
+    "new": "not processed yet",
+}
+
+
+@dataclass
+class PaymentLine:
+    """One payment of a statement and what matching made of it (``payment``: its id,
+    ``subscriptions``: the ids it paid, ``line``: its line in the file when known)."""
+
+    payment: int
+    date: str
+    amount: str
+    name: str
+    remittance: str
+    outcome: str
+    why: str
+    subscriptions: list[int] = field(default_factory=list)
+    line: int | None = None
+
+
 @dataclass
 class FileReport:
     name: str
@@ -95,6 +125,13 @@ class FileReport:
     irrelevant: int = 0
     unreadable: list[str] = field(default_factory=list)  # "name line N: why"
     subscriptions_paid: list[str] = field(default_factory=list)
+    payments: list[PaymentLine] = field(default_factory=list)
+
+    def counts(self) -> dict[str, int]:
+        out = dict.fromkeys(OUTCOMES, 0)
+        for p in self.payments:
+            out[p.outcome] += 1
+        return {k: n for k, n in out.items() if n}
 
 
 @dataclass
@@ -116,7 +153,14 @@ class MatchReport:
                     f"{f.name}: {f.lines} lines, {f.matched} matched, {f.manual} to manual, "
                     f"{f.irrelevant} irrelevant, {f.duplicates} already known"
                 )
+                if f.payments:
+                    out.append("  " + ", ".join(f"{n} {k}" for k, n in f.counts().items()))
                 out.extend(f"  {why}" for why in f.unreadable)
+                out.extend(
+                    f"  {p.outcome:<11} #{p.payment} {p.amount:>8} {p.name[:24]} — {p.why}"
+                    for p in f.payments
+                    if p.outcome not in ("matched", "debit")
+                )
         return out or ["no unprocessed bank statements"]
 
 
@@ -273,6 +317,102 @@ def match_payment(payment: Payment) -> None:
     check_balance(payment)
 
 
+def classify(payment_ids: list[int]) -> list[PaymentLine]:
+    """What matching made of these payments, read back from the database (a fresh run
+    or any statement of the past), in id order."""
+    payments = list(Payment.select().where(Payment.id.in_(payment_ids or [0])).order_by(Payment.id))
+    links: dict[int, list[tuple[int, str]]] = {}
+    for pid, sid, usi in (
+        SubscriptionPayment.select(
+            SubscriptionPayment.payment, SubscriptionPayment.subscription, Subscribe.usi
+        )
+        .join(Subscribe, on=(SubscriptionPayment.subscription == Subscribe.id))
+        .where(SubscriptionPayment.payment.in_([p.id for p in payments] or [0]))
+        .order_by(SubscriptionPayment.id)
+        .tuples()
+    ):
+        links.setdefault(pid, []).append((sid, usi))
+    opens = amounts.open_amounts_of(sorted({sid for ls in links.values() for sid, _ in ls}))
+    usis = {u.upper() for p in payments for u in usis_in(p.remittance_user_string)}
+    known = {
+        u.upper()
+        for (u,) in Subscribe.select(Subscribe.usi)
+        .where(fn.UPPER(Subscribe.usi).in_(sorted(usis) or [""]))
+        .tuples()
+    }
+    return [outcome_of(p, links.get(p.id, []), opens, known) for p in payments]
+
+
+def outcome_of(payment: Payment, linked: list, opens: dict, known: set) -> PaymentLine:
+    found = usis_in(payment.remittance_user_string)
+    unknown = [u for u in found if u.upper() not in known]
+    owing = [f"{usi} owes {opens[sid]:.2f}" for sid, usi in linked if opens.get(sid, 0) > 0]
+    paid = ", ".join(usi for _, usi in linked)
+    if payment.credit_debit == CreditDebit.DEBIT:
+        outcome, why = "debit", "money going out"
+    elif payment.type == PaymentType.IRRELEVANT:
+        outcome, why = "irrelevant", "marked irrelevant"
+    elif payment.state == PaymentState.NEW:
+        outcome, why = "new", "waiting for the next matching run"
+    elif payment.state == PaymentState.MANUAL and unknown:
+        outcome, why = "unknown USI", f"no subscription has {', '.join(unknown)}"
+    elif payment.state == PaymentState.MANUAL and not found:
+        outcome, why = "no USI", "no USI- in the remittance text"
+    elif payment.state == PaymentState.MANUAL and linked and payment.amount_to_reimburse:
+        outcome = "over-paid"
+        why = f"paid {paid}; {amounts.money(payment.amount_to_reimburse):.2f} to reimburse"
+    elif payment.state == PaymentState.MANUAL:
+        states = {
+            s.usi: s.state
+            for s in Subscribe.select(Subscribe.usi, Subscribe.state).where(
+                fn.UPPER(Subscribe.usi).in_([u.upper() for u in found])
+            )
+        }
+        outcome = "manual"
+        why = "; ".join(f"{u} is {st}" for u, st in states.items()) or "check by hand"
+    elif owing:
+        outcome, why = "partial", "; ".join(owing)
+    else:
+        outcome, why = "matched", f"paid {paid}" if paid else f"{payment.state}"
+    return PaymentLine(
+        payment=payment.id,
+        date=f"{payment.date:%Y-%m-%d}",
+        amount=f"{amounts.money(payment.amount):.2f}",
+        name=payment.name or "",
+        remittance=payment.remittance_user_string or "",
+        outcome=outcome,
+        why=why,
+        subscriptions=[sid for sid, _ in linked],
+    )
+
+
+def statement_report(file_id: int) -> FileReport:
+    """The report of a statement imported before (its payments as they stand now)."""
+    finance_file = FinanceFile.get_or_none(FinanceFile.id == file_id)
+    if finance_file is None:
+        raise InvalidInput(f"no statement (finance file) {file_id}")
+    ids = [i for (i,) in Payment.select(Payment.id).where(Payment.file == file_id).tuples()]
+    report = FileReport(name=finance_file.file or finance_file.name, lines=len(ids))
+    report.payments = classify(ids)
+    counts = report.counts()
+    report.matched = counts.get("matched", 0) + counts.get("partial", 0)
+    report.irrelevant = counts.get("debit", 0) + counts.get("irrelevant", 0)
+    report.manual = len(ids) - report.matched - report.irrelevant - counts.get("new", 0)
+    return report
+
+
+def statements(limit: int = 20) -> list[tuple[int, str, datetime | None, int]]:
+    """The latest imported statements: (id, file, created, payments), the last imported first."""
+    count = Payment.select(fn.COUNT(Payment.id)).where(Payment.file == FinanceFile.id)
+    return list(
+        FinanceFile.select(FinanceFile.id, FinanceFile.file, FinanceFile.created_at, count)
+        .where(FinanceFile.type == FinanceFileType.ZKB_CSV)
+        .order_by(FinanceFile.id.desc())
+        .limit(limit)
+        .tuples()
+    )
+
+
 def process_payments(report: FileReport | None = None) -> None:
     """The site's ``PaymentProcessor.process_payments`` over every payment waiting."""
     Payment.update(type=PaymentType.IRRELEVANT).where(
@@ -324,26 +464,26 @@ def import_statement(data: bytes, name: str, key: str | None = None) -> FileRepo
             processed=False,
             created_at=datetime.now(),
         )
-        saved = []
+        saved, line_of = [], {}
         for line in lines:
             if Payment.select().where(Payment.transaction_id == line.reference).exists():
                 report.duplicates += 1
                 continue
-            saved.append(
-                Payment.create(
-                    name=line.name,
-                    address=line.address,
-                    date=line.date,
-                    transaction_id=line.reference,
-                    currency_code="CHF",
-                    amount=line.amount,
-                    remittance_user_string=line.remittance,
-                    comment=line.text,
-                    credit_debit=CreditDebit.DEBIT if line.debit else CreditDebit.CREDIT,
-                    filename=key[:300],
-                    file=finance_file,
-                ).id
+            payment = Payment.create(
+                name=line.name,
+                address=line.address,
+                date=line.date,
+                transaction_id=line.reference,
+                currency_code="CHF",
+                amount=line.amount,
+                remittance_user_string=line.remittance,
+                comment=line.text,
+                credit_debit=CreditDebit.DEBIT if line.debit else CreditDebit.CREDIT,
+                filename=key[:300],
+                file=finance_file,
             )
+            saved.append(payment.id)
+            line_of[payment.id] = line.line
         finance_file.processed = True
         finance_file.save()
         process_payments(report)
@@ -356,9 +496,14 @@ def import_statement(data: bytes, name: str, key: str | None = None) -> FileRepo
                 report.matched += 1
             else:
                 report.manual += 1
+        report.payments = classify(saved)
+        for p in report.payments:
+            p.line = line_of.get(p.payment)
         write.pk = finance_file.id
         write.summary = {
-            k: v for k, v in asdict(report).items() if k not in ("subscriptions_paid", "unreadable")
+            k: v
+            for k, v in asdict(report).items()
+            if k not in ("subscriptions_paid", "unreadable", "payments")
         }
     return report
 

@@ -80,8 +80,14 @@ def subscription_figures(pk) -> dict:
     return amount_figures(Subscribe.get_by_id(pk))
 
 
+def course_figures(pk) -> dict:
+    from tqconsole.services.course_places import place_figures
+
+    return place_figures(pk)
+
+
 # Figures a record view shows after the stored fields: table → figures of one row.
-RECORD_FIGURES = {"courses_subscribe": subscription_figures}
+RECORD_FIGURES = {"courses_subscribe": subscription_figures, "courses_course": course_figures}
 
 
 def pk_of(model, text: str):

@@ -38,8 +38,17 @@ def open_amount_cells(keys: list) -> dict:
     return {k: f"{v:.2f}" for k, v in open_amounts_of(keys).items()}
 
 
+def place_cells(keys: list) -> dict:
+    from tqconsole.services.course_places import place_cells
+
+    return place_cells(keys)
+
+
 # Figures computed per page after the stored columns: table → (header, cells by pk).
-COMPUTED_COLUMNS = {"courses_subscribe": [("open_amount", open_amount_cells)]}
+COMPUTED_COLUMNS = {
+    "courses_subscribe": [("open_amount", open_amount_cells)],
+    "courses_course": [("places", place_cells)],
+}
 KEYS_KEPT = 64
 
 _reflected: dict[tuple[int, str], type[pw.Model]] = {}
