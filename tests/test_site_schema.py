@@ -144,3 +144,99 @@ def test_drift_never_crashes(site, capsys):
         records.create(Course, {"name": "x", "type": "1", "offering": "1"})
     code, out, err = run(capsys, "db", "show", "courses_course", "--limit", "2")
     assert code == 0
+
+
+# --- the relations staff follow (issue 11): lessons, teachers' welcome, Payrexx, course payments
+FOLLOWED = {
+    # table: the reverse relations (table, column) its record lists
+    "courses_course": [
+        ("courses_regularlesson", "course"),
+        ("courses_irregularlesson", "course"),
+        ("courses_lessonoccurrence", "course"),
+        ("courses_teach", "course"),
+        ("payment_coursepayment", "course"),
+    ],
+    "courses_teach": [("courses_teacherwelcome", "teach")],
+    "courses_subscribe": [("payment_payrexxgateway", "subscription")],
+    "payment_payment": [
+        ("payment_payrexxgateway", "payment"),
+        ("payment_coursepayment", "payment"),
+    ],
+    "courses_regularlesson": [("courses_regularlessonexception", "regular_lesson")],
+    "courses_lessonoccurrence": [("courses_lessonoccurrenceteach", "lesson_occurrence")],
+}
+
+
+def rows_of(db, relation) -> set:
+    query = TableQuery.build(db, relation.table, relation.filter)
+    key = query.headers.index("id")
+    return {int(row.cells[key]) for row in query.rows(query.page(limit=500))}
+
+
+def busiest(child: str, column: str) -> str:
+    return (
+        f"SELECT {column}_id FROM {child} WHERE {column}_id IS NOT NULL "
+        "GROUP BY 1 ORDER BY COUNT(*) DESC, 1 LIMIT 1"
+    )
+
+
+def check_relations(db) -> int:
+    """Each followed relation, from the row with the most related rows (else any row):
+    counted as the database counts it, and opening it lists exactly those rows.
+    Returns how many of them had rows."""
+    from tqconsole.models import by_table
+
+    followed = 0
+    for table, expected in FOLLOWED.items():
+        for child, column in expected:
+            pk = (db.execute_sql(busiest(child, column)).fetchone() or (None,))[0]
+            if pk is None:
+                pk = db.execute_sql(f"SELECT MIN(id) FROM {table}").fetchone()[0]
+            record = records.load(by_table(table), pk)
+            relation = next(r for r in record.relations if (r.table, r.column) == (child, column))
+            want = {
+                i
+                for (i,) in db.execute_sql(
+                    f"SELECT id FROM {child} WHERE {column}_id = {int(pk)}"
+                ).fetchall()
+            }
+            assert relation.count == len(want), (table, child)
+            assert rows_of(db, relation) == want, (table, child)
+            followed += bool(want)
+    return followed
+
+
+def check_many_to_many(db) -> None:
+    """A course type lists its styles (and a style its course types) through the link table."""
+    from tqconsole.models import Style
+
+    (ctype,) = db.execute_sql(busiest("courses_coursetype_styles", "coursetype")).fetchone()
+    record = records.load(CourseType, ctype)
+    styles = next(r for r in record.relations if r.via == "courses_coursetype_styles")
+    want = {
+        s
+        for (s,) in db.execute_sql(
+            f"SELECT style_id FROM courses_coursetype_styles WHERE coursetype_id = {int(ctype)}"
+        ).fetchall()
+    }
+    assert styles.table == "courses_style" and styles.count == len(want) >= 1
+    assert rows_of(db, styles) == want
+    style = next(iter(want))
+    back = next(r for r in records.load(Style, style).relations if r.via)
+    assert back.table == "courses_coursetype" and ctype in rows_of(db, back)
+
+
+def test_relations_staff_follow_on_the_site(site):
+    db = site.database
+    # the fixture has lessons, occurrences, teachers, welcomes and Payrexx gateways
+    assert check_relations(db) == 7
+    check_many_to_many(db)
+
+
+def test_relations_staff_follow_on_the_demo(demo_sqlite):
+    from tests.conftest import make_backends
+
+    b = make_backends()
+    assert check_relations(b.database) == 11  # every one has rows in the demo
+    check_many_to_many(b.database)
+    b.close()
