@@ -923,7 +923,7 @@ class DemoBuilder:
             regular.append(
                 {"course": cid, "weekday": days[weekday], "time_from": begin, "time_to": end}
             )
-            day = first + timedelta(days=list(days).index(weekday))
+            day = first + timedelta(days=(list(days).index(weekday) - first.weekday()) % 7)
             cancelled = (
                 day + timedelta(days=7 * rng.randrange(2, 12)) if rng.random() < 0.2 else None
             )
