@@ -16,6 +16,7 @@ from collections.abc import Iterable
 from datetime import date
 from decimal import Decimal
 
+import peewee as pw
 from peewee import JOIN, fn
 
 from tqconsole.models import (
@@ -113,27 +114,55 @@ def sums(model, ids: list[int]) -> dict[int, Decimal]:
     return {k: money(v) for k, v in result.items()}
 
 
-def open_amounts(subs: Iterable[Subscribe]) -> dict[int, Decimal]:
-    """The site's open amount of each subscription, for many at once (a few queries)."""
-    subs = list(subs)
-    result = {s.id: Decimal("0.00") for s in subs if s.state in SubscribeState.PAID}
-    unpaid = [s for s in subs if s.id not in result]
-    ids = [s.id for s in unpaid]
-    reductions, payments = sums(PriceReduction, ids), sums(SubscriptionPayment, ids)
+def settle(subs: list[Subscribe], reductions: dict, payments: dict) -> dict[int, Decimal]:
+    """The open amount of each of ``subs`` from its reductions and payments (by id)."""
+    unpaid = [s for s in subs if s.state not in SubscribeState.PAID]
     computed = computed_prices([s for s in unpaid if s.price_to_pay is None])
-    for sub in unpaid:
+    result = {}
+    for sub in subs:
+        if sub.state in SubscribeState.PAID:
+            result[sub.id] = Decimal("0.00")
+            continue
         if sub.price_to_pay is not None:
             price = money(sub.price_to_pay)
         else:
             price = computed[(sub.course_id, sub.user_id)]
-        left = price - reductions.get(sub.id, 0) - payments.get(sub.id, 0)
+        left = price - money(reductions.get(sub.id)) - money(payments.get(sub.id))
         result[sub.id] = max(left, Decimal(0)).quantize(CENT)
-    return {s.id: result[s.id] for s in subs}  # in the order of ``subs``
+    return result
+
+
+def open_amounts(subs: Iterable[Subscribe]) -> dict[int, Decimal]:
+    """The site's open amount of each subscription, for many at once (a few queries)."""
+    subs = list(subs)
+    ids = [s.id for s in subs if s.state not in SubscribeState.PAID]
+    return settle(subs, sums(PriceReduction, ids), sums(SubscriptionPayment, ids))
+
+
+def summed(model) -> pw.Node:
+    """SUM(amount) of ``model``'s rows of the subscription in the outer query."""
+    inner = model.alias()
+    return inner.select(fn.SUM(inner.amount)).where(inner.subscription == Subscribe.id)
 
 
 def open_amounts_of(ids: list[int]) -> dict[int, Decimal]:
-    """The open amount per subscription id (one page of a list at a time)."""
-    return open_amounts(Subscribe.select().where(Subscribe.id.in_(ids))) if ids else {}
+    """The open amount per subscription id (a page of a list at a time): one query
+    with the sums, and two more only where a price must be computed."""
+    if not ids:
+        return {}
+    subs = list(
+        Subscribe.select(
+            Subscribe.id,
+            Subscribe.state,
+            Subscribe.price_to_pay,
+            Subscribe.course,
+            Subscribe.user,
+            summed(PriceReduction).alias("reductions"),
+            summed(SubscriptionPayment).alias("payments"),
+        ).where(Subscribe.id.in_(ids))
+    )
+    reductions = {s.id: s.reductions for s in subs}
+    return settle(subs, reductions, {s.id: s.payments for s in subs})
 
 
 def open_amount(sub: Subscribe) -> Decimal:
