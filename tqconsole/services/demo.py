@@ -990,51 +990,36 @@ class DemoBuilder:
         paid = rng.sample(links, min(len(links), 40 * self.scale))
         open_ = [s for s in self.subs if s[2] == SubscribeState.CONFIRMED and s[3] > 0]
         tried = rng.sample(open_, min(len(open_), 10 * self.scale))
-        gateway = 10_000
         rows = []
+
+        def checkout(sid, payment, amount, status, created) -> None:
+            gateway = 10_001 + len(rows)
+            rows.append(
+                {
+                    "subscription": sid,
+                    "payment": payment,
+                    "payment_method": weighted(
+                        rng, {PayrexxMethod.CARD: 3, PayrexxMethod.TWINT: 2}
+                    ),
+                    "gateway_id": gateway,
+                    "link": f"https://tanzquotient.payrexx.com/?payment={gateway:x}",
+                    "gross_amount": (Decimal(amount) * Decimal("1.03")).quantize(Decimal("0.01")),
+                    "status": status,
+                    "created_at": created,
+                    "payrexx_transaction_id": 500_000 + gateway if payment else None,
+                }
+            )
+
         for sid, pid, amount in paid:  # the webhook booked these (gross: with the fee)
-            gateway += 1
-            rows.append(
-                {
-                    "subscription": sid,
-                    "payment": pid,
-                    "payment_method": weighted(
-                        rng, {PayrexxMethod.CARD: 3, PayrexxMethod.TWINT: 2}
-                    ),
-                    "gateway_id": gateway,
-                    "link": f"https://tanzquotient.payrexx.com/?payment={gateway:x}",
-                    "gross_amount": (amount * Decimal("1.03")).quantize(Decimal("0.01")),
-                    "status": PayrexxStatus.COMPLETED,
-                    "created_at": self.now - timedelta(days=rng.randrange(5, 120)),
-                    "payrexx_transaction_id": 500_000 + gateway,
-                }
-            )
+            created = self.now - timedelta(days=rng.randrange(5, 120))
+            checkout(sid, pid, amount, PayrexxStatus.COMPLETED, created)
         for sid, _, _, price, _ in tried:  # opened, not (yet) paid
-            gateway += 1
-            rows.append(
-                {
-                    "subscription": sid,
-                    "payment": None,
-                    "payment_method": weighted(
-                        rng, {PayrexxMethod.CARD: 3, PayrexxMethod.TWINT: 2}
-                    ),
-                    "gateway_id": gateway,
-                    "link": f"https://tanzquotient.payrexx.com/?payment={gateway:x}",
-                    "gross_amount": (Decimal(str(price)) * Decimal("1.03")).quantize(
-                        Decimal("0.01")
-                    ),
-                    "status": weighted(
-                        rng,
-                        {
-                            PayrexxStatus.PENDING: 3,
-                            PayrexxStatus.CANCELLED: 1,
-                            PayrexxStatus.EXPIRED: 1,
-                        },
-                    ),
-                    "created_at": self.now - timedelta(hours=rng.randrange(1, 200)),
-                    "payrexx_transaction_id": None,
-                }
+            status = weighted(
+                rng,
+                {PayrexxStatus.PENDING: 3, PayrexxStatus.CANCELLED: 1, PayrexxStatus.EXPIRED: 1},
             )
+            created = self.now - timedelta(hours=rng.randrange(1, 200))
+            checkout(sid, None, str(price), status, created)
         self.insert(PayrexxGateway, rows)
         # partner schools transfer a course's fees at once: booked to the course
         transfers = list(
