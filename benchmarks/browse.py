@@ -5,18 +5,23 @@
 Creates a database of its own (tqbench_browse_<pid>) with the site's schema
 (``schema.sql`` of the site's fixture, ../shared/tq_site or TQ_TEST_SITE_FIXTURE;
 else ``tqconsole init``), course types with titles in parler translation tables
-and ``--rows`` subscriptions (10,000 users × 100 courses), then runs each side
-in a fresh process so their memory is measured apart:
+and ``--rows`` subscriptions (10,000 users × 100 courses; every 11th without a
+stored price, a reduction on every 13th, a bank payment on every 5th), checks
+that the SQL window's open amounts are the console's, then runs each side in a
+fresh process so their memory is measured apart:
 
 - ours: the console's table screen (windowed table, keyset pages) on
-  courses_subscribe: first page painted after the screen is pushed (and after it
+  courses_subscribe with its open_amount column (services/amounts.py, for the
+  rows of the window only): first page painted after the screen is pushed (and after it
   is mounted), jump to the end (G) and to the middle row, an indexed filter
   (state=waiting_list) and a unique-key filter (usi=…), RSS after browsing.
 - SQL window: one keyset query of the same columns (FK labels joined, the course
-  type's translated title from a lateral subquery), a page of 40 rows per step
+  type's translated title from a lateral subquery, the open amount by the site's
+  rule in SQL), a page of 40 rows per step
   (its middle is ``id > middle``: it knows the key, where ours counts rows).
 - Django ORM (when django is importable): unmanaged models on the same database,
-  ``select_related`` + a Subquery for the title, a paginator's count and a slice.
+  ``select_related`` + a Subquery for the title, the open amount as Subquery sums
+  in a Case, a paginator's count and a slice.
 
 Prints the median of each step, each peer's time as a multiple of ours, and RSS.
 Drops its database.
@@ -144,10 +149,28 @@ def fill(url: str, rows: int) -> None:
                 (SELECT string_agg(substr('ABCDEFGHJKMNPQRTUVWXY346789',
                     ((g::bigint * 7919 / (27 ^ k)::bigint) % 27)::int + 1, 1), '' ORDER BY k)
                  FROM generate_series(0, 5) AS k),
-                35 + (g % 3) * 35,
+                CASE WHEN g % 11 <> 0 THEN 35 + (g % 3) * 35 END,
                 CASE WHEN g % 7 = 0 THEN 'bitte mit Partner' END,
                 (ARRAY['l','f','n'])[g % 3 + 1], false
             FROM generate_series(1, {rows}) AS g""",
+        # what the open amount reads: profiles (the student price where none is stored),
+        # a reduction on every 13th subscription, a bank payment on every 5th
+        f"""INSERT INTO courses_userprofile (user_id, legi, student_status, newsletter,
+                get_involved, language, personal_data_sharing)
+            SELECT g, CASE WHEN g % 3 = 0 THEN '20-' || g END,
+                (ARRAY['eth','uni','no'])[g % 3 + 1], true, false, 'de', false
+            FROM generate_series(1, {USERS}) AS g""",
+        f"""INSERT INTO courses_pricereduction (id, amount, comment, created_at, subscription_id)
+            SELECT g / 13, 10, 'Gutschein', TIMESTAMP '2026-01-01', g
+            FROM generate_series(13, {rows}, 13) AS g""",
+        f"""INSERT INTO payment_payment (id, name, date, amount, currency_code,
+                remittance_user_string, state, filename, transaction_id, amount_to_reimburse,
+                type, credit_debit)
+            SELECT g / 5, 'Zahler ' || g, TIMESTAMP '2026-02-01', 35, 'CHF', 'USI', 'processed',
+                'zkb.csv', 'ZKB' || g, 0, 'subscription_payment', 'credit'
+            FROM generate_series(5, {rows}, 5) AS g""",
+        f"""INSERT INTO payment_subscriptionpayment (id, amount, payment_id, subscription_id)
+            SELECT g / 5, 35, g / 5, g FROM generate_series(5, {rows}, 5) AS g""",
         *(
             f"SELECT setval(pg_get_serial_sequence('{t}', 'id'), (SELECT max(id) FROM {t}))"
             for t in (
@@ -156,6 +179,9 @@ def fill(url: str, rows: int) -> None:
                 "courses_coursetype_translation",
                 "courses_course",
                 "courses_subscribe",
+                "courses_pricereduction",
+                "payment_payment",
+                "payment_subscriptionpayment",
             )
         ),
         # settle the server before measuring: statistics, visibility map, dirty pages written
@@ -272,9 +298,19 @@ PEER_SQL = """
     SELECT s.id, s.date, s.experience, substr(s.comment, 1, 200), s.course_id, c.name,
         t.title, s.partner_id, p.first_name || ' ' || p.last_name, s.user_id,
         u.first_name || ' ' || u.last_name, s.matching_state, s.state, s.usi,
-        s.paymentmethod, s.price_to_pay, s.lead_follow, s.personal_data_sharing
+        s.paymentmethod, s.price_to_pay, s.lead_follow, s.personal_data_sharing,
+        CASE WHEN s.state IN ('payed', 'to_reimburse', 'completed') THEN 0
+        ELSE GREATEST(0, COALESCE(s.price_to_pay, CASE
+                WHEN (u.is_staff AND pr.student_validity >= CURRENT_DATE) OR (NOT u.is_staff
+                    AND pr.student_status IN ('eth', 'uni', 'ph', 'other') AND pr.legi <> '')
+                THEN c.price_with_legi ELSE c.price_without_legi END, 0)
+            - COALESCE((SELECT SUM(r.amount) FROM courses_pricereduction r
+                        WHERE r.subscription_id = s.id), 0)
+            - COALESCE((SELECT SUM(sp.amount) FROM payment_subscriptionpayment sp
+                        WHERE sp.subscription_id = s.id), 0)) END AS open_amount
     FROM courses_subscribe s
     JOIN auth_user u ON u.id = s.user_id
+    LEFT JOIN courses_userprofile pr ON pr.user_id = s.user_id
     LEFT JOIN auth_user p ON p.id = s.partner_id
     JOIN courses_course c ON c.id = s.course_id
     LEFT JOIN LATERAL (
@@ -283,6 +319,34 @@ PEER_SQL = """
         ORDER BY tr.language_code = 'de' DESC LIMIT 1
     ) t ON true
 """
+
+
+def check_open_amounts(url: str) -> int:
+    """The SQL window's open amounts are the console's (services/amounts.py) on the
+    first and the last 200 rows; returns how many rows owe something."""
+    import psycopg2
+
+    from tqconsole.backends import Backends
+    from tqconsole.services.amounts import open_amounts_of
+    from tqconsole.settings import load
+
+    os.environ["TQ_DATABASE_URL"] = url
+    backends = Backends(load())
+    backends.database  # noqa: B018 - binds the models
+    conn = psycopg2.connect(url)
+    owing = 0
+    try:
+        for order in ("", "DESC"):
+            with conn.cursor() as cur:
+                cur.execute(f"{PEER_SQL} ORDER BY s.id {order} LIMIT 200")
+                theirs = {row[0]: row[-1] for row in cur.fetchall()}
+            ours = open_amounts_of(list(theirs))
+            assert ours == theirs, {k: (ours[k], v) for k, v in theirs.items() if ours[k] != v}
+            owing += sum(1 for v in ours.values() if v)
+    finally:
+        conn.close()
+        backends.close()
+    return owing
 
 
 def peer_sql_steps(url: str, usi: str, middle: int):
@@ -332,6 +396,7 @@ def peer_django_steps(url: str, usi: str, middle: int):
     )
     django.setup()
     from django.db import connection, models
+    from django.db.models.functions import Coalesce, Greatest, Now
 
     class Meta:
         app_label = "bench"
@@ -341,7 +406,21 @@ def peer_django_steps(url: str, usi: str, middle: int):
         meta = type("Meta", (Meta,), {"db_table": table})
         return type(name, (models.Model,), {"__module__": __name__, "Meta": meta, **fields})
 
-    user = model("User", "auth_user", first_name=models.CharField(), last_name=models.CharField())
+    user = model(
+        "User",
+        "auth_user",
+        first_name=models.CharField(),
+        last_name=models.CharField(),
+        is_staff=models.BooleanField(),
+    )
+    profile = model(
+        "UserProfile",
+        "courses_userprofile",
+        user=models.OneToOneField(user, models.CASCADE, primary_key=True, related_name="profile"),
+        legi=models.CharField(null=True),
+        student_status=models.CharField(),
+        student_validity=models.DateField(null=True),
+    )
     coursetype = model("CourseType", "courses_coursetype", level=models.IntegerField())
     translation = model(
         "CourseTypeTranslation",
@@ -355,6 +434,8 @@ def peer_django_steps(url: str, usi: str, middle: int):
         "courses_course",
         name=models.CharField(),
         type=models.ForeignKey(coursetype, models.PROTECT),
+        price_with_legi=models.DecimalField(max_digits=6, decimal_places=2, null=True),
+        price_without_legi=models.DecimalField(max_digits=6, decimal_places=2, null=True),
     )
     subscribe = model(
         "Subscribe",
@@ -373,6 +454,18 @@ def peer_django_steps(url: str, usi: str, middle: int):
         lead_follow=models.CharField(),
         personal_data_sharing=models.BooleanField(),
     )
+    amounts = {
+        name: model(
+            name,
+            table,
+            amount=models.DecimalField(max_digits=6, decimal_places=2),
+            subscription=models.ForeignKey(subscribe, models.CASCADE, related_name="+"),
+        )
+        for name, table in (
+            ("PriceReduction", "courses_pricereduction"),
+            ("SubscriptionPayment", "payment_subscriptionpayment"),
+        )
+    }
     title = (
         translation.objects.filter(
             master=models.OuterRef("course__type"), language_code__in=("de", "en")
@@ -380,8 +473,44 @@ def peer_django_steps(url: str, usi: str, middle: int):
         .order_by(models.Case(models.When(language_code="de", then=0), default=1))
         .values("title")[:1]
     )
+    money = models.DecimalField(max_digits=9, decimal_places=2)
+
+    def summed(amount_model):
+        return Coalesce(
+            models.Subquery(
+                amount_model.objects.filter(subscription=models.OuterRef("pk"))
+                .values("subscription")
+                .annotate(total=models.Sum("amount"))
+                .values("total")[:1],
+                output_field=money,
+            ),
+            models.Value(0, output_field=money),
+        )
+
+    def profile_where(**conditions):
+        return models.Exists(profile.objects.filter(user=models.OuterRef("user"), **conditions))
+
+    student = models.Q(user__is_staff=True) & profile_where(student_validity__gte=Now()) | (
+        models.Q(user__is_staff=False)
+        & profile_where(student_status__in=("eth", "uni", "ph", "other"), legi__gt="")
+    )
+    price = Coalesce(
+        "price_to_pay",
+        models.Case(
+            models.When(student, then="course__price_with_legi"),
+            default="course__price_without_legi",
+        ),
+        models.Value(0, output_field=money),
+        output_field=money,
+    )
+    left = price - summed(amounts["PriceReduction"]) - summed(amounts["SubscriptionPayment"])
+    open_amount = models.Case(
+        models.When(state__in=("payed", "to_reimburse", "completed"), then=models.Value(0)),
+        default=Greatest(left, models.Value(0, output_field=money)),
+        output_field=money,
+    )
     base = subscribe.objects.select_related("course", "user", "partner").annotate(
-        course_title=models.Subquery(title)
+        course_title=models.Subquery(title), open_amount=open_amount
     )
 
     def window(query, at_end: bool = False):
@@ -461,6 +590,8 @@ def main() -> None:
             usi = cur.fetchone()[0]
         conn.close()
         print(f"filled {args.rows:,} subscriptions in {time.perf_counter() - started:.1f} s")
+        owing = check_open_amounts(url)
+        print(f"open amounts: SQL window = services/amounts.py on 400 rows ({owing} owe)")
         sides = {"ours": run_side("ours", url, args, usi, middle)}
         sides["SQL window"] = run_side("sql", url, args, usi, middle)
         if importlib.util.find_spec("django"):

@@ -93,3 +93,44 @@ def test_demo_refuses_a_foreign_database_unless_forced(sqlite_url):
     assert User.select().count() == 2001
     assert User.select(fn.MAX(User.id)).scalar() == 2001
     b.close()
+
+
+def test_demo_lessons_fall_on_their_weekday_and_teachers_teach_them(demo_sqlite):
+    from tests.conftest import make_backends
+    from tqconsole.models import (
+        LessonOccurrence,
+        LessonOccurrenceTeach,
+        RegularLesson,
+        RegularLessonException,
+        Teach,
+    )
+    from tqconsole.models.choices import Weekday
+
+    b = make_backends()
+    cancelled = {
+        (e.regular_lesson.course_id, e.date)
+        for e in RegularLessonException.select().where(RegularLessonException.is_cancellation)
+    }
+    assert cancelled
+    for lesson in RegularLesson.select():
+        day = Weekday.values().index(lesson.weekday)
+        starts = [
+            o.start
+            for o in LessonOccurrence.select().where(LessonOccurrence.course == lesson.course)
+        ]
+        assert len(starts) in (12, 13) and {s.weekday() for s in starts} == {day}
+        assert all(s.time() == lesson.time_from for s in starts)
+        assert not {(lesson.course_id, s.date()) for s in starts} & cancelled
+    taught = LessonOccurrenceTeach.select(LessonOccurrenceTeach, LessonOccurrence).join(
+        LessonOccurrence
+    )
+    for row in taught.limit(200):
+        assert (
+            Teach.select()
+            .where(
+                (Teach.course == row.lesson_occurrence.course_id)
+                & (Teach.teacher == row.teacher_id)
+            )
+            .exists()
+        )
+    b.close()

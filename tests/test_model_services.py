@@ -80,7 +80,12 @@ def small(backends):
         if row["id"] > 3:
             uid = row["id"] + 10
             User.create(
-                id=uid, username=f"x{uid}", first_name="X", last_name=str(uid), date_joined=now
+                id=uid,
+                username=f"x{uid}",
+                first_name="X",
+                last_name=str(uid),
+                email=f"x{uid}@example.ch",  # unique, as the site's auth_user_email_uindex says
+                date_joined=now,
             )
             row["user"] = uid
     Subscribe.insert_many(rows).execute()

@@ -16,7 +16,8 @@ class User(BaseModel):
     username = pw.CharField(max_length=150, unique=True)
     first_name = pw.CharField(max_length=150, default="")
     last_name = pw.CharField(max_length=150, default="")
-    email = pw.CharField(max_length=254, default="", index=True)
+    # unique: the site's migration adds auth_user_email_uindex
+    email = pw.CharField(max_length=254, default="", unique=True)
     is_staff = pw.BooleanField(default=False)
     is_active = pw.BooleanField(default=True)
     date_joined = ZonedDateTimeField()

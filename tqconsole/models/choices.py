@@ -170,3 +170,43 @@ class OfferingType(Choices):
         (IRREGULAR, "Irregular (e.g. workshops)"),
         (PARTNER, "Partner (external)"),
     )
+
+
+class Weekday(Choices):
+    MONDAY = "mon"
+    TUESDAY = "tue"
+    WEDNESDAY = "wed"
+    THURSDAY = "thu"
+    FRIDAY = "fri"
+    SATURDAY = "sat"
+    SUNDAY = "sun"
+    CHOICES = (
+        (MONDAY, "Monday"),
+        (TUESDAY, "Tuesday"),
+        (WEDNESDAY, "Wednesday"),
+        (THURSDAY, "Thursday"),
+        (FRIDAY, "Friday"),
+        (SATURDAY, "Saturday"),
+        (SUNDAY, "Sunday"),
+    )
+
+
+class PayrexxStatus(Choices):
+    PENDING = "pending"
+    COMPLETED = "completed"
+    FAILED = "failed"
+    CANCELLED = "cancelled"
+    EXPIRED = "expired"
+    CHOICES = (
+        (PENDING, "Pending"),
+        (COMPLETED, "Completed"),
+        (FAILED, "Failed"),
+        (CANCELLED, "Cancelled"),
+        (EXPIRED, "Expired"),
+    )
+
+
+class PayrexxMethod(Choices):
+    CARD = "card"
+    TWINT = "twint"
+    CHOICES = ((CARD, "Card (Visa / Mastercard)"), (TWINT, "TWINT"))

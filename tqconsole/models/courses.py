@@ -21,6 +21,7 @@ from tqconsole.models.choices import (
     RejectionReason,
     StudentStatus,
     SubscribeState,
+    Weekday,
 )
 from tqconsole.models.translations import TranslatedField, TranslationModel, translated
 
@@ -296,6 +297,113 @@ class Teach(BaseModel):
 
     class Meta:
         table_name = "courses_teach"
+
+
+class TeacherWelcome(BaseModel):
+    """The welcome mail a teacher got for a course (the site's ``Teach.welcomed``)."""
+
+    app = "courses"
+    label_fields = ("date",)
+
+    teach = pw.ForeignKeyField(Teach, backref="teacher_welcomes", on_delete="CASCADE")
+    date = pw.DateField(default=date.today)
+    mail = plain_id("mail_id")  # post_office_email, SET NULL
+
+    class Meta:
+        table_name = "courses_teacherwelcome"
+
+
+class LessonDetails(BaseModel):
+    """Room (and teachers) of an irregular lesson or an exception, where not the course's."""
+
+    app = "courses"
+    room = pw.ForeignKeyField(Room, null=True, backref="lessons", on_delete="RESTRICT")
+
+    class Meta:
+        table_name = "courses_lessondetails"
+
+
+class RegularLesson(BaseModel):
+    app = "courses"
+    label_fields = ("weekday", "time_from", "time_to")
+
+    weekday = pw.CharField(max_length=3, choices=Weekday.CHOICES)
+    time_from = pw.TimeField()
+    time_to = pw.TimeField()
+    course = pw.ForeignKeyField(Course, backref="regular_lessons", on_delete="CASCADE")
+
+    class Meta:
+        table_name = "courses_regularlesson"
+
+
+class RegularLessonException(BaseModel):
+    app = "courses"
+    label_fields = ("date",)
+
+    date = pw.DateField(null=True)
+    is_cancellation = pw.BooleanField(default=False)
+    time_from = pw.TimeField(null=True)
+    time_to = pw.TimeField(null=True)
+    lesson_details = pw.ForeignKeyField(
+        LessonDetails,
+        null=True,
+        unique=True,
+        backref="regular_lesson_exception",
+        on_delete="CASCADE",
+    )
+    regular_lesson = pw.ForeignKeyField(RegularLesson, backref="exceptions", on_delete="CASCADE")
+
+    class Meta:
+        table_name = "courses_regularlessonexception"
+
+
+class IrregularLesson(BaseModel):
+    app = "courses"
+    label_fields = ("date", "time_from", "time_to")
+
+    date = pw.DateField()
+    time_from = pw.TimeField()
+    time_to = pw.TimeField()
+    course = pw.ForeignKeyField(Course, backref="irregular_lessons", on_delete="CASCADE")
+    lesson_details = pw.ForeignKeyField(
+        LessonDetails, null=True, unique=True, backref="irregular_lesson", on_delete="CASCADE"
+    )
+
+    class Meta:
+        table_name = "courses_irregularlesson"
+
+
+class LessonOccurrence(BaseModel):
+    """One lesson as it happens (the site's ``update_lesson_occurrences`` writes them)."""
+
+    app = "courses"
+    label_fields = ("start",)
+
+    start = ZonedDateTimeField()
+    end = ZonedDateTimeField()
+    course = pw.ForeignKeyField(Course, backref="lesson_occurrences", on_delete="CASCADE")
+    room = pw.ForeignKeyField(Room, null=True, backref="lesson_occurrences", on_delete="RESTRICT")
+
+    class Meta:
+        table_name = "courses_lessonoccurrence"
+        indexes = ((("course", "start", "end"), True),)
+
+
+class LessonOccurrenceTeach(BaseModel):
+    """Who taught a lesson, at which wage (the many-to-many lesson ↔ teacher)."""
+
+    app = "courses"
+    label_fields = ("hourly_wage",)
+
+    hourly_wage = money()
+    lesson_occurrence = pw.ForeignKeyField(
+        LessonOccurrence, backref="teaching", on_delete="CASCADE"
+    )
+    teacher = pw.ForeignKeyField(User, backref="lesson_occurrences_taught", on_delete="CASCADE")
+
+    class Meta:
+        table_name = "courses_lessonoccurrenceteach"
+        indexes = ((("lesson_occurrence", "teacher"), True),)
 
 
 class Confirmation(BaseModel):

@@ -5,8 +5,15 @@ from datetime import date, datetime
 import peewee as pw
 
 from tqconsole.models.base import BaseModel, ZonedDateTimeField, plain_id
-from tqconsole.models.choices import CreditDebit, FinanceFileType, PaymentState, PaymentType
-from tqconsole.models.courses import Subscribe, money
+from tqconsole.models.choices import (
+    CreditDebit,
+    FinanceFileType,
+    PaymentState,
+    PaymentType,
+    PayrexxMethod,
+    PayrexxStatus,
+)
+from tqconsole.models.courses import Course, Subscribe, money
 
 
 class FinanceFile(BaseModel):
@@ -78,3 +85,42 @@ class PaymentReminder(BaseModel):
 
     class Meta:
         table_name = "payment_paymentreminder"
+
+
+class CoursePayment(BaseModel):
+    """A payment (part of one) booked to a course as a whole (type course_payment_transfer)."""
+
+    app = "payment"
+    label_fields = ("amount",)
+
+    amount = money()
+    course = pw.ForeignKeyField(Course, backref="course_payments", on_delete="RESTRICT")
+    payment = pw.ForeignKeyField(Payment, backref="course_payments", on_delete="RESTRICT")
+
+    class Meta:
+        table_name = "payment_coursepayment"
+
+
+class PayrexxGateway(BaseModel):
+    """One Payrexx checkout (card or TWINT) of a subscription, up to its webhook's payment."""
+
+    app = "payment"
+    search_fields = ("link",)
+    label_fields = ("payment_method", "status", "gross_amount")
+
+    payment_method = pw.CharField(max_length=10, choices=PayrexxMethod.CHOICES)
+    gateway_id = pw.IntegerField(unique=True)
+    link = pw.CharField(max_length=500)
+    gross_amount = pw.DecimalField(max_digits=9, decimal_places=2)
+    status = pw.CharField(
+        max_length=20, default=PayrexxStatus.PENDING, choices=PayrexxStatus.CHOICES
+    )
+    created_at = ZonedDateTimeField(default=datetime.now)
+    payrexx_transaction_id = pw.IntegerField(null=True, unique=True)
+    payment = pw.ForeignKeyField(
+        Payment, null=True, unique=True, backref="payrexx_gateway", on_delete="SET NULL"
+    )
+    subscription = pw.ForeignKeyField(Subscribe, backref="payrexx_gateways", on_delete="RESTRICT")
+
+    class Meta:
+        table_name = "payment_payrexxgateway"

@@ -126,10 +126,11 @@ class RecordScreen(SubscriptionActions, ModelsBase):
         for name, value in record.figures.items():  # computed (the site's amounts)
             table.add_row(Text(name, style="italic"), str(value), key=f"c:{name}")
         for rel in record.relations:
+            how = f"via {rel.via}" if rel.via else f"by {rel.column}"
             table.add_row(
                 Text(f"← {rel.table}", style="cyan"),
-                f"{rel.count:,} row{'' if rel.count == 1 else 's'} by {rel.column}",
-                key=f"r:{rel.table}:{rel.column}",
+                f"{rel.count:,} row{'' if rel.count == 1 else 's'} {how}",
+                key=f"r:{rel.key}",
             )
         if row:
             table.move_cursor(row=min(row, table.row_count - 1))
@@ -141,8 +142,8 @@ class RecordScreen(SubscriptionActions, ModelsBase):
         key = event.row_key.value
         kind, _, rest = key.partition(":")
         if kind == "r":
-            table, _, column = rest.partition(":")
-            self.open_table(table, f"{column}={self.record.pk}")
+            rel = next(r for r in self.record.relations if r.key == rest)
+            self.open_table(rel.table, rel.filter)
             return
         if kind == "c":
             return

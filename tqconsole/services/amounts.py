@@ -16,6 +16,7 @@ from collections.abc import Iterable
 from datetime import date
 from decimal import Decimal
 
+import peewee as pw
 from peewee import JOIN, fn
 
 from tqconsole.models import (
@@ -41,19 +42,56 @@ def money(value) -> Decimal:
 def is_student(profile: UserProfile | None, staff: bool, today: date | None = None) -> bool:
     if profile is None:
         return False
+    return student_by(staff, profile.student_status, profile.legi, profile.student_validity, today)
+
+
+def student_by(staff: bool, status, legi, validity, today: date | None = None) -> bool:
+    """The site's student rule on a profile's columns (see the module docstring)."""
     if staff:
-        validity = profile.student_validity
         return validity is not None and validity >= (today or date.today())
-    return profile.student_status in STUDENT_STATUSES and bool(profile.legi)
+    return status in STUDENT_STATUSES and bool(legi)
+
+
+def computed_prices(subs: Iterable[Subscribe], today: date | None = None) -> dict:
+    """The course's student or full price for each (course id, user id) of ``subs``
+    (the site's ``generate_price_to_pay``): two queries, however many subscriptions."""
+    pairs = {(s.course_id, s.user_id) for s in subs}
+    if not pairs:
+        return {}
+    course_ids, user_ids = sorted({c for c, _ in pairs}), sorted({u for _, u in pairs})
+    prices = {
+        cid: (legi, full)
+        for cid, legi, full in Course.select(
+            Course.id, Course.price_with_legi, Course.price_without_legi
+        )
+        .where(Course.id.in_(course_ids))
+        .tuples()
+    }
+    students = {
+        uid: profiled and student_by(staff, status, legi, validity, today)
+        for uid, staff, profiled, status, legi, validity in User.select(
+            User.id,
+            User.is_staff,
+            UserProfile.user.is_null(False),
+            UserProfile.student_status,
+            UserProfile.legi,
+            UserProfile.student_validity,
+        )
+        .join(UserProfile, JOIN.LEFT_OUTER, on=(UserProfile.user == User.id))
+        .where(User.id.in_(user_ids))
+        .tuples()
+    }
+    missing = [c for c in course_ids if c not in prices] + [
+        u for u in user_ids if u not in students
+    ]
+    if missing:  # as Course.get_by_id / User.get_by_id would
+        raise Course.DoesNotExist(f"no course or user {missing[0]}")
+    return {(c, u): money(prices[c][0 if students[u] else 1]) for c, u in pairs}
 
 
 def computed_price(sub: Subscribe, today: date | None = None) -> Decimal:
     """The course's student or full price for this subscriber (the site's ``generate_price_to_pay``)."""
-    course = Course.get_by_id(sub.course_id)
-    user = User.get_by_id(sub.user_id)
-    profile = UserProfile.get_or_none(UserProfile.user == sub.user_id)
-    student = is_student(profile, user.is_staff, today)
-    return money(course.price_with_legi if student else course.price_without_legi)
+    return computed_prices([sub], today)[(sub.course_id, sub.user_id)]
 
 
 def price_to_pay(sub: Subscribe) -> Decimal:
@@ -76,24 +114,55 @@ def sums(model, ids: list[int]) -> dict[int, Decimal]:
     return {k: money(v) for k, v in result.items()}
 
 
-def open_amounts(subs: Iterable[Subscribe]) -> dict[int, Decimal]:
-    """The site's open amount of each subscription, for many at once."""
-    subs = list(subs)
-    ids = [s.id for s in subs]
-    reductions, payments = sums(PriceReduction, ids), sums(SubscriptionPayment, ids)
+def settle(subs: list[Subscribe], reductions: dict, payments: dict) -> dict[int, Decimal]:
+    """The open amount of each of ``subs`` from its reductions and payments (by id)."""
+    unpaid = [s for s in subs if s.state not in SubscribeState.PAID]
+    computed = computed_prices([s for s in unpaid if s.price_to_pay is None])
     result = {}
     for sub in subs:
         if sub.state in SubscribeState.PAID:
             result[sub.id] = Decimal("0.00")
             continue
-        left = price_to_pay(sub) - reductions.get(sub.id, 0) - payments.get(sub.id, 0)
+        if sub.price_to_pay is not None:
+            price = money(sub.price_to_pay)
+        else:
+            price = computed[(sub.course_id, sub.user_id)]
+        left = price - money(reductions.get(sub.id)) - money(payments.get(sub.id))
         result[sub.id] = max(left, Decimal(0)).quantize(CENT)
     return result
 
 
+def open_amounts(subs: Iterable[Subscribe]) -> dict[int, Decimal]:
+    """The site's open amount of each subscription, for many at once (a few queries)."""
+    subs = list(subs)
+    ids = [s.id for s in subs if s.state not in SubscribeState.PAID]
+    return settle(subs, sums(PriceReduction, ids), sums(SubscriptionPayment, ids))
+
+
+def summed(model) -> pw.Node:
+    """SUM(amount) of ``model``'s rows of the subscription in the outer query."""
+    inner = model.alias()
+    return inner.select(fn.SUM(inner.amount)).where(inner.subscription == Subscribe.id)
+
+
 def open_amounts_of(ids: list[int]) -> dict[int, Decimal]:
-    """The open amount per subscription id (one page of a list at a time)."""
-    return open_amounts(Subscribe.select().where(Subscribe.id.in_(ids))) if ids else {}
+    """The open amount per subscription id (a page of a list at a time): one query
+    with the sums, and two more only where a price must be computed."""
+    if not ids:
+        return {}
+    subs = list(
+        Subscribe.select(
+            Subscribe.id,
+            Subscribe.state,
+            Subscribe.price_to_pay,
+            Subscribe.course,
+            Subscribe.user,
+            summed(PriceReduction).alias("reductions"),
+            summed(SubscriptionPayment).alias("payments"),
+        ).where(Subscribe.id.in_(ids))
+    )
+    reductions = {s.id: s.reductions for s in subs}
+    return settle(subs, reductions, {s.id: s.payments for s in subs})
 
 
 def open_amount(sub: Subscribe) -> Decimal:

@@ -21,6 +21,7 @@ from tqconsole.models import (
     AuditEntry,
     Confirmation,
     Course,
+    CoursePayment,
     CourseType,
     CourseTypeStyle,
     CourseTypeTranslation,
@@ -31,18 +32,26 @@ from tqconsole.models import (
     EventTranslation,
     FinanceFile,
     Group,
+    IrregularLesson,
+    LessonDetails,
+    LessonOccurrence,
+    LessonOccurrenceTeach,
     Offering,
     OfferingTranslation,
     Payment,
     PaymentReminder,
+    PayrexxGateway,
     Period,
     PriceReduction,
+    RegularLesson,
+    RegularLessonException,
     Rejection,
     Room,
     Style,
     Subscribe,
     SubscriptionPayment,
     Teach,
+    TeacherWelcome,
     User,
     UserGroup,
     UserProfile,
@@ -59,9 +68,12 @@ from tqconsole.models.choices import (
     PaymentMethod,
     PaymentState,
     PaymentType,
+    PayrexxMethod,
+    PayrexxStatus,
     RejectionReason,
     StudentStatus,
     SubscribeState,
+    Weekday,
 )
 from tqconsole.models.courses import USI_ALPHABET
 from tqconsole.services.audit import audited
@@ -372,6 +384,9 @@ class DemoBuilder:
         self.payments()
         self.vouchers_and_reductions()
         self.events()
+        # a generator of its own: the rows above stay what they were before lessons existed
+        self.lessons(random.Random(f"{SEED}:lessons"))
+        self.payrexx_and_course_payments(random.Random(f"{SEED}:payrexx"))
         return self.counts
 
     # --- reference data: groups, styles, rooms, periods, offerings, course types
@@ -538,6 +553,7 @@ class DemoBuilder:
         rows, teach = [], []
         self.course_period: dict[int, int] = {}
         self.course_price: dict[int, tuple[float, float]] = {}
+        self.course_slot: dict[int, tuple[str, str, bool]] = {}  # weekday, start, workshop
         for i, cid in enumerate(ids):
             pidx = i % len(self.period_ids)
             pid = self.period_ids[pidx]
@@ -548,10 +564,12 @@ class DemoBuilder:
             legi_price = 0.0 if free else float(rng.choice((35, 40, 45, 50, 60)))
             full_price = 0.0 if free else legi_price * 2
             weekday = rng.choice(("Mo", "Di", "Mi", "Do", "Fr"))
+            starts = rng.choice(("18:15", "19:30", "20:45"))
+            self.course_slot[cid] = (weekday, starts, workshop)
             rows.append(
                 {
                     "id": cid,
-                    "name": f"{self.type_names[tid]} {weekday} {rng.choice(('18:15', '19:30', '20:45'))}",
+                    "name": f"{self.type_names[tid]} {weekday} {starts}",
                     "type": tid,
                     "subscription_type": "regular",
                     "display": True,
@@ -578,7 +596,8 @@ class DemoBuilder:
                     }
                 )
         self.insert(Course, rows, ids_given=True)
-        self.insert(Teach, teach)
+        self.teach_ids = self.insert(Teach, teach)
+        self.teach_rows = teach
         self.course_ids = ids
 
     # --- subscriptions in every state, with confirmations, rejections, reminders
@@ -870,6 +889,159 @@ class DemoBuilder:
                     - timedelta(days=rng.randrange(200)),
                 }
                 for e, u in sorted(regs)
+            ],
+        )
+
+    # --- lessons as the site keeps them: weekly slots, exceptions, workshops, occurrences
+    def lessons(self, rng: random.Random) -> None:
+        days = dict(zip(("Mo", "Di", "Mi", "Do", "Fr"), Weekday.values(), strict=False))
+        teachers: dict[int, list[int]] = {}
+        for row in self.teach_rows:
+            teachers.setdefault(row["course"], []).append(row["teacher"])
+        course_room = dict(Course.select(Course.id, Course.room).tuples())
+        regular, irregular, exceptions, occurrences = [], [], [], []
+        for cid in self.course_ids:
+            weekday, starts, workshop = self.course_slot[cid]
+            first = self.period_start[self.course_period[cid]]
+            hour, minute = map(int, starts.split(":"))
+            begin = time(hour, minute)
+            end = (datetime.combine(first, begin) + timedelta(minutes=75)).time()
+            if workshop:  # two Saturdays in the semester's fourth and fifth week
+                saturday = first + timedelta(days=(5 - first.weekday()) % 7 + 21)
+                for date_ in (saturday, saturday + timedelta(days=7)):
+                    irregular.append(
+                        {
+                            "course": cid,
+                            "date": date_,
+                            "time_from": time(13),
+                            "time_to": time(17),
+                            "lesson_details": None,
+                        }
+                    )
+                    occurrences.append((cid, date_, time(13), time(17)))
+                continue
+            regular.append(
+                {"course": cid, "weekday": days[weekday], "time_from": begin, "time_to": end}
+            )
+            day = first + timedelta(days=(list(days).index(weekday) - first.weekday()) % 7)
+            cancelled = (
+                day + timedelta(days=7 * rng.randrange(2, 12)) if rng.random() < 0.2 else None
+            )
+            for week in range(13):
+                when = day + timedelta(days=7 * week)
+                if when != cancelled:
+                    occurrences.append((cid, when, begin, end))
+            if cancelled:
+                exceptions.append((len(regular) - 1, cancelled))
+        regular_ids = self.insert(RegularLesson, regular)
+        self.insert(
+            RegularLessonException,
+            [
+                {"regular_lesson": regular_ids[i], "date": d, "is_cancellation": True}
+                for i, d in exceptions
+            ],
+        )
+        # one workshop in a smaller room than its course's: LessonDetails says so
+        if irregular:
+            details = self.insert(LessonDetails, [{"room": rng.choice(self.room_ids)}])
+            irregular[0]["lesson_details"] = details[0]
+        self.insert(IrregularLesson, irregular)
+        occurrence_ids = self.insert(
+            LessonOccurrence,
+            [
+                {
+                    "course": cid,
+                    "start": datetime.combine(d, a),
+                    "end": datetime.combine(d, b),
+                    "room": course_room[cid],
+                }
+                for cid, d, a, b in occurrences
+            ],
+        )
+        self.insert(
+            LessonOccurrenceTeach,
+            [
+                {"lesson_occurrence": oid, "teacher": teacher, "hourly_wage": Decimal("30.00")}
+                for oid, (cid, *_) in zip(occurrence_ids, occurrences, strict=True)
+                for teacher in teachers.get(cid, [])
+            ],
+        )
+        # teachers of courses that started (or start within a week) were welcomed
+        welcome = []
+        for tid, row in zip(self.teach_ids, self.teach_rows, strict=True):
+            start = self.period_start[self.course_period[row["course"]]]
+            if start - timedelta(days=7) <= self.today:
+                welcome.append({"teach": tid, "date": start - timedelta(days=rng.randrange(3, 10))})
+        self.insert(TeacherWelcome, welcome)
+
+    # --- Payrexx checkouts (card, TWINT) and payments booked to a whole course
+    def payrexx_and_course_payments(self, rng: random.Random) -> None:
+        links = list(
+            SubscriptionPayment.select(
+                SubscriptionPayment.subscription,
+                SubscriptionPayment.payment,
+                SubscriptionPayment.amount,
+            )
+            .join(Payment)
+            .where(Payment.state == PaymentState.PROCESSED)
+            .order_by(SubscriptionPayment.id)
+            .tuples()
+        )
+        paid = rng.sample(links, min(len(links), 40 * self.scale))
+        open_ = [s for s in self.subs if s[2] == SubscribeState.CONFIRMED and s[3] > 0]
+        tried = rng.sample(open_, min(len(open_), 10 * self.scale))
+        rows = []
+
+        def checkout(sid, payment, amount, status, created) -> None:
+            gateway = 10_001 + len(rows)
+            rows.append(
+                {
+                    "subscription": sid,
+                    "payment": payment,
+                    "payment_method": weighted(
+                        rng, {PayrexxMethod.CARD: 3, PayrexxMethod.TWINT: 2}
+                    ),
+                    "gateway_id": gateway,
+                    "link": f"https://tanzquotient.payrexx.com/?payment={gateway:x}",
+                    "gross_amount": (Decimal(amount) * Decimal("1.03")).quantize(Decimal("0.01")),
+                    "status": status,
+                    "created_at": created,
+                    "payrexx_transaction_id": 500_000 + gateway if payment else None,
+                }
+            )
+
+        for sid, pid, amount in paid:  # the webhook booked these (gross: with the fee)
+            created = self.now - timedelta(days=rng.randrange(5, 120))
+            checkout(sid, pid, amount, PayrexxStatus.COMPLETED, created)
+        for sid, _, _, price, _ in tried:  # opened, not (yet) paid
+            status = weighted(
+                rng,
+                {PayrexxStatus.PENDING: 3, PayrexxStatus.CANCELLED: 1, PayrexxStatus.EXPIRED: 1},
+            )
+            created = self.now - timedelta(hours=rng.randrange(1, 200))
+            checkout(sid, None, str(price), status, created)
+        self.insert(PayrexxGateway, rows)
+        # partner schools transfer a course's fees at once: booked to the course
+        transfers = list(
+            Payment.select(Payment.id, Payment.amount)
+            .where(
+                (Payment.type == PaymentType.UNKNOWN)
+                & (Payment.credit_debit == CreditDebit.CREDIT)
+                & ~Payment.remittance_user_string.contains("USI")
+            )
+            .order_by(Payment.id)
+            .limit(5 * self.scale)
+            .tuples()
+        )
+        ids = [pid for pid, _ in transfers]
+        Payment.update(
+            type=PaymentType.COURSE_PAYMENT_TRANSFER, state=PaymentState.PROCESSED
+        ).where(Payment.id.in_(ids)).execute()
+        self.insert(
+            CoursePayment,
+            [
+                {"payment": pid, "course": rng.choice(self.course_ids), "amount": amount}
+                for pid, amount in transfers
             ],
         )
 

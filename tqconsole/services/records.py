@@ -53,12 +53,19 @@ class EditConflict(ConsoleError):
 
 @dataclass
 class Relation:
-    """Rows of ``table`` whose ``column`` points at the record."""
+    """Rows of ``table`` whose ``column`` points at the record, or (``via`` a
+    many-to-many link table) the rows the record is linked to."""
 
     table: str
     column: str
     count: int
     on_delete: str
+    filter: str  # the rows, in the filter language of ``table``
+    via: str = ""  # the link table of a many-to-many relation
+
+    @property
+    def key(self) -> str:
+        return f"{self.table}:{self.via or self.column}"
 
 
 @dataclass
@@ -126,15 +133,40 @@ def backrefs(model) -> list[pw.ForeignKeyField]:
     ]
 
 
+def link_target(fk: pw.ForeignKeyField) -> pw.ForeignKeyField | None:
+    """The other key of a many-to-many link table ``fk`` belongs to (course type ↔
+    styles, user ↔ groups): a table of an id and two foreign keys, nothing else."""
+    fields = [f for f in fk.model._meta.sorted_fields if not f.primary_key]
+    others = [f for f in fields if f is not fk]
+    if len(fields) == 2 and isinstance(others[0], pw.ForeignKeyField):
+        return others[0]
+    return None
+
+
+def linked(fk: pw.ForeignKeyField, far: pw.ForeignKeyField, pk) -> Relation:
+    """The rows of ``far``'s table linked to ``pk`` through ``fk``'s link table."""
+    ids = [v for (v,) in fk.model.select(far).where(fk == pk).order_by(far).distinct().tuples()]
+    key = far.rel_field.name
+    # no ids: a condition no row meets (a primary key is never NULL)
+    where = f"{key} in ({','.join(map(str, ids))})" if ids else f"{key} is null"
+    table = far.rel_model._meta.table_name
+    return Relation(table, key, len(ids), "", where, via=fk.model._meta.table_name)
+
+
 def relations(model, pk) -> list[Relation]:
-    """Reverse relations with their row counts (a user's subscriptions, payments…)."""
-    out = []
+    """Reverse relations with their row counts (a user's subscriptions, payments…),
+    and after them the rows linked through many-to-many tables (a course type's styles)."""
+    out, links = [], []
     for fk in backrefs(model):
         count = fk.model.select().where(fk == pk).count()
+        on_delete = (fk.on_delete or "").upper()
         out.append(
-            Relation(fk.model._meta.table_name, fk.name, count, (fk.on_delete or "").upper())
+            Relation(fk.model._meta.table_name, fk.name, count, on_delete, f"{fk.name}={pk}")
         )
-    return out
+        far = link_target(fk)
+        if far is not None and not live_table(far.rel_model).drift.absent:
+            links.append(linked(fk, far, pk))
+    return out + links
 
 
 # --- forms
