@@ -21,6 +21,8 @@ COMMAND_MODULES = [
     "tqconsole.commands.setup",
     "tqconsole.commands.db",
     "tqconsole.commands.subs",
+    "tqconsole.commands.people",
+    "tqconsole.commands.payments",
     "tqconsole.commands.storage",
     "tqconsole.commands.cache",
     "tqconsole.commands.mail",

@@ -1,0 +1,49 @@
+"""Fixtures of the front-desk and payment-linking tests: the site's database, initialised."""
+
+from __future__ import annotations
+
+import pytest
+
+
+@pytest.fixture
+def site(site_url):
+    """A private copy of the site's fixture with the console's own tables, models bound."""
+    from tests.conftest import make_backends
+    from tqconsole.services.schema import init
+
+    b = make_backends()
+    b.database  # noqa: B018 - binds the models
+    init(b)
+    yield b
+    b.close()
+
+
+@pytest.fixture
+def read_only_site(site):
+    """The same database opened read-only (the models bound to it)."""
+    from tqconsole.backends import Backends
+    from tqconsole.settings import load
+
+    ro = Backends(load(read_only=True))
+    ro.database  # noqa: B018 - binds the models
+    yield ro
+    ro.close()
+    site.database  # noqa: B018 - binds the models back
+
+
+def counts(db) -> dict:
+    """Row counts and the state of payments and subscriptions: what a refusal must not change."""
+    tables = (
+        "payment_subscriptionpayment",
+        "reversion_revision",
+        "reversion_version",
+        "tqconsole_auditentry",
+    )
+    out = {t: db.execute_sql(f"SELECT count(*) FROM {t}").fetchone()[0] for t in tables}
+    out["payments"] = db.execute_sql(
+        "SELECT id, state, type, amount_to_reimburse FROM payment_payment ORDER BY id"
+    ).fetchall()
+    out["subs"] = db.execute_sql(
+        "SELECT usi, state, paymentmethod FROM courses_subscribe ORDER BY id"
+    ).fetchall()
+    return out
