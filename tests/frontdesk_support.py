@@ -47,3 +47,11 @@ def counts(db) -> dict:
         "SELECT usi, state, paymentmethod FROM courses_subscribe ORDER BY id"
     ).fetchall()
     return out
+
+
+def read_only_app(location: str):
+    """The console opened read-only (as ``--read-only`` does) at ``location``."""
+    from tqconsole.app import TQConsole
+    from tqconsole.settings import load
+
+    return TQConsole(load(read_only=True), location=location)

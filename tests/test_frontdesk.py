@@ -8,7 +8,7 @@ from decimal import Decimal
 import pytest
 
 from tests import frontdesk_support
-from tests.frontdesk_support import counts
+from tests.frontdesk_support import counts, read_only_app
 from tests.services import SITE_FIXTURE
 from tests.tui_support import app_at, settle, shown, until
 
@@ -205,11 +205,10 @@ async def test_typed_text_in_the_finder_never_runs_a_key(site):
         assert app.screen.query_one("#people-search").value == "mq8r?"
 
 
-async def test_read_only_offers_no_counter_key(read_only_site):
+async def test_read_only_offers_no_counter_key(site):
     from tqconsole.screens.people import PersonScreen
 
-    app = app_at(f"people/{MIA}")
-    app.settings = read_only_site.settings
+    app = read_only_app(f"people/{MIA}")
     async with app.run_test(size=(120, 40)) as pilot:
         screen = await until(
             pilot, lambda: isinstance(app.screen, PersonScreen) and app.screen.person and app.screen

@@ -11,6 +11,7 @@ opens the subscription's record.  The service is ``tqconsole.services.people``
 
 from __future__ import annotations
 
+from rich.cells import cell_len
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
@@ -26,6 +27,21 @@ from tqconsole.widgets.lists import KeyTable
 
 DEBOUNCE = 0.3  # seconds after the last keystroke before the search runs
 SUBSCRIPTIONS = "courses_subscribe"
+
+
+def show_rows(table: KeyTable, columns: tuple[str, ...], rows: list[tuple]) -> None:
+    """Replace the rows of ``table``, each column as wide as its widest cell (at most 40,
+    the last one unbounded), the cursor kept on its row number."""
+    row = table.cursor_row
+    table.clear(columns=True)
+    cells = [[one_line(c.plain if isinstance(c, Text) else str(c)) for c in r] for r in rows]
+    for i, name in enumerate(columns):
+        width = max([cell_len(name), *(cell_len(r[i]) for r in cells)])
+        table.add_column(name, key=name, width=width if i == len(columns) - 1 else min(width, 40))
+    for r in rows:
+        table.add_row(*r)
+    if rows:
+        table.move_cursor(row=min(max(row, 0), len(rows) - 1))
 
 
 class PeopleScreen(ConsoleScreen):
@@ -60,10 +76,7 @@ class PeopleScreen(ConsoleScreen):
     def compose_body(self) -> ComposeResult:
         yield Input(placeholder="a name, an email or a USI", id="people-search")
         yield Static("type to search; enter opens the person", id="people-status")
-        table = KeyTable(id="people-rows", cursor_type="row", zebra_stripes=True)
-        for column in ("name", "email", "subs", "id"):
-            table.add_column(column, key=column)
-        yield table
+        yield KeyTable(id="people-rows", cursor_type="row", zebra_stripes=True)
 
     def on_mount(self) -> None:
         self.query_one("#people-search", Input).focus()
@@ -98,10 +111,11 @@ class PeopleScreen(ConsoleScreen):
 
     def show(self, text: str, matches: list) -> None:
         self.matches, self.shown_for = matches, text
-        table = self.query_one("#people-rows", KeyTable)
-        table.clear()
-        for m in matches:
-            table.add_row(m.name, m.email, str(m.subscriptions), str(m.user_id))
+        show_rows(
+            self.query_one("#people-rows", KeyTable),
+            ("name", "email", "subs", "id"),
+            [(m.name, m.email, str(m.subscriptions), str(m.user_id)) for m in matches],
+        )
         if not text.strip():
             note = "type to search; enter opens the person"
         elif not matches:
@@ -194,15 +208,9 @@ class PersonScreen(ConsoleScreen):
         yield Static(Text("loading…", style="dim italic"), id="person-head")
         yield Static("", id="person-error")
         yield Static("Subscriptions", classes="caption")
-        subs = KeyTable(id="person-subs", cursor_type="row", zebra_stripes=True)
-        for column in self.SUB_COLUMNS:
-            subs.add_column(column, key=column)
-        yield subs
+        yield KeyTable(id="person-subs", cursor_type="row", zebra_stripes=True)
         yield Static("Payments", classes="caption")
-        payments = KeyTable(id="person-payments", cursor_type="row", zebra_stripes=True)
-        for column in self.PAY_COLUMNS:
-            payments.add_column(column, key=column)
-        yield payments
+        yield KeyTable(id="person-payments", cursor_type="row", zebra_stripes=True)
 
     def on_mount(self) -> None:
         self.query_one("#person-subs", KeyTable).focus()
@@ -232,22 +240,30 @@ class PersonScreen(ConsoleScreen):
         head.append(f"  {one_line(found.email)}  #{found.user_id}\n")
         head.append(one_line(found.profile), style="dim")
         self.query_one("#person-head", Static).update(head)
-        subs = self.query_one("#person-subs", KeyTable)
-        row = subs.cursor_row
-        subs.clear()
-        for s in found.subscriptions:
-            owes = Text(str(s.open_amount), style="bold" if s.open_amount else "dim")
-            subs.add_row(
-                s.usi, s.title, s.state, owes, str(s.price), s.paymentmethod or "", s.course
-            )
-        if found.subscriptions:
-            subs.move_cursor(row=min(row, len(found.subscriptions) - 1))
-        payments = self.query_one("#person-payments", KeyTable)
-        payments.clear()
-        for p in found.payments:
-            payments.add_row(
-                p.date, str(p.amount), p.usi, str(p.linked), p.state, p.type, p.remittance
-            )
+        show_rows(
+            self.query_one("#person-subs", KeyTable),
+            self.SUB_COLUMNS,
+            [
+                (
+                    s.usi,
+                    s.title,
+                    s.state,
+                    Text(str(s.open_amount), style="bold" if s.open_amount else "dim"),
+                    str(s.price),
+                    s.paymentmethod or "",
+                    s.course,
+                )
+                for s in found.subscriptions
+            ],
+        )
+        show_rows(
+            self.query_one("#person-payments", KeyTable),
+            self.PAY_COLUMNS,
+            [
+                (p.date, str(p.amount), p.usi, str(p.linked), p.state, p.type, p.remittance)
+                for p in found.payments
+            ],
+        )
         crumbs = self.query_one(Breadcrumbs)
         crumbs.update(crumbs.render_crumbs())  # the crumb is her name now
 

@@ -17,6 +17,7 @@ from textual.widgets import Input, Static
 
 from tqconsole.screens.base import ConsoleScreen
 from tqconsole.screens.model_dialogs import Pick
+from tqconsole.screens.people import show_rows
 from tqconsole.widgets.confirm_dialog import ConfirmDialog
 from tqconsole.widgets.lists import KeyTable
 
@@ -56,10 +57,7 @@ class UnmatchedPaymentsScreen(ConsoleScreen):
 
     def compose_body(self) -> ComposeResult:
         yield Static(Text("loading…", style="dim italic"), id="unmatched-status")
-        table = KeyTable(id="unmatched-rows", cursor_type="row", zebra_stripes=True)
-        for column in self.COLUMNS:
-            table.add_column(column, key=column)
-        yield table
+        yield KeyTable(id="unmatched-rows", cursor_type="row", zebra_stripes=True)
 
     def on_mount(self) -> None:
         self.query_one("#unmatched-rows", KeyTable).focus()
@@ -83,13 +81,11 @@ class UnmatchedPaymentsScreen(ConsoleScreen):
 
     def show(self, payments: list) -> None:
         self.payments = payments
-        table = self.query_one("#unmatched-rows", KeyTable)
-        row = table.cursor_row
-        table.clear()
-        for p in payments:
-            table.add_row(str(p.id), p.date, str(p.amount), p.state, p.name, p.remittance)
-        if payments:
-            table.move_cursor(row=min(row, len(payments) - 1))
+        show_rows(
+            self.query_one("#unmatched-rows", KeyTable),
+            self.COLUMNS,
+            [(str(p.id), p.date, str(p.amount), p.state, p.name, p.remittance) for p in payments],
+        )
         note = (
             f"{len(payments)} payment(s) to place — l link · i irrelevant · t to reimburse"
             if payments
