@@ -92,26 +92,30 @@ def test_link_a_part_payment_keeps_the_subscription_confirmed(site):
 
 
 @pytest.mark.parametrize(
-    ("pid", "usi", "message"),
+    ("call", "message"),
     [
-        (119, "4TXV8D", "is payed; a bank payment pays only a confirmed"),
-        (116, "3VYD7G", "is rejected; a bank payment pays only a confirmed"),
-        (74, "VEXF39", "is processed; only new or manual"),
-        (154, "VEXF39", "is a debit"),
-        (999999, "VEXF39", "no payment 999999"),
-        (116, "QQQQQQ", "no subscription with USI QQQQQQ"),
-        (116, "nonsense!", "is not a USI"),
+        (("link", 119, "4TXV8D"), "is payed; a bank payment pays only a confirmed"),
+        (("link", 116, "3VYD7G"), "is rejected; a bank payment pays only a confirmed"),
+        (("link", 74, "VEXF39"), "is processed; only new or manual"),
+        (("link", 154, "VEXF39"), "is a debit: money out"),
+        (("link", 999999, "VEXF39"), "no payment 999999"),
+        (("link", 116, "QQQQQQ"), "no subscription with USI QQQQQQ"),
+        (("link", 116, "nonsense!"), "is not a USI"),
+        (("mark", 74, "irrelevant"), "is processed; only new or manual"),
+        (("mark", 154, "to_reimburse"), "is a debit: nothing came in"),
+        (("mark", 73, "archive"), "unknown mark 'archive'"),
     ],
 )
-def test_link_refusals_write_nothing(site, pid, usi, message):
+def test_refusals_write_nothing(site, call, message):
     from tqconsole.errors import ConsoleError
     from tqconsole.models import Payment
-    from tqconsole.services.payment_linking import link
+    from tqconsole.services import payment_linking
 
+    name, *args = call
     db = Payment._meta.database
     before = counts(db)
     with pytest.raises(ConsoleError, match=message):
-        link(pid, usi)
+        getattr(payment_linking, name)(*args)
     assert counts(db) == before
 
 
@@ -140,26 +144,6 @@ def test_mark_irrelevant_and_to_reimburse(site):
         Decimal("35.00"),
     )
     assert {u.id for u in unmatched()} == UNMATCHED - {73, 118}
-
-
-@pytest.mark.parametrize(
-    ("pid", "how", "message"),
-    [
-        (74, "irrelevant", "is processed; only new or manual"),
-        (154, "to_reimburse", "is a debit: nothing came in"),
-        (73, "archive", "unknown mark 'archive'"),
-    ],
-)
-def test_mark_refusals_write_nothing(site, pid, how, message):
-    from tqconsole.errors import InvalidInput
-    from tqconsole.models import Payment
-    from tqconsole.services.payment_linking import mark
-
-    db = Payment._meta.database
-    before = counts(db)
-    with pytest.raises(InvalidInput, match=message):
-        mark(pid, how)
-    assert counts(db) == before
 
 
 def test_read_only_refuses_in_the_service(read_only_site):
@@ -201,6 +185,19 @@ def test_cli_unmatched_link_mark(site, capsys):
 
 
 # --- the screen
+async def list_shown(pilot):
+    """The list screen once its payments are on it."""
+    from tqconsole.screens.unmatched_payments import UnmatchedPaymentsScreen
+
+    app = pilot.app
+    return await until(
+        pilot,
+        lambda: (
+            isinstance(app.screen, UnmatchedPaymentsScreen) and app.screen.payments and app.screen
+        ),
+    )
+
+
 def ids_shown(screen) -> list[int]:
     table = screen.query_one("#unmatched-rows")
     return [int(str(table.get_row_at(i)[0])) for i in range(table.row_count)]

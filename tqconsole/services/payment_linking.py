@@ -174,17 +174,19 @@ def booked(payment_id: int) -> Decimal:
     )
 
 
-def open_payment(payment_id: int) -> Payment:
-    """The payment, locked, if it can still be placed; else the reason."""
+def open_payment(payment_id: int, debit_refusal: str = "") -> Payment:
+    """The payment, locked, if it is still new or manual (and, with ``debit_refusal``,
+    a credit); else the reason."""
     payment = locked(Payment.select().where(Payment.id == payment_id)).get_or_none()
     if payment is None:
         raise NotFound(f"no payment {payment_id}")
     if payment.state not in PaymentState.UNMATCHED:
         raise InvalidInput(
-            f"payment #{payment_id} is {payment.state}; only new or manual payments can be placed"
+            f"payment #{payment_id} is {payment.state}; only new or manual payments can be "
+            "linked or set aside"
         )
-    if payment.credit_debit == CreditDebit.DEBIT:
-        raise InvalidInput(f"payment #{payment_id} is a debit: money out pays no subscription")
+    if debit_refusal and payment.credit_debit == CreditDebit.DEBIT:
+        raise InvalidInput(f"payment #{payment_id} is a debit: {debit_refusal}")
     return payment
 
 
@@ -192,7 +194,7 @@ def link(payment_id: int, usi: str, user: str | None = None, mail=None) -> LinkO
     """Book the payment on the subscription of ``usi`` as the site's payment admin does."""
     people.refuse_read_only("linking a payment")
     with audited("payment.link", Payment._meta.table_name, payment_id) as write:
-        payment = open_payment(payment_id)
+        payment = open_payment(payment_id, "money out pays no subscription")
         sub = subscriptions.find_by_usi(usi)
         sub = locked(Subscribe.select().where(Subscribe.id == sub.id)).get()
         if sub.state != SubscribeState.CONFIRMED:
@@ -252,14 +254,9 @@ def mark(payment_id: int, how: str) -> Payment:
         raise InvalidInput(f"unknown mark {how!r} ({', '.join(MARKS)})")
     people.refuse_read_only("marking a payment")
     with audited(f"payment.{how}", Payment._meta.table_name, payment_id) as write:
-        payment = locked(Payment.select().where(Payment.id == payment_id)).get_or_none()
-        if payment is None:
-            raise NotFound(f"no payment {payment_id}")
-        if payment.state not in PaymentState.UNMATCHED:
-            raise InvalidInput(
-                f"payment #{payment_id} is {payment.state}; only new or manual payments "
-                "can be set aside"
-            )
+        payment = open_payment(
+            payment_id, "nothing came in to reimburse" if how == "to_reimburse" else ""
+        )
         if how == "irrelevant":
             payment.state, payment.type = PaymentState.PROCESSED, PaymentType.IRRELEVANT
         else:
