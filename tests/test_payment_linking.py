@@ -205,20 +205,13 @@ def ids_shown(screen) -> list[int]:
 
 async def test_story_link_from_the_list_in_four_keys(site):
     """9 (the list), l (picker started with the USI of the remittance), enter, tab, enter."""
-    from tqconsole.screens.unmatched_payments import SubscriptionPick, UnmatchedPaymentsScreen
+    from tqconsole.screens.unmatched_payments import SubscriptionPick
     from tqconsole.widgets.confirm_dialog import ConfirmDialog
 
     app = app_at("dashboard")
     async with app.run_test(size=(120, 40)) as pilot:
         await pilot.press("9")
-        screen = await until(
-            pilot,
-            lambda: (
-                isinstance(app.screen, UnmatchedPaymentsScreen)
-                and app.screen.payments
-                and app.screen
-            ),
-        )
+        screen = await list_shown(pilot)
         assert ids_shown(screen)[0] == 153
         await pilot.press("j", "j", "j")  # 150: Joël Studer, USI-Q8TH77
         await pilot.press("l")
@@ -234,19 +227,11 @@ async def test_story_link_from_the_list_in_four_keys(site):
 
 
 async def test_mark_from_the_list_and_cancel(site):
-    from tqconsole.screens.unmatched_payments import UnmatchedPaymentsScreen
     from tqconsole.widgets.confirm_dialog import ConfirmDialog
 
     app = app_at("unmatched")
     async with app.run_test(size=(120, 40)) as pilot:
-        screen = await until(
-            pilot,
-            lambda: (
-                isinstance(app.screen, UnmatchedPaymentsScreen)
-                and app.screen.payments
-                and app.screen
-            ),
-        )
+        screen = await list_shown(pilot)
         await pilot.press("i")
         await until(pilot, lambda: isinstance(app.screen, ConfirmDialog))
         await pilot.press("enter")  # on Cancel: nothing
@@ -260,18 +245,10 @@ async def test_mark_from_the_list_and_cancel(site):
 
 
 async def test_read_only_offers_no_write_keys(site):
-    from tqconsole.screens.unmatched_payments import UnmatchedPaymentsScreen
 
     app = read_only_app("unmatched")
     async with app.run_test(size=(120, 40)) as pilot:
-        screen = await until(
-            pilot,
-            lambda: (
-                isinstance(app.screen, UnmatchedPaymentsScreen)
-                and app.screen.payments
-                and app.screen
-            ),
-        )
+        screen = await list_shown(pilot)
         keys = {b.binding.key for b in screen.active_bindings.values()}
         assert not keys & {"l", "i", "t"}
 
