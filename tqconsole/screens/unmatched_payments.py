@@ -31,9 +31,8 @@ class SubscriptionPick(Pick):
         super().__init__("subscriptions: a USI or a name", search, runner, PICK_LIMIT)
         self.start = start
 
-    def on_mount(self) -> None:
+    def on_mount(self) -> None:  # runs before Pick's own on_mount (Textual walks the MRO)
         self.query_one("#pick-filter", Input).value = self.start
-        super().on_mount()
 
 
 class UnmatchedPaymentsScreen(ConsoleScreen):
