@@ -9,14 +9,9 @@ import pytest
 
 from tests import frontdesk_support
 from tests.frontdesk_support import counts, read_only_app
-from tests.services import SITE_FIXTURE
+from tests.test_site_parity import EXPECTED
 from tests.tui_support import app_at, settle, shown, until
 
-EXPECTED = (
-    json.loads((SITE_FIXTURE / "expected.json").read_text())
-    if (SITE_FIXTURE / "expected.json").is_file()
-    else {}
-)
 site = frontdesk_support.site  # the fixtures of this module
 read_only_site = frontdesk_support.read_only_site
 MIA = 13  # Mia Rossi: VEXF39 confirmed (35.00 open), two subscriptions paid online
