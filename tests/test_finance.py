@@ -132,13 +132,13 @@ def loaded(app) -> bool:
 
 async def test_finance_screen_opens_rows_and_unmatched(site, at_fixture_now):
     from tqconsole.screens.model_record import RecordScreen
-    from tqconsole.screens.model_table import TableScreen
+    from tqconsole.screens.unmatched_payments import UnmatchedPaymentsScreen
     from tqconsole.services.reminder_preview import reminder_preview
 
     app = app_at("dashboard")
     async with app.run_test(size=(120, 40)) as pilot:
         await settle(pilot)
-        await pilot.press("8")
+        await pilot.press("9")
         await until(pilot, lambda: loaded(app))
         screen = app.screen
         reminders = screen.query_one("#reminders")
@@ -156,8 +156,7 @@ async def test_finance_screen_opens_rows_and_unmatched(site, at_fixture_now):
         await pilot.press("escape")
         await until(pilot, lambda: app.screen is screen)
         await pilot.press("U")
-        table = await until(pilot, lambda: isinstance(app.screen, TableScreen) and app.screen)
-        assert table.table_name == "payment_payment" and "manual" in table.filter_text
+        await until(pilot, lambda: isinstance(app.screen, UnmatchedPaymentsScreen))
         assert payments.row_count
 
 

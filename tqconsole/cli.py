@@ -23,6 +23,8 @@ COMMAND_MODULES = [
     "tqconsole.commands.subs",
     "tqconsole.commands.courses",
     "tqconsole.commands.finance",
+    "tqconsole.commands.people",
+    "tqconsole.commands.payments",
     "tqconsole.commands.storage",
     "tqconsole.commands.cache",
     "tqconsole.commands.mail",

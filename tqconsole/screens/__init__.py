@@ -5,7 +5,8 @@ Each route names its one-keystroke shortcut and its screen class as
 ``"module:Class"``, imported when first opened.  The class takes the rest of the
 location in ``from_location(rest)``.  A new screen is one line in ``ROUTES``.
 Screen keys are digits (1 dashboard, 2 models, 3 buckets, 4 cache, 5 mail,
-6 tasks, 7 celery, 8 finance) so they never collide with a screen's own letter keys.
+6 tasks, 7 celery, 8 people, 9 finance, 0 unmatched payments) so they never collide
+with a screen's own letter keys.
 """
 
 from __future__ import annotations
@@ -53,12 +54,20 @@ ROUTES: list[Route] = [
     Route("mail", "5", "Mail", "tqconsole.screens.mail:MailScreen", "compose, send, outbox"),
     Route("tasks", "6", "Tasks", "tqconsole.screens.tasks:TasksScreen", "the task queue monitor"),
     Route("celery", "7", "Celery", "tqconsole.screens.celery:CeleryScreen", "the site's Celery"),
+    Route("people", "8", "People", "tqconsole.screens.people:PeopleScreen", "the front desk"),
     Route(
         "finance",
-        "8",
+        "9",
         "Finance",
         "tqconsole.screens.finance:FinanceScreen",
         "reminder dry run, matching report",
+    ),
+    Route(
+        "unmatched",
+        "0",
+        "Unmatched payments",
+        "tqconsole.screens.unmatched_payments:UnmatchedPaymentsScreen",
+        "bank payments to link or set aside",
     ),
 ]
 

@@ -20,7 +20,6 @@ from textual.widgets import Static
 from tqconsole.screens.base import ConsoleScreen
 from tqconsole.widgets.lists import KeyTable
 
-UNMATCHED_FILTER = "state in (new,manual) and credit_debit=credit"
 # fixed widths: the tables are right at their first paint, the essential columns first
 REMINDER_COLUMNS = (
     ("USI", 6),
@@ -186,9 +185,7 @@ class FinanceScreen(ConsoleScreen):
             self.app.push_screen(RecordScreen("payment_payment", key))
 
     def action_unmatched(self) -> None:
-        from tqconsole.screens.model_table import TableScreen
-
-        self.app.push_screen(TableScreen("payment_payment", UNMATCHED_FILTER))
+        self.app.goto("unmatched")
 
     def action_pick_statement(self) -> None:
         self.run_blocking(self.list_statements, group="finance-pick", done=self.choose_statement)
