@@ -28,6 +28,7 @@ from tqconsole.models import (
     SubscriptionPayment,
     User,
     UserProfile,
+    by_table,
 )
 from tqconsole.models.choices import LeadFollow, SubscribeState
 from tqconsole.services.amounts import money
@@ -65,11 +66,12 @@ ROLES = {  # the site's get_assigned_role_str, in German and English
 }
 
 
-def _table(name: str, *columns: str) -> pw.Table | None:
+def _table(name: str, *columns: str):
+    """The model of table ``name`` (typed values on every database), else a bare table."""
     db = Subscribe._meta.database
     if not db.table_exists(name):
         return None
-    return pw.Table(name, ("id", *columns)).bind(db)
+    return by_table(name) or pw.Table(name, ("id", *columns)).bind(db)
 
 
 def translation(table: str, master_id: int, column: str, language: str) -> str | None:
