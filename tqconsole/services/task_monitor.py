@@ -11,6 +11,7 @@ from __future__ import annotations
 import inspect
 import json
 import re
+import sys
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime, timedelta
 
@@ -600,15 +601,20 @@ class TaskInfo:
         return asdict(self)
 
 
-def registered_tasks(queue, now: datetime | None = None) -> list[TaskInfo]:
-    from tqconsole import tasks
+def declared_in(cls):
+    """The module that declared a registered task: its function, its ``PERIODIC`` table.
 
+    The registry comes with the queue handed down; nothing here imports the tasks."""
+    return sys.modules.get(cls.__module__)
+
+
+def registered_tasks(queue, now: datetime | None = None) -> list[TaskInfo]:
     out = []
     for name, cls in sorted(registry(queue).items()):
-        func = getattr(tasks, name, None)
+        func = getattr(declared_in(cls), name, None)
         signature = str(inspect.signature(func)) if func else ""
         doc = (inspect.getdoc(func) or "").split("\n")[0] if func else ""
-        cron = tasks.PERIODIC.get(name)
+        cron = getattr(declared_in(cls), "PERIODIC", {}).get(name)
         info = TaskInfo(name, signature, doc, cls.default_retries)
         if cron:
             info.periodic = " ".join(cron)
@@ -631,14 +637,12 @@ def next_run(cls, now: datetime, horizon_minutes: int = 366 * 24 * 60) -> dateti
 # --- actions
 def enqueue(queue, name: str, arguments: str = "") -> str:
     """Enqueue a registered task; ``arguments`` is JSON: a list (args) or an object (kwargs)."""
-    from tqconsole import tasks
-
     cls = registry(queue).get(name.rsplit(".", 1)[-1])
     if cls is None:
         known = ", ".join(sorted(registry(queue))) or "none"
         raise InvalidInput(f"unknown task {name!r} (registered: {known})")
     args, kwargs = parse_arguments(arguments)
-    func = getattr(tasks, cls.__name__, None)
+    func = getattr(declared_in(cls), cls.__name__, None)
     if func is not None:
         try:
             inspect.signature(func).bind(*args, **kwargs)
