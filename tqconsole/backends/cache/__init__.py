@@ -67,7 +67,7 @@ def open(settings: Settings):  # noqa: A001 - the family interface
     """The cache of ``settings``; ``db://`` uses the database the models are bound to."""
     options: dict[str, Any] = {}
     for name in OPTIONS:
-        value = settings.option(f"cache_{name.lower()}")
+        value = getattr(settings, f"cache_{name.lower()}")
         if value is not None:
             options[name] = value
     url = settings.url("cache")
@@ -87,28 +87,6 @@ def settings_database(settings: Settings):
     return current
 
 
-def health(cache, health: Health) -> None:
+def probe(cache, health: Health) -> None:
     cache.ping()
     health.version = cache.version_string()
-    health.figures = stats_figures(cache.stats())
-
-
-def stats_figures(stats: dict[str, Any]) -> list[tuple[str, str]]:
-    """The few figures of a cache's stats that the dashboard and ``check`` show."""
-    from tqconsole.services.cache_inspector import human_bytes
-
-    figures = [("backend", stats["backend"])]
-    if stats["backend"] == "redis":
-        figures.append(("memory", f"{human_bytes(stats['used_memory'])} used"))
-        figures.append(("keys", f"{stats['keys']:,} in db{stats['db']}"))
-        if stats["hit_rate"] is not None:
-            figures.append(("hit rate", f"{stats['hit_rate']:.0%}"))
-    else:
-        figures.append(("keys", f"{stats.get('entries', 0):,}"))
-        if "expired" in stats:
-            figures.append(("expired", f"{stats['expired']:,}"))
-        if stats.get("table_bytes") is not None:
-            figures.append(("table size", human_bytes(stats["table_bytes"])))
-        elif stats.get("stored_bytes") is not None:
-            figures.append(("memory", human_bytes(stats["stored_bytes"])))
-    return figures

@@ -48,8 +48,8 @@ __all__ = [
     "TransferResult",
     "UploadInfo",
     "from_url",
-    "health",
     "open",
+    "probe",
 ]
 
 BACKENDS = {
@@ -78,7 +78,7 @@ def open(settings: Settings) -> StorageBackend:  # noqa: A001 - the family inter
     )
 
 
-def health(backend: StorageBackend, health: Health) -> None:
+def probe(backend: StorageBackend, health: Health) -> None:
     """Reachable, and whether each named storage's bucket exists."""
     health.version = backend.version()
     health.figures = backend.details()
