@@ -206,6 +206,7 @@ def test_mail_admins_and_managers_use_the_configuration(mail_sqlite, smtp_server
     assert mail_admins("x", "y", connection=conn) == 0  # nobody configured: nothing sent
     monkeypatch.setenv("TQ_ADMINS", "Ada <ada@example.ch>, bob@example.ch")
     monkeypatch.setenv("TQ_MANAGERS", "mia@example.ch")
+    conn = get_connection(smtp_server.url, settings=load())  # settings are read once, at load
     assert mail_admins("Alarm", "y", connection=conn) == 1
     assert mail_managers("Report", "y", connection=conn) == 1
     assert smtp_server.messages[0].rcpt_tos == ["ada@example.ch", "bob@example.ch"]
