@@ -235,3 +235,35 @@ def test_check_config_validates_the_named_file(tmp_path, capsys):
     capsys.readouterr()
     assert main(["check", "--config", str(tmp_path / "missing.toml")]) == 2
     assert "missing.toml does not exist" in capsys.readouterr().err
+
+
+def test_only_the_command_line_loads_the_settings():
+    """Every other module gets the settings handed down (a Settings, or Backends)."""
+    import ast
+    from pathlib import Path
+
+    import tqconsole
+
+    package = Path(tqconsole.__file__).parent
+    loaders = []
+    for path in sorted(package.rglob("*.py")):
+        if path == package / "cli.py" or path == package / "settings.py":
+            continue
+        tree = ast.parse(path.read_text(), str(path))
+        module_names = set()  # names bound to the tqconsole.settings module
+        for node in ast.walk(tree):
+            if isinstance(node, ast.ImportFrom) and node.module == "tqconsole.settings":
+                loaders += [f"{path.name}: import load" for a in node.names if a.name == "load"]
+            elif isinstance(node, ast.ImportFrom) and node.module == "tqconsole":
+                module_names |= {a.asname or a.name for a in node.names if a.name == "settings"}
+            elif isinstance(node, ast.Import):
+                module_names |= {a.asname for a in node.names if a.name == "tqconsole.settings"}
+        for node in ast.walk(tree):
+            if (
+                isinstance(node, ast.Attribute)
+                and node.attr == "load"
+                and isinstance(node.value, ast.Name)
+                and node.value.id in module_names
+            ):
+                loaders.append(f"{path.relative_to(package)}:{node.lineno}")
+    assert loaders == []
