@@ -185,6 +185,8 @@ def test_options_are_typed_fields_with_their_defaults(tmp_path, monkeypatch):
         "tqconsole.toml [profiles.prod] task_history_days"
     )
     assert prod.origin("embedded_consumer") == "TQCONSOLE_EMBEDDED_CONSUMER"
+    monkeypatch.setenv("TQ_CACHE_TIMEOUT", "None")  # Django's TIMEOUT=None: keys never expire
+    assert load().cache_timeout == "none"
 
 
 @pytest.mark.parametrize(
@@ -204,6 +206,7 @@ def test_options_are_typed_fields_with_their_defaults(tmp_path, monkeypatch):
         ("keymap = 3\n", "tqconsole.toml keymap: keymap is a table"),
         ("server_email = [1]\n", "server_email is text, not a table or list"),
         ("mail_max_attempts = 2.5\n", "mail_max_attempts: 2.5 is not a whole number"),
+        ('cache_timeout = "never"\n', "cache_timeout: 'never' is not a whole number"),
     ],
 )
 def test_unknown_keys_and_bad_values_of_a_file_name_key_and_file(tmp_path, text, message):

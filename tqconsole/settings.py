@@ -209,7 +209,9 @@ class Settings:
     # cache (unset: Django's defaults, or the cache URL's query)
     cache_key_prefix: str | None = _option(None, str, "KEY_PREFIX of the cache")
     cache_version: int | None = _option(None, int, "VERSION of the cache keys")
-    cache_timeout: int | None = _option(None, int, "TIMEOUT of new cache keys (seconds)")
+    cache_timeout: int | str | None = _option(
+        None, int, 'TIMEOUT of new cache keys: seconds, or "none" (they never expire)'
+    )
     cache_max_entries: int | None = _option(None, int, "MAX_ENTRIES of a db:// or locmem:// cache")
     cache_cull_frequency: int | None = _option(None, int, "CULL_FREQUENCY of those caches")
     # storage
@@ -261,6 +263,7 @@ PROFILE_KEYS = frozenset(
     {"data_dir", "read_only", *(f"{family}_url" for family in BACKENDS), *OPTIONS}
 )
 FILE_KEYS = PROFILE_KEYS | {"default_profile", "profiles"}
+NEVER = frozenset({"cache_timeout"})  # number options that also take "none"
 
 
 def own_env(name: str) -> tuple[str, str] | None:
@@ -282,6 +285,8 @@ def typed(name: str, value: Any, source: str) -> Any:
         if isinstance(value, bool) or word in {"1", "true", "yes", "on", "0", "false", "no", "off"}:
             return _truthy(value)
         raise ConfigError(f"{source}: {value!r} is not true or false")
+    if name in NEVER and str(value).strip().lower() == "none":
+        return "none"  # Django's TIMEOUT=None, as the cache URL's query spells it
     if kind in (int, float):
         try:
             number = kind(value)
