@@ -93,7 +93,7 @@ def part_monitor(backends, pending: int, repeat: int) -> None:
 
 def run_consumer(queue, count: int, workers: int, recorder=None) -> tuple[float, float]:
     """(tasks per second, CPU µs of this process per task), the recorder's writer included."""
-    from tqconsole.services.consumers import ThreadConsumer
+    from tqconsole.tasks.consumers import ThreadConsumer
 
     cls = queue.huey._registry.string_to_task("tqconsole.tasks.selftest")
     fill = queue.storage.conn.pipeline(transaction=False)

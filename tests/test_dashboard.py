@@ -25,8 +25,9 @@ class FrozenDate(date):
 @pytest.fixture
 def frozen(monkeypatch):
     """Deterministic screens: no round-trip timings, the demo's 'today'."""
-    monkeypatch.setattr("tqconsole.backends.health.perf_counter", lambda: 0.0)
-    monkeypatch.setattr("tqconsole.backends.health.monotonic", lambda: 0.0)  # every probe: 0 s ago
+    monkeypatch.setattr("tqconsole.services.health.perf_counter", lambda: 0.0)
+    monkeypatch.setattr("tqconsole.services.health.monotonic", lambda: 0.0)  # every probe: 0 s ago
+    monkeypatch.setattr("tqconsole.backends.health.monotonic", lambda: 0.0)
     monkeypatch.setattr("tqconsole.services.figures.date", FrozenDate)
 
 

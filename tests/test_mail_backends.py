@@ -126,14 +126,14 @@ def test_read_only_refuses_sending(smtp_server):
 
 def test_health_reports_greeting_and_tls(smtp_server, monkeypatch, sqlite_url):
     from tqconsole.backends import Backends
-    from tqconsole.backends.health import probe
+    from tqconsole.services.health import check
     from tqconsole.services.schema import init
     from tqconsole.settings import load
 
     monkeypatch.setenv("TQ_EMAIL_URL", smtp_server.url)
     backends = Backends(load())
     init(backends)
-    health = probe(backends, "email")
+    health = check(backends, "email")
     backends.close()
     assert health.ok, health.error
     assert "TLS: none" in health.version
@@ -144,14 +144,14 @@ def test_health_reports_greeting_and_tls(smtp_server, monkeypatch, sqlite_url):
 
 def test_health_of_a_server_that_is_down(monkeypatch, sqlite_url):
     from tqconsole.backends import Backends
-    from tqconsole.backends.health import probe
+    from tqconsole.services.health import check
     from tqconsole.services.schema import init
     from tqconsole.settings import load
 
     monkeypatch.setenv("TQ_EMAIL_URL", f"smtp://127.0.0.1:{services.free_port()}?timeout=2")
     backends = Backends(load())
     init(backends)
-    health = probe(backends, "email")
+    health = check(backends, "email")
     backends.close()
     assert not health.ok
     assert "unavailable" in health.error

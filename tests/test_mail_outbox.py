@@ -206,6 +206,7 @@ def test_mail_admins_and_managers_use_the_configuration(mail_sqlite, smtp_server
     assert mail_admins("x", "y", connection=conn) == 0  # nobody configured: nothing sent
     monkeypatch.setenv("TQ_ADMINS", "Ada <ada@example.ch>, bob@example.ch")
     monkeypatch.setenv("TQ_MANAGERS", "mia@example.ch")
+    conn = get_connection(smtp_server.url, settings=load())  # settings are read once, at load
     assert mail_admins("Alarm", "y", connection=conn) == 1
     assert mail_managers("Report", "y", connection=conn) == 1
     assert smtp_server.messages[0].rcpt_tos == ["ada@example.ch", "bob@example.ch"]
@@ -215,14 +216,15 @@ def test_mail_admins_and_managers_use_the_configuration(mail_sqlite, smtp_server
 
 def test_email_user(mail_sqlite, smtp_server, monkeypatch):
     from tqconsole.models import User
+    from tqconsole.services.mail import email_user
 
     conn = get_connection(smtp_server.url)
     user = User.create(username="ada", email="ada@example.ch", date_joined=datetime.now())
-    assert user.email_user("Hallo", "Text", "office@example.ch", connection=conn) == 1
+    assert email_user(user, "Hallo", "Text", "office@example.ch", connection=conn) == 1
     assert smtp_server.messages[0].rcpt_tos == ["ada@example.ch"]
     nobody = User.create(username="nomail", date_joined=datetime.now())
     with pytest.raises(InvalidInput, match="no email"):
-        nobody.email_user("x", "y", connection=conn)
+        email_user(nobody, "x", "y", connection=conn)
 
 
 def test_read_only_refuses_before_recording(mail_sqlite, smtp_server):

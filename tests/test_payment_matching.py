@@ -130,8 +130,8 @@ def finance(backends):
 
 
 def test_payment_match_task_end_to_end(backends, confirmed, finance, monkeypatch):
-    from tqconsole.services.consumers import ConsoleConsumer
     from tqconsole.services.task_monitor import detail, enqueue
+    from tqconsole.tasks.consumers import ConsoleConsumer
 
     monkeypatch.setenv("TQ_QUEUE_URL", "memory://")
     (a, open_a), *_ = confirmed

@@ -155,3 +155,118 @@ def test_a_database_file_in_a_missing_folder_is_refused_not_created(tmp_path, mo
     assert not missing.parent.exists()
     monkeypatch.setenv("TQ_DATABASE_URL", f"sqlite:///{tmp_path / 'data' / 'x.db'}")
     assert load()  # the data dir (created on first use) may hold it
+
+
+def test_options_are_typed_fields_with_their_defaults(tmp_path, monkeypatch):
+    from tqconsole.settings import OPTIONS, Settings
+
+    settings = load()
+    assert settings.heartbeat_interval == 5.0 and settings.mail_max_attempts == 8
+    assert settings.embedded_consumer is False  # the test environment turns it off
+    assert settings.keymap == {} and settings.admins == [] and settings.cache_version is None
+    assert (
+        settings.bucket("finance") == "finance" and settings.origin("mail_connections") == "default"
+    )
+    # every option is documented, and the embedded defaults need no configuration at all
+    assert all(doc for _, doc in OPTIONS.values())
+    assert Settings(urls={}, data_dir=tmp_path).embedded_consumer is True
+    (tmp_path / "tqconsole.toml").write_text(
+        'mail_connections = 4\nadmins = ["Ada <ada@x.ch>"]\n[keymap]\nquit = "ctrl+q"\n'
+        "[profiles.prod]\ntask_history_days = 2.5\nstorage_finance_bucket = 'tq-postfinance'\n"
+    )
+    monkeypatch.setenv("TQCONSOLE_EMBEDDED_CONSUMER", "yes")
+    monkeypatch.setenv("TQ_MANAGERS", "bob@x.ch, mia@x.ch")
+    prod = load(profile="prod")
+    assert prod.mail_connections == 4 and prod.task_history_days == 2.5
+    assert prod.admins == ["Ada <ada@x.ch>"] and prod.managers == ["bob@x.ch", "mia@x.ch"]
+    assert prod.keymap == {"quit": "ctrl+q"} and prod.embedded_consumer is True
+    assert prod.bucket("finance") == "tq-postfinance"
+    assert prod.origin("task_history_days").endswith(
+        "tqconsole.toml [profiles.prod] task_history_days"
+    )
+    assert prod.origin("embedded_consumer") == "TQCONSOLE_EMBEDDED_CONSUMER"
+    monkeypatch.setenv("TQ_CACHE_TIMEOUT", "None")  # Django's TIMEOUT=None: keys never expire
+    assert load().cache_timeout == "none"
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        (
+            "mail_conections = 4\n",
+            "unknown setting 'mail_conections'; did you mean 'mail_connections'",
+        ),
+        ("[profiles.prod]\nreadonly = true\n", "unknown setting 'readonly' in [profiles.prod]"),
+        ("[surprise]\nx = 1\n", "unknown setting 'surprise'"),
+        ("profiles = 3\n", "profiles must be tables"),
+        (
+            'animations = "sometimes"\n',
+            "tqconsole.toml animations: 'sometimes' is not true or false",
+        ),
+        ("keymap = 3\n", "tqconsole.toml keymap: keymap is a table"),
+        ("server_email = [1]\n", "server_email is text, not a table or list"),
+        ("mail_max_attempts = 2.5\n", "mail_max_attempts: 2.5 is not a whole number"),
+        ('cache_timeout = "never"\n', "cache_timeout: 'never' is not a whole number"),
+    ],
+)
+def test_unknown_keys_and_bad_values_of_a_file_name_key_and_file(tmp_path, text, message):
+    (tmp_path / "tqconsole.toml").write_text(text)
+    with pytest.raises(ConfigError, match=re.escape(message)) as info:
+        load()
+    assert "tqconsole.toml" in str(info.value)
+
+
+def test_a_table_option_cannot_come_from_the_environment(monkeypatch):
+    monkeypatch.setenv("TQ_KEYMAP", "quit=ctrl+q")
+    with pytest.raises(ConfigError, match="TQ_KEYMAP: keymap is a table: set it in the config"):
+        load()
+
+
+def test_check_config_validates_the_named_file(tmp_path, capsys):
+    from tqconsole.cli import main
+
+    bad = tmp_path / "elsewhere.toml"
+    bad.write_text('[profiles.prod]\ndatabase_url = "sqlite:///x.db"\nqueue_nme = "tq"\n')
+    assert main(["check", "--config", str(bad)]) == 2
+    err = capsys.readouterr().err
+    assert f"configuration file {bad}: unknown setting 'queue_nme' in [profiles.prod]" in err
+    assert "did you mean 'queue_name'" in err and len(err.splitlines()) == 1
+    good = tmp_path / "good.toml"
+    good.write_text("mail_connections = 2\n")
+    assert main(["init"]) == 0  # tables and buckets, so that every backend is ok
+    assert main(["check", "--config", str(good), "--json"]) == 0
+    capsys.readouterr()
+    assert main(["check", "--config", str(tmp_path / "missing.toml")]) == 2
+    assert "missing.toml does not exist" in capsys.readouterr().err
+
+
+def test_only_the_command_line_loads_the_settings():
+    """Every other module gets the settings handed down (a Settings, or Backends)."""
+    import ast
+    from pathlib import Path
+
+    import tqconsole
+
+    package = Path(tqconsole.__file__).parent
+    loaders = []
+    for path in sorted(package.rglob("*.py")):
+        if path == package / "cli.py" or path == package / "settings.py":
+            continue
+        tree = ast.parse(path.read_text(), str(path))
+        module_names = set()  # names bound to the tqconsole.settings module
+        for node in ast.walk(tree):
+            if isinstance(node, ast.ImportFrom) and node.module == "tqconsole.settings":
+                loaders += [f"{path.name}: import load" for a in node.names if a.name == "load"]
+            elif isinstance(node, ast.ImportFrom) and node.module == "tqconsole":
+                module_names |= {a.asname or a.name for a in node.names if a.name == "settings"}
+            elif isinstance(node, ast.Import):
+                module_names |= {a.asname for a in node.names if a.name == "tqconsole.settings"}
+        for node in ast.walk(tree):
+            if (
+                isinstance(node, ast.Attribute)
+                and node.attr == "load"
+                and isinstance(node.value, ast.Name)
+                and node.value.id in module_names
+            ):
+                loaders.append(f"{path.relative_to(package)}:{node.lineno}")
+    assert loaders == []

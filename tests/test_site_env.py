@@ -101,7 +101,7 @@ def test_the_consoles_own_settings_win_over_the_sites(site_db, tmp_path, monkeyp
     loaded = settings.load(site_env=env_file)
     assert loaded.database_url.startswith("postgresql://")
     assert loaded.origin("database").startswith("TQ_DB_*")
-    assert loaded.option("default_from_email") == "site@x.ch"
+    assert loaded.default_from_email == "site@x.ch"
     assert loaded.bucket("media") == "m" and loaded.bucket("static") == "static"
 
     (tmp_path / "tqconsole.toml").write_text('database_url = "sqlite:///own.db"\n')
@@ -116,7 +116,7 @@ def test_the_consoles_own_settings_win_over_the_sites(site_db, tmp_path, monkeyp
     assert (
         loaded.database_url == "sqlite:///env.db" and loaded.origin("database") == "TQ_DATABASE_URL"
     )
-    assert loaded.option("default_from_email") == "console@x.ch"
+    assert loaded.default_from_email == "console@x.ch"
     assert loaded.origin("default_from_email") == "TQCONSOLE_DEFAULT_FROM_EMAIL"
     assert loaded.bucket("media") == "own-media"
 
@@ -128,7 +128,7 @@ def test_the_sites_variables_in_the_environment_configure_too(site_db, monkeypat
     loaded = settings.load()
     assert loaded.origin("database").endswith("(environment)")
     # the site's TQ_DEFAULT_FROM_EMAIL is read as the site's, not as the console's own
-    assert loaded.option("default_from_email") == "site@x.ch"
+    assert loaded.default_from_email == "site@x.ch"
     assert loaded.origin("default_from_email") == "TQ_DEFAULT_FROM_EMAIL (environment)"
     assert loaded.origin("cache") == "default"
 

@@ -344,7 +344,7 @@ def test_wrong_credentials_and_access_denied(auth_server):
         stranger.storage("finance").list()
     assert clerk.bucket_states() == {"finance": "ok"}
     with pytest.raises(AccessDenied, match="refused the credentials"):
-        storage_family.health(stranger, Health("storage", "Storage", ""))
+        storage_family.probe(stranger, Health("storage", "Storage", ""))
 
 
 def test_cli_wrong_credentials_one_line(auth_server, monkeypatch, capsys):

@@ -61,7 +61,7 @@ def test_bad_input_is_one_clear_line(env, capsys, argv, message):
 
 
 def test_stats_json_lists_consumers_with_alive(env, capsys):
-    from tqconsole.services.consumers import ConsoleConsumer
+    from tqconsole.tasks.consumers import ConsoleConsumer
 
     other = make_backends()
     consumer = ConsoleConsumer(other, in_thread=True, periodic=False).start_thread()

@@ -143,7 +143,7 @@ def test_a_late_heartbeat_never_revives_a_stopped_consumer(queue):
     """The final 'stopped' beat may be written before a regular one still in flight."""
     from datetime import datetime
 
-    from tqconsole.services.consumers import ConsoleConsumer
+    from tqconsole.tasks.consumers import ConsoleConsumer
 
     backends = make_backends()
     consumer = ConsoleConsumer(backends)

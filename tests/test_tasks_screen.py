@@ -256,7 +256,7 @@ async def _redis_down(monkeypatch):
 def test_demo_fills_the_queue(demo_sqlite, queue_name):
     import random
 
-    from tqconsole.services.task_demo import fill
+    from tqconsole.tasks.demo import fill
 
     backends = make_backends()
     try:

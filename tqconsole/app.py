@@ -11,8 +11,8 @@ from textual.app import App, SystemCommand
 from textual.binding import Binding
 from textual.screen import Screen
 
-from tqconsole.backends import Backends
 from tqconsole.screens import ROUTES, UnknownLocation, parse_location
+from tqconsole.services.health import Backends
 from tqconsole.settings import Settings
 from tqconsole.widgets.command_line import CommandLine
 from tqconsole.widgets.key_order import KeyOrder, KeyPassed
@@ -20,7 +20,7 @@ from tqconsole.widgets.visible_controls import SHOW_CONTROLS
 
 # Background services started after the first paint, in a thread, and stopped on
 # quit: "module:function" taking the Backends, returning a stop function or None.
-BACKGROUND_HOOKS = ["tqconsole.services.consumers:embedded_consumer"]
+BACKGROUND_HOOKS = ["tqconsole.tasks.consumers:embedded_consumer"]
 
 
 class TQConsole(App):
@@ -48,9 +48,9 @@ class TQConsole(App):
         self._stopping = threading.Lock()
         self._closed = False
         self.key_order = KeyOrder(self, super().on_event)
-        if not settings.option("animations", False):
+        if not settings.animations:
             self.animation_level = "none"
-        keymap = settings.option("keymap", {})
+        keymap = settings.keymap
         if isinstance(keymap, dict) and keymap:
             self.set_keymap(keymap)
 

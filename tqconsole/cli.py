@@ -129,6 +129,18 @@ def with_default_command(argv: list[str], commands: set[str]) -> list[str]:
     return [*argv[:i], "tui", *argv[i:]]
 
 
+def load_settings(args):
+    """The configuration of this run: loaded here, once, and handed down."""
+    from tqconsole import settings
+
+    return settings.load(
+        profile=getattr(args, "profile", None),
+        read_only=True if getattr(args, "read_only", False) else None,
+        site_env=getattr(args, "site_env", None),
+        config=getattr(args, "config", None),
+    )
+
+
 @visible_output()  # no control character from data reaches the terminal raw
 def main(argv: list[str] | None = None) -> int:
     from tqconsole.commands import Context
@@ -141,7 +153,7 @@ def main(argv: list[str] | None = None) -> int:
     for option in DASHED_VALUES:
         if getattr(args, option.lstrip("-"), None) == []:  # argparse's reading of --sort=--
             parser.error(f"argument {option}: expected a column, not '--'")
-    ctx = Context(args)
+    ctx = Context(args, lambda: load_settings(args))
     try:
         return args.func(ctx) or 0
     except ConsoleError as exc:
@@ -155,7 +167,7 @@ def main(argv: list[str] | None = None) -> int:
     except Exception as exc:  # never a traceback unless asked for
         if os.environ.get(DEBUG_VARIABLE, "").strip().lower() in ("1", "true", "yes", "on"):
             raise
-        from tqconsole.backends.health import one_line
+        from tqconsole.errors import one_line
 
         print(f"tqconsole: {type(exc).__name__}: {one_line(exc)}", file=sys.stderr)
         print(f"tqconsole: (set {DEBUG_VARIABLE}=1 to see the traceback)", file=sys.stderr)

@@ -36,3 +36,10 @@ class InvalidInput(ConsoleError):
     """A value given by the user does not fit (filter, field value, key, address)."""
 
     exit_code = 2
+
+
+def one_line(exc: BaseException) -> str:
+    """The first line of an exception's message, else the name of its type."""
+    text = str(exc).strip().splitlines()
+    first = text[0] if text else ""
+    return first or type(exc).__name__

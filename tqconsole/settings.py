@@ -8,12 +8,13 @@ the embedded defaults (which need no server).  The console's own options are
 
 from __future__ import annotations
 
+import difflib
 import math
 import os
 import re
 import tempfile
 import tomllib
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qsl, urlencode, urlsplit
@@ -45,19 +46,6 @@ SECRET_QUERY_KEYS = {
     "ssl_password",
 }
 PASSWORD_AS_USER = {"redis", "rediss"}  # redis://PASSWORD@host is a common spelling
-# Options that must be numbers (the environment gives text): name -> type
-NUMBER_OPTIONS = {
-    "heartbeat_interval": float,
-    "shutdown_timeout": float,
-    "task_history_days": float,
-    "task_history_max": int,
-    "mail_max_attempts": int,
-    "mail_max_attachment_bytes": int,
-    "mail_connections": int,
-    "cache_version": int,
-    "cache_max_entries": int,
-    "cache_cull_frequency": int,
-}
 
 
 def default_urls(data_dir: Path) -> dict[str, str]:
@@ -163,18 +151,83 @@ def _truthy(value: Any) -> bool:
     return str(value).strip().lower() in {"1", "true", "yes", "on"}
 
 
+def _option(default: Any, kind: type, doc: str):
+    """A typed option of ``Settings``: its default, its kind and what it is for."""
+    meta = {"kind": kind, "doc": doc}
+    if isinstance(default, list | dict):
+        return field(default_factory=type(default), metadata=meta)
+    return field(default=default, metadata=meta)
+
+
 @dataclass(frozen=True)
 class Settings:
+    """One configuration, loaded once by the command line and handed down.
+
+    Beside the backend URLs every option is a typed field with its default; an
+    option is set by ``TQCONSOLE_NAME`` / ``TQ_NAME``, the chosen profile, the file's
+    top level, or the site's variables, in that order.
+    """
+
     urls: dict[str, str]
     data_dir: Path
     read_only: bool = False
     profile: str | None = None
     config_path: Path | None = None
-    # The merged [profile] table: options of later features (key prefixes, limits, …).
-    options: dict[str, Any] = field(default_factory=dict)
-    # Options from the site's variables (below the console's own) and where each setting came from.
-    site_options: dict[str, str] = field(default_factory=dict)
-    origins: dict[str, str] = field(default_factory=dict)
+    origins: dict[str, str] = field(default_factory=dict)  # URL or option -> where it came from
+
+    # mail
+    default_from_email: str = _option(
+        "webmaster@localhost",
+        str,
+        "sender of mails that name none (the site's TQ_DEFAULT_FROM_EMAIL)",
+    )
+    server_email: str = _option("root@localhost", str, "sender of the mails to admins and managers")
+    email_subject_prefix: str = _option("[tqconsole] ", str, "subject prefix of those mails")
+    admins: list = _option([], list, "people mail_admins writes to (comma-separated in TQ_ADMINS)")
+    managers: list = _option([], list, "people mail_managers writes to")
+    mail_max_attempts: int = _option(8, int, "deliveries tried before a queued mail fails")
+    mail_max_attachment_bytes: int = _option(10 * 1024 * 1024, int, "largest attachment")
+    mail_connections: int = _option(1, int, "parallel SMTP connections of a bulk job")
+    site_domain: str = _option(
+        "tanzquotient.org", str, "domain of the links in the site's mails (TQ_DEPLOYMENT_DOMAIN)"
+    )
+    payment_account: str = _option(
+        "Tanzquotient, 8092 Zürich", str, "account holder in payment mails"
+    )
+    payment_iban: str = _option("CH00 0000 0000 0000 0000 0", str, "IBAN in payment mails")
+    # tasks
+    queue_name: str = _option("tqconsole", str, "name of the Huey queue")
+    heartbeat_interval: float = _option(5.0, float, "seconds between consumer heartbeats (≤ 10)")
+    shutdown_timeout: float = _option(30.0, float, "seconds a stopping consumer waits for tasks")
+    embedded_consumer: bool = _option(True, bool, "the TUI runs tasks of an embedded queue")
+    task_history_days: float = _option(14.0, float, "days the task history keeps")
+    task_history_max: int = _option(100_000, int, "tasks the task history keeps at most")
+    celery_broker_url: str | None = _option(
+        None, str, "the site's Celery broker (the site's TQ_REDIS_BROKER_URL)"
+    )
+    # cache (unset: Django's defaults, or the cache URL's query)
+    cache_key_prefix: str | None = _option(None, str, "KEY_PREFIX of the cache")
+    cache_version: int | None = _option(None, int, "VERSION of the cache keys")
+    cache_timeout: int | str | None = _option(
+        None, int, 'TIMEOUT of new cache keys: seconds, or "none" (they never expire)'
+    )
+    cache_max_entries: int | None = _option(None, int, "MAX_ENTRIES of a db:// or locmem:// cache")
+    cache_cull_frequency: int | None = _option(None, int, "CULL_FREQUENCY of those caches")
+    # storage
+    storage_media_bucket: str = _option("media", str, "bucket of the media storage")
+    storage_static_bucket: str = _option("static", str, "bucket of the static storage")
+    storage_finance_bucket: str = _option("finance", str, "bucket of the finance storage")
+    storage_media_url: str = _option("", str, "server of the media storage (TQ_S3_MEDIA_*)")
+    storage_static_url: str = _option("", str, "server of the static storage (TQ_S3_STATIC_*)")
+    storage_finance_url: str = _option("", str, "server of the finance storage (TQ_S3_FINANCE_*)")
+    storage_media_custom_domain: str = _option("", str, "domain of media links (the site's CDN)")
+    storage_static_custom_domain: str = _option("", str, "domain of static links")
+    storage_finance_custom_domain: str = _option(
+        "", str, "domain of finance links (unused: presigned)"
+    )
+    # interface
+    animations: bool = _option(False, bool, "Textual's animations")
+    keymap: dict = _option({}, dict, "key bindings by id (a table in the configuration file)")
 
     @property
     def database_url(self) -> str:
@@ -186,44 +239,22 @@ class Settings:
     def masked(self, family: str) -> str:
         return mask_url(self.urls[family])
 
-    @property
-    def celery_broker_url(self) -> str | None:
-        """The site's Celery broker (``TQ_CELERY_BROKER_URL``, the site's ``TQ_REDIS_BROKER_URL``)."""
-        url = self.option("celery_broker_url")
-        return str(url) if url else None
-
-    def option(self, name: str, default: Any = None) -> Any:
-        """An option from the environment, else the profile, else the site's, else ``default``."""
-        env = own_env(name)
-        if env is not None:
-            return env[1]
-        if name in self.options:
-            return self.options[name]
-        return self.site_options.get(name, default)
-
     def origin(self, name: str) -> str:
         """Where a backend URL or option came from: variable, file, site env or default."""
-        if name in self.origins:
-            return self.origins[name]
-        env = own_env(name)
-        if env is not None:
-            return env[0]
-        if name in self.options:
-            return f"{self.config_path} {name}"
-        return "default"
+        return self.origins.get(name, "default")
 
     def bucket(self, storage: str) -> str:
         """The bucket name of a named storage (media, static, finance)."""
-        return str(self.option(f"storage_{storage}_bucket", storage))
+        return getattr(self, f"storage_{storage}_bucket")
 
     def storage_url(self, storage: str) -> str:
         """The server of a named storage: its own URL (the site's ``TQ_S3_<STORAGE>_*``),
         else ``TQ_STORAGE_URL``'s."""
-        return str(self.option(f"storage_{storage}_url") or self.url("storage"))
+        return getattr(self, f"storage_{storage}_url") or self.url("storage")
 
     def custom_domain(self, storage: str) -> str:
         """The domain links of a public storage point at (the site's CDN), or ""."""
-        return str(self.option(f"storage_{storage}_custom_domain") or "")
+        return getattr(self, f"storage_{storage}_custom_domain")
 
     def ensure_data_dir(self) -> Path:
         try:
@@ -239,6 +270,18 @@ class Settings:
         return self.data_dir
 
 
+# option name -> (kind, description)
+OPTIONS: dict[str, tuple[type, str]] = {
+    f.name: (f.metadata["kind"], f.metadata["doc"]) for f in fields(Settings) if f.metadata
+}
+# what a configuration file may set: at its top level, and in each [profiles.NAME]
+PROFILE_KEYS = frozenset(
+    {"data_dir", "read_only", *(f"{family}_url" for family in BACKENDS), *OPTIONS}
+)
+FILE_KEYS = PROFILE_KEYS | {"default_profile", "profiles"}
+NEVER = frozenset({"cache_timeout"})  # number options that also take "none"
+
+
 def own_env(name: str) -> tuple[str, str] | None:
     """(variable, value) of the console's own option ``name`` in the environment, if set.
 
@@ -250,36 +293,81 @@ def own_env(name: str) -> tuple[str, str] | None:
     return None
 
 
-def check_numbers(options: dict[str, Any], path: Path | None) -> None:
-    """Options that must be numbers are, wherever they are set (ConfigError naming it)."""
-    for name, kind in NUMBER_OPTIONS.items():
-        var = f"TQ_{name.upper()}"
-        value, source = os.environ.get(var), var
-        if value is None:
-            value, source = options.get(name), f"{path} {name}"
-        if value is None:
-            continue
+def typed(name: str, value: Any, source: str) -> Any:
+    """``value`` of option ``name`` as its kind, or ConfigError naming ``source``."""
+    kind = OPTIONS[name][0]
+    if kind is bool:
+        word = str(value).strip().lower()
+        if isinstance(value, bool) or word in {"1", "true", "yes", "on", "0", "false", "no", "off"}:
+            return _truthy(value)
+        raise ConfigError(f"{source}: {value!r} is not true or false")
+    if name in NEVER and str(value).strip().lower() == "none":
+        return "none"  # Django's TIMEOUT=None, as the cache URL's query spells it
+    if kind in (int, float):
         try:
             number = kind(value)
             if isinstance(value, bool) or not math.isfinite(number) or number < 0:
                 raise ValueError
+            if kind is int and isinstance(value, float) and value != number:
+                raise ValueError
         except (TypeError, ValueError):
             what = "a whole number" if kind is int else "a number"
             raise ConfigError(f"{source}: {value!r} is not {what} (0 or more)") from None
+        return number
+    if kind is list:
+        if isinstance(value, str):
+            return [part.strip() for part in value.split(",") if part.strip()]
+        if isinstance(value, list):
+            return value
+        raise ConfigError(f"{source}: {value!r} is not a list (or comma-separated text)")
+    if kind is dict:
+        if isinstance(value, dict):
+            return value
+        raise ConfigError(f"{source}: {name} is a table: set it in the configuration file")
+    if isinstance(value, dict | list):
+        raise ConfigError(f"{source}: {name} is text, not a table or list")
+    return str(value)
+
+
+def check_keys(data: dict[str, Any], path: Path) -> None:
+    """Every key of the file is one the console knows (ConfigError naming key and file)."""
+
+    def unknown(key: str, where: str, known: frozenset[str]) -> ConfigError:
+        near = difflib.get_close_matches(key, sorted(known), n=1)
+        hint = f"; did you mean {near[0]!r}?" if near else ""
+        return ConfigError(f"configuration file {path}: unknown setting {key!r}{where}{hint}")
+
+    for key in data:
+        if key not in FILE_KEYS:
+            raise unknown(key, "", FILE_KEYS)
+    profiles = data.get("profiles", {})
+    if not isinstance(profiles, dict):
+        raise ConfigError(f"configuration file {path}: profiles must be tables ([profiles.NAME])")
+    for name, table in profiles.items():
+        if not isinstance(table, dict):
+            raise ConfigError(f"configuration file {path}: profiles.{name} is not a table")
+        for key in table:
+            if key not in PROFILE_KEYS:
+                raise unknown(key, f" in [profiles.{name}]", PROFILE_KEYS)
 
 
 def load(
-    profile: str | None = None, read_only: bool | None = None, site_env: Path | None = None
+    profile: str | None = None,
+    read_only: bool | None = None,
+    site_env: Path | None = None,
+    config: Path | None = None,
 ) -> Settings:
     """Read the configuration from the environment, the TOML file and the site's variables.
 
-    ``site_env`` is the site's dotenv file; without it the site's variables are
-    taken from the environment.
+    ``config`` is the file to read (else ``config_file()``); ``site_env`` is the site's
+    dotenv file; without it the site's variables are taken from the environment.
     """
-    path = config_file()
+    path = config or config_file()
     data = _read_config(path) if path else {}
+    if path:
+        check_keys(data, path)
     profile = profile or os.environ.get("TQ_PROFILE") or data.get("default_profile")
-    base = {k: v for k, v in data.items() if not isinstance(v, dict)}
+    base = {k: v for k, v in data.items() if k not in ("profiles", "default_profile")}
     profiles = data.get("profiles", {})
     if profile:
         if profile not in profiles:
@@ -287,6 +375,11 @@ def load(
             where = path or "no configuration file found"
             raise ConfigError(f"unknown profile {profile!r} ({where}; profiles: {known})")
         base.update(profiles[profile])
+
+    def where(key: str) -> str:
+        in_profile = profile and key in profiles.get(profile, {})
+        return f"{path} [profiles.{profile}] {key}" if in_profile else f"{path} {key}"
+
     data_dir_value = os.environ.get("TQ_DATA_DIR") or base.get("data_dir")
     data_dir = (
         Path(data_dir_value).expanduser()
@@ -305,23 +398,29 @@ def load(
                 var,
             )
         elif base.get(key):
-            where = f"{path} [profiles.{profile}] {key}" if profile else f"{path} {key}"
-            urls[family] = validate_url(family, str(base[key]), where, data_dir)
-            origins[family] = where
+            urls[family] = validate_url(family, str(base[key]), where(key), data_dir)
+            origins[family] = where(key)
         elif family in site.urls:
-            where = site.origins[family]
-            urls[family] = validate_url(family, site.urls[family], where, data_dir)
-            origins[family] = where
+            origins[family] = site.origins[family]
+            urls[family] = validate_url(family, site.urls[family], origins[family], data_dir)
         else:
             urls[family], origins[family] = defaults[family], "default"
     if urls["storage"] != site.urls.get("storage"):  # the console's own storage: all of it
         for name in STORAGES:
             site.options.pop(f"storage_{name}_url", None)
             site.options.pop(f"storage_{name}_custom_domain", None)
-    for name in site.options:
-        if own_env(name) is None and name not in base:
-            origins[name] = site.origins[name]
-    check_numbers(base, path)
+    options: dict[str, Any] = {}
+    for name in OPTIONS:
+        env = own_env(name)
+        if env is not None:
+            value, origins[name] = env[1], env[0]
+        elif name in base:
+            value, origins[name] = base[name], where(name)
+        elif name in site.options:
+            value, origins[name] = site.options[name], site.origins[name]
+        else:
+            continue
+        options[name] = typed(name, value, origins[name])
     if read_only is None:
         env_ro = os.environ.get("TQ_READ_ONLY")
         read_only = _truthy(env_ro) if env_ro is not None else _truthy(base.get("read_only", False))
@@ -331,7 +430,6 @@ def load(
         read_only=bool(read_only),
         profile=profile,
         config_path=path,
-        options=base,
-        site_options=site.options,
         origins=origins,
+        **options,
     )

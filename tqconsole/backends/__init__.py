@@ -1,7 +1,7 @@
 """Backends: database, cache, storage, mail and queue, one package each.
 
 Each family package exposes ``open(settings)`` (returns the live backend) and
-``health(backend)`` (a ``Health``: version, figures).  ``FAMILIES`` lists them in
+``probe(backend, health)`` (fills a ``Health``: version, its own figures).  ``FAMILIES`` lists them in
 the order the dashboard and ``tqconsole check`` show them; adding a family is one
 line here and one package.  Packages are imported only when first used.
 """

@@ -20,7 +20,7 @@ class Guarded:
         try:
             yield
         except self.unavailable_errors as exc:
-            from tqconsole.backends.health import one_line
+            from tqconsole.errors import one_line
             from tqconsole.settings import mask_url
 
             raise BackendUnavailable(

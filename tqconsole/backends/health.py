@@ -1,11 +1,13 @@
-"""Health probes shared by ``tqconsole check`` and the dashboard."""
+"""What a backend family's ``probe(backend, health)`` fills in: version, figures, error.
+
+``services/health.py`` runs the probes (timed, never raising) and adds the figures
+the services compute; this module is only the record both share.
+"""
 
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field
-from time import monotonic, perf_counter
-
-from tqconsole.errors import ConsoleError
+from time import monotonic
 
 
 @dataclass
@@ -30,31 +32,3 @@ class Health:
         data["figures"] = dict(self.figures)
         del data["checked"]  # a monotonic clock reading means nothing outside this process
         return data
-
-
-def probe(backends, family: str) -> Health:
-    """Open the family's backend if needed and ask it for its health; never raises."""
-    from tqconsole.backends import FAMILIES, family_module
-
-    title = FAMILIES[family][0]
-    health = Health(family=family, title=title, url=backends.settings.masked(family))
-    start = perf_counter()
-    try:
-        module = family_module(family)
-        backend = backends.get(family)
-        module.health(backend, health)
-        health.ok = not health.error
-    except ConsoleError as exc:
-        health.error = str(exc)
-    except Exception as exc:  # a probe reports; it never crashes its caller
-        health.error = one_line(exc)
-    health.rtt_ms = (perf_counter() - start) * 1000
-    health.checked = monotonic()
-    return health
-
-
-def one_line(exc: BaseException) -> str:
-    """The first line of an exception's message, prefixed by its type where that helps."""
-    text = str(exc).strip().splitlines()
-    first = text[0] if text else ""
-    return first or type(exc).__name__

@@ -1,6 +1,6 @@
 """Show what a pickle holds without running it: the console's one safe unpickler.
 
-``safe_loads`` unpickles with an Unpickler whose ``find_class`` never imports a
+``safe_load`` unpickles with an Unpickler whose ``find_class`` never imports a
 module and never returns a real callable outside a small set of plain value
 types (datetime, Decimal, UUID, OrderedDict, set, …).  Every other global —
 ``os.system``, ``subprocess.Popen``, a Django model — becomes a stand-in class
@@ -392,11 +392,6 @@ def safe_load(data: bytes, unpickler: type[SafeUnpickler] = SafeUnpickler) -> Lo
     machine = unpickler(io.BytesIO(data))
     value = machine.load()
     return Loaded(value, machine.cuts)
-
-
-def safe_loads(data: bytes) -> Any:
-    """The value of ``safe_load``."""
-    return safe_load(data).value
 
 
 def looks_like_pickle(data: bytes) -> bool:

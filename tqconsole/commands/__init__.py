@@ -6,24 +6,25 @@ the TUI start without loading the database or network libraries.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from functools import cached_property
+from typing import TYPE_CHECKING
 
-from tqconsole import settings as settings_module
+if TYPE_CHECKING:
+    from tqconsole.settings import Settings
 
 
 class Context:
-    """What a command handler gets: the parsed arguments and lazily opened backends."""
+    """What a command handler gets: the parsed arguments, the settings the command line
+    loads (``load_settings``, called at first use) and lazily opened backends."""
 
-    def __init__(self, args):
+    def __init__(self, args, load_settings: Callable[[], Settings]):
         self.args = args
+        self._load_settings = load_settings
 
     @cached_property
-    def settings(self) -> settings_module.Settings:
-        return settings_module.load(
-            profile=getattr(self.args, "profile", None),
-            read_only=True if getattr(self.args, "read_only", False) else None,
-            site_env=getattr(self.args, "site_env", None),
-        )
+    def settings(self) -> Settings:
+        return self._load_settings()
 
     @cached_property
     def backends(self):

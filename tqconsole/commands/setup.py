@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from tqconsole.commands.output import add_json_flag, print_json, print_table
 
 
@@ -15,6 +17,12 @@ def register(sub) -> None:
     p.set_defaults(func=cmd_demo)
 
     p = sub.add_parser("check", help="one line per backend: reachable, round trip, version")
+    p.add_argument(
+        "--config",
+        metavar="FILE",
+        type=Path,
+        help="validate this configuration file (unknown keys, bad values) and check with it",
+    )
     add_json_flag(p)
     p.set_defaults(func=cmd_check)
 
@@ -38,12 +46,11 @@ def cmd_demo(ctx) -> int:
 
 
 def cmd_check(ctx) -> int:
-    from tqconsole.backends import FAMILIES
-    from tqconsole.backends.health import probe
+    from tqconsole.services.health import FAMILIES, check
     from tqconsole.tasks import site_work
 
     settings = ctx.backends.settings
-    results = [probe(ctx.backends, family) for family in FAMILIES]
+    results = [check(ctx.backends, family) for family in FAMILIES]
     drift = schema_lines(ctx.backends) if results[0].ok else []
     options = option_origins(settings)
     if ctx.args.json:
@@ -94,9 +101,8 @@ def option_origins(settings) -> list[tuple[str, str, str]]:
 
     shown = []
     for name in SHOWN_OPTIONS:
-        value = settings.option(name)
-        if value is not None:
-            shown.append((name, mask_url(str(value)), settings.origin(name)))
+        if name in settings.origins:  # set, not the default
+            shown.append((name, mask_url(str(getattr(settings, name))), settings.origin(name)))
     return shown
 
 

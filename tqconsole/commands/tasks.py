@@ -103,7 +103,7 @@ def bound(ctx):
 def cmd_consumer(ctx) -> int:
     import logging
 
-    from tqconsole.services.consumers import ConsoleConsumer
+    from tqconsole.tasks.consumers import ConsoleConsumer
 
     configure_logging(logging.INFO if ctx.args.verbose else logging.WARNING)
     consumer = ConsoleConsumer(
@@ -157,7 +157,7 @@ class OneLineFormatter:
         self.base = logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s")
 
     def format(self, record) -> str:
-        from tqconsole.backends.health import one_line
+        from tqconsole.errors import one_line
 
         exc = record.exc_info[1] if record.exc_info else None
         record.exc_info, record.exc_text = None, None

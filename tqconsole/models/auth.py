@@ -28,12 +28,6 @@ class User(BaseModel):
     def full_name(self) -> str:
         return f"{self.first_name} {self.last_name}".strip() or self.username
 
-    def email_user(self, subject, message, from_email=None, **kwargs) -> int:
-        """Django's method; the mail code is imported only when used."""
-        from tqconsole.services.mail import email_user
-
-        return email_user(self, subject, message, from_email, **kwargs)
-
 
 class Group(BaseModel):
     app = "auth"

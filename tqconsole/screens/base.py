@@ -81,8 +81,7 @@ class ConsoleScreen(Screen):
         )
 
     def _run_in_thread(self, fn, args, done, failed) -> None:
-        from tqconsole.backends.health import one_line
-        from tqconsole.errors import ConsoleError
+        from tqconsole.errors import ConsoleError, one_line
 
         try:
             result = fn(*args)

@@ -22,7 +22,6 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.widgets import DataTable, Input, Static
 
-from tqconsole.backends.storage.base import guess_content_type
 from tqconsole.errors import InvalidInput
 from tqconsole.screens.base import ConsoleScreen
 from tqconsole.services import bucket_transfers, buckets, object_preview
@@ -230,7 +229,7 @@ class BucketsScreen(ConsoleScreen):
         mark = "●" if entry.key in self.marked else " "
         if entry.folder:
             return (mark, Text(entry.name, style="bold"), "", "", "folder")
-        content_type = entry.content_type or guess_content_type(entry.key)
+        content_type = buckets.shown_content_type(entry.key, entry.content_type)
         return (
             mark,
             Text(entry.name),  # plain text: a key may hold [brackets] that look like markup

@@ -129,7 +129,7 @@ class CacheScreen(CacheChanges, ConsoleScreen):
 
     # --- which cache
     def action_switch_cache(self) -> None:
-        from tqconsole.backends.cache import cache_names
+        from tqconsole.services.cache_inspector import cache_names
 
         names = cache_names(self.settings)
         if len(names) == 1:

@@ -95,9 +95,9 @@ class CeleryScreen(ConsoleScreen):
     # --- loading
     def get_broker(self):
         if self.broker is None:
-            from tqconsole.backends import celery
+            from tqconsole.services.celery_monitor import open_broker
 
-            self.broker = celery.open(self.settings)
+            self.broker = open_broker(self.settings)
         return self.broker
 
     def load(self, view: str, offset: int) -> dict:

@@ -6,8 +6,8 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import VerticalScroll
 
-from tqconsole.backends import FAMILIES
 from tqconsole.screens.base import ConsoleScreen
+from tqconsole.services.health import FAMILIES
 from tqconsole.widgets.health_panel import HealthPanel
 
 REFRESH_SECONDS = 5.0  # every backend, mail too: its probe is connect, EHLO, QUIT (no message)
@@ -57,9 +57,9 @@ class DashboardScreen(ConsoleScreen):
             self.run_blocking(self.probe, family, group=f"health-{family}", done=self.show_health)
 
     def probe(self, family: str):
-        from tqconsole.backends.health import probe
+        from tqconsole.services.health import check
 
-        return probe(self.backends, family)
+        return check(self.backends, family)
 
     def show_health(self, health) -> None:
         self.query_one(f"#health-{health.family}", HealthPanel).show(health)

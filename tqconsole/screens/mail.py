@@ -566,7 +566,7 @@ class MailScreen(ConsoleScreen):
         return send_bulk(
             job_id,
             connection=self.backends.get("email"),
-            connections=int(self.settings.option("mail_connections", 1)),
+            connections=self.settings.mail_connections,
             progress=progress,
             cancelled=self.job_cancel.is_set,
         )

@@ -21,6 +21,7 @@ from tqconsole.backends.storage.base import (
     Storage,
     UploadInfo,
     check_bucket_name,
+    guess_content_type,
 )
 from tqconsole.errors import BackendUnavailable, ConsoleError, InvalidInput, ReadOnlyError
 
@@ -37,6 +38,11 @@ def human_size(n: int | None) -> str:
             return f"{int(size)} B" if unit == "B" else f"{size:.1f} {unit}"
         size /= 1024
     return f"{n} B"
+
+
+def shown_content_type(key: str, content_type: str | None) -> str:
+    """The object's content type, else the one its name suggests."""
+    return content_type or guess_content_type(key)
 
 
 def name_filter(text: str) -> Callable[[str, int | None, datetime | None], bool]:

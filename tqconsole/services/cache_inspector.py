@@ -38,6 +38,13 @@ _PROTOCOL0_STARTS = frozenset(bytes([c]) for c in b"(cdl]}SVIFLNTGKJM")
 _CONTROL = re.compile(r"[\x00-\x1f\x7f]|[\udc80-\udcff]")
 
 
+def cache_names(settings) -> list[str]:
+    """The site's caches the console shows (``default``, and ``db`` when it is another)."""
+    from tqconsole.backends.cache import cache_names as configured
+
+    return configured(settings)
+
+
 def display_key(key: str) -> str:
     """A key with control characters and undecodable bytes shown as escapes."""
 

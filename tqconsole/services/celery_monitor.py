@@ -51,6 +51,13 @@ class ResultRow:
         return self.result if self.state == "FAILURE" else self.args or self.result
 
 
+def open_broker(settings):
+    """The site's Celery broker of ``settings`` (``TQ_CELERY_BROKER_URL``)."""
+    from tqconsole.backends import celery
+
+    return celery.open(settings)
+
+
 def _row(r: TaskResult) -> ResultRow:
     return ResultRow(
         task_id=r.task_id,
@@ -83,15 +90,6 @@ def result(db, task_id: str) -> ResultRow:
     if row is None:
         raise NotFound(f"no Celery result with id {task_id!r}")
     return _row(row)
-
-
-def state_counts(db) -> dict[str, int]:
-    from peewee import fn
-
-    query = TaskResult.select(TaskResult.status, fn.COUNT(TaskResult.id)).group_by(
-        TaskResult.status
-    )
-    return dict(query.tuples())
 
 
 # --- beat

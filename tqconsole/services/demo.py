@@ -85,7 +85,7 @@ DEMO_HOOKS: list[str] = [
     "tqconsole.services.bucket_demo:fill",
     "tqconsole.services.cache_demo:fill",
     "tqconsole.services.mail_demo:fill",
-    "tqconsole.services.task_demo:fill",
+    "tqconsole.tasks.demo:fill",
 ]
 
 FIRST_NAMES = [

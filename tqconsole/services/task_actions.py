@@ -23,19 +23,17 @@ from tqconsole.services.task_reads import (
     queued_messages,
     task_row,
 )
-from tqconsole.services.task_registry import full_name, registry
+from tqconsole.services.task_registry import declared_in, full_name, registry
 
 
 def enqueue(queue, name: str, arguments: str = "") -> str:
     """Enqueue a registered task; ``arguments`` is JSON: a list (args) or an object (kwargs)."""
-    from tqconsole import tasks
-
     cls = registry(queue).get(name.rsplit(".", 1)[-1])
     if cls is None:
         known = ", ".join(sorted(registry(queue))) or "none"
         raise InvalidInput(f"unknown task {name!r} (registered: {known})")
     args, kwargs = parse_arguments(arguments)
-    func = getattr(tasks, cls.__name__, None)
+    func = getattr(declared_in(cls), cls.__name__, None)
     if func is not None:
         try:
             inspect.signature(func).bind(*args, **kwargs)

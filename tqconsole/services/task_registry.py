@@ -4,6 +4,7 @@ run next."""
 from __future__ import annotations
 
 import inspect
+import sys
 from dataclasses import asdict, dataclass
 from datetime import UTC, datetime, timedelta
 
@@ -42,15 +43,20 @@ class TaskInfo:
         return asdict(self)
 
 
-def registered_tasks(queue, now: datetime | None = None) -> list[TaskInfo]:
-    from tqconsole import tasks
+def declared_in(cls):
+    """The module that declared a registered task: its function, its ``PERIODIC`` table.
 
+    The registry comes with the queue handed down; nothing here imports the tasks."""
+    return sys.modules.get(cls.__module__)
+
+
+def registered_tasks(queue, now: datetime | None = None) -> list[TaskInfo]:
     out = []
     for name, cls in sorted(registry(queue).items()):
-        func = getattr(tasks, name, None)
+        func = getattr(declared_in(cls), name, None)
         signature = str(inspect.signature(func)) if func else ""
         doc = (inspect.getdoc(func) or "").split("\n")[0] if func else ""
-        cron = tasks.PERIODIC.get(name)
+        cron = getattr(declared_in(cls), "PERIODIC", {}).get(name)
         info = TaskInfo(name, signature, doc, cls.default_retries)
         info.site_task, info.stands_down = getattr(queue, "site_work", {}).get(name, ("", ""))
         if cron:

@@ -21,13 +21,11 @@ class Breadcrumbs(Static):
         self.update(self.render_crumbs())
 
     def render_crumbs(self) -> Text:
-        from tqconsole.screens.base import ConsoleScreen
-
         app = self.app
         text = Text()
         text.append("tqconsole", style="bold")
         for screen in app.screen_stack:
-            if isinstance(screen, ConsoleScreen):
+            if hasattr(screen, "crumb"):  # a console screen (dialogs carry no crumb)
                 text.append(" › ", style="dim")
                 text.append(screen.crumb or screen.location)
         settings = app.settings

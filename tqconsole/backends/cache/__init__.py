@@ -88,7 +88,7 @@ def open(settings: Settings, name: str = "default"):  # noqa: A001 - the family 
     url = cache_url(settings, name)
     options: dict[str, Any] = {}
     for option in OPTIONS if name == "default" else ():
-        value = settings.option(f"cache_{option.lower()}")
+        value = getattr(settings, f"cache_{option.lower()}")
         if value is not None:
             options[option] = value
     if url.startswith("db:"):
@@ -107,28 +107,6 @@ def settings_database(settings: Settings):
     return current
 
 
-def health(cache, health: Health) -> None:
+def probe(cache, health: Health) -> None:
     cache.ping()
     health.version = cache.version_string()
-    health.figures = stats_figures(cache.stats())
-
-
-def stats_figures(stats: dict[str, Any]) -> list[tuple[str, str]]:
-    """The few figures of a cache's stats that the dashboard and ``check`` show."""
-    from tqconsole.services.cache_inspector import human_bytes
-
-    figures = [("backend", stats["backend"])]
-    if stats["backend"] == "redis":
-        figures.append(("memory", f"{human_bytes(stats['used_memory'])} used"))
-        figures.append(("keys", f"{stats['keys']:,} in db{stats['db']}"))
-        if stats["hit_rate"] is not None:
-            figures.append(("hit rate", f"{stats['hit_rate']:.0%}"))
-    else:
-        figures.append(("keys", f"{stats.get('entries', 0):,}"))
-        if "expired" in stats:
-            figures.append(("expired", f"{stats['expired']:,}"))
-        if stats.get("table_bytes") is not None:
-            figures.append(("table size", human_bytes(stats["table_bytes"])))
-        elif stats.get("stored_bytes") is not None:
-            figures.append(("memory", human_bytes(stats["stored_bytes"])))
-    return figures

@@ -107,7 +107,7 @@ class CeleryBroker(Guarded):
             with self.guard():
                 return call()
         except OperationalError as exc:
-            from tqconsole.backends.health import one_line
+            from tqconsole.errors import one_line
 
             raise BackendUnavailable(f"Celery broker unavailable: {one_line(exc)}") from None
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 import importlib
 from typing import TYPE_CHECKING
 
-from tqconsole.errors import ConfigError, SchemaMissing
+from tqconsole.errors import ConfigError
 from tqconsole.settings import validate_url
 
 if TYPE_CHECKING:
@@ -43,19 +43,10 @@ def open(settings: Settings):  # noqa: A001 - the family interface
     return db
 
 
-def health(db, health: Health) -> None:
+def probe(db, health: Health) -> None:
+    """Version, and for PostgreSQL whether the role can write."""
     db.ping()
     health.version = db.version_string()
-    from tqconsole.services.figures import database_figures
-
-    try:
-        health.figures = database_figures()
-    except SchemaMissing as exc:  # figures need the schema; a bare database still answers
-        health.figures = [("schema", str(exc))]
-    except Exception as exc:  # a schema that differs from the models'
-        from tqconsole.backends.health import one_line
-
-        health.figures = [("schema", f"differs ({one_line(exc)})")]
     if db.vendor == "postgresql":
         role_health(db, health)
 

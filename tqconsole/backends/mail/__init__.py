@@ -71,8 +71,8 @@ def open(settings: Settings) -> BaseEmailBackend:  # noqa: A001 - the family int
     return from_url(settings.url("email"), read_only=settings.read_only, settings=settings)
 
 
-def health(backend: BaseEmailBackend, health: Health) -> None:
-    """Greeting and TLS of the server (or what the backend is), and today's outbox figures.
+def probe(backend: BaseEmailBackend, health: Health) -> None:
+    """Greeting and TLS of the server (or what the backend is).
 
     A server that is down is reported in ``health.error`` rather than raised, so
     the panel still shows what waits in the outbox.
@@ -81,14 +81,6 @@ def health(backend: BaseEmailBackend, health: Health) -> None:
         health.version, health.figures = backend.probe()
     except MailError as exc:
         health.error = str(exc)
-    try:
-        from tqconsole.services.outbox import outbox_figures
-
-        health.figures = [*health.figures, *outbox_figures()]
-    except Exception as exc:  # the outbox needs the database; mail may still work
-        from tqconsole.backends.health import one_line
-
-        health.figures = [*health.figures, ("outbox", f"unavailable ({one_line(exc)})")]
 
 
 __all__ = [
@@ -103,6 +95,6 @@ __all__ = [
     "MailUnavailable",
     "from_url",
     "get_connection",
-    "health",
     "open",
+    "probe",
 ]

@@ -54,8 +54,8 @@ class BaseEmailBackend:
         self._lock = threading.RLock()
 
     def option(self, name: str, default=None):
-        """An option of the settings (``TQ_NAME``, the profile), else ``default``."""
-        return self.settings.option(name, default) if self.settings is not None else default
+        """The typed option ``name`` of the settings (``TQ_NAME``, the profile), else ``default``."""
+        return getattr(self.settings, name) if self.settings is not None else default
 
     @classmethod
     def from_url(cls, url: str, **options) -> BaseEmailBackend:

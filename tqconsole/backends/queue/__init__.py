@@ -43,14 +43,9 @@ def open(settings: Settings):  # noqa: A001 - the family interface
     url = settings.url("queue")
     if url.startswith("sqlite"):
         settings.ensure_data_dir()
-    return from_url(
-        url, name=str(settings.option("queue_name", DEFAULT_NAME)), read_only=settings.read_only
-    )
+    return from_url(url, name=settings.queue_name, read_only=settings.read_only)
 
 
-def health(queue, health: Health) -> None:
+def probe(queue, health: Health) -> None:
     queue.ping()
     health.version = queue.version_string()
-    from tqconsole.services.task_monitor import dashboard_figures
-
-    health.figures = dashboard_figures(queue)

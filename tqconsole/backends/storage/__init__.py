@@ -49,8 +49,8 @@ __all__ = [
     "TransferResult",
     "UploadInfo",
     "from_url",
-    "health",
     "open",
+    "probe",
 ]
 
 BACKENDS = {
@@ -95,7 +95,7 @@ def open(settings: Settings) -> StorageBackend:  # noqa: A001 - the family inter
     return main
 
 
-def health(backend: StorageBackend, health: Health) -> None:
+def probe(backend: StorageBackend, health: Health) -> None:
     """Reachable, and whether each named storage's bucket exists."""
     health.version = backend.version()
     health.figures = backend.details()

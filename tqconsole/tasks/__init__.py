@@ -79,8 +79,8 @@ def install_recorder(huey, settings):
 
     recorder = TaskRecorder(
         huey,
-        keep_days=float(settings.option("task_history_days", 14)),
-        keep_count=int(settings.option("task_history_max", 100_000)),
+        keep_days=settings.task_history_days,
+        keep_count=settings.task_history_max,
     )
     return recorder if settings.read_only else recorder.install()
 

@@ -31,7 +31,7 @@ STUCK_WAIT = 2.0  # seconds a stopped consumer waits for workers that do not ret
 
 
 def heartbeat_interval(settings) -> float:
-    value = float(settings.option("heartbeat_interval", 5))
+    value = float(settings.heartbeat_interval)
     if not 0 < value <= MAX_HEARTBEAT:
         raise ConfigError(f"heartbeat_interval must be above 0 and at most {MAX_HEARTBEAT:g} s")
     return value
@@ -134,7 +134,7 @@ class ConsoleConsumer:
         self.started_at = datetime.now()
         self.queue.recorder.consumer_id = self.id
         options.setdefault("max_delay", 1.0)
-        options.setdefault("shutdown_timeout", float(settings.option("shutdown_timeout", 30)))
+        options.setdefault("shutdown_timeout", float(settings.shutdown_timeout))
         consumer_class = ThreadConsumer if in_thread else ForkSafeConsumer
         try:
             self.consumer = consumer_class(
@@ -218,7 +218,7 @@ class ConsoleConsumer:
 def embedded_consumer(backends):
     """Start the TUI's in-process consumer if the queue is embedded; returns its stop function."""
     settings = backends.settings
-    wanted = str(settings.option("embedded_consumer", "1")).lower() not in ("0", "false", "no")
+    wanted = settings.embedded_consumer
     if not wanted or settings.read_only:
         return None
     queue = backends.get("queue")

@@ -1,0 +1,95 @@
+"""The health of every backend, for the dashboard and ``tqconsole check``.
+
+A backend family's ``probe(backend, health)`` gives its version and its own
+figures (a server's greeting, a bucket's state); the figures staff watch that
+need the services (open subscriptions, the outbox, the task queue, the cache's
+size) are added here.  ``FAMILIES`` lists the families in the order shown.
+"""
+
+from __future__ import annotations
+
+from time import monotonic, perf_counter
+from typing import Any
+
+from tqconsole.backends import FAMILIES, Backends, family_module
+from tqconsole.backends.health import Health
+from tqconsole.errors import ConsoleError, SchemaMissing, one_line
+
+__all__ = ["FAMILIES", "Backends", "Health", "cache_figures", "check"]
+
+
+def check(backends, family: str) -> Health:
+    """Open the family's backend if needed and ask it for its health; never raises."""
+    health = Health(family=family, title=FAMILIES[family][0], url=backends.settings.masked(family))
+    start = perf_counter()
+    try:
+        backend = backends.get(family)
+        family_module(family).probe(backend, health)
+        add_figures = SERVICE_FIGURES.get(family)
+        if add_figures is not None:
+            add_figures(backend, health)
+        health.ok = not health.error
+    except ConsoleError as exc:
+        health.error = str(exc)
+    except Exception as exc:  # a probe reports; it never crashes its caller
+        health.error = one_line(exc)
+    health.rtt_ms = (perf_counter() - start) * 1000
+    health.checked = monotonic()
+    return health
+
+
+def _database(db, health: Health) -> None:
+    from tqconsole.services.figures import database_figures
+
+    try:
+        figures = database_figures()
+    except SchemaMissing as exc:  # figures need the schema; a bare database still answers
+        figures = [("schema", str(exc))]
+    except Exception as exc:  # a schema that differs from the models'
+        figures = [("schema", f"differs ({one_line(exc)})")]
+    health.figures = [*figures, *health.figures]
+
+
+def _cache(cache, health: Health) -> None:
+    health.figures = cache_figures(cache.stats())
+
+
+def cache_figures(stats: dict[str, Any]) -> list[tuple[str, str]]:
+    """The few figures of a cache's stats that the dashboard and ``check`` show."""
+    from tqconsole.services.cache_inspector import human_bytes
+
+    figures = [("backend", stats["backend"])]
+    if stats["backend"] == "redis":
+        figures.append(("memory", f"{human_bytes(stats['used_memory'])} used"))
+        figures.append(("keys", f"{stats['keys']:,} in db{stats['db']}"))
+        if stats["hit_rate"] is not None:
+            figures.append(("hit rate", f"{stats['hit_rate']:.0%}"))
+    else:
+        figures.append(("keys", f"{stats.get('entries', 0):,}"))
+        if "expired" in stats:
+            figures.append(("expired", f"{stats['expired']:,}"))
+        if stats.get("table_bytes") is not None:
+            figures.append(("table size", human_bytes(stats["table_bytes"])))
+        elif stats.get("stored_bytes") is not None:
+            figures.append(("memory", human_bytes(stats["stored_bytes"])))
+    return figures
+
+
+def _mail(backend, health: Health) -> None:
+    """Today's outbox, also when the server is down (what waits in it)."""
+    try:
+        from tqconsole.services.outbox import outbox_figures
+
+        health.figures = [*health.figures, *outbox_figures()]
+    except Exception as exc:  # the outbox needs the database; mail may still work
+        health.figures = [*health.figures, ("outbox", f"unavailable ({one_line(exc)})")]
+
+
+def _queue(queue, health: Health) -> None:
+    from tqconsole.services.task_monitor import dashboard_figures
+
+    health.figures = dashboard_figures(queue)
+
+
+# family -> the services' figures added to its probe's
+SERVICE_FIGURES = {"database": _database, "cache": _cache, "email": _mail, "queue": _queue}
