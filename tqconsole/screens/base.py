@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable
 from typing import Any
 
@@ -15,6 +16,55 @@ from tqconsole.screens import ROUTES
 from tqconsole.widgets.breadcrumbs import Breadcrumbs
 from tqconsole.widgets.command_line import CommandLine
 
+# Actions that write (to the database, a bucket, the cache, the mail or a queue).  In
+# read-only mode a screen offers none of them: not in the footer, ? or the palette,
+# and their keys do nothing (the backends refuse the writes anyway).
+WRITE_ACTIONS = frozenset(
+    {
+        "clear_all",
+        "clear_pattern",
+        "create",
+        "create_bucket",
+        "cull",
+        "delete",
+        "dismiss_failed",
+        "edit",
+        "enqueue",
+        "flush",
+        "move",
+        "resend",
+        "restore",
+        "restore_name",
+        "resume_job",
+        "retry",
+        "retry_all",
+        "revoke",
+        "revoke_name",
+        "run_now",
+        "save",
+        "send",
+        "staff",
+        "toggle_enabled",
+        "ttl",
+        "upload",
+    }
+)
+
+
+def refuses_writes(check_action: Callable) -> Callable:
+    """``check_action`` that first hides the write actions of a read-only console."""
+    if getattr(check_action, "refuses_writes", False):
+        return check_action
+
+    @functools.wraps(check_action)
+    def checked(screen, action: str, parameters: tuple) -> bool | None:
+        if action in WRITE_ACTIONS and screen.app.settings.read_only:
+            return False
+        return check_action(screen, action, parameters)
+
+    checked.refuses_writes = True
+    return checked
+
 
 class ConsoleScreen(Screen):
     """A screen reached by a location string.
@@ -26,6 +76,12 @@ class ConsoleScreen(Screen):
 
     route = ""
     crumb = ""
+
+    def __init_subclass__(cls, **kwargs) -> None:
+        """Every screen's ``check_action`` (its own or a mixin's) hides writes when read-only."""
+        super().__init_subclass__(**kwargs)
+        cls.check_action = refuses_writes(cls.check_action)
+
     DEFAULT_CSS = """
     ConsoleScreen #bottom-bar { dock: bottom; height: auto; }
     ConsoleScreen #bottom-bar Footer { dock: none; }
@@ -56,6 +112,23 @@ class ConsoleScreen(Screen):
 
     def compose_body(self) -> ComposeResult:
         yield from ()
+
+    def poll(self, seconds: float, refresh: Callable[[], None]) -> None:
+        """Call ``refresh`` every ``seconds`` while this screen is the one on top.
+
+        The screen's one poller: the next call is scheduled after the previous one
+        ran (slow refreshes never pile up), and a screen under another one or a
+        dialog waits without reading anything.
+        """
+
+        def tick() -> None:
+            if not self.is_attached:
+                return
+            if self.app.screen is self:
+                refresh()
+            self.set_timer(seconds, tick)
+
+        self.set_timer(seconds, tick)
 
     def run_blocking(
         self,

@@ -45,7 +45,7 @@ s sorts by the cursor's column (again: reverse); y / Y copy a cell / row."""
         Binding("n", "create", "New", show=False, id="table.create"),
         Binding("d,D", "delete", "Delete", show=False, id="table.delete"),
         Binding("E", "export", "Export", id="table.export"),
-        Binding("c", "columns", "Columns", id="table.columns"),
+        Binding("v", "columns", "Columns", id="table.columns"),
         Binding("y", "copy_cell", "Copy cell", show=False, id="table.copy_cell"),
         Binding("Y", "copy_row", "Copy row", show=False, id="table.copy_row"),
         *subscription_actions.BINDINGS,
@@ -73,8 +73,17 @@ s sorts by the cursor's column (again: reverse); y / Y copy a cell / row."""
         yield Static("loading…", id="table-status")
 
     def on_mount(self) -> None:
+        from tqconsole.services.tables import LIVE_SECONDS, LIVE_TABLES
+
         self.open_attempts = 0
         self.open_table()
+        if self.table_name in LIVE_TABLES:
+            self.poll(LIVE_SECONDS, self.action_reload)
+
+    def on_screen_resume(self) -> None:
+        """Back from a record or a dialog: the rows show what was done there."""
+        if self.view is not None and self.query_one(WindowedTable).loaded:
+            self.action_reload()
 
     def open_table(self) -> None:
         from tqconsole.errors import ConsoleError

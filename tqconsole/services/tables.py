@@ -112,6 +112,20 @@ LIST_COLUMNS: dict[str, tuple[tuple[str, str], ...]] = {
     ),
 }
 
+# Tables the site and the queues change all the time: their lists read themselves again.
+LIVE_TABLES = frozenset(
+    {
+        "post_office_email",
+        "post_office_log",
+        "django_celery_results_taskresult",
+        "tqconsole_task",
+        "tqconsole_consumer",
+        "tqconsole_auditentry",
+        "tqconsole_email",
+    }
+)
+LIVE_SECONDS = 5.0
+
 BOOLEAN_CELLS = {"true": "✓", "false": "✗"}
 
 

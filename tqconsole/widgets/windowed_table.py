@@ -148,6 +148,7 @@ class WindowedTable(ScrollView, can_focus=True):
         self._retry_timer = None
         self._loading: tuple[int, int] | None = None
         self._want_load = False
+        self._replace_rows = False  # a reload: the next window replaces every row on hand
 
     # --- the source
     def set_source(self, source, keep_position: bool = False) -> None:
@@ -162,6 +163,7 @@ class WindowedTable(ScrollView, can_focus=True):
             self.selected.clear()
         self.rows = {}
         self.loaded = False
+        self._replace_rows = False
         self._open(keep_position)
         self.refresh()
 
@@ -187,8 +189,16 @@ class WindowedTable(ScrollView, can_focus=True):
             return source, Unreachable(str(exc))
 
     def reload(self) -> None:
-        if self.source is not None:
+        """Read the window on screen again; the rows on hand stay shown until the new ones come."""
+        if self.source is None:
+            return
+        if not self.loaded:
             self.set_source(self.source, keep_position=True)
+            return
+        self._stop_retrying()
+        self._replace_rows = True
+        self.loaded = False
+        self._open(keep_position=True)
 
     def _stop_retrying(self) -> None:
         if self._retry_timer is not None:
@@ -272,8 +282,9 @@ class WindowedTable(ScrollView, can_focus=True):
         self.loaded = True
         self.error = ""
         renumbered = window.total != self.total and self.rows
-        if renumbered and window.start == 0:
+        if (renumbered and window.start == 0) or self._replace_rows:
             self.rows = {}
+            self._replace_rows = False
         self.total = window.total
         self.exact = window.exact
         for i, row in enumerate(window.rows):
