@@ -26,7 +26,9 @@ class TableScreen(SubscriptionActions, ModelsBase):
     HELP = f"""\
 ## Filter (/)
 {FILTER_HELP}
-s sorts by the cursor's column (again: reverse); y / Y copy a cell / row."""
+s sorts by the cursor's column (again: reverse); y / Y copy a cell / row;
+v chooses the columns (space shows/hides, K/J move; remembered per table);
+E exports the view."""
     DEFAULT_CSS = """
     TableScreen #table-title { height: 1; padding: 0 1; background: $boost; }
     TableScreen #filter-input { display: none; border: none; height: 1; padding: 0 1; }
@@ -39,13 +41,13 @@ s sorts by the cursor's column (again: reverse); y / Y copy a cell / row."""
     BINDINGS = [
         Binding("slash", "filter", "Filter", id="table.filter"),
         Binding("escape", "close_filter", "Back", show=False, id="table.escape"),
-        Binding("s", "sort", "Sort", id="table.sort"),
+        Binding("s", "sort", "Sort", show=False, id="table.sort"),
         Binding("r", "reload", "Reload", show=False, id="table.reload"),
         Binding("e", "edit", "Edit", id="table.edit"),
         Binding("n", "create", "New", show=False, id="table.create"),
         Binding("d,D", "delete", "Delete", show=False, id="table.delete"),
-        Binding("E", "export", "Export", id="table.export"),
-        Binding("v", "columns", "Columns", id="table.columns"),
+        Binding("E", "export", "Export", show=False, id="table.export"),
+        Binding("v", "columns", "Columns", show=False, id="table.columns"),
         Binding("y", "copy_cell", "Copy cell", show=False, id="table.copy_cell"),
         Binding("Y", "copy_row", "Copy row", show=False, id="table.copy_row"),
         *subscription_actions.BINDINGS,

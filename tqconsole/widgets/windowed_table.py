@@ -94,7 +94,7 @@ class WindowedTable(ScrollView, can_focus=True):
         Binding("l,right", "column(1)", "Next column", show=False),
         Binding("h,left", "column(-1)", "Previous column", show=False),
         Binding("space", "toggle_select", "Select", show=False, id="table.select"),
-        Binding("enter", "choose", "Open", id="table.open"),
+        Binding("enter", "choose", "Open", show=False, id="table.open"),
     ]
 
     class RowChosen(Message):
