@@ -275,3 +275,33 @@ def test_snapshot_column_chooser(demo_sqlite, snap_compare, size):
 
     app = TQConsole(load(), location="models/courses_subscribe")
     assert snap_compare(app, terminal_size=size, run_before=open_chooser)
+
+
+async def test_picker_labels_subscriptions_and_starts_on_the_current_row(demo_sqlite):
+    from textual.widgets import Input
+
+    from tqconsole.screens.model_dialogs import Pick
+    from tqconsole.screens.model_record import EditScreen
+
+    rows = db_rows(
+        "SELECT sp.id, s.id, s.usi, u.first_name FROM payment_subscriptionpayment sp "
+        "JOIN courses_subscribe s ON s.id = sp.subscription_id "
+        "JOIN auth_user u ON u.id = s.user_id ORDER BY s.id DESC LIMIT 1"
+    )
+    if not rows:
+        pytest.skip("the demo data has no subscription payment")
+    pk, sub, usi, first = rows[0]
+    app = TQConsole(load(), location=f"models/payment_subscriptionpayment/{pk}")
+    async with app.run_test(size=(120, 40)) as pilot:
+        await until(pilot, lambda: getattr(app.screen, "record", None) is not None)
+        await pilot.press("e")
+        await until(pilot, lambda: isinstance(app.screen, EditScreen) and app.screen.specs)
+        await until(pilot, lambda: app.screen.query("#in-subscription"))
+        app.screen.query_one("#in-subscription", Input).focus()
+        await pilot.press("ctrl+f")
+        dialog = await until(pilot, lambda: isinstance(app.screen, Pick) and app.screen)
+        await until(pilot, lambda: dialog.shown_for == "")
+        table = dialog.query_one("#pick-rows")
+        chosen = dialog.rows[table.cursor_row]
+        assert chosen[0] == sub
+        assert usi in chosen[1] and first in chosen[1], chosen

@@ -51,9 +51,6 @@ WRITE_ACTIONS = frozenset(
 )
 
 
-COMPACT_BELOW = 120  # terminal columns
-
-
 def refuses_writes(check_action: Callable) -> Callable:
     """``check_action`` that first hides the write actions of a read-only console."""
     if getattr(check_action, "refuses_writes", False):
@@ -115,11 +112,6 @@ class ConsoleScreen(Screen):
 
     def compose_body(self) -> ComposeResult:
         yield from ()
-
-    def on_resize(self, event) -> None:
-        """Below 120 columns the footer packs its keys tight, so `:` and `?` still fit."""
-        for footer in self.query(Footer):
-            footer.compact = event.size.width < COMPACT_BELOW
 
     def poll(self, seconds: float, refresh: Callable[[], None]) -> None:
         """Call ``refresh`` every ``seconds`` while this screen is the one on top.

@@ -117,8 +117,11 @@ class Pick(ModalScreen[tuple | None]):
         Binding("up", "move('up')", "Previous row", show=False, id="pick.up"),
     ]
 
-    def __init__(self, table: str, search: Callable, runner: Callable, limit: int) -> None:
+    def __init__(
+        self, table: str, search: Callable, runner: Callable, limit: int, current=None
+    ) -> None:
         super().__init__()
+        self.current = current  # the row the field points at now: the cursor starts there
         self.table = table
         self.search = search
         self.runner = runner
@@ -171,6 +174,9 @@ class Pick(ModalScreen[tuple | None]):
         table.clear()
         for pk, label, detail in rows:
             table.add_row(str(pk), label, Text(detail, style="dim"))
+        here = [i for i, row in enumerate(rows) if row[0] == self.current]
+        if here:
+            table.move_cursor(row=here[0])
         if not rows:
             note = "no row matches"
         elif len(rows) < self.limit:

@@ -405,7 +405,8 @@ class EditScreen(ModelsBase):
 
     def action_pick(self) -> None:
         from tqconsole.screens.model_dialogs import Pick
-        from tqconsole.services.records import PICK_LIMIT, pick_rows
+        from tqconsole.services.records import PICK_LIMIT
+        from tqconsole.services.tables import pick_choices
 
         name = self.fk_name(self.focused)
         if name is None:
@@ -420,8 +421,12 @@ class EditScreen(ModelsBase):
                 self.show_reference(name, f"→ {row[1]}")
             field.focus()
 
-        search = partial(pick_rows, related, limit=PICK_LIMIT)
-        self.app.push_screen(Pick(spec.related, search, self.run_blocking, PICK_LIMIT), picked)
+        current = field.value.strip()
+        current = int(current) if current.isdigit() else None
+        search = partial(pick_choices, related, limit=PICK_LIMIT, current=current)
+        self.app.push_screen(
+            Pick(spec.related, search, self.run_blocking, PICK_LIMIT, current), picked
+        )
 
     def on_descendant_focus(self, event) -> None:
         help_text = getattr(event.widget, "tooltip", None)

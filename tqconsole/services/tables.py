@@ -243,3 +243,35 @@ def save_column_choice(data_dir, table: str, names: list[str] | None) -> None:
         os.replace(temporary, path)
     except OSError as exc:
         raise ConsoleError(f"cannot save the column choice in {path}: {exc.strerror}") from None
+
+
+# --- the rows a foreign-key picker offers
+def pick_choices(model, text: str, limit: int, current=None) -> list[tuple]:
+    """``records.pick_rows`` as staff tell rows apart: a subscription by participant,
+    course and USI; with no filter, the row the field points at now comes first."""
+    from tqconsole.services.records import pick_rows
+
+    rows = pick_rows(model, text, limit)
+    if current is not None and not text.strip() and current not in {r[0] for r in rows}:
+        rows = [*pick_rows(model, f"{model._meta.primary_key.name}={current}", 1), *rows]
+        rows = rows[:limit]
+    if model._meta.table_name != "courses_subscribe" or not rows:
+        return rows
+    from tqconsole.services.table_query import fk_labels
+
+    ids = [r[0] for r in rows]
+    pairs = {
+        s.id: (s.user_id, s.course_id, s.usi)
+        for s in model.select(model.id, model.user, model.course, model.usi).where(
+            model.id.in_(ids)
+        )
+    }
+    users = fk_labels(model.user, {p[0] for p in pairs.values()})
+    courses = fk_labels(model.course, {p[1] for p in pairs.values()})
+    out = []
+    for pk, label, detail in rows:
+        if pk in pairs:
+            user, course, usi = pairs[pk]
+            label = " · ".join(p for p in (users.get(user), courses.get(course), usi) if p)
+        out.append((pk, label, detail))
+    return out
