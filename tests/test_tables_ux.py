@@ -305,3 +305,18 @@ async def test_picker_labels_subscriptions_and_starts_on_the_current_row(demo_sq
         chosen = dialog.rows[table.cursor_row]
         assert chosen[0] == sub
         assert usi in chosen[1] and first in chosen[1], chosen
+
+
+async def test_record_view_shows_labels_with_the_stored_value(demo_sqlite):
+    from tqconsole.widgets.lists import KeyTable
+
+    sub, state = db_rows("SELECT id, state FROM courses_subscribe WHERE state = 'payed' LIMIT 1")[0]
+    app = TQConsole(load(), location=f"models/courses_subscribe/{sub}")
+    async with app.run_test(size=(120, 40)) as pilot:
+        await until(pilot, lambda: getattr(app.screen, "record", None) is not None)
+        table = app.screen.query_one(KeyTable)
+        assert str(table.get_cell("f:state", "field")) == "state"
+        assert str(table.get_cell("f:state", "value")) == "paid  payed"
+        assert str(table.get_cell("f:usi", "field")) == "USI"
+        sharing = str(table.get_cell("f:personal_data_sharing", "value"))
+        assert sharing in {"✓  true", "✗  false"}
