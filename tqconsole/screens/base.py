@@ -66,6 +66,77 @@ def refuses_writes(check_action: Callable) -> Callable:
     return checked
 
 
+PALETTE_CELLS = 13  # "▏^p palette" at the right of the footer
+
+
+class FittingFooter(Footer):
+    """Textual's footer that always fits the width: too many keys for the roomy style are
+    packed tight, and if they still do not fit, the screen's last ones give way (they stay
+    under `?`), never the console's own (`:` go to, `?` keys, esc back, q quit)."""
+
+    def shown_keys(self) -> list:
+        """The active bindings the footer shows, one per action, those that fit."""
+        app = self.app
+        keys = {}
+        for active in self.screen.active_bindings.values():
+            if active.binding.show:
+                keys.setdefault(active.binding.action, active)
+        shown = list(keys.values())
+        width = self.size.width
+        self.fitted_width = width
+
+        def cells(pad: int) -> int:
+            return PALETTE_CELLS + sum(
+                len(app.get_key_display(k.binding)) + len(k.binding.description) + pad
+                for k in shown
+            )
+
+        compact = bool(width) and cells(3) > width
+        while compact and cells(2) > width:
+            own = [i for i, k in enumerate(shown) if k.node is not app]
+            if not own:
+                break
+            del shown[own[-1]]
+        self.set_reactive(Footer.compact, compact)
+        self.set_class(compact, "-compact")
+        self.styles.grid_size_columns = len(shown)  # as Textual's footer does
+        return shown
+
+    def compose(self) -> ComposeResult:
+        from textual.widgets._footer import FooterKey
+
+        if not self._bindings_ready:
+            return
+        app = self.app
+        for active in self.shown_keys():
+            binding = active.binding
+            yield FooterKey(
+                binding.key,
+                app.get_key_display(binding),
+                binding.description,
+                binding.action,
+                disabled=not active.enabled,
+                tooltip=active.tooltip,
+            ).data_bind(compact=Footer.compact)
+        palette = self.screen.active_bindings.get(app.COMMAND_PALETTE_BINDING)
+        if self.show_command_palette and app.ENABLE_COMMAND_PALETTE and palette is not None:
+            yield FooterKey(
+                palette.binding.key,
+                app.get_key_display(palette.binding),
+                palette.binding.description,
+                palette.binding.action,
+                classes="-command-palette",
+                disabled=not palette.enabled,
+                tooltip=palette.binding.tooltip or palette.binding.description,
+            )
+
+    fitted_width = 0
+
+    def on_resize(self) -> None:
+        if self._bindings_ready and self.size.width != self.fitted_width:
+            self.call_after_refresh(self.recompose)
+
+
 class ConsoleScreen(Screen):
     """A screen reached by a location string.
 
@@ -108,7 +179,7 @@ class ConsoleScreen(Screen):
         yield from self.compose_body()
         with Vertical(id="bottom-bar"):
             yield CommandLine([route.name for route in ROUTES])
-            yield Footer()
+            yield FittingFooter()
 
     def compose_body(self) -> ComposeResult:
         yield from ()

@@ -63,7 +63,8 @@ class Breadcrumbs(Static):
             if len(head) + sum(len(c) + 3 for c in crumbs[dropped:]) <= room:
                 break
             head, dropped = "…", dropped + 1
-        text = Text(head, style="bold")
+        text = Text()
+        text.append(head, style="bold")
         for i, crumb in enumerate(crumbs[dropped:]):
             last = i == len(crumbs) - dropped - 1
             if last and room and text.cell_len + 3 + len(crumb) > room:
