@@ -438,6 +438,8 @@ async def test_read_only_mode_offers_no_write_keys(demo_sqlite, monkeypatch):
         await pilot.press("c", "e")
         await settle(pilot)
         assert app.screen.location == f"models/courses_subscribe/{sub[0][0]}"
+        messages = [n.message for n in app._notifications]
+        assert any("read-only mode: Confirm is not offered" in m for m in messages), messages
     assert db_rows("SELECT state FROM courses_subscribe WHERE id = ?", sub[0][0])[0][0] == "new"
 
 

@@ -184,6 +184,16 @@ class ConsoleScreen(Screen):
     def compose_body(self) -> ComposeResult:
         yield from ()
 
+    def on_key(self, event) -> None:
+        """A write key pressed in read-only mode (not offered, so nothing runs) says why."""
+        if not self.app.settings.read_only:
+            return
+        for binding in self._bindings.key_to_bindings.get(event.key, []):
+            if binding.action.partition("(")[0] in WRITE_ACTIONS:
+                what = binding.description or binding.action
+                self.notify(f"read-only mode: {what} is not offered", severity="warning")
+                return
+
     def poll(self, seconds: float, refresh: Callable[[], None]) -> None:
         """Call ``refresh`` every ``seconds`` while this screen is the one on top.
 
