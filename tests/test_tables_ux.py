@@ -45,9 +45,8 @@ async def test_subscriptions_open_with_the_columns_staff_read_first_at_80(demo_s
         row = table.render_line(1).text
         assert usi in row, row  # the USI is on screen at 80 columns
         state = db_rows("SELECT state FROM courses_subscribe WHERE id = ?", table.cursor_key)
-        assert (
-            table.cursor_cells[2] == dict(SubscribeState.CHOICES)[state[0][0]]
-        )  # the choice's label, not the stored value
+        label = dict(SubscribeState.CHOICES)[state[0][0]]  # the label, not the stored value
+        assert table.cursor_cells[2] == label
         assert "subscriptions" in str(app.screen.query_one("#table-title").render())
 
 
