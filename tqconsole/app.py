@@ -14,7 +14,7 @@ from textual.screen import Screen
 from tqconsole.screens import ROUTES, UnknownLocation, parse_location
 from tqconsole.services.health import Backends
 from tqconsole.settings import Settings
-from tqconsole.widgets.command_line import CommandLine
+from tqconsole.widgets.command_line import CommandLine, resolve_location
 from tqconsole.widgets.key_order import KeyOrder, KeyPassed
 from tqconsole.widgets.visible_controls import SHOW_CONTROLS
 
@@ -139,6 +139,7 @@ class TQConsole(App):
     # --- navigation
     def goto(self, location: str) -> bool:
         """Open the screen of ``location``; an unknown one is a notification (or inline error)."""
+        location = resolve_location(location)
         try:
             route, rest = parse_location(location)
             screen = route.screen_class().from_location(rest)
@@ -148,12 +149,16 @@ class TQConsole(App):
         except Exception as exc:  # a bad location never crashes the console
             self.notify(f"cannot open {location!r}: {exc}", severity="error")
             return False
-        # A place already open is returned to (the stack never holds it twice).
+        # A place already open is opened fresh in its place (the stack never holds it
+        # twice, and no old filter comes back); the root screen is only returned to.
         for depth, open_screen in enumerate(reversed(self.screen_stack)):
             if getattr(open_screen, "location", None) == screen.location:
-                for _ in range(depth):
+                root = open_screen is self.screen_stack[0]
+                for _ in range(depth if root else depth + 1):
                     self.pop_screen()
-                return True
+                if root:
+                    return True
+                break
         self.push_screen(screen)
         return True
 
@@ -175,7 +180,7 @@ class TQConsole(App):
     def on_command_line_submitted(self, event: CommandLine.Submitted) -> None:
         line = event.line
         try:
-            parse_location(event.location)
+            parse_location(resolve_location(event.location))
         except UnknownLocation as exc:
             line.show_error(str(exc))
             return

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable
 from typing import Any
 
@@ -15,6 +16,126 @@ from tqconsole.screens import ROUTES
 from tqconsole.widgets.breadcrumbs import Breadcrumbs
 from tqconsole.widgets.command_line import CommandLine
 
+# Actions that write (to the database, a bucket, the cache, the mail or a queue).  In
+# read-only mode a screen offers none of them: not in the footer, ? or the palette,
+# and their keys do nothing (the backends refuse the writes anyway).
+WRITE_ACTIONS = frozenset(
+    {
+        "clear_all",
+        "clear_pattern",
+        "create",
+        "create_bucket",
+        "cull",
+        "delete",
+        "dismiss_failed",
+        "edit",
+        "enqueue",
+        "flush",
+        "move",
+        "resend",
+        "restore",
+        "restore_name",
+        "resume_job",
+        "retry",
+        "retry_all",
+        "revoke",
+        "revoke_name",
+        "run_now",
+        "save",
+        "send",
+        "staff",
+        "toggle_enabled",
+        "ttl",
+        "upload",
+    }
+)
+
+
+def refuses_writes(check_action: Callable) -> Callable:
+    """``check_action`` that first hides the write actions of a read-only console."""
+    if getattr(check_action, "refuses_writes", False):
+        return check_action
+
+    @functools.wraps(check_action)
+    def checked(screen, action: str, parameters: tuple) -> bool | None:
+        if action in WRITE_ACTIONS and screen.app.settings.read_only:
+            return False
+        return check_action(screen, action, parameters)
+
+    checked.refuses_writes = True
+    return checked
+
+
+PALETTE_CELLS = 13  # "▏^p palette" at the right of the footer
+
+
+class FittingFooter(Footer):
+    """Textual's footer that always fits the width: too many keys for the roomy style are
+    packed tight, and if they still do not fit, the screen's last ones give way (they stay
+    under `?`), never the console's own (`:` go to, `?` keys, esc back, q quit)."""
+
+    def shown_keys(self) -> list:
+        """The active bindings the footer shows, one per action, those that fit."""
+        app = self.app
+        keys = {}
+        for active in self.screen.active_bindings.values():
+            if active.binding.show:
+                keys.setdefault(active.binding.action, active)
+        shown = list(keys.values())
+        width = self.size.width
+        self.fitted_width = width
+
+        def cells(pad: int) -> int:
+            return PALETTE_CELLS + sum(
+                len(app.get_key_display(k.binding)) + len(k.binding.description) + pad
+                for k in shown
+            )
+
+        compact = bool(width) and cells(3) > width
+        while compact and cells(2) > width:
+            own = [i for i, k in enumerate(shown) if k.node is not app]
+            if not own:
+                break
+            del shown[own[-1]]
+        self.set_reactive(Footer.compact, compact)
+        self.set_class(compact, "-compact")
+        self.styles.grid_size_columns = len(shown)  # as Textual's footer does
+        return shown
+
+    def compose(self) -> ComposeResult:
+        from textual.widgets._footer import FooterKey
+
+        if not self._bindings_ready:
+            return
+        app = self.app
+        for active in self.shown_keys():
+            binding = active.binding
+            yield FooterKey(
+                binding.key,
+                app.get_key_display(binding),
+                binding.description,
+                binding.action,
+                disabled=not active.enabled,
+                tooltip=active.tooltip,
+            ).data_bind(compact=Footer.compact)
+        palette = self.screen.active_bindings.get(app.COMMAND_PALETTE_BINDING)
+        if self.show_command_palette and app.ENABLE_COMMAND_PALETTE and palette is not None:
+            yield FooterKey(
+                palette.binding.key,
+                app.get_key_display(palette.binding),
+                palette.binding.description,
+                palette.binding.action,
+                classes="-command-palette",
+                disabled=not palette.enabled,
+                tooltip=palette.binding.tooltip or palette.binding.description,
+            )
+
+    fitted_width = 0
+
+    def on_resize(self) -> None:
+        if self._bindings_ready and self.size.width != self.fitted_width:
+            self.call_after_refresh(self.recompose)
+
 
 class ConsoleScreen(Screen):
     """A screen reached by a location string.
@@ -26,6 +147,12 @@ class ConsoleScreen(Screen):
 
     route = ""
     crumb = ""
+
+    def __init_subclass__(cls, **kwargs) -> None:
+        """Every screen's ``check_action`` (its own or a mixin's) hides writes when read-only."""
+        super().__init_subclass__(**kwargs)
+        cls.check_action = refuses_writes(cls.check_action)
+
     DEFAULT_CSS = """
     ConsoleScreen #bottom-bar { dock: bottom; height: auto; }
     ConsoleScreen #bottom-bar Footer { dock: none; }
@@ -52,10 +179,37 @@ class ConsoleScreen(Screen):
         yield from self.compose_body()
         with Vertical(id="bottom-bar"):
             yield CommandLine([route.name for route in ROUTES])
-            yield Footer()
+            yield FittingFooter()
 
     def compose_body(self) -> ComposeResult:
         yield from ()
+
+    def on_key(self, event) -> None:
+        """A write key pressed in read-only mode (not offered, so nothing runs) says why."""
+        if not self.app.settings.read_only:
+            return
+        for binding in self._bindings.key_to_bindings.get(event.key, []):
+            if binding.action.partition("(")[0] in WRITE_ACTIONS:
+                what = binding.description or binding.action
+                self.notify(f"read-only mode: {what} is not offered", severity="warning")
+                return
+
+    def poll(self, seconds: float, refresh: Callable[[], None]) -> None:
+        """Call ``refresh`` every ``seconds`` while this screen is the one on top.
+
+        The screen's one poller: the next call is scheduled after the previous one
+        ran (slow refreshes never pile up), and a screen under another one or a
+        dialog waits without reading anything.
+        """
+
+        def tick() -> None:
+            if not self.is_attached:
+                return
+            if self.app.screen is self:
+                refresh()
+            self.set_timer(seconds, tick)
+
+        self.set_timer(seconds, tick)
 
     def run_blocking(
         self,

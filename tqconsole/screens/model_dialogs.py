@@ -1,4 +1,5 @@
-"""Small modal dialogs of the model browser: ask, compare versions, progress, pick a row.
+"""Small modal dialogs of the model browser: ask, compare versions, progress, pick a row,
+choose columns.
 
 Choose and type-to-confirm are the shared dialogs of ``widgets.confirm_dialog``
 (re-exported here as ``Choose`` and ``Confirm``); ``Ask`` is its ``AskDialog``
@@ -22,7 +23,7 @@ from tqconsole.widgets.confirm_dialog import ChooseDialog as Choose
 from tqconsole.widgets.confirm_dialog import LinesConfirmDialog as Confirm
 from tqconsole.widgets.lists import KeyTable
 
-__all__ = ["Ask", "Choose", "Confirm", "Conflict", "Pick", "Progress"]
+__all__ = ["Ask", "Choose", "Columns", "Confirm", "Conflict", "Pick", "Progress"]
 DEBOUNCE = 0.3  # seconds after the last keystroke before a lookup (a filter, a key's row)
 
 
@@ -116,8 +117,11 @@ class Pick(ModalScreen[tuple | None]):
         Binding("up", "move('up')", "Previous row", show=False, id="pick.up"),
     ]
 
-    def __init__(self, table: str, search: Callable, runner: Callable, limit: int) -> None:
+    def __init__(
+        self, table: str, search: Callable, runner: Callable, limit: int, current=None
+    ) -> None:
         super().__init__()
+        self.current = current  # the row the field points at now: the cursor starts there
         self.table = table
         self.search = search
         self.runner = runner
@@ -170,6 +174,9 @@ class Pick(ModalScreen[tuple | None]):
         table.clear()
         for pk, label, detail in rows:
             table.add_row(str(pk), label, Text(detail, style="dim"))
+        here = [i for i, row in enumerate(rows) if row[0] == self.current]
+        if here:
+            table.move_cursor(row=here[0])
         if not rows:
             note = "no row matches"
         elif len(rows) < self.limit:
@@ -208,3 +215,79 @@ class Pick(ModalScreen[tuple | None]):
     def pick(self, row: int) -> None:
         if 0 <= row < len(self.rows):
             self.dismiss(self.rows[row])
+
+
+class Columns(ModalScreen[list | None]):
+    """Which columns a table shows, in which order: returns the shown names, [] to go back
+    to the table's own order, esc None (unchanged).
+
+    space shows / hides the column under the cursor, K / J (shift+↑ / shift+↓) move it,
+    enter keeps the choice.  The first shown column stays in place while scrolling.
+    """
+
+    DEFAULT_CSS = (
+        PANEL_CSS.format(name="Columns")
+        + """
+    Columns #columns-rows { height: auto; max-height: 16; }
+    """
+    )
+    BINDINGS = [
+        Binding("escape", "dismiss(None)", "Cancel", id="columns.cancel"),
+        Binding("space", "toggle", "Show/hide", id="columns.toggle"),
+        Binding("K,shift+up", "shift(-1)", "Move up", id="columns.up"),
+        Binding("J,shift+down", "shift(1)", "Move down", id="columns.down"),
+        Binding("enter", "keep", "Keep", id="columns.keep"),
+        Binding("backspace", "dismiss([])", "Table's order", id="columns.reset"),
+    ]
+
+    def __init__(self, names: list[str], titles: dict[str, str], shown: list[str]) -> None:
+        super().__init__()
+        self.order = [*shown, *(n for n in names if n not in shown)]
+        self.shown = set(shown)
+        self.titles = titles
+
+    def compose(self) -> ComposeResult:
+        with Vertical():
+            yield Label("Columns of this table", classes="title")
+            yield KeyTable(id="columns-rows", cursor_type="row")
+            yield Static(
+                "space: show/hide   K/J: move   enter: keep   ⌫: table's order   esc: cancel",
+                classes="hint",
+            )
+
+    def on_mount(self) -> None:
+        table = self.query_one(KeyTable)
+        table.add_columns("", "column", "name")
+        self.fill(0)
+        table.focus()
+
+    def fill(self, row: int) -> None:
+        table = self.query_one(KeyTable)
+        table.clear()
+        for name in self.order:
+            mark = "✓" if name in self.shown else " "
+            table.add_row(mark, self.titles.get(name, name), Text(name, style="dim"))
+        table.move_cursor(row=row)
+
+    def action_toggle(self) -> None:
+        row = self.query_one(KeyTable).cursor_row
+        name = self.order[row]
+        if name in self.shown and len(self.shown) > 1:  # one column always stays
+            self.shown.discard(name)
+        else:
+            self.shown.add(name)
+        self.fill(row)
+
+    def action_shift(self, delta: int) -> None:
+        row = self.query_one(KeyTable).cursor_row
+        to = row + delta
+        if 0 <= to < len(self.order):
+            self.order[row], self.order[to] = self.order[to], self.order[row]
+            self.fill(to)
+
+    def on_data_table_row_selected(self, event) -> None:
+        event.stop()
+        self.action_keep()
+
+    def action_keep(self) -> None:
+        self.dismiss([n for n in self.order if n in self.shown])

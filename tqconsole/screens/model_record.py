@@ -97,14 +97,23 @@ class RecordScreen(SubscriptionActions, ModelsBase):
         self.model, record = result
         self.record = record
         self.pk = record.pk
-        title = Text(f"{self.table_name} #{record.pk}", style="bold")
+        from tqconsole.services.tables import table_title
+
+        title = Text(f"{table_title(self.table_name)} #{record.pk}", style="bold")
         title.append(f"  {one_line(record.label)}")
         self.query_one("#record-title", Static).update(title)
         table = self.query_one(KeyTable)
         row = table.cursor_row
         # fixed widths: the table is right at its first paint (no auto-size pass pending)
         table.clear(columns=True)
-        names = [*record.values, *record.figures, *(f"← {r.table}" for r in record.relations)]
+        from tqconsole.services.tables import cell_text, column_title, table_title
+
+        titles = {name: column_title(self.table_name, name) for name in record.values}
+        names = [
+            *titles.values(),
+            *record.figures,
+            *(f"← {table_title(r.table)}" for r in record.relations),
+        ]
         width = max(len(n) for n in names)
         table.add_column("field", key="field", width=width)
         table.add_column("value", key="value", width=max(20, self.app.size.width - width - 6))
@@ -116,19 +125,26 @@ class RecordScreen(SubscriptionActions, ModelsBase):
                 cell = Text("∅", style="dim")
             elif name in record.labels:
                 cell = Text(f"→ {record.labels[name] or ''} #{text}".replace("  ", " "))
+            elif (shown := cell_text(self.model._meta.fields.get(name), text)) != text:
+                cell = Text(shown)  # a choice's label or ✓ / ✗, then the stored value
+                cell.append(f"  {one_line(text)}", style="dim")
             else:
                 one = one_line(text)
                 cut = len(one) > VALUE_CHARS
                 cell = Text(one[:VALUE_CHARS])
                 if cut:
                     cell.append(f" … ({len(text):,} characters, enter shows all)", style="dim")
-            table.add_row(name, cell, key=f"f:{name}")
+            table.add_row(titles[name], cell, key=f"f:{name}")
         for name, value in record.figures.items():  # computed (the site's amounts)
-            table.add_row(Text(name, style="italic"), str(value), key=f"c:{name}")
+            table.add_row(
+                Text(column_title(self.table_name, name), style="italic"),
+                str(value),
+                key=f"c:{name}",
+            )
         for rel in record.relations:
             how = f"via {rel.via}" if rel.via else f"by {rel.column}"
             table.add_row(
-                Text(f"← {rel.table}", style="cyan"),
+                Text(f"← {table_title(rel.table)}", style="cyan"),
                 f"{rel.count:,} row{'' if rel.count == 1 else 's'} {how}",
                 key=f"r:{rel.key}",
             )
@@ -406,7 +422,8 @@ class EditScreen(ModelsBase):
 
     def action_pick(self) -> None:
         from tqconsole.screens.model_dialogs import Pick
-        from tqconsole.services.records import PICK_LIMIT, pick_rows
+        from tqconsole.services.records import PICK_LIMIT
+        from tqconsole.services.tables import pick_choices
 
         name = self.fk_name(self.focused)
         if name is None:
@@ -421,8 +438,12 @@ class EditScreen(ModelsBase):
                 self.show_reference(name, f"→ {row[1]}")
             field.focus()
 
-        search = partial(pick_rows, related, limit=PICK_LIMIT)
-        self.app.push_screen(Pick(spec.related, search, self.run_blocking, PICK_LIMIT), picked)
+        current = field.value.strip()
+        current = int(current) if current.isdigit() else None
+        search = partial(pick_choices, related, limit=PICK_LIMIT, current=current)
+        self.app.push_screen(
+            Pick(spec.related, search, self.run_blocking, PICK_LIMIT, current), picked
+        )
 
     def on_descendant_focus(self, event) -> None:
         help_text = getattr(event.widget, "tooltip", None)

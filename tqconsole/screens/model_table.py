@@ -26,7 +26,9 @@ class TableScreen(SubscriptionActions, ModelsBase):
     HELP = f"""\
 ## Filter (/)
 {FILTER_HELP}
-s sorts by the cursor's column (again: reverse); y / Y copy a cell / row."""
+s sorts by the cursor's column (again: reverse); y / Y copy a cell / row;
+v chooses the columns (space shows/hides, K/J move; remembered per table);
+E exports the view."""
     DEFAULT_CSS = """
     TableScreen #table-title { height: 1; padding: 0 1; background: $boost; }
     TableScreen #filter-input { display: none; border: none; height: 1; padding: 0 1; }
@@ -39,38 +41,51 @@ s sorts by the cursor's column (again: reverse); y / Y copy a cell / row."""
     BINDINGS = [
         Binding("slash", "filter", "Filter", id="table.filter"),
         Binding("escape", "close_filter", "Back", show=False, id="table.escape"),
-        Binding("s", "sort", "Sort", id="table.sort"),
+        Binding("s", "sort", "Sort", show=False, id="table.sort"),
         Binding("r", "reload", "Reload", show=False, id="table.reload"),
         Binding("e", "edit", "Edit", id="table.edit"),
         Binding("n", "create", "New", show=False, id="table.create"),
         Binding("d,D", "delete", "Delete", show=False, id="table.delete"),
-        Binding("E", "export", "Export", id="table.export"),
+        Binding("E", "export", "Export", show=False, id="table.export"),
+        Binding("v", "columns", "Columns", show=False, id="table.columns"),
         Binding("y", "copy_cell", "Copy cell", show=False, id="table.copy_cell"),
         Binding("Y", "copy_row", "Copy row", show=False, id="table.copy_row"),
         *subscription_actions.BINDINGS,
     ]
 
     def __init__(self, table: str, filter_text: str = "") -> None:
+        from tqconsole.services.tables import table_title
+
         super().__init__()
         self.table_name = table
-        self.crumb = table
+        self.crumb = table_title(table)
         self.filter_text = filter_text
         self.table_query = None  # the TableQuery on screen (last good one)
+        self.view = None  # its ColumnView: the columns shown, in order
 
     @property
     def location(self) -> str:
         return f"models/{self.table_name}"
 
     def compose_body(self) -> ComposeResult:
-        yield Static(self.table_name, id="table-title")
+        yield Static(self.crumb, id="table-title")
         yield Input(self.filter_text, placeholder="filter, e.g. state=confirmed", id="filter-input")
         yield Static("", id="filter-error")
         yield WindowedTable(self.run_blocking, id="rows")
         yield Static("loading…", id="table-status")
 
     def on_mount(self) -> None:
+        from tqconsole.services.tables import LIVE_SECONDS, LIVE_TABLES
+
         self.open_attempts = 0
         self.open_table()
+        if self.table_name in LIVE_TABLES:
+            self.poll(LIVE_SECONDS, self.action_reload)
+
+    def on_screen_resume(self) -> None:
+        """Back from a record or a dialog: the rows show what was done there."""
+        if self.view is not None and self.query_one(WindowedTable).loaded:
+            self.action_reload()
 
     def open_table(self) -> None:
         from tqconsole.errors import ConsoleError
@@ -127,11 +142,31 @@ s sorts by the cursor's column (again: reverse); y / Y copy a cell / row."""
 
         self.table_query = query
         self.filter_text = query.filter_text
-        self.query_one(WindowedTable).set_source(TableWindow(self.backends.database, query))
+        self.view = self.column_view(TableWindow(self.backends.database, query))
+        self.query_one(WindowedTable).set_source(self.view)
         self.update_title()
 
+    def column_view(self, source):
+        """``source`` with the columns staff chose for this table, else its declared order."""
+        from tqconsole.services.tables import ColumnView, default_order, load_column_choices
+
+        names = list(source.headers)
+        chosen = load_column_choices(self.settings.data_dir).get(self.table_name)
+        shown = [n for n in chosen or () if n in names] or default_order(self.table_name, names)
+        fields = {f.name: f for f in source.query.fields}
+        return ColumnView(source, self.table_name, fields, shown)
+
+    def show_columns(self, keep_position: bool = True) -> None:
+        """The same query with the columns as now chosen (after the column chooser)."""
+        if self.view is None:
+            return
+        self.view = self.column_view(self.view.source)
+        self.query_one(WindowedTable).set_source(self.view, keep_position=keep_position)
+
     def update_title(self) -> None:
-        title = Text(self.table_name, style="bold")
+        title = Text(self.crumb, style="bold")
+        if self.crumb != self.table_name:
+            title.append(f"  {self.table_name}", style="dim")
         q = self.table_query
         if q is not None:
             from tqconsole.services.table_query import is_reflected
@@ -216,12 +251,12 @@ s sorts by the cursor's column (again: reverse); y / Y copy a cell / row."""
         """Sort by the cursor's column; again on the same column reverses it."""
         table = self.query_one(WindowedTable)
         q = self.table_query
-        if q is None or not q.fields:
+        if q is None or not q.fields or self.view is None:
             return
-        if table.cursor_column >= len(q.fields):
+        field = self.view.fields[min(table.cursor_column, len(self.view.fields) - 1)]
+        if field is None:
             self.notify("a computed column cannot be sorted", severity="warning")
             return
-        field = q.fields[table.cursor_column]
         descending = (q.sort is field) and not q.descending
         self.show_query(q.with_sort(field, descending))
 
@@ -242,8 +277,8 @@ s sorts by the cursor's column (again: reverse); y / Y copy a cell / row."""
     def target_names(self, ids: list) -> list[str]:
         """The USI and person of each subscription still on hand, else its id."""
         table = self.query_one(WindowedTable)
-        headers = table.headers
-        cols = [headers.index(c) for c in ("usi", "user") if c in headers]
+        names = self.view.names if self.view is not None else []
+        cols = [names.index(c) for c in ("usi", "user") if c in names]
         by_key = {row.key: row for row in table.rows.values() if row.key in set(ids)}
         out = []
         for key in ids:
@@ -275,6 +310,30 @@ s sorts by the cursor's column (again: reverse); y / Y copy a cell / row."""
             from tqconsole.screens.model_record import ask_delete
 
             ask_delete(self, self.table_name, key, self.after_action)
+
+    # --- columns
+    def action_columns(self) -> None:
+        from tqconsole.screens.model_dialogs import Columns
+        from tqconsole.services.tables import column_title
+
+        if self.view is None:
+            return
+        names = list(self.view.source.headers)
+        titles = {n: column_title(self.table_name, n) for n in names}
+        self.app.push_screen(Columns(names, titles, self.view.names), self.columns_chosen)
+
+    def columns_chosen(self, names: list | None) -> None:
+        from tqconsole.errors import ConsoleError
+        from tqconsole.services.tables import save_column_choice
+
+        if names is None:
+            return
+        try:
+            save_column_choice(self.settings.data_dir, self.table_name, names or None)
+        except ConsoleError as exc:
+            self.notify_error(str(exc))
+            return
+        self.show_columns()
 
     # --- export and clipboard
     def action_export(self) -> None:

@@ -1,4 +1,9 @@
-"""The ``:`` command line: type a location (``models/courses_course``) and press enter."""
+"""The ``:`` command line: type a location (``models/courses_course``) and press enter.
+
+Like k9s, a bare table name (``:courses_subscribe``) or an alias (``:subs``,
+``:payments``, ``:courses``, ``:users``, ``:outbox``) is enough; what follows a
+slash is kept (``:subs/12`` opens subscription 12).  Tab or → takes the suggestion.
+"""
 
 from __future__ import annotations
 
@@ -10,6 +15,36 @@ from textual.suggester import SuggestFromList
 from textual.widgets import Input, Static
 
 from tqconsole.widgets.path_input import CompletingInput
+
+ALIASES = {
+    "subs": "models/courses_subscribe",
+    "subscriptions": "models/courses_subscribe",
+    "payments": "models/payment_payment",
+    "courses": "models/courses_course",
+    "offerings": "models/courses_offering",
+    "users": "models/auth_user",
+    "outbox": "mail/outbox",
+    "compose": "mail/compose",
+    "tables": "models",
+}
+
+
+def model_tables() -> list[str]:
+    from tqconsole.models import APPS
+
+    return [m._meta.table_name for models in APPS.values() for m in models]
+
+
+def resolve_location(text: str) -> str:
+    """The location ``text`` means: an alias or a bare table name spelled out, else as typed."""
+    place = text.strip().lstrip(":").strip()
+    head, slash, rest = place.partition("/")
+    target = ALIASES.get(head.lower())
+    if target is None and head in model_tables():
+        target = f"models/{head}"
+    if target is None:
+        return place
+    return f"{target}/{rest}" if slash and rest else target
 
 
 class CommandLine(Vertical):
@@ -35,12 +70,13 @@ class CommandLine(Vertical):
     def __init__(self, locations: list[str]) -> None:
         super().__init__(id="command-line")
         self.locations = locations
+        self.suggestions = [*locations, *ALIASES, *model_tables()]
 
     def compose(self) -> ComposeResult:
         yield Static("", id="command-error")
         yield CompletingInput(
-            placeholder="location: " + " | ".join(self.locations[:6]),
-            suggester=SuggestFromList(self.locations, case_sensitive=False),
+            placeholder="go to: subs | payments | courses | users | " + " | ".join(self.locations),
+            suggester=SuggestFromList(self.suggestions, case_sensitive=False),
             id="command-input",
         )
 

@@ -23,7 +23,9 @@ objects or task lists can implement the same three members.
 
 Keys: j/k/↑/↓ rows, g/G first/last, pgup/pgdn and ctrl+u/ctrl+d pages, h/l/←/→
 columns, space selects, enter opens (``RowChosen``).  A header click asks for a
-sort (``SortRequested``).
+sort (``SortRequested``).  The first column stays in place while the others
+scroll sideways (it names the row), and no column takes more than a quarter of
+the width, so the first few columns share a narrow terminal.
 """
 
 from __future__ import annotations
@@ -44,6 +46,8 @@ from tqconsole.errors import BackendUnavailable
 from tqconsole.visible_text import one_line
 
 MAX_WIDTH = 40
+MIN_CAP = 12  # a column may always be this wide…
+CAP_SHARE = 4  # …else at most a quarter of the table's width (state and USI fit at 80)
 GUTTER = 2
 RETRY_FIRST = 0.5  # seconds before the first retry after the server went away
 RETRY_MAX = 5.0  # …doubling up to this
@@ -90,7 +94,7 @@ class WindowedTable(ScrollView, can_focus=True):
         Binding("l,right", "column(1)", "Next column", show=False),
         Binding("h,left", "column(-1)", "Previous column", show=False),
         Binding("space", "toggle_select", "Select", show=False, id="table.select"),
-        Binding("enter", "choose", "Open", id="table.open"),
+        Binding("enter", "choose", "Open", show=False, id="table.open"),
     ]
 
     class RowChosen(Message):
@@ -144,6 +148,7 @@ class WindowedTable(ScrollView, can_focus=True):
         self._retry_timer = None
         self._loading: tuple[int, int] | None = None
         self._want_load = False
+        self._replace_rows = False  # a reload: the next window replaces every row on hand
 
     # --- the source
     def set_source(self, source, keep_position: bool = False) -> None:
@@ -152,12 +157,13 @@ class WindowedTable(ScrollView, can_focus=True):
         self.source = source
         self.headers = [one_line(h) for h in source.headers]
         if not keep_position or len(self.widths) != len(self.headers):
-            self.widths = [min(MAX_WIDTH, max(3, len(h))) for h in self.headers]
+            self.widths = [min(self.width_cap, max(3, len(h))) for h in self.headers]
             self.cursor_row = 0
             self.cursor_column = min(self.cursor_column, max(0, len(self.headers) - 1))
             self.selected.clear()
         self.rows = {}
         self.loaded = False
+        self._replace_rows = False
         self._open(keep_position)
         self.refresh()
 
@@ -183,8 +189,16 @@ class WindowedTable(ScrollView, can_focus=True):
             return source, Unreachable(str(exc))
 
     def reload(self) -> None:
-        if self.source is not None:
+        """Read the window on screen again; the rows on hand stay shown until the new ones come."""
+        if self.source is None:
+            return
+        if not self.loaded:
             self.set_source(self.source, keep_position=True)
+            return
+        self._stop_retrying()
+        self._replace_rows = True
+        self.loaded = False
+        self._open(keep_position=True)
 
     def _stop_retrying(self) -> None:
         if self._retry_timer is not None:
@@ -210,6 +224,18 @@ class WindowedTable(ScrollView, can_focus=True):
         top = int(self.scroll_offset.y)
         lead = (self.fetch_count - self.window_height) // 2
         self._request(top - lead)  # the window on screen (missing or stale rows alike)
+
+    @property
+    def width_cap(self) -> int:
+        width = self.size.width
+        return MAX_WIDTH if not width else max(MIN_CAP, min(MAX_WIDTH, width // CAP_SHARE))
+
+    @property
+    def frozen_width(self) -> int:
+        """Cells at the left that never scroll: the gutter and the first column."""
+        if len(self.widths) < 2:
+            return 0
+        return GUTTER + self.widths[0] + 1
 
     @property
     def window_height(self) -> int:
@@ -256,15 +282,16 @@ class WindowedTable(ScrollView, can_focus=True):
         self.loaded = True
         self.error = ""
         renumbered = window.total != self.total and self.rows
-        if renumbered and window.start == 0:
+        if (renumbered and window.start == 0) or self._replace_rows:
             self.rows = {}
+            self._replace_rows = False
         self.total = window.total
         self.exact = window.exact
         for i, row in enumerate(window.rows):
             self.rows[window.start + i] = row
             for c, cell in enumerate(row.cells[: len(self.widths)]):
                 if cell is not None and len(cell) > self.widths[c]:
-                    self.widths[c] = min(MAX_WIDTH, len(one_line(cell)))
+                    self.widths[c] = min(self.width_cap, len(one_line(cell)))
         self._prune(window.start + len(window.rows) // 2)
         self.cursor_row = max(0, min(self.cursor_row, self.total - 1))
         self._update_virtual_size()
@@ -331,9 +358,13 @@ class WindowedTable(ScrollView, can_focus=True):
             if index >= self.total:
                 return Strip.blank(width, self.rich_style)
             strip = self._row_strip(index)
-        return strip.crop(int(scroll_x), int(scroll_x) + width).extend_cell_length(
-            width, self.rich_style
-        )
+        frozen = min(self.frozen_width, width)
+        if not frozen or not scroll_x:
+            shown = strip.crop(int(scroll_x), int(scroll_x) + width)
+        else:
+            start = frozen + int(scroll_x)
+            shown = Strip.join([strip.crop(0, frozen), strip.crop(start, start + width - frozen)])
+        return shown.extend_cell_length(width, self.rich_style)
 
     def _header_strip(self) -> Strip:
         style = self.get_component_rich_style("windowed-table--header")
@@ -376,6 +407,8 @@ class WindowedTable(ScrollView, can_focus=True):
         return Strip(segments)
 
     def on_resize(self) -> None:
+        cap = self.width_cap
+        self.widths = [min(w, cap) for w in self.widths]
         self._update_virtual_size()
         self.call_after_refresh(self._load_missing)
 
@@ -419,8 +452,11 @@ class WindowedTable(ScrollView, can_focus=True):
         self.cursor_column = max(0, min(self.cursor_column + delta, len(self.widths) - 1))
         left = GUTTER + sum(w + 1 for w in self.widths[: self.cursor_column])
         right = left + self.widths[self.cursor_column]
-        if left < self.scroll_offset.x:
-            self.scroll_to(x=max(0, left - GUTTER), animate=False, immediate=True)
+        frozen = self.frozen_width
+        if self.cursor_column == 0 and frozen:
+            pass  # the first column never scrolls away
+        elif left < self.scroll_offset.x + frozen:
+            self.scroll_to(x=max(0, left - max(frozen, GUTTER)), animate=False, immediate=True)
         elif right > self.scroll_offset.x + self.size.width:
             self.scroll_to(x=right - self.size.width + 1, animate=False, immediate=True)
         self.refresh()
@@ -439,6 +475,12 @@ class WindowedTable(ScrollView, can_focus=True):
             self.post_message(self.RowChosen(self, key))
 
     def column_at(self, x: int) -> int | None:
+        """The column at ``x`` on screen (the first column is frozen at the left)."""
+        frozen = self.frozen_width
+        if frozen and GUTTER <= x < frozen:
+            return 0
+        if x >= frozen:
+            x += int(self.scroll_offset.x)
         position = GUTTER
         for c, w in enumerate(self.widths):
             if position <= x < position + w + 1:
@@ -447,8 +489,7 @@ class WindowedTable(ScrollView, can_focus=True):
         return None
 
     def on_click(self, event: events.Click) -> None:
-        x = event.x + int(self.scroll_offset.x)
-        column = self.column_at(x)
+        column = self.column_at(event.x)
         if event.y == 0:
             if column is not None:
                 self.cursor_column = column
