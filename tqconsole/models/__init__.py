@@ -37,7 +37,14 @@ from tqconsole.models.events import (
     EventRegistration,
     EventTranslation,
 )
-from tqconsole.models.mail import Email
+from tqconsole.models.mail import (
+    Attachment,
+    AttachmentEmail,
+    Email,
+    EmailTemplate,
+    Log,
+    OutboxEntry,
+)
 from tqconsole.models.payment import FinanceFile, Payment, PaymentReminder, SubscriptionPayment
 from tqconsole.models.tasks import ConsumerBeat, TaskRecord
 
@@ -72,7 +79,8 @@ APPS: dict[str, list[type[BaseModel]]] = {
         EventTranslation,
         EventRegistration,
     ],
-    "console": [AuditEntry, CacheEntry, Email, TaskRecord, ConsumerBeat],
+    "post_office": [EmailTemplate, Email, Log, Attachment, AttachmentEmail],
+    "console": [AuditEntry, CacheEntry, OutboxEntry, TaskRecord, ConsumerBeat],
 }
 
 ALL_MODELS: list[type[BaseModel]] = [m for models in APPS.values() for m in models]
@@ -110,6 +118,11 @@ __all__ = [
     "Course",
     "CourseType",
     "Email",
+    "EmailTemplate",
+    "Log",
+    "Attachment",
+    "AttachmentEmail",
+    "OutboxEntry",
     "Event",
     "EventCategory",
     "EventRegistration",

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import asyncio
 import functools
-import json
 import os
 import shlex
 import subprocess
@@ -25,16 +24,16 @@ from tqconsole.screens.base import ConsoleScreen
 from tqconsole.widgets.confirm_dialog import ConfirmDialog, TextViewer
 from tqconsole.widgets.lists import KeyTable
 
-STATUSES = ("all", "queued", "sending", "sent", "failed")
+STATUSES = ("all", "queued", "requeued", "sent", "failed")
 REFRESH_SECONDS = 5.0
 OUTBOX_COLUMNS = (
     ("id", None),
-    ("created", 11),
-    ("status", 7),
+    ("updated", 11),
+    ("status", 8),
+    ("priority", 8),
     ("to", "text"),  # to and subject share the width left (a third each)
     ("subject", "text"),
     ("note", 16),  # fixed widths: a column sized to its content jumps as rows load
-    ("size", 8),
 )
 FIELDS = (
     ("to", "To", "address, Name <address>, … (completes from users)"),
@@ -107,7 +106,8 @@ class MailScreen(ConsoleScreen):
         Binding("ctrl+x", "cancel_job", "Cancel job", priority=True, id="mail.cancel_job"),
         Binding("ctrl+l", "drafts", "Drafts", priority=True, id="mail.drafts"),
         Binding("f", "cycle_status", "Status filter", id="mail.outbox.filter"),
-        Binding("R", "resend", "Resend", id="mail.outbox.resend"),
+        Binding("R", "requeue", "Requeue", id="mail.outbox.requeue"),
+        Binding("S", "resend", "Send again now", id="mail.outbox.resend"),
         Binding("b", "resume_job", "Resume job", id="mail.outbox.resume"),
         Binding("r", "refresh_outbox", "Refresh", id="mail.outbox.refresh"),
         Binding("x", "clear_job_filter", "All jobs", id="mail.outbox.all_jobs"),
@@ -233,7 +233,7 @@ class MailScreen(ConsoleScreen):
 
     def check_action(self, action: str, parameters) -> bool | None:
         compose_only = {"send", "preview", "apply_template", "editor", "toggle_html", "drafts"}
-        outbox_only = {"cycle_status", "resend", "resume_job", "refresh_outbox"}
+        outbox_only = {"cycle_status", "requeue", "resend", "resume_job", "refresh_outbox"}
         if action == "clear_job_filter":
             return self.tab == "outbox" and bool(self.job_filter)
         if action in compose_only:
@@ -628,7 +628,7 @@ class MailScreen(ConsoleScreen):
         self.query_one("#outbox-filter", Static).update(
             "status:"
             + "".join(parts)
-            + (job or "  f filter · enter open · R resend · b resume job")
+            + (job or "  f filter · enter open · R requeue · S send now · b resume job")
         )
 
     def action_clear_job_filter(self) -> None:
@@ -661,17 +661,17 @@ class MailScreen(ConsoleScreen):
         table.clear()
         self.rows = rows
         for r in rows:
-            note = r.error or (f"refused {len(json.loads(r.refused))}" if r.refused else "")
-            if r.status == "queued" and r.next_attempt:
-                note = f"retry {r.next_attempt:%H:%M}: {note}"
+            note = r.error
+            if r.status in ("queued", "requeued") and r.scheduled_time:
+                note = f"retry {r.retries} at {r.scheduled_time:%H:%M}: {note}"
             table.add_row(
                 str(r.id),
-                f"{r.created:%m-%d %H:%M}",
-                r.status,
-                clip(r.recipients.replace(",", ", "), self.text_width),
+                f"{r.updated:%m-%d %H:%M}",
+                "sending" if r.sending else r.status,
+                r.priority,
+                clip(r.to, self.text_width),
                 clip(r.subject, self.text_width),
                 clip(note, 60),
-                f"{r.size:,}",
                 key=str(r.id),
             )
         if rows:
@@ -700,13 +700,45 @@ class MailScreen(ConsoleScreen):
 
         self.run_blocking(get_email, row.id, group="mail-open", done=self.show_message)
 
+    def action_requeue(self) -> None:
+        row = self.selected()
+        if row is None:
+            return
+        text = (
+            f"Requeue message #{row.id} “{row.subject}” ({row.status})?\n"
+            "Its status becomes queued, as the site's admin action does; "
+            "the next run of “send queued mail” sends it."
+        )
+
+        def done(ok: bool | None) -> None:
+            if ok:
+                from tqconsole.services.outbox import requeue
+
+                self.run_blocking(
+                    lambda: requeue(self.backends.database, [row.id]),
+                    group="mail-requeue",
+                    done=self.requeued,
+                )
+
+        self.app.push_screen(ConfirmDialog("Requeue", text, action="Requeue"), done)
+
+    def requeued(self, ids) -> None:
+        self.notify(f"requeued #{', #'.join(map(str, ids))}")
+        self.action_refresh_outbox()
+
     def show_message(self, row) -> None:
-        head = [f"status: {row.status}   attempts: {row.attempts}   key: {row.idempotency_key}"]
-        head.append(f"envelope: {row.sender} → {', '.join(row.recipient_list())}")
-        if row.error:
-            head.append(f"error: {row.error}")
-        if row.refused:
-            head.append(f"refused: {row.refused}")
+        head = [
+            f"status: {row.status}   priority: {row.priority}   retries: {row.retries}"
+            + (f"   key: {row.key}" if row.key else "")
+        ]
+        head.append(f"envelope: {row.sender} → {', '.join(row.recipients)}")
+        if row.scheduled_time:
+            head.append(f"scheduled: {row.scheduled_time:%Y-%m-%d %H:%M}")
+        for name, mimetype, file in row.attachments:
+            head.append(f"attachment: {name} ({mimetype or 'type not recorded'}) {file}")
+        for log in row.logs:
+            kind = f" {log.exception_type}" if log.exception_type else ""
+            head.append(f"log {log.date:%Y-%m-%d %H:%M} {log.status}{kind} {log.message}".rstrip())
         text = (
             "\n".join(head) + "\n\n" + row.message.decode("utf-8", "replace").replace("\r\n", "\n")
         )
@@ -716,22 +748,20 @@ class MailScreen(ConsoleScreen):
         row = self.selected()
         if row is None:
             return
-        if row.status not in ("failed", "queued"):
+        if row.status == "sent":
             self.notify(
-                f"#{row.id} is {row.status}: only failed or queued messages are resent",
+                f"#{row.id} is sent: only failed or waiting messages are sent again",
                 severity="warning",
             )
             return
-        text = (
-            f"Send message #{row.id} “{row.subject}” again to {row.recipients.replace(',', ', ')}?"
-        )
+        text = f"Send message #{row.id} “{row.subject}” again now to {', '.join(row.recipients)}?"
 
         def done(ok: bool | None) -> None:
             if ok:
-                from tqconsole.services.outbox import resend
+                from tqconsole.services.outbox import resend_now
 
                 self.run_blocking(
-                    lambda: resend(row.id, connection=self.backends.get("email")),
+                    lambda: resend_now(self.backends, row.id),
                     group="mail-resend",
                     done=self.resent,
                 )
@@ -739,7 +769,9 @@ class MailScreen(ConsoleScreen):
         self.app.push_screen(ConfirmDialog("Resend", text, action="Resend"), done)
 
     def resent(self, report) -> None:
-        if report.sent:
+        if report.delegated:
+            self.notify(report.delegated)
+        elif report.sent:
             self.notify(f"resent: {report.summary()}")
         else:
             self.notify_error(f"not sent: {report.first_error() or report.summary()}")
