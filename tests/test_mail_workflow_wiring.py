@@ -3,10 +3,9 @@ the queue's periodic tasks send what is left."""
 
 from tqconsole.backends.mail import get_connection
 from tqconsole.models import Email, OutboxEntry, Rejection, Subscribe, User
-from tqconsole.models.mail import EmailStatus
-from tqconsole.services import outbox
 from tqconsole.models.choices import SubscribeState
-from tqconsole.services import subscriptions
+from tqconsole.models.mail import EmailStatus
+from tqconsole.services import outbox, subscriptions
 from tqconsole.services.schema import init
 from tqconsole.settings import load
 
