@@ -430,7 +430,13 @@ def send_queued(backends) -> DeliveryReport:
     delivers a post_office email itself: one sender per message.
     """
     if backends.settings.celery_broker_url:
-        task_id = backends.get("celery").send(SITE_SEND_TASK)
+        from tqconsole.backends import celery
+
+        broker = celery.open(backends.settings)
+        try:
+            task_id = broker.send(SITE_SEND_TASK)
+        finally:
+            broker.close()
         return DeliveryReport(delegated=f"sent the site's task {SITE_SEND_TASK} (id {task_id})")
     return send_due(backends.get("email"))
 

@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from tqconsole.backends.mail.message import forbid_newlines
-from tqconsole.errors import InvalidInput
+from tqconsole.errors import ConfigError, InvalidInput
 from tqconsole.models import database
 from tqconsole.models.mail import Email, EmailPriority, EmailStatus, OutboxEntry
 from tqconsole.services.audit import audited
@@ -162,6 +162,10 @@ def enqueue(items: Sequence[Outgoing]) -> list[int]:
     """Record messages as queued; their post_office email ids in order (known keys: the old ids)."""
     if not items:
         return []
+    from tqconsole.services.outbox_views import side_table
+
+    if not side_table():
+        raise ConfigError("the console's outbox table is missing: run tqconsole init first")
     keys = [item.key for item in items]
     if len(set(keys)) != len(keys):
         raise InvalidInput("two messages share one idempotency key")

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import threading
 import time as clock
+import weakref
 from dataclasses import dataclass, field
 from datetime import date, datetime, time
 
@@ -160,7 +161,17 @@ def _logs_of(ids: list[int]) -> dict[int, list[LogRow]]:
     return logs
 
 
+def side_table() -> bool:
+    """Whether the console's side table exists (``init`` creates it; the site's data
+    is read without it)."""
+    from tqconsole.services.schema import live_table
+
+    return not live_table(OutboxEntry).drift.absent
+
+
 def _entries(ids: list[int]) -> dict[int, OutboxEntry]:
+    if not side_table():
+        return {}
     query = OutboxEntry.select(
         OutboxEntry.email_id,
         OutboxEntry.key,
@@ -176,7 +187,7 @@ def get_email(email_id: int, with_message: bool = True) -> OutboxRow:
     email = Email.get_or_none(Email.id == email_id)
     if email is None:
         raise NotFound(f"no message #{email_id} in the outbox")
-    entry = OutboxEntry.get_or_none(OutboxEntry.email_id == email_id)
+    entry = _entries([email_id]).get(email_id)
     row = _row(email, entry)
     row.logs = _logs_of([email_id])[email_id]
     row.attachments = [
@@ -187,7 +198,9 @@ def get_email(email_id: int, with_message: bool = True) -> OutboxRow:
         .order_by(Attachment.id)
     ]
     if with_message:
-        row.message = wire_message(email_id, entry.data if entry else None)[2]
+        data = OutboxEntry.select(OutboxEntry.data).where(OutboxEntry.email_id == email_id)
+        stored = data.scalar() if entry else None
+        row.message = wire_message(email_id, stored)[2]
     return row
 
 
@@ -199,7 +212,9 @@ def list_outbox(
     query = Email.select().order_by(Email.id.desc()).limit(limit)
     if number is not None:
         query = query.where(Email.status == number)
-    if job:
+    if job:  # a job is the console's: without its side table there is none
+        if not side_table():
+            return []
         query = query.where(
             Email.id.in_(OutboxEntry.select(OutboxEntry.email_id).where(OutboxEntry.job == job))
         )
@@ -277,32 +292,40 @@ class OutboxWindow(TableWindow):
         return window
 
 
-_counts: dict[tuple, tuple[float, dict[str, int]]] = {}
+_counts: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
 _counts_lock = threading.Lock()
 
 
-def status_counts(job: str | None = None, fresh: bool = False) -> dict[str, int]:
-    """Emails by status name (one GROUP BY on the status index), reused for COUNTS_TTL s."""
+def status_counts(job: str | None = None, max_age: float = 0.0) -> dict[str, int]:
+    """Emails by status name: one GROUP BY on the status index.
+
+    ``max_age`` > 0 reuses the last whole-outbox count of this database that young
+    (a refreshing screen passes ``COUNTS_TTL``, so it does not count every time).
+    """
     from peewee import fn
 
     from tqconsole.models import database
 
-    cache_key = (id(database.obj), job)
+    db = database.obj
     now = clock.monotonic()
-    with _counts_lock:
-        cached = _counts.get(cache_key)
-    if cached and not fresh and job is None and now - cached[0] < COUNTS_TTL:
-        return dict(cached[1])
+    if job is None and max_age > 0:
+        with _counts_lock:
+            cached = _counts.get(db)
+        if cached and now - cached[0] < max_age:
+            return dict(cached[1])
+    counts = dict.fromkeys(EmailStatus.BY_NAME, 0)
     query = Email.select(Email.status, fn.COUNT(Email.id)).group_by(Email.status)
     if job is not None:
+        if not side_table():
+            return counts
         query = query.join(OutboxEntry, on=(OutboxEntry.email_id == Email.id)).where(
             OutboxEntry.job == job
         )
-    counts = dict.fromkeys(EmailStatus.BY_NAME, 0)
     for status, n in query.tuples():
         counts[EmailStatus.name(status)] = counts.get(EmailStatus.name(status), 0) + n
-    with _counts_lock:
-        _counts[cache_key] = (now, counts)
+    if job is None:
+        with _counts_lock:
+            _counts[db] = (now, counts)
     return dict(counts)
 
 
