@@ -277,10 +277,10 @@ async def test_bulk_job_from_a_query_with_typed_confirmation(mail_env):
         await pilot.press("ctrl+n")  # the outbox shows the job's recipients, one row each
         await settle(pilot)
         table = app.screen.query_one("#outbox-table")
-        assert table.row_count == 7
+        assert table.total == 7
         await pilot.press("x")  # every job
         await settle(pilot)
-        assert table.row_count == 8
+        assert table.total == 8
 
 
 @pytest.mark.asyncio
@@ -307,7 +307,7 @@ async def test_outbox_filter_open_requeue_and_resend(mail_env):
     async with app.run_test(size=(80, 24)) as pilot:
         await settle(pilot)
         table = app.screen.query_one("#outbox-table")
-        assert table.row_count == 1
+        assert table.total == 1
         await pilot.press("enter")  # the failed mail shows its log
         await settle(pilot)
         text = str(app.screen.query_one("#viewer-text").render())
@@ -321,7 +321,7 @@ async def test_outbox_filter_open_requeue_and_resend(mail_env):
         assert not mail_env.messages
         await pilot.press("f")  # failed -> all
         await settle(pilot)
-        assert table.row_count == 4
+        assert table.total == 4
         table.move_cursor(row=2)  # bob's, newest first
         await pilot.press("S")  # send again now
         await settle(pilot)
@@ -358,7 +358,7 @@ def test_snapshot_outbox(mail_env, snap_compare, size):
     async def loaded(pilot):
         def listed() -> bool:
             table = pilot.app.screen.query("#outbox-table")
-            return bool(table) and table.first().row_count == 4
+            return bool(table) and table.first().total == 4
 
         await shown(pilot, listed)
 
@@ -395,7 +395,7 @@ async def test_refresh_never_adds_a_poller(mail_env):
         for _ in range(5):
             await pilot.press("r")
             await settle(pilot)
-        assert screen.query_one("#outbox-table").row_count == 4
+        assert screen.query_one("#outbox-table").total == 4
         assert pending_timers(screen) == before
 
 

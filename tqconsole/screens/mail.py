@@ -21,20 +21,9 @@ from textual.suggester import Suggester
 from textual.widgets import Input, Label, ProgressBar, Static, TabbedContent, TabPane, TextArea
 
 from tqconsole.screens.base import ConsoleScreen
+from tqconsole.screens.mail_outbox import STATUSES, OutboxPanel
 from tqconsole.widgets.confirm_dialog import ConfirmDialog, TextViewer
-from tqconsole.widgets.lists import KeyTable
 
-STATUSES = ("all", "queued", "requeued", "sent", "failed")
-REFRESH_SECONDS = 5.0
-OUTBOX_COLUMNS = (
-    ("id", None),
-    ("updated", 11),
-    ("status", 8),
-    ("priority", 8),
-    ("to", "text"),  # to and subject share the width left (a third each)
-    ("subject", "text"),
-    ("note", 16),  # fixed widths: a column sized to its content jumps as rows load
-)
 FIELDS = (
     ("to", "To", "address, Name <address>, … (completes from users)"),
     ("cc", "Cc", ""),
@@ -53,10 +42,6 @@ FIELDS = (
         "bulk: course.name~salsa state=confirmed · users: is_staff=true",
     ),
 )
-
-
-def clip(text: str, width: int) -> str:
-    return text if len(text) <= width else text[: width - 1] + "…"
 
 
 class AddressSuggester(Suggester):
@@ -93,8 +78,6 @@ class MailScreen(ConsoleScreen):
     MailScreen #compose-status.-error { color: $error; }
     MailScreen #job { height: auto; padding: 0 1; display: none; }
     MailScreen #job.-running { display: block; }
-    MailScreen #outbox-filter { height: 1; padding: 0 1; color: $text-muted; }
-    MailScreen #outbox-table { height: 1fr; }
     """
     BINDINGS = [
         Binding("ctrl+n", "switch_tab", "Compose/Outbox", priority=True, id="mail.switch_tab"),
@@ -105,12 +88,6 @@ class MailScreen(ConsoleScreen):
         Binding("ctrl+b", "toggle_html", "HTML", priority=True, id="mail.html"),
         Binding("ctrl+x", "cancel_job", "Cancel job", priority=True, id="mail.cancel_job"),
         Binding("ctrl+l", "drafts", "Drafts", priority=True, id="mail.drafts"),
-        Binding("f", "cycle_status", "Status filter", id="mail.outbox.filter"),
-        Binding("R", "requeue", "Requeue", id="mail.outbox.requeue"),
-        Binding("S", "resend", "Send again now", id="mail.outbox.resend"),
-        Binding("b", "resume_job", "Resume job", id="mail.outbox.resume"),
-        Binding("r", "refresh_outbox", "Refresh", id="mail.outbox.refresh"),
-        Binding("x", "clear_job_filter", "All jobs", id="mail.outbox.all_jobs"),
         Binding("down", "app.focus_next", "Next field", show=False, id="mail.next_field"),
         Binding("up", "app.focus_previous", "Previous field", show=False, id="mail.previous_field"),
     ]
@@ -121,11 +98,8 @@ class MailScreen(ConsoleScreen):
         self.status = status
         self.record = record
         self.markdown_html = False
-        self.rows: list = []
         self.job_cancel: threading.Event | None = None
         self.job_id = ""
-        self.job_filter = ""  # the outbox shows only this job (after a bulk send)
-        self.text_width = 24
         self.typed: dict = {}  # field → text as typed, kept when the screen closes
         from tqconsole.services.compose import new_draft_id
 
@@ -183,8 +157,7 @@ class MailScreen(ConsoleScreen):
                     yield ProgressBar(id="job-progress", show_eta=False)
                 yield Static(self.compose_hint(), id="compose-status")
             with TabPane("Outbox", id="outbox"):
-                yield Static("", id="outbox-filter")
-                yield KeyTable(id="outbox-table", cursor_type="row", zebra_stripes=True)
+                yield OutboxPanel(self.status, id="outbox-panel")
 
     def compose_hint(self) -> str:
         html = "on" if self.markdown_html else "off"
@@ -192,11 +165,6 @@ class MailScreen(ConsoleScreen):
 
     def on_mount(self) -> None:
         self.query_one("#body", TextArea).border_title = "Body"
-        table = self.query_one("#outbox-table", KeyTable)
-        self.text_width = max(12, (self.app.size.width - 40) // 3)
-        for label, width in OUTBOX_COLUMNS:
-            table.add_column(label, width=self.text_width if width == "text" else width)
-        self.show_filter()
         from tqconsole.services.compose import list_drafts
 
         saved = list_drafts(self.settings.data_dir)
@@ -211,8 +179,7 @@ class MailScreen(ConsoleScreen):
         elif saved and self.tab == "compose":
             self.call_after_refresh(self.pick_draft, saved)
         if self.tab == "outbox":
-            self.action_refresh_outbox()
-        self.set_interval(REFRESH_SECONDS, self.poll_outbox)
+            self.call_after_refresh(self.outbox.load)
         self.focus_tab()
 
     def action_switch_tab(self) -> None:
@@ -228,18 +195,13 @@ class MailScreen(ConsoleScreen):
     def on_tabbed_content_tab_activated(self, event: TabbedContent.TabActivated) -> None:
         self.tab = event.pane.id or "compose"
         if self.tab == "outbox":
-            self.action_refresh_outbox()
+            self.outbox.action_refresh_outbox()
         self.call_after_refresh(self.focus_tab)
 
     def check_action(self, action: str, parameters) -> bool | None:
         compose_only = {"send", "preview", "apply_template", "editor", "toggle_html", "drafts"}
-        outbox_only = {"cycle_status", "requeue", "resend", "resume_job", "refresh_outbox"}
-        if action == "clear_job_filter":
-            return self.tab == "outbox" and bool(self.job_filter)
         if action in compose_only:
             return self.tab == "compose" and self.job_cancel is None
-        if action in outbox_only:
-            return self.tab == "outbox"
         if action == "cancel_job":
             return self.job_cancel is not None
         return True
@@ -588,8 +550,7 @@ class MailScreen(ConsoleScreen):
             + ("; b in the outbox resumes it" if report.cancelled or report.deferred else "")
         )
         self.notify(f"job {self.job_id}: {report.summary()} — ctrl+n shows each recipient's status")
-        self.job_filter = self.job_id
-        self.show_filter()
+        self.outbox.show_job(self.job_id)
 
     def job_failed(self, message: str) -> None:
         self.job_finished()
@@ -622,178 +583,11 @@ class MailScreen(ConsoleScreen):
             os.unlink(path)
 
     # --- outbox
-    def show_filter(self) -> None:
-        parts = [f"[b reverse] {s} [/]" if s == self.status else f" {s} " for s in STATUSES]
-        job = f"  job [b]{self.job_filter}[/] (x: all jobs)" if self.job_filter else ""
-        self.query_one("#outbox-filter", Static).update(
-            "status:"
-            + "".join(parts)
-            + (job or "  f filter · enter open · R requeue · S send now · b resume job")
-        )
+    @property
+    def outbox(self) -> OutboxPanel:
+        return self.query_one(OutboxPanel)
 
-    def action_clear_job_filter(self) -> None:
-        self.job_filter = ""
-        self.show_filter()
-        self.action_refresh_outbox()
-
-    def action_cycle_status(self) -> None:
-        self.status = STATUSES[(STATUSES.index(self.status) + 1) % len(STATUSES)]
-        self.show_filter()
-        self.action_refresh_outbox()
-
-    def action_refresh_outbox(self) -> None:
-        self.run_blocking(
-            self.load_outbox,
-            self.status,
-            self.job_filter,
-            group="mail-outbox",
-            done=self.show_outbox,
-        )
-
-    def load_outbox(self, status: str, job: str):
-        from tqconsole.services.outbox import list_outbox
-
-        return list_outbox(status=None if status == "all" else status, job=job or None, limit=500)
-
-    def show_outbox(self, rows) -> None:
-        table = self.query_one("#outbox-table", KeyTable)
-        cursor = table.cursor_row
-        table.clear()
-        self.rows = rows
-        for r in rows:
-            note = r.error
-            if r.status in ("queued", "requeued") and r.scheduled_time:
-                note = f"retry {r.retries} at {r.scheduled_time:%H:%M}: {note}"
-            table.add_row(
-                str(r.id),
-                f"{r.updated:%m-%d %H:%M}",
-                "sending" if r.sending else r.status,
-                r.priority,
-                clip(r.to, self.text_width),
-                clip(r.subject, self.text_width),
-                clip(note, 60),
-                key=str(r.id),
-            )
-        if rows:
-            table.move_cursor(row=min(cursor, len(rows) - 1))
-
-    def poll_outbox(self) -> None:
-        """The screen's one poller (started on mount): `r` refreshes now, never adds a loop."""
-        if self.is_current and self.tab == "outbox":
-            self.action_refresh_outbox()
-
-    def selected(self):
-        table = self.query_one("#outbox-table", KeyTable)
-        if not self.rows or table.cursor_row is None or table.cursor_row >= len(self.rows):
-            return None
-        return self.rows[table.cursor_row]
-
-    def on_data_table_row_selected(self, event) -> None:
-        event.stop()
-        self.action_open_message()
-
-    def action_open_message(self) -> None:
-        row = self.selected()
-        if row is None:
-            return
-        from tqconsole.services.outbox import get_email
-
-        self.run_blocking(get_email, row.id, group="mail-open", done=self.show_message)
-
-    def action_requeue(self) -> None:
-        row = self.selected()
-        if row is None:
-            return
-        text = (
-            f"Requeue message #{row.id} “{row.subject}” ({row.status})?\n"
-            "Its status becomes queued, as the site's admin action does; "
-            "the next run of “send queued mail” sends it."
-        )
-
-        def done(ok: bool | None) -> None:
-            if ok:
-                from tqconsole.services.outbox import requeue
-
-                self.run_blocking(
-                    lambda: requeue(self.backends.database, [row.id]),
-                    group="mail-requeue",
-                    done=self.requeued,
-                )
-
-        self.app.push_screen(ConfirmDialog("Requeue", text, action="Requeue"), done)
-
-    def requeued(self, ids) -> None:
-        self.notify(f"requeued #{', #'.join(map(str, ids))}")
-        self.action_refresh_outbox()
-
-    def show_message(self, row) -> None:
-        head = [
-            f"status: {row.status}   priority: {row.priority}   retries: {row.retries}"
-            + (f"   key: {row.key}" if row.key else "")
-        ]
-        head.append(f"envelope: {row.sender} → {', '.join(row.recipients)}")
-        if row.scheduled_time:
-            head.append(f"scheduled: {row.scheduled_time:%Y-%m-%d %H:%M}")
-        for name, mimetype, file in row.attachments:
-            head.append(f"attachment: {name} ({mimetype or 'type not recorded'}) {file}")
-        for log in row.logs:
-            kind = f" {log.exception_type}" if log.exception_type else ""
-            head.append(f"log {log.date:%Y-%m-%d %H:%M} {log.status}{kind} {log.message}".rstrip())
-        text = (
-            "\n".join(head) + "\n\n" + row.message.decode("utf-8", "replace").replace("\r\n", "\n")
-        )
-        self.app.push_screen(TextViewer(f"Message #{row.id}", text))
-
-    def action_resend(self) -> None:
-        row = self.selected()
-        if row is None:
-            return
-        if row.status == "sent":
-            self.notify(
-                f"#{row.id} is sent: only failed or waiting messages are sent again",
-                severity="warning",
-            )
-            return
-        text = f"Send message #{row.id} “{row.subject}” again now to {', '.join(row.recipients)}?"
-
-        def done(ok: bool | None) -> None:
-            if ok:
-                from tqconsole.services.outbox import resend_now
-
-                self.run_blocking(
-                    lambda: resend_now(self.backends, row.id),
-                    group="mail-resend",
-                    done=self.resent,
-                )
-
-        self.app.push_screen(ConfirmDialog("Resend", text, action="Resend"), done)
-
-    def resent(self, report) -> None:
-        if report.delegated:
-            self.notify(report.delegated)
-        elif report.sent:
-            self.notify(f"resent: {report.summary()}")
-        else:
-            self.notify_error(f"not sent: {report.first_error() or report.summary()}")
-        self.action_refresh_outbox()
-
-    def action_resume_job(self) -> None:
-        row = self.selected()
-        if row is None or not row.job:
-            self.notify("the selected message belongs to no bulk job", severity="warning")
-            return
-        job = row.job
-
-        def done(ok: bool | None) -> None:
-            if ok:
-                self.query_one("#mail-tabs", TabbedContent).active = "compose"
-                self.start_job(None, None, job=job)
-
-        self.app.push_screen(
-            ConfirmDialog(
-                "Resume",
-                f"Resume job {job}: send its queued messages (never the sent ones)?",
-                action="Resume",
-            ),
-            done,
-        )
+    def resume_job(self, job: str) -> None:
+        """Send what is still queued of ``job`` (the outbox panel's ``b``)."""
+        self.query_one("#mail-tabs", TabbedContent).active = "compose"
+        self.start_job(None, None, job=job)

@@ -271,11 +271,17 @@ def wire_message(email_id: int, data: bytes | None) -> tuple[str, list[str], byt
 
 
 class OutboxWindow(TableWindow):
-    """The outbox as a windowed table: newest first, status and priority by name."""
+    """The outbox as a windowed table: newest first, status and priority by name
+    (a bulk job's rows only, with ``job``: the console's side table must exist)."""
 
-    def __init__(self, db, status: str | None = None):
+    def __init__(self, db, status: str | None = None, job: str | None = None):
         number = status_number(status)
         where = None if number is None else Email.status == number
+        if job:
+            in_job = Email.id.in_(
+                OutboxEntry.select(OutboxEntry.email_id).where(OutboxEntry.job == job)
+            )
+            where = in_job if where is None else where & in_job
         query = TableQuery(Email, where, Email.id, descending=True)
         query.fields = list(PAGE_COLUMNS)
         super().__init__(db, query)
