@@ -2,7 +2,7 @@
 
     python benchmarks/outbox.py [--rows 100000] [--repeat 7]
 
-Creates a PostgreSQL database of its own (tqbench_outbox_<pid>) with the site's
+Creates a PostgreSQL database of its own (dropped at the end) with the site's
 schema (``schema.sql`` of the site's fixture, ../shared/tq_site or
 TQ_TEST_SITE_FIXTURE; else ``tqconsole init``), fills ``post_office_email`` with
 ``--rows`` emails in the site's proportions of statuses and a log each, then
@@ -16,7 +16,7 @@ measures in one run:
   columns per page, and one ``GROUP BY status`` count.
 
 Prints the median of each step in ms, the target (50 ms a page) and the SQL
-window's time as a multiple of ours.  Drops its database.
+window's time as a multiple of ours.
 """
 
 from __future__ import annotations
@@ -36,16 +36,11 @@ PAGE = 40
 TARGET_MS = 50
 
 
-def create_database(rows: int) -> tuple[str, str]:
-    from tests.services import PG_HOST, PG_PORT, PG_USER, SITE_FIXTURE, pg_admin_connection
+def create_database() -> tuple[str, str]:
+    """A database of its own with the site's schema (else ``init`` makes the tables)."""
+    from tests.services import SITE_FIXTURE, create_pg_database
 
-    name = f"tqbench_outbox_{os.getpid()}"
-    conn = pg_admin_connection()
-    with conn.cursor() as cur:
-        cur.execute(f'DROP DATABASE IF EXISTS "{name}"')
-        cur.execute(f'CREATE DATABASE "{name}"')
-    conn.close()
-    url = f"postgresql://{PG_USER}@{PG_HOST}:{PG_PORT}/{name}"
+    name, url = create_pg_database()
     schema = SITE_FIXTURE / "schema.sql"
     if schema.is_file():
         subprocess.run(
@@ -54,15 +49,6 @@ def create_database(rows: int) -> tuple[str, str]:
             stdout=subprocess.DEVNULL,
         )
     return name, url
-
-
-def drop_database(name: str) -> None:
-    from tests.services import pg_admin_connection
-
-    conn = pg_admin_connection()
-    with conn.cursor() as cur:
-        cur.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-    conn.close()
 
 
 def fill(db, rows: int) -> None:
@@ -103,7 +89,7 @@ def main() -> None:
     parser.add_argument("--repeat", type=int, default=7)
     args = parser.parse_args()
 
-    name, url = create_database(args.rows)
+    name, url = create_database()
     try:
         os.environ["TQ_DATABASE_URL"] = url
         from tqconsole.backends import Backends
@@ -176,7 +162,9 @@ def main() -> None:
         print(f"(medians of {args.repeat} runs; pages of {PAGE} rows; target {TARGET_MS} ms)")
         backends.close()
     finally:
-        drop_database(name)
+        from tests.services import drop_pg_database
+
+        drop_pg_database(name)
 
 
 if __name__ == "__main__":

@@ -8,18 +8,11 @@ import json
 import pytest
 
 from tests.celery_support import site_broker
-from tqconsole.cli import main
+from tests.test_celery_cli import run
 from tqconsole.models.mail import Attachment, AttachmentEmail, Email, EmailTemplate, Log
 
 POST_OFFICE = (EmailTemplate, Email, Log, Attachment, AttachmentEmail)
 SITE_COUNTS = {"sent": 947, "failed": 11, "queued": 2, "requeued": 5}
-
-
-def run(capsys, *argv):
-    code = main(list(argv))
-    out, err = capsys.readouterr()
-    assert "Traceback" not in err
-    return code, out, err
 
 
 @pytest.fixture
