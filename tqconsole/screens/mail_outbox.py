@@ -121,7 +121,7 @@ class OutboxPanel(Vertical):
             f"status: {row.status}   priority: {row.priority}   retries: {row.retries}"
             + (f"   key: {row.key}" if row.key else "")
         ]
-        head.append(f"envelope: {row.sender} → {', '.join(row.recipients)}")
+        head.append(f"from {row.sender} to {', '.join(row.recipients)}")
         if row.scheduled_time:
             head.append(f"scheduled: {row.scheduled_time:%Y-%m-%d %H:%M}")
         for name, mimetype, file in row.attachments:

@@ -52,7 +52,7 @@ def record_history(email_id: int, when: datetime, status: int, error: str) -> No
     Email.update(**fields).where(Email.id == email_id).execute()
     logs = [
         {"email": email_id, "date": when + RETRY_INTERVAL * i, "status": EmailStatus.FAILED}
-        | {"message": error, "exception_type": "SMTPRecipientsRefused"}
+        | {"message": error, "exception_type": "SMTPServerDisconnected"}
         for i in range(attempts)
     ]
     if status == EmailStatus.SENT:
@@ -75,7 +75,7 @@ def fill(backends, scale, rng) -> list[str]:
     for i, r in enumerate(reminders):
         status, error = EmailStatus.SENT, ""
         if i == 1:
-            status, error = EmailStatus.FAILED, "(550, b'5.1.1 mailbox unavailable')"
+            status, error = EmailStatus.FAILED, "Connection unexpectedly closed"
         elif i == 2:
             status, error = EmailStatus.REQUEUED, "mail server smtp.example.ch:587: timed out"
         planned.append((r.date, "payment_reminder", r.subscription, status, error))
