@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from tqconsole.backends.mail.message import forbid_newlines
-from tqconsole.errors import ConfigError, InvalidInput
+from tqconsole.errors import InvalidInput, SchemaMissing
 from tqconsole.models import database
 from tqconsole.models.mail import Email, EmailPriority, EmailStatus, OutboxEntry
 from tqconsole.services.audit import audited
@@ -165,7 +165,10 @@ def enqueue(items: Sequence[Outgoing]) -> list[int]:
     from tqconsole.services.outbox_views import side_table
 
     if not side_table():
-        raise ConfigError("the console's outbox table is missing: run tqconsole init first")
+        raise SchemaMissing(
+            f"table {OutboxEntry._meta.table_name} does not exist in the database: "
+            "run tqconsole init"
+        )
     keys = [item.key for item in items]
     if len(set(keys)) != len(keys):
         raise InvalidInput("two messages share one idempotency key")
