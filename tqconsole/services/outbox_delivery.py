@@ -19,19 +19,17 @@ rest of the claim.
 from __future__ import annotations
 
 import json
-import queue
-import threading
 import uuid
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
+from peewee import JOIN
+
 from tqconsole.backends.mail.base import DeliveryError, MailUnavailable
-from tqconsole.errors import InvalidInput, NotFound, ReadOnlyError
+from tqconsole.errors import InvalidInput
 from tqconsole.models import database
 from tqconsole.models.mail import Email, EmailStatus, Log, OutboxEntry
-from tqconsole.services.audit import audited, note
-from tqconsole.services.outbox_queue import chunks
 
 BATCH = 100  # rows claimed per transaction (each outcome is then recorded on its own)
 RETRY_INTERVAL = timedelta(minutes=15)  # post_office's default RETRY_INTERVAL
@@ -87,135 +85,6 @@ class DeliveryReport:
 
     def first_error(self) -> str:
         return next(iter(self.errors.values()), "")
-
-
-def max_attempts(connection) -> int:
-    try:
-        return max(1, int(connection.option("mail_max_attempts", DEFAULT_MAX_ATTEMPTS)))
-    except (TypeError, ValueError):
-        return DEFAULT_MAX_ATTEMPTS
-
-
-class Sender:
-    """Delivers batches of email ids in background threads while more are added.
-
-    ``add(ids)`` hands over queued rows (already committed), ``finish()`` waits
-    and returns the report.  A caller can build and queue the next batch while
-    the previous one is on the wire.  ``connections`` > 1 spreads the batches
-    over that many SMTP connections (each its own backend from the same URL).
-    """
-
-    def __init__(self, connection, connections: int = 1, progress=None, cancelled=None):
-        from tqconsole.backends.mail import from_url
-        from tqconsole.errors import ConfigError
-
-        if connection is None:
-            raise ConfigError("no mail connection handed down to the outbox")
-        self.connection = connection
-        self.connection.check_writable()
-        self.progress = progress
-        self.cancelled = cancelled
-        self.report = DeliveryReport()
-        self.batches: queue.SimpleQueue = queue.SimpleQueue()
-        self.lock = threading.Lock()
-        self.stop = threading.Event()
-        self.limit = max_attempts(connection)
-        self.error: BaseException | None = None
-        url = getattr(self.connection, "url", None)
-        backends = [self.connection]
-        if url:
-            options = {"read_only": connection.read_only, "settings": connection.settings}
-            backends += [from_url(url, **options) for _ in range(connections - 1)]
-        self.threads = [threading.Thread(target=self.work, args=(b,)) for b in backends]
-        for thread in self.threads:
-            thread.start()
-
-    def add(self, ids: Sequence[int]) -> None:
-        for part in chunks(list(ids), BATCH):
-            self.batches.put(list(part))
-
-    def finish(self) -> DeliveryReport:
-        for _ in self.threads:
-            self.batches.put(None)  # one end mark per thread
-        for thread in self.threads:
-            thread.join()
-        rest = self.drain()  # batches no thread took: stopped (server down, cancel)
-        if rest and self.report.unreachable:
-            self.merge(defer_unreachable(rest, self.report.unreachable, self.limit))
-        if self.error is not None:
-            raise self.error
-        report = self.report
-        if report.sent or report.failed:
-            note(
-                "mail.send",
-                Email._meta.table_name,
-                report.sent[0] if len(report.sent) == 1 else "",
-                {"sent": len(report.sent), "failed": len(report.failed)},
-            )
-        return report
-
-    def merge(self, result: DeliveryReport) -> None:
-        with self.lock:
-            self.report.merge(result)
-            if self.progress:
-                self.progress(self.report)
-
-    def drain(self) -> list[int]:
-        """Take every waiting batch (end marks are put back for the other threads)."""
-        rest: list[int] = []
-        marks = 0
-        while True:
-            try:
-                part = self.batches.get_nowait()
-            except queue.Empty:
-                break
-            if part is None:
-                marks += 1
-            else:
-                rest.extend(part)
-        for _ in range(marks):
-            self.batches.put(None)
-        return rest
-
-    def work(self, backend) -> None:
-        try:
-            with backend:
-                while not self.stop.is_set():
-                    part = self.batches.get()
-                    if part is None:
-                        return
-                    result = deliver_batch(part, backend, self.limit, self.cancelled)
-                    self.merge(result)
-                    if result.cancelled:
-                        self.stop.set()  # the rest stays queued: deliver again to resume
-                    elif result.unreachable:
-                        self.stop.set()
-                        done = {*result.sent, *result.failed, *result.deferred, *result.skipped}
-                        rest = [pk for pk in part if pk not in done] + self.drain()
-                        self.merge(defer_unreachable(rest, result.unreachable, self.limit))
-        except BaseException as exc:  # handed to the caller by finish()
-            self.stop.set()
-            try:
-                if not isinstance(exc, MailUnavailable):
-                    raise
-                self.merge(defer_unreachable(self.drain(), str(exc), self.limit))
-            except BaseException as error:  # e.g. the database is down as well
-                self.error = self.error or error
-        finally:
-            database.close()
-
-
-def deliver(
-    ids: Sequence[int],
-    connection,
-    connections: int = 1,
-    progress: Callable[[DeliveryReport], None] | None = None,
-    cancelled: Callable[[], bool] | None = None,
-) -> DeliveryReport:
-    """Send the queued emails among ``ids``; others are skipped (never sent twice)."""
-    sender = Sender(connection, connections, progress, cancelled)
-    sender.add(ids)
-    return sender.finish()
 
 
 def ensure_entries(ids: Sequence[int]) -> None:
@@ -392,7 +261,7 @@ def due_ids(now: datetime | None = None, limit: int = 1000, job: str | None = No
     now = now or datetime.now()
     query = (
         Email.select(Email.id)
-        .join(OutboxEntry, pw_left(), on=(OutboxEntry.email_id == Email.id))
+        .join(OutboxEntry, JOIN.LEFT_OUTER, on=(OutboxEntry.email_id == Email.id))
         .where(
             Email.status.in_(EmailStatus.WAITING)
             & (Email.scheduled_time.is_null() | (Email.scheduled_time <= now))
@@ -404,51 +273,6 @@ def due_ids(now: datetime | None = None, limit: int = 1000, job: str | None = No
         query = query.where(OutboxEntry.job == job)
     query = query.order_by(Email.priority.desc(nulls="last"), Email.id).limit(limit)
     return [pk for (pk,) in query.tuples()]
-
-
-def pw_left():
-    from peewee import JOIN
-
-    return JOIN.LEFT_OUTER
-
-
-def send_due(connection, now: datetime | None = None, limit: int = 1000) -> DeliveryReport:
-    """Deliver what is due: the embedded default's "send queued mail"."""
-    uncertain = recover_interrupted(now=now)
-    report = deliver(due_ids(now, limit), connection=connection)
-    report.uncertain = uncertain
-    return report
-
-
-SITE_SEND_TASK = "post_office.tasks.send_queued_mail"
-
-
-def send_queued(backends) -> DeliveryReport:
-    """ "Send queued mail": the site's workers do it when the site's broker is configured.
-
-    The console then only sends the site's own Celery task by name and never
-    delivers a post_office email itself: one sender per message.
-    """
-    if backends.settings.celery_broker_url:
-        from tqconsole.backends import celery
-
-        broker = celery.open(backends.settings)
-        try:
-            task_id = broker.send(SITE_SEND_TASK)
-        finally:
-            broker.close()
-        return DeliveryReport(delegated=f"sent the site's task {SITE_SEND_TASK} (id {task_id})")
-    return send_due(backends.get("email"))
-
-
-def resend_now(backends, email_id: int) -> DeliveryReport:
-    """Resend one email: by the console, or with the site configured requeued for its workers."""
-    if backends.settings.celery_broker_url:
-        requeue(backends.database, [email_id])
-        report = send_queued(backends)
-        report.delegated = f"#{email_id} requeued; {report.delegated}"
-        return report
-    return resend(email_id, backends.get("email"))
 
 
 def recover_interrupted(now: datetime | None = None, job: str | None = None) -> list[int]:
@@ -475,40 +299,3 @@ def recover_interrupted(now: datetime | None = None, job: str | None = None) -> 
         record_attempt(pk, interrupted_outcome())
     release([pk for pks in claims.values() for pk in pks[1:]])
     return uncertain
-
-
-def resend(email_id: int, connection) -> DeliveryReport:
-    """Send a failed (or still waiting) email again, now."""
-    row = Email.select(Email.id, Email.status).where(Email.id == email_id).first()
-    if row is None:
-        raise NotFound(f"no message #{email_id} in the outbox")
-    if row.status == EmailStatus.SENT:
-        raise InvalidInput(f"message #{email_id} was sent already; resending would duplicate it")
-    entry = OutboxEntry.get_or_none(OutboxEntry.email_id == email_id)
-    if entry is not None and entry.claim:
-        raise InvalidInput(f"message #{email_id} is being sent right now")
-    connection.check_writable()
-    with audited("mail.resend", Email._meta.table_name, email_id, {"was": row.status}):
-        Email.update(
-            status=EmailStatus.QUEUED, scheduled_time=None, last_updated=datetime.now()
-        ).where(Email.id == email_id).execute()
-    return deliver([email_id], connection=connection)
-
-
-def requeue(db, email_ids: Sequence[int]) -> list[int]:
-    """post_office's admin action "requeue": the emails' status becomes queued; their ids.
-
-    Refused on a read-only database (by the database backend); unknown ids are an error.
-    """
-    ids = sorted({int(pk) for pk in email_ids})
-    if not ids:
-        raise InvalidInput("name at least one email id")
-    if getattr(db, "read_only", False):
-        raise ReadOnlyError("read-only mode: requeueing mail refused")
-    known = {pk for (pk,) in Email.select(Email.id).where(Email.id.in_(ids)).tuples()}
-    unknown = [pk for pk in ids if pk not in known]
-    if unknown:
-        raise NotFound(f"no message #{', #'.join(map(str, unknown))} in the outbox")
-    with audited("mail.requeue", Email._meta.table_name, ids[0] if len(ids) == 1 else ""):
-        Email.update(status=EmailStatus.QUEUED).where(Email.id.in_(ids)).execute()
-    return ids
