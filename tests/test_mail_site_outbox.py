@@ -121,3 +121,20 @@ def test_send_queued_mail_is_the_sites_task_when_the_site_is_configured(
     assert not smtp_server.messages  # the console never delivered a site mail itself
     assert Email.get_by_id(pk).status == 2
     broker.close()
+
+
+def test_a_message_sent_with_the_site_configured_is_left_to_the_sites_workers(
+    initialized, redis_url, smtp_server, capsys, monkeypatch
+):
+    monkeypatch.setenv("TQ_CELERY_BROKER_URL", redis_url)
+    monkeypatch.setenv("TQ_EMAIL_URL", smtp_server.url)
+    broker = site_broker(redis_url)
+    before = broker.task_counts("celery")["post_office.tasks.send_queued_mail"]
+    argv = ["mail", "send", "--to", "a@example.ch", "--subject", "Hallo", "--body", "Text"]
+    code, out, _ = run(capsys, *argv)
+    assert code == 0 and "1 queued for the site's workers" in out
+    assert broker.task_counts("celery")["post_office.tasks.send_queued_mail"] == before + 1
+    email = Email.select().order_by(Email.id.desc()).first()
+    assert (email.to, email.status, email.message) == ("a@example.ch", 2, "Text")
+    assert not smtp_server.messages  # the console never delivers beside the site's workers
+    broker.close()

@@ -14,7 +14,7 @@ from tqconsole.errors import InvalidInput, NotFound, ReadOnlyError
 from tqconsole.models.mail import Email, EmailStatus, OutboxEntry
 from tqconsole.services.audit import audited
 from tqconsole.services.outbox_delivery import DeliveryReport, due_ids, recover_interrupted
-from tqconsole.services.outbox_sender import deliver
+from tqconsole.services.outbox_sender import SITE_SEND_TASK, deliver, send_site_task
 
 
 def send_due(connection, now: datetime | None = None, limit: int = 1000) -> DeliveryReport:
@@ -25,9 +25,6 @@ def send_due(connection, now: datetime | None = None, limit: int = 1000) -> Deli
     return report
 
 
-SITE_SEND_TASK = "post_office.tasks.send_queued_mail"
-
-
 def send_queued(backends) -> DeliveryReport:
     """ "Send queued mail": the site's workers do it when the site's broker is configured.
 
@@ -35,13 +32,7 @@ def send_queued(backends) -> DeliveryReport:
     delivers a post_office email itself: one sender per message.
     """
     if backends.settings.celery_broker_url:
-        from tqconsole.backends import celery
-
-        broker = celery.open(backends.settings)
-        try:
-            task_id = broker.send(SITE_SEND_TASK)
-        finally:
-            broker.close()
+        task_id = send_site_task(backends.settings)
         return DeliveryReport(delegated=f"sent the site's task {SITE_SEND_TASK} (id {task_id})")
     return send_due(backends.get("email"))
 

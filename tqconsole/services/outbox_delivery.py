@@ -51,10 +51,11 @@ class DeliveryReport:
     errors: dict[int, str] = field(default_factory=dict)
     cancelled: bool = False
     unreachable: str = ""  # the server could not be reached: the error
+    handed_over: list[int] = field(default_factory=list)  # left queued for the site's workers
     delegated: str = ""  # the site's workers deliver: what was asked of them
 
     def merge(self, other: DeliveryReport) -> None:
-        for name in ("sent", "failed", "deferred", "skipped", "uncertain"):
+        for name in ("sent", "failed", "deferred", "skipped", "uncertain", "handed_over"):
             getattr(self, name).extend(getattr(other, name))
         self.refused.update(other.refused)
         self.errors.update(other.errors)

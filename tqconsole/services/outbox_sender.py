@@ -24,6 +24,25 @@ from tqconsole.services.outbox_delivery import (
 )
 from tqconsole.services.outbox_queue import chunks
 
+SITE_SEND_TASK = "post_office.tasks.send_queued_mail"
+
+
+def send_site_task(settings) -> str:
+    """Ask the site's Celery workers to send the queued mail; the task's id."""
+    from tqconsole.backends import celery
+
+    broker = celery.open(settings)
+    try:
+        return broker.send(SITE_SEND_TASK)
+    finally:
+        broker.close()
+
+
+def site_delivers(connection) -> bool:
+    """With the site's broker configured the site's workers deliver, never the console."""
+    settings = getattr(connection, "settings", None)
+    return bool(settings is not None and settings.celery_broker_url)
+
 
 def max_attempts(connection) -> int:
     try:
@@ -39,6 +58,8 @@ class Sender:
     and returns the report.  A caller can build and queue the next batch while
     the previous one is on the wire.  ``connections`` > 1 spreads the batches
     over that many SMTP connections (each its own backend from the same URL).
+    With the site configured nothing is delivered here: the emails stay queued
+    and ``finish()`` sends the site's task once (one sender per message).
     """
 
     def __init__(self, connection, connections: int = 1, progress=None, cancelled=None):
@@ -57,9 +78,10 @@ class Sender:
         self.stop = threading.Event()
         self.limit = max_attempts(connection)
         self.error: BaseException | None = None
+        self.handed: list[int] | None = [] if site_delivers(connection) else None
         url = getattr(self.connection, "url", None)
-        backends = [self.connection]
-        if url:
+        backends = [self.connection] if self.handed is None else []
+        if url and backends:
             options = {"read_only": connection.read_only, "settings": connection.settings}
             backends += [from_url(url, **options) for _ in range(connections - 1)]
         self.threads = [threading.Thread(target=self.work, args=(b,)) for b in backends]
@@ -67,10 +89,15 @@ class Sender:
             thread.start()
 
     def add(self, ids: Sequence[int]) -> None:
+        if self.handed is not None:
+            self.handed.extend(ids)
+            return
         for part in chunks(list(ids), BATCH):
             self.batches.put(list(part))
 
     def finish(self) -> DeliveryReport:
+        if self.handed is not None:
+            return self.hand_over(self.handed)
         for _ in self.threads:
             self.batches.put(None)  # one end mark per thread
         for thread in self.threads:
@@ -87,6 +114,16 @@ class Sender:
                 Email._meta.table_name,
                 report.sent[0] if len(report.sent) == 1 else "",
                 {"sent": len(report.sent), "failed": len(report.failed)},
+            )
+        return report
+
+    def hand_over(self, ids: list[int]) -> DeliveryReport:
+        report = DeliveryReport(handed_over=ids)
+        if ids:
+            task_id = send_site_task(self.connection.settings)
+            report.delegated = (
+                f"{len(ids)} queued for the site's workers "
+                f"(sent the site's task {SITE_SEND_TASK}, id {task_id})"
             )
         return report
 
