@@ -21,6 +21,8 @@ from textual.suggester import Suggester
 from textual.widgets import Input, Label, ProgressBar, Static, TabbedContent, TabPane, TextArea
 
 from tqconsole.screens.base import ConsoleScreen
+from tqconsole.screens.mail_drafts import DraftsMixin
+from tqconsole.screens.mail_jobs import BulkJobsMixin
 from tqconsole.screens.mail_outbox import STATUSES, OutboxPanel
 from tqconsole.widgets.confirm_dialog import ConfirmDialog, TextViewer
 
@@ -60,7 +62,7 @@ class AddressSuggester(Suggester):
             return None
 
 
-class MailScreen(ConsoleScreen):
+class MailScreen(DraftsMixin, BulkJobsMixin, ConsoleScreen):
     route = "mail"
     crumb = "Mail"
     DEFAULT_CSS = """
@@ -248,63 +250,6 @@ class MailScreen(ConsoleScreen):
         self.typed = {k: v for k, v in typed.items() if k != "markdown_html"}
         self.status_line("draft restored: the message you left unsent · " + self.compose_hint())
 
-    # --- drafts: every unsent one is kept until sent or discarded
-    def action_drafts(self) -> None:
-        from tqconsole.services.compose import list_drafts
-
-        self.pick_draft(list_drafts(self.settings.data_dir), on_form=True)
-
-    def pick_draft(self, saved: list, on_form: bool = False) -> None:
-        """The unsent drafts to pick from (the newest first), a new message, or discard."""
-        from rich.text import Text
-
-        from tqconsole.widgets.confirm_dialog import ChooseDialog
-
-        choices = [(d.id, Text(d.label())) for d in saved]
-        choices.append(("", Text("New message" + (" (this one is kept)" if on_form else ""))))
-        if on_form:
-            choices.append(("-discard", Text("Discard the message on the form")))
-        title = f"{len(saved)} unsent draft(s): pick one, or start anew"
-
-        def chosen(value: str | None) -> None:
-            if value == "-discard":
-                self.ask_discard()
-            elif value is not None:
-                self.switch_draft(value)
-
-        self.app.push_screen(ChooseDialog(title, choices), chosen)
-
-    def switch_draft(self, draft_id: str) -> None:
-        """Keep what is on the form as a draft, then open ``draft_id`` (or a new message)."""
-        from tqconsole.services.compose import claim_draft, new_draft_id
-
-        self.keep_draft()
-        self.draft_id = new_draft_id()
-        self.typed = {}
-        typed = claim_draft(self.settings.data_dir, draft_id, self.draft_id) if draft_id else {}
-        if typed is None:
-            self.notify("that draft was opened in another console meanwhile", severity="warning")
-            typed = {}
-        self.restore(typed)
-        if not draft_id:
-            self.status_line(self.compose_hint())
-
-    def ask_discard(self) -> None:
-        def done(ok: bool | None) -> None:
-            if ok:
-                self.clear_draft()
-                self.status_line("draft discarded · " + self.compose_hint())
-
-        self.app.push_screen(
-            ConfirmDialog("Discard", "Discard the message on the form?", action="Discard"), done
-        )
-
-    def keep_draft(self) -> bool:
-        from tqconsole.services.compose import save_draft
-
-        kept = {**self.typed, "markdown_html": self.markdown_html}
-        return save_draft(self.settings.data_dir, self.draft_id, kept)
-
     def on_unmount(self) -> None:
         """Leaving (esc, another screen, quitting) keeps the unsent draft for next time.
 
@@ -485,83 +430,6 @@ class MailScreen(ConsoleScreen):
         self.draft_id = new_draft_id()
         self.typed = {}
 
-    # --- bulk jobs
-    def start_job(self, draft, recipients, job: str | None = None, query: str = "") -> None:
-        from tqconsole.services.bulk_mail import job_from_draft
-
-        self.job_cancel = threading.Event()
-        self.query_one("#job").add_class("-running")
-        self.query_one("#job-progress", ProgressBar).update(
-            total=len(recipients) if recipients else None, progress=0
-        )
-        self.query_one("#job-status", Static).update("queueing…")
-        self.refresh_bindings()
-
-        def run():
-            if recipients is not None:
-                connection = self.backends.get("email")
-                storages = self.storages()
-                job_id, _ = job_from_draft(
-                    draft, recipients, connection, storages, job=job, query=query
-                )
-                self.from_thread(self.clear_draft)  # queued: the message leaves the form
-            else:
-                job_id = job
-            self.job_id = job_id
-            return self.run_job(job_id)
-
-        self.run_blocking(run, group="mail-job", done=self.job_done, failed=self.job_failed)
-
-    def run_job(self, job_id: str):
-        from tqconsole.services.bulk_mail import send_bulk
-        from tqconsole.services.outbox import status_counts
-
-        counts = status_counts(job_id)
-        total = sum(counts.values())
-        done_before = counts["sent"] + counts["failed"]
-        self.from_thread(self.job_progress, job_id, done_before, total, "")
-
-        def progress(report) -> None:
-            done = done_before + len(report.sent) + len(report.failed)
-            self.from_thread(self.job_progress, job_id, done, total, report.summary())
-
-        return send_bulk(
-            job_id,
-            connection=self.backends.get("email"),
-            connections=int(self.settings.option("mail_connections", 1)),
-            progress=progress,
-            cancelled=self.job_cancel.is_set,
-        )
-
-    def job_progress(self, job_id: str, done: int, total: int, summary: str) -> None:
-        self.query_one("#job-progress", ProgressBar).update(total=total, progress=done)
-        self.query_one("#job-status", Static).update(
-            f"job {job_id}: {done}/{total} done {summary}  (ctrl+x cancel)"
-        )
-
-    def job_finished(self) -> None:
-        self.job_cancel = None
-        self.refresh_bindings()
-
-    def job_done(self, report) -> None:
-        self.job_finished()
-        self.query_one("#job-status", Static).update(
-            f"job {self.job_id}: {report.summary()}"
-            + ("; b in the outbox resumes it" if report.cancelled or report.deferred else "")
-        )
-        self.notify(f"job {self.job_id}: {report.summary()} — ctrl+n shows each recipient's status")
-        self.outbox.show_job(self.job_id)
-
-    def job_failed(self, message: str) -> None:
-        self.job_finished()
-        self.query_one("#job-status", Static).update(f"job {self.job_id}: {message}")
-        self.failed(message)
-
-    def action_cancel_job(self) -> None:
-        if self.job_cancel is not None:
-            self.job_cancel.set()
-            self.query_one("#job-status", Static).update("cancelling after the current message…")
-
     # --- $EDITOR
     def action_editor(self) -> None:
         editor = os.environ.get("VISUAL") or os.environ.get("EDITOR") or "vi"
@@ -586,8 +454,3 @@ class MailScreen(ConsoleScreen):
     @property
     def outbox(self) -> OutboxPanel:
         return self.query_one(OutboxPanel)
-
-    def resume_job(self, job: str) -> None:
-        """Send what is still queued of ``job`` (the outbox panel's ``b``)."""
-        self.query_one("#mail-tabs", TabbedContent).active = "compose"
-        self.start_job(None, None, job=job)
