@@ -104,37 +104,42 @@ def test_requeue_as_the_admin_action_and_read_only_refuses(initialized, capsys, 
     assert code != 0 and "no message #999999" in err
 
 
-def test_send_queued_mail_is_the_sites_task_when_the_site_is_configured(
-    initialized, redis_url, smtp_server, capsys, monkeypatch
-):
+SEND_TASK = "post_office.tasks.send_queued_mail"
+
+
+@pytest.fixture
+def site_configured(initialized, redis_url, smtp_server, monkeypatch):
+    """The site's broker (its redis.jsonl) and an SMTP sink configured: (broker, tasks before)."""
     monkeypatch.setenv("TQ_CELERY_BROKER_URL", redis_url)
     monkeypatch.setenv("TQ_EMAIL_URL", smtp_server.url)
     broker = site_broker(redis_url)
-    before = broker.task_counts("celery")["post_office.tasks.send_queued_mail"]
+    yield broker, broker.task_counts("celery")[SEND_TASK]
+    broker.close()
+
+
+def test_send_queued_mail_is_the_sites_task_when_the_site_is_configured(
+    site_configured, smtp_server, capsys
+):
+    broker, before = site_configured
     code, out, _ = run(capsys, "mail", "retry")
     assert code == 0 and "post_office.tasks.send_queued_mail" in out
-    assert broker.task_counts("celery")["post_office.tasks.send_queued_mail"] == before + 1
+    assert broker.task_counts("celery")[SEND_TASK] == before + 1
     pk = Email.get(Email.status == 1).id
     code, out, _ = run(capsys, "mail", "resend", str(pk))
     assert code == 0 and f"#{pk} requeued" in out
-    assert broker.task_counts("celery")["post_office.tasks.send_queued_mail"] == before + 2
+    assert broker.task_counts("celery")[SEND_TASK] == before + 2
     assert not smtp_server.messages  # the console never delivered a site mail itself
     assert Email.get_by_id(pk).status == 2
-    broker.close()
 
 
 def test_a_message_sent_with_the_site_configured_is_left_to_the_sites_workers(
-    initialized, redis_url, smtp_server, capsys, monkeypatch
+    site_configured, smtp_server, capsys
 ):
-    monkeypatch.setenv("TQ_CELERY_BROKER_URL", redis_url)
-    monkeypatch.setenv("TQ_EMAIL_URL", smtp_server.url)
-    broker = site_broker(redis_url)
-    before = broker.task_counts("celery")["post_office.tasks.send_queued_mail"]
+    broker, before = site_configured
     argv = ["mail", "send", "--to", "a@example.ch", "--subject", "Hallo", "--body", "Text"]
     code, out, _ = run(capsys, *argv)
     assert code == 0 and "1 queued for the site's workers" in out
-    assert broker.task_counts("celery")["post_office.tasks.send_queued_mail"] == before + 1
+    assert broker.task_counts("celery")[SEND_TASK] == before + 1
     email = Email.select().order_by(Email.id.desc()).first()
     assert (email.to, email.status, email.message) == ("a@example.ch", 2, "Text")
     assert not smtp_server.messages  # the console never delivers beside the site's workers
-    broker.close()
