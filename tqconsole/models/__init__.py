@@ -79,7 +79,7 @@ APPS: dict[str, list[type[BaseModel]]] = {
         EventTranslation,
         EventRegistration,
     ],
-    "post_office": [EmailTemplate, Email, Log, Attachment, AttachmentEmail],
+    "mail": [EmailTemplate, Email, Log, Attachment, AttachmentEmail],
     "console": [AuditEntry, CacheEntry, OutboxEntry, TaskRecord, ConsumerBeat],
 }
 

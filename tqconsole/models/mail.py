@@ -64,7 +64,7 @@ class JSONField(pw.TextField):
 
 
 class EmailTemplate(BaseModel):
-    app = "post_office"
+    app = "mail"
     search_fields = ("name", "subject", "description")
     label_fields = ("name", "language")
 
@@ -84,7 +84,7 @@ class EmailTemplate(BaseModel):
 
 
 class Email(BaseModel):
-    app = "post_office"
+    app = "mail"
     search_fields = ("subject", "to", "from_email")
     label_fields = ("subject",)
 
@@ -120,7 +120,7 @@ class Email(BaseModel):
 class Log(BaseModel):
     """One delivery attempt of an email (post_office writes one per attempt at LOG_LEVEL 2)."""
 
-    app = "post_office"
+    app = "mail"
     search_fields = ("message", "exception_type")
     label_fields = ("exception_type",)
 
@@ -135,7 +135,7 @@ class Log(BaseModel):
 
 
 class Attachment(BaseModel):
-    app = "post_office"
+    app = "mail"
     search_fields = ("name", "file")
     label_fields = ("name",)
 
@@ -149,7 +149,7 @@ class Attachment(BaseModel):
 
 
 class AttachmentEmail(BaseModel):
-    app = "post_office"
+    app = "mail"
 
     attachment = pw.ForeignKeyField(Attachment, backref="links")
     email = pw.ForeignKeyField(Email, backref="attachment_links")
