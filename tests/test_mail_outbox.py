@@ -256,3 +256,26 @@ def test_bad_message_mid_job_stops_there_and_a_rerun_sends_the_rest(mail_sqlite,
     assert send_mass_mail(data, connection=conn, job="j") == 151 - sent_first
     delivered = [m.rcpt_tos[0] for m in smtp_server.messages]
     assert len(delivered) == len(set(delivered)) == 151
+
+
+def test_due_mail_is_post_office_get_queued(mail_sqlite):
+    """Waiting (queued or requeued), scheduled time come, not expired: highest priority first."""
+    from tqconsole.models.mail import EmailPriority
+
+    def queue(priority: int, **fields) -> int:
+        message = EmailMessage("s", "b", "a@example.ch", ["b@example.ch"])
+        (pk,) = outbox.enqueue([outbox.outgoing(message, priority=priority)])
+        if fields:
+            Email.update(**fields).where(Email.id == pk).execute()
+        return pk
+
+    now = datetime.now()
+    low = queue(EmailPriority.LOW)
+    high = queue(EmailPriority.HIGH, status=EmailStatus.REQUEUED, scheduled_time=now)
+    queue(EmailPriority.NOW, scheduled_time=now + timedelta(minutes=5))  # not yet
+    queue(EmailPriority.HIGH, expires_at=now - timedelta(minutes=1))  # expired
+    queue(EmailPriority.HIGH, status=EmailStatus.FAILED)
+    medium = queue(EmailPriority.MEDIUM)
+    assert outbox.due_ids(now + timedelta(seconds=1)) == [high, medium, low]
+    with pytest.raises(InvalidInput, match="unknown priority"):
+        outbox.outgoing(EmailMessage("s", "b", "a@example.ch", ["b@example.ch"]), priority=7)
