@@ -234,7 +234,7 @@ def pg_console(pg_url, capsys):
     ("argv", "message"),
     [
         (["payment_payment", "--filter", "amount>=1e-100000"], "out of range for a decimal"),
-        (["tqconsole_email", "--filter", "message~abc"], "message holds bytes"),
+        (["tqconsole_outboxentry", "--filter", "data~abc"], "data holds bytes"),
         (["courses_subscribe", "--filter", " ".join(["state=new"] * 500)], "more than 200"),
         (["courses_subscribe", "--filter", "course.name~a " * 11], "across foreign keys"),
         (["courses_subscribe", "--sort=--"], "argument --sort: expected a column, not '--'"),

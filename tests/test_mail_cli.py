@@ -125,8 +125,10 @@ def test_server_down_queues_and_says_so(mail_sqlite, monkeypatch, capsys):
     code = main(["mail", "send", "--to", "a@example.ch", "--subject", "s", "--body", "b"])
     err = capsys.readouterr().err
     assert code == 1 and "connection refused" in err and "queued as #1" in err
-    assert main(["mail", "outbox", "--status", "queued", "--json"]) == 0
-    assert json.loads(capsys.readouterr().out)[0]["attempts"] == 1
+    assert main(["mail", "outbox", "--status", "requeued", "--json"]) == 0
+    (row,) = json.loads(capsys.readouterr().out)
+    assert (row["attempts"], row["retries"]) == (1, 1)  # post_office's retry, with its log
+    assert row["logs"][0]["status"] == "failed" and "connection refused" in row["error"]
 
 
 def test_check_line_for_mail(cli, capsys):

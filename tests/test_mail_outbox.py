@@ -1,4 +1,4 @@
-"""The outbox: statuses, idempotency, retries with backoff, refused recipients, resumable jobs."""
+"""The outbox on post_office's tables: statuses, logs, idempotency, retries, requeue, jobs."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ import pytest
 from tests import services
 from tqconsole.backends.mail import EmailMessage, MailUnavailable, get_connection
 from tqconsole.errors import InvalidInput, ReadOnlyError
-from tqconsole.models.mail import Email, EmailStatus
+from tqconsole.models.mail import Email, EmailStatus, Log, OutboxEntry
 from tqconsole.services import outbox
 from tqconsole.services.mail import (
     mail_admins,
@@ -22,19 +22,25 @@ from tqconsole.services.mail import (
 from tqconsole.settings import load
 
 
-def rows() -> dict[int, Email]:
-    return {e.id: e for e in Email.select().order_by(Email.id)}
+def rows() -> dict[int, outbox.OutboxRow]:
+    return {r.id: r for r in reversed(outbox.list_outbox(limit=10_000))}
 
 
 def test_send_mail_records_the_message_as_sent(mail_db, smtp_server):
     conn = get_connection(smtp_server.url)
     assert send_mail("Hallo", "Text", "a@example.ch", ["b@example.ch"], connection=conn) == 1
     (row,) = rows().values()
-    assert row.status == EmailStatus.SENT
-    assert (row.sender, row.recipients, row.subject) == ("a@example.ch", "b@example.ch", "Hallo")
-    assert smtp_server.messages[0].original_content.startswith(bytes(row.message))
-    assert row.size == len(bytes(row.message))
-    assert row.sent_at is not None and row.attempts == 1
+    assert row.status == "sent" and row.priority == "medium" and row.retries == 0
+    assert (row.sender, row.to, row.subject) == ("a@example.ch", "b@example.ch", "Hallo")
+    email = Email.get_by_id(row.id)  # post_office's columns, as mail.send writes them
+    assert (email.status, email.message, email.number_of_retries) == (
+        EmailStatus.SENT,
+        "Text",
+        None,
+    )
+    sent = outbox.get_email(row.id)
+    assert smtp_server.messages[0].original_content.startswith(sent.message)
+    assert [(log.status, log.message) for log in sent.logs] == [("sent", "")]
 
 
 def test_idempotency_key_never_sends_twice(mail_db, smtp_server):
@@ -44,7 +50,7 @@ def test_idempotency_key_never_sends_twice(mail_db, smtp_server):
             "Once", "x", "a@example.ch", ["b@example.ch"], connection=conn, idempotency_key="k1"
         )
     assert len(smtp_server.messages) == 1
-    assert Email.select().count() == 1
+    assert Email.select().count() == 1 and Log.select().count() == 1
 
 
 def test_one_refused_recipient_is_recorded_the_others_delivered(mail_db, smtp_server):
@@ -52,8 +58,9 @@ def test_one_refused_recipient_is_recorded_the_others_delivered(mail_db, smtp_se
     conn = get_connection(smtp_server.url)
     send_mail("Hi", "x", "a@example.ch", ["ok@example.ch", "gone@example.ch"], connection=conn)
     (row,) = rows().values()
-    assert row.status == EmailStatus.SENT
-    assert list(json.loads(row.refused)) == ["gone@example.ch"]
+    assert row.status == "sent"
+    (log,) = row.logs
+    assert list(json.loads(log.message.removeprefix("refused: "))) == ["gone@example.ch"]
     assert smtp_server.messages[0].rcpt_tos == ["ok@example.ch"]
 
 
@@ -63,12 +70,13 @@ def test_all_refused_fails_and_resend_delivers_later(mail_db, smtp_server):
     with pytest.raises(Exception, match="refused"):
         send_mail("Hi", "x", "a@example.ch", ["b@example.ch"], connection=conn)
     (row,) = rows().values()
-    assert row.status == EmailStatus.FAILED
-    assert "550" in row.error
+    assert row.status == "failed"  # a permanent refusal is not retried
+    assert "550" in row.error and row.logs[0].exception_type == "DeliveryError"
     smtp_server.refuse.clear()
     report = outbox.resend(row.id, connection=conn)
     assert report.sent == [row.id]
-    assert rows()[row.id].status == EmailStatus.SENT
+    assert rows()[row.id].status == "sent"
+    assert [log.status for log in rows()[row.id].logs] == ["failed", "sent"]
     with pytest.raises(InvalidInput, match="sent already"):
         outbox.resend(row.id, connection=conn)
 
@@ -85,30 +93,29 @@ def test_server_down_queues_with_backoff_then_delivers_nothing_lost(mail_sqlite)
             connection=conn,
         )
     queued = list(rows().values())
-    assert [r.status for r in queued] == [EmailStatus.QUEUED] * n
+    # post_office's rule: requeued with one retry counted, a log per attempt
+    assert [r.status for r in queued] == ["requeued"] * n
     assert all("connection refused" in r.error for r in queued)
-    assert all(r.attempts == 1 and r.next_attempt > datetime.now() for r in queued)
-    assert outbox.due_ids() == []  # waits for its backoff
-    # Still down at the next attempt: the wait doubles.
-    later = datetime.now() + timedelta(minutes=2)
+    assert all(r.retries == 1 and r.attempts == 1 for r in queued)
+    assert all(r.scheduled_time > datetime.now() + timedelta(minutes=14) for r in queued)
+    assert outbox.due_ids() == []  # waits for the retry interval
+    # Still down at the next attempt: one more retry each, scheduled again.
+    later = datetime.now() + timedelta(minutes=16)
     outbox.send_due(connection=conn, now=later)
     again = rows()
-    assert all(r.attempts == 2 for r in again.values())
-    first_wait = queued[0].next_attempt - queued[0].updated
-    second_wait = again[queued[0].id].next_attempt - again[queued[0].id].updated
-    assert second_wait > first_wait * 1.5
+    assert all(r.retries == 2 and r.attempts == 2 for r in again.values())
     server = services.SmtpServer("127.0.0.1", port)
     controller = Controller(services.RecordingHandler(server), hostname="127.0.0.1", port=port)
     controller.start()
     try:
-        report = outbox.send_due(connection=conn, now=datetime.now() + timedelta(hours=2))
+        report = outbox.send_due(connection=conn, now=datetime.now() + timedelta(minutes=32))
     finally:
         controller.stop()
     assert len(report.sent) == n
     assert sorted(m.rcpt_tos[0] for m in server.messages) == sorted(
         f"r{i}@example.ch" for i in range(n)
     )
-    assert {r.status for r in rows().values()} == {EmailStatus.SENT}
+    assert {r.status for r in rows().values()} == {"sent"}
 
 
 def test_out_of_attempts_is_failed(mail_sqlite, monkeypatch):
@@ -117,7 +124,7 @@ def test_out_of_attempts_is_failed(mail_sqlite, monkeypatch):
     send_mail("s", "b", "a@example.ch", ["b@example.ch"], connection=conn, fail_silently=True)
     outbox.send_due(connection=conn, now=datetime.now() + timedelta(hours=1))
     (row,) = rows().values()
-    assert row.status == EmailStatus.FAILED and row.attempts == 2
+    assert row.status == "failed" and row.attempts == 2 and row.retries == 1
 
 
 class CrashingBackend:
@@ -158,7 +165,7 @@ def test_crash_in_the_middle_of_a_bulk_job_resume_sends_only_the_rest(mail_db, s
         send_bulk(job, connection=CrashingBackend(smtp_server.url, at=73))
     counts = outbox.status_counts(job)
     assert counts["sent"] == 72
-    assert counts["queued"] == 120 - 73
+    assert counts["queued"] == 120 - 73 and not OutboxEntry.select().where(OutboxEntry.claim != "")
     assert counts["failed"] == 1  # the one in the server's hands at the crash: never guessed
     # Creating the job again (same id) adds nothing; resuming sends only the rest.
     create_job("Hallo {n}", "Text {n}", recipients, None, from_email="a@example.ch", job=job)
@@ -174,10 +181,13 @@ def test_killed_sender_leaves_sending_rows_that_are_failed_not_resent(mail_sqlit
     conn = get_connection(smtp_server.url)
     item = outbox.outgoing(EmailMessage("s", "b", "a@example.ch", ["b@example.ch"]))
     (pk,) = outbox.enqueue([item])
-    Email.update(status=EmailStatus.SENDING, updated=datetime.now() - timedelta(hours=1)).execute()
+    # a sender claimed it an hour ago and died
+    OutboxEntry.update(claim="dead-run").execute()
+    Email.update(last_updated=datetime.now() - timedelta(hours=1)).execute()
+    assert rows()[pk].sending
     report = outbox.send_due(connection=conn)
-    assert report.sent == [] and not smtp_server.messages
-    assert rows()[pk].status == EmailStatus.FAILED
+    assert report.sent == [] and not smtp_server.messages and report.uncertain == [pk]
+    assert rows()[pk].status == "failed"
     assert "may or may not" in rows()[pk].error
 
 
@@ -248,3 +258,26 @@ def test_bad_message_mid_job_stops_there_and_a_rerun_sends_the_rest(mail_sqlite,
     assert send_mass_mail(data, connection=conn, job="j") == 151 - sent_first
     delivered = [m.rcpt_tos[0] for m in smtp_server.messages]
     assert len(delivered) == len(set(delivered)) == 151
+
+
+def test_due_mail_is_post_office_get_queued(mail_sqlite):
+    """Waiting (queued or requeued), scheduled time come, not expired: highest priority first."""
+    from tqconsole.models.mail import EmailPriority
+
+    def queue(priority: int, **fields) -> int:
+        message = EmailMessage("s", "b", "a@example.ch", ["b@example.ch"])
+        (pk,) = outbox.enqueue([outbox.outgoing(message, priority=priority)])
+        if fields:
+            Email.update(**fields).where(Email.id == pk).execute()
+        return pk
+
+    now = datetime.now()
+    low = queue(EmailPriority.LOW)
+    high = queue(EmailPriority.HIGH, status=EmailStatus.REQUEUED, scheduled_time=now)
+    queue(EmailPriority.NOW, scheduled_time=now + timedelta(minutes=5))  # not yet
+    queue(EmailPriority.HIGH, expires_at=now - timedelta(minutes=1))  # expired
+    queue(EmailPriority.HIGH, status=EmailStatus.FAILED)
+    medium = queue(EmailPriority.MEDIUM)
+    assert outbox.due_ids(now + timedelta(seconds=1)) == [high, medium, low]
+    with pytest.raises(InvalidInput, match="unknown priority"):
+        outbox.outgoing(EmailMessage("s", "b", "a@example.ch", ["b@example.ch"]), priority=7)

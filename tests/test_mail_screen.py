@@ -9,7 +9,7 @@ import pytest
 
 from tests.tui_support import settle, shown, until
 from tqconsole.app import TQConsole
-from tqconsole.models.mail import Email
+from tqconsole.models.mail import Email, EmailPriority, EmailStatus, Log, OutboxEntry
 from tqconsole.settings import load
 
 FIXED = datetime(2026, 11, 21, 9, 30)
@@ -21,43 +21,47 @@ def mail_env(mail_sqlite, smtp_server, monkeypatch):
     return smtp_server
 
 
+def po_email(status: int, to: str, subject: str, job: str = "", key: str = "", **fields) -> int:
+    """A post_office email as the site's ``mail.send`` writes it (and the console's side row)."""
+    email = Email.create(
+        from_email="office@example.ch",
+        to=to,
+        subject=subject,
+        message="body",
+        status=status,
+        priority=EmailPriority.MEDIUM,
+        created=FIXED,
+        last_updated=FIXED,
+        **fields,
+    )
+    if job or key:
+        OutboxEntry.create(email_id=email.id, key=key or f"fixed:{email.id}", job=job)
+    return email.id
+
+
 def fixed_outbox() -> None:
-    """Outbox rows with fixed times, so the outbox snapshot never changes."""
-    rows = [
-        ("sent", "ada@example.ch", "Participation confirmed: Salsa 1", "", ""),
-        (
-            "failed",
-            "bob@example.ch",
-            "Payment reminder: Tango 2",
-            "550 5.1.1 mailbox unavailable",
-            "",
-        ),
-        ("queued", "mia@example.ch", "Hello Mia", "mail server down: connection refused", ""),
-        (
-            "sent",
-            "zoe@example.ch, gone@example.ch",
-            "Course news",
-            "",
-            '{"gone@example.ch": "550"}',
-        ),
-    ]
-    for i, (status, to, subject, error, refused) in enumerate(rows, 1):
-        Email.create(
-            created=FIXED,
-            updated=FIXED,
-            status=status,
-            idempotency_key=f"fixed:{i}",
-            job="bulk-fixed" if i > 2 else "",
-            sender="office@example.ch",
-            recipients=to.replace(", ", ","),
-            subject=subject,
-            size=1000 + i,
-            message=b"Subject: " + subject.encode() + b"\r\n\r\nbody",
-            attempts=1,
-            next_attempt=FIXED if status == "queued" else None,
-            error=error,
-            refused=refused,
-        )
+    """post_office emails in each status with their logs, fixed times (stable snapshots)."""
+    sent = po_email(EmailStatus.SENT, "ada@example.ch", "Participation confirmed: Salsa 1")
+    failed = po_email(
+        EmailStatus.FAILED, "bob@example.ch", "Payment reminder: Tango 2", number_of_retries=5
+    )
+    requeued = po_email(
+        EmailStatus.REQUEUED,
+        "mia@example.ch",
+        "Hello Mia",
+        job="bulk-fixed",
+        number_of_retries=1,
+        scheduled_time=FIXED.replace(minute=45),
+    )
+    news = po_email(
+        EmailStatus.SENT, "zoe@example.ch, gone@example.ch", "Course news", "bulk-fixed"
+    )
+    logs = [(sent, EmailStatus.SENT, "", "")]
+    logs += [(failed, EmailStatus.FAILED, "SMTPRecipientsRefused", "550 5.1.1 mailbox unavailable")]
+    logs += [(requeued, EmailStatus.FAILED, "SMTPServerDisconnected", "connection refused")]
+    logs += [(news, EmailStatus.SENT, "", 'refused: {"gone@example.ch": "550"}')]
+    for email, status, kind, message in logs:
+        Log.create(email=email, date=FIXED, status=status, exception_type=kind, message=message)
 
 
 def salsa_course(*first_names: str, state: str = "confirmed"):
@@ -269,17 +273,14 @@ async def test_bulk_job_from_a_query_with_typed_confirmation(mail_env):
         ]
         assert b"Subject: Hi U0" in mail_env.messages[0].original_content
         assert "7 sent" in str(app.screen.query_one("#job-status").render())
-        Email.create(
-            created=FIXED, updated=FIXED, idempotency_key="other", sender="a@example.ch",
-            recipients="b@example.ch", message=b"x",
-        )  # fmt: skip
+        po_email(EmailStatus.SENT, "b@example.ch", "other")
         await pilot.press("ctrl+n")  # the outbox shows the job's recipients, one row each
         await settle(pilot)
         table = app.screen.query_one("#outbox-table")
-        assert table.row_count == 7
+        assert table.total == 7
         await pilot.press("x")  # every job
         await settle(pilot)
-        assert table.row_count == 8
+        assert table.total == 8
 
 
 @pytest.mark.asyncio
@@ -299,26 +300,35 @@ async def test_address_completion_from_users(mail_env):
 
 
 @pytest.mark.asyncio
-async def test_outbox_filter_open_and_resend(mail_env):
+async def test_outbox_filter_open_requeue_and_resend(mail_env):
     fixed_outbox()
+    bob = Email.get(Email.to == "bob@example.ch").id
     app = TQConsole(load(), location="mail/outbox/failed")
     async with app.run_test(size=(80, 24)) as pilot:
         await settle(pilot)
         table = app.screen.query_one("#outbox-table")
-        assert table.row_count == 1
-        await pilot.press("enter")
+        assert table.total == 1
+        await pilot.press("enter")  # the failed mail shows its log
         await settle(pilot)
-        assert "550 5.1.1" in str(app.screen.query_one("#viewer-text").render())
+        text = str(app.screen.query_one("#viewer-text").render())
+        assert "failed SMTPRecipientsRefused 550 5.1.1" in text and "retries: 5" in text
         await pilot.press("escape")
-        await pilot.press("R")
+        await pilot.press("R")  # requeue, as the site's admin action: status queued, nothing sent
         await settle(pilot)
         await pilot.press("tab", "enter")
         await settle(pilot)
-        assert mail_env.messages and mail_env.messages[0].rcpt_tos == ["bob@example.ch"]
-        assert Email.get(Email.idempotency_key == "fixed:2").status == "sent"
+        await until(pilot, lambda: Email.get_by_id(bob).status == EmailStatus.QUEUED)
+        assert not mail_env.messages
         await pilot.press("f")  # failed -> all
         await settle(pilot)
-        assert table.row_count == 4
+        assert table.total == 4
+        table.move_cursor(row=2)  # bob's, newest first
+        await pilot.press("S")  # send again now
+        await settle(pilot)
+        await pilot.press("tab", "enter")
+        await settle(pilot)
+        await until(pilot, lambda: Email.get_by_id(bob).status == EmailStatus.SENT)
+        assert mail_env.messages and mail_env.messages[0].rcpt_tos == ["bob@example.ch"]
 
 
 def test_unknown_mail_location_is_a_message(mail_env):
@@ -348,7 +358,7 @@ def test_snapshot_outbox(mail_env, snap_compare, size):
     async def loaded(pilot):
         def listed() -> bool:
             table = pilot.app.screen.query("#outbox-table")
-            return bool(table) and table.first().row_count == 4
+            return bool(table) and table.first().total == 4
 
         await shown(pilot, listed)
 
@@ -385,7 +395,7 @@ async def test_refresh_never_adds_a_poller(mail_env):
         for _ in range(5):
             await pilot.press("r")
             await settle(pilot)
-        assert screen.query_one("#outbox-table").row_count == 4
+        assert screen.query_one("#outbox-table").total == 4
         assert pending_timers(screen) == before
 
 
@@ -432,7 +442,7 @@ async def test_the_same_bulk_message_twice_needs_a_confirmation_naming_the_job(m
         # sent: the message left the form, so ctrl+s cannot send it again by itself
         assert app.screen.query_one("#field-subject").value == ""
         assert app.screen.query_one("#body").text == ""
-        job = Email.select(Email.job).first().job
+        job = OutboxEntry.select(OutboxEntry.job).first().job
         question = await send(pilot, "9")  # the count alone no longer confirms
         assert f"already went to this query: job {job}" in question
         assert len(mail_env.messages) == 9 and app.screen.__class__.__name__ != "MailScreen"

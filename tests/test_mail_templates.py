@@ -184,7 +184,7 @@ def test_send_payment_reminders_records_and_never_twice_a_day(one_course, smtp_s
 
 
 def test_state_mails_are_queued_once_per_event(one_course):
-    from tqconsole.models.mail import Email
+    from tqconsole.models.mail import OutboxEntry
     from tqconsole.services.mail_workflows import queue_state_mail
 
     subscribe, _, _ = one_course
@@ -192,9 +192,9 @@ def test_state_mails_are_queued_once_per_event(one_course):
     Rejection.create(subscription=sub, date=datetime(2026, 9, 2), reason=RejectionReason.OVERBOOKED)
     first = queue_state_mail(sub.id, None)
     assert queue_state_mail(sub.id, None) == first
-    assert Email.get_by_id(first).template == "rejection_overbooked"
+    assert OutboxEntry.get_by_id(first).template == "rejection_overbooked"
     Subscribe.update(state=SubscribeState.WAITING_LIST).where(Subscribe.id == sub.id).execute()
-    assert Email.get_by_id(queue_state_mail(sub.id, None)).template == "move_to_waiting_list"
+    assert OutboxEntry.get_by_id(queue_state_mail(sub.id, None)).template == "move_to_waiting_list"
     Subscribe.update(state=SubscribeState.PAYED).where(Subscribe.id == sub.id).execute()
     assert queue_state_mail(sub.id, None) is None
 
@@ -203,7 +203,7 @@ def test_demo_outbox(demo):
     from tqconsole.services.outbox import status_counts
 
     counts = status_counts()
-    assert counts["failed"] == 1 and counts["queued"] == 1 and counts["sent"] >= 10
+    assert counts["failed"] == 1 and counts["requeued"] == 1 and counts["sent"] >= 10
 
 
 def test_cli_reminders_lists_then_sends(demo, smtp_server, monkeypatch, capsys):

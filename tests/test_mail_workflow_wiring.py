@@ -2,9 +2,10 @@
 the queue's periodic tasks send what is left."""
 
 from tqconsole.backends.mail import get_connection
-from tqconsole.models import Email, Rejection, Subscribe, User
+from tqconsole.models import Email, OutboxEntry, Rejection, Subscribe, User
 from tqconsole.models.choices import SubscribeState
-from tqconsole.services import subscriptions
+from tqconsole.models.mail import EmailStatus
+from tqconsole.services import outbox, subscriptions
 from tqconsole.services.schema import init
 from tqconsole.settings import load
 
@@ -30,7 +31,7 @@ def test_confirm_reject_and_waiting_list_mail_once(demo_sqlite, smtp_server):
     usi = confirmed.done[0].usi
     assert confirmed.mail[usi].startswith("mail #") and confirmed.mail[usi].endswith(" sent")
     assert "mail sent" in confirmed.summary() and not confirmed.warnings
-    queued = list(Email.select().order_by(Email.id.desc()).limit(3))
+    queued = list(outbox.list_outbox(limit=3))
     assert Email.select().count() == before + 3
     templates = sorted(e.template for e in queued)
     assert templates == [  # the site's template names
@@ -113,7 +114,8 @@ def test_periodic_task_delivers_the_queued_mail(demo_sqlite, smtp_server, monkey
     assert "sent" in summary
     rcpts = [r for env in smtp_server.messages for r in env.rcpt_tos]
     assert sub.user.email in rcpts and other.user.email in rcpts
-    assert Email.get(Email.template.startswith("participation_confirmation")).status == "sent"
+    entry = OutboxEntry.get(OutboxEntry.template.startswith("participation_confirmation"))
+    assert Email.get_by_id(entry.email_id).status == EmailStatus.SENT
     assert Rejection.get_by_id(rejection.id).mail_sent  # as the site records it
     assert "send_queued_mail" in tasks.PERIODIC and "send_payment_reminders" in tasks.PERIODIC
     b.close()

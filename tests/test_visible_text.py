@@ -160,14 +160,16 @@ def test_tasks_ls_and_show(sqlite_url, capsys):
 
 
 def hostile_mail() -> None:
-    from tqconsole.models.mail import Email
+    from tqconsole.models.mail import Email, EmailStatus, Log, OutboxEntry
 
     now = datetime.now()
-    Email.create(
-        created=now, updated=now, idempotency_key="k1", sender="o@example.ch",
-        recipients="a@example.ch", subject=HOSTILE, status="failed", error=TITLE,
-        message=f"Subject: {HOSTILE}\r\n\r\nbody {TITLE}\r\n".encode(),
+    email = Email.create(
+        created=now, last_updated=now, from_email="o@example.ch", to="a@example.ch",
+        subject=HOSTILE, status=EmailStatus.FAILED, message=f"body {TITLE}",
     )  # fmt: skip
+    Log.create(email=email, date=now, status=EmailStatus.FAILED, message=TITLE)
+    data = f"Subject: {HOSTILE}\r\n\r\nbody {TITLE}\r\n".encode()
+    OutboxEntry.create(email_id=email.id, key="k1", data=data)
 
 
 def test_mail_outbox_and_show(mail_sqlite, capsys):

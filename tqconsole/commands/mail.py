@@ -43,8 +43,8 @@ def register(sub) -> None:
     p.add_argument("--yes", action="store_true", help="bulk: do not ask")
     p.set_defaults(func=cmd_send)
 
-    p = msub.add_parser("outbox", help="messages sent and queued, newest first")
-    p.add_argument("--status", default=None, help="queued | sending | sent | failed")
+    p = msub.add_parser("outbox", help="the post_office emails, newest first")
+    p.add_argument("--status", default=None, help="sent | failed | queued | requeued")
     p.add_argument("--job", default=None)
     p.add_argument("--limit", type=int, default=50)
     add_json_flag(p)
@@ -54,11 +54,18 @@ def register(sub) -> None:
     p.add_argument("id", type=int)
     p.set_defaults(func=cmd_show)
 
+    p = msub.add_parser("requeue", help="put emails back in the queue (the site's admin action)")
+    p.add_argument("ids", type=int, nargs="+", metavar="ID")
+    p.set_defaults(func=cmd_requeue)
+
     p = msub.add_parser("resend", help="send a failed message again")
     p.add_argument("id", type=int)
     p.set_defaults(func=cmd_resend)
 
-    p = msub.add_parser("retry", help="deliver queued messages that are due (after backoff)")
+    p = msub.add_parser(
+        "retry",
+        help="send queued mail that is due (with the site configured: the site's task does)",
+    )
     p.set_defaults(func=cmd_retry)
 
     p = msub.add_parser(
@@ -158,6 +165,8 @@ def cmd_send(ctx) -> int:
 def print_delivery(report) -> int:
     from tqconsole.errors import ConsoleError
 
+    if report.delegated:
+        print(report.delegated)
     for pk, refused in report.refused.items():
         for address, reply in refused.items():
             print(f"#{pk}: {address} refused: {reply}")
@@ -183,40 +192,27 @@ def cmd_outbox(ctx) -> int:
     print_records(
         ctx.args.json,
         rows,
-        ("id", "created", "status", "to", "subject", "error"),
+        ("id", "updated", "status", "priority", "retries", "to", "subject", "error"),
         lambda r: (
             r.id,
-            f"{r.created:%Y-%m-%d %H:%M}",
-            r.status,
-            r.recipients.replace(",", ", "),
+            f"{r.updated:%Y-%m-%d %H:%M}",
+            "sending" if r.sending else r.status,
+            r.priority,
+            r.retries,
+            r.to,
             r.subject,
-            r.error or (f"refused: {r.refused}" if r.refused else ""),
+            r.error,
         ),
-        as_dict=row_dict,
     )
     return 0
 
 
-def row_dict(row) -> dict:
-    import json
+def cmd_requeue(ctx) -> int:
+    from tqconsole.services.outbox import requeue
 
-    return {
-        "id": row.id,
-        "created": row.created,
-        "status": row.status,
-        "key": row.idempotency_key,
-        "job": row.job,
-        "template": row.template,
-        "sender": row.sender,
-        "recipients": row.recipient_list(),
-        "subject": row.subject,
-        "size": row.size,
-        "attempts": row.attempts,
-        "next_attempt": row.next_attempt,
-        "error": row.error,
-        "refused": json.loads(row.refused) if row.refused else {},
-        "sent_at": row.sent_at,
-    }
+    ids = requeue(ctx.backends.database, ctx.args.ids)
+    print(f"requeued #{', #'.join(map(str, ids))} (status queued, as the site's admin action)")
+    return 0
 
 
 def cmd_show(ctx) -> int:
@@ -232,17 +228,17 @@ def cmd_show(ctx) -> int:
 
 
 def cmd_resend(ctx) -> int:
-    from tqconsole.services.outbox import resend
+    from tqconsole.services.outbox import resend_now
 
     ctx.backends.database  # noqa: B018
-    return print_delivery(resend(ctx.args.id, connection=ctx.backends.get("email")))
+    return print_delivery(resend_now(ctx.backends, ctx.args.id))
 
 
 def cmd_retry(ctx) -> int:
-    from tqconsole.services.outbox import send_due
+    from tqconsole.services.outbox import send_queued
 
     ctx.backends.database  # noqa: B018
-    report = send_due(connection=ctx.backends.get("email"))
+    report = send_queued(ctx.backends)
     print(report.summary())
     return 0 if not report.failed and not report.unreachable else 1
 

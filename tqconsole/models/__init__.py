@@ -44,7 +44,14 @@ from tqconsole.models.events import (
     EventRegistration,
     EventTranslation,
 )
-from tqconsole.models.mail import Email
+from tqconsole.models.mail import (
+    Attachment,
+    AttachmentEmail,
+    Email,
+    EmailTemplate,
+    Log,
+    OutboxEntry,
+)
 from tqconsole.models.payment import (
     CoursePayment,
     FinanceFile,
@@ -100,7 +107,8 @@ APPS: dict[str, list[type[BaseModel]]] = {
         EventTranslation,
         EventRegistration,
     ],
-    "console": [AuditEntry, CacheEntry, Email, TaskRecord, ConsumerBeat],
+    "mail": [EmailTemplate, Email, Log, Attachment, AttachmentEmail],
+    "console": [AuditEntry, CacheEntry, OutboxEntry, TaskRecord, ConsumerBeat],
 }
 
 ALL_MODELS: list[type[BaseModel]] = [m for models in APPS.values() for m in models]
@@ -138,6 +146,11 @@ __all__ = [
     "Course",
     "CourseType",
     "Email",
+    "EmailTemplate",
+    "Log",
+    "Attachment",
+    "AttachmentEmail",
+    "OutboxEntry",
     "Event",
     "EventCategory",
     "EventRegistration",

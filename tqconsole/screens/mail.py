@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import asyncio
 import functools
-import json
 import os
 import shlex
 import subprocess
@@ -22,20 +21,11 @@ from textual.suggester import Suggester
 from textual.widgets import Input, Label, ProgressBar, Static, TabbedContent, TabPane, TextArea
 
 from tqconsole.screens.base import ConsoleScreen
+from tqconsole.screens.mail_drafts import DraftsMixin
+from tqconsole.screens.mail_jobs import BulkJobsMixin
+from tqconsole.screens.mail_outbox import STATUSES, OutboxPanel
 from tqconsole.widgets.confirm_dialog import ConfirmDialog, TextViewer
-from tqconsole.widgets.lists import KeyTable
 
-STATUSES = ("all", "queued", "sending", "sent", "failed")
-REFRESH_SECONDS = 5.0
-OUTBOX_COLUMNS = (
-    ("id", None),
-    ("created", 11),
-    ("status", 7),
-    ("to", "text"),  # to and subject share the width left (a third each)
-    ("subject", "text"),
-    ("note", 16),  # fixed widths: a column sized to its content jumps as rows load
-    ("size", 8),
-)
 FIELDS = (
     ("to", "To", "address, Name <address>, … (completes from users)"),
     ("cc", "Cc", ""),
@@ -56,10 +46,6 @@ FIELDS = (
 )
 
 
-def clip(text: str, width: int) -> str:
-    return text if len(text) <= width else text[: width - 1] + "…"
-
-
 class AddressSuggester(Suggester):
     """Completes the last address of the field from the users' emails (in a thread)."""
 
@@ -76,7 +62,7 @@ class AddressSuggester(Suggester):
             return None
 
 
-class MailScreen(ConsoleScreen):
+class MailScreen(DraftsMixin, BulkJobsMixin, ConsoleScreen):
     route = "mail"
     crumb = "Mail"
     DEFAULT_CSS = """
@@ -94,8 +80,6 @@ class MailScreen(ConsoleScreen):
     MailScreen #compose-status.-error { color: $error; }
     MailScreen #job { height: auto; padding: 0 1; display: none; }
     MailScreen #job.-running { display: block; }
-    MailScreen #outbox-filter { height: 1; padding: 0 1; color: $text-muted; }
-    MailScreen #outbox-table { height: 1fr; }
     """
     BINDINGS = [
         Binding("ctrl+n", "switch_tab", "Compose/Outbox", priority=True, id="mail.switch_tab"),
@@ -106,11 +90,6 @@ class MailScreen(ConsoleScreen):
         Binding("ctrl+b", "toggle_html", "HTML", priority=True, id="mail.html"),
         Binding("ctrl+x", "cancel_job", "Cancel job", priority=True, id="mail.cancel_job"),
         Binding("ctrl+l", "drafts", "Drafts", priority=True, id="mail.drafts"),
-        Binding("f", "cycle_status", "Status filter", id="mail.outbox.filter"),
-        Binding("R", "resend", "Resend", id="mail.outbox.resend"),
-        Binding("b", "resume_job", "Resume job", id="mail.outbox.resume"),
-        Binding("r", "refresh_outbox", "Refresh", id="mail.outbox.refresh"),
-        Binding("x", "clear_job_filter", "All jobs", id="mail.outbox.all_jobs"),
         Binding("down", "app.focus_next", "Next field", show=False, id="mail.next_field"),
         Binding("up", "app.focus_previous", "Previous field", show=False, id="mail.previous_field"),
     ]
@@ -121,11 +100,8 @@ class MailScreen(ConsoleScreen):
         self.status = status
         self.record = record
         self.markdown_html = False
-        self.rows: list = []
         self.job_cancel: threading.Event | None = None
         self.job_id = ""
-        self.job_filter = ""  # the outbox shows only this job (after a bulk send)
-        self.text_width = 24
         self.typed: dict = {}  # field → text as typed, kept when the screen closes
         from tqconsole.services.compose import new_draft_id
 
@@ -183,8 +159,7 @@ class MailScreen(ConsoleScreen):
                     yield ProgressBar(id="job-progress", show_eta=False)
                 yield Static(self.compose_hint(), id="compose-status")
             with TabPane("Outbox", id="outbox"):
-                yield Static("", id="outbox-filter")
-                yield KeyTable(id="outbox-table", cursor_type="row", zebra_stripes=True)
+                yield OutboxPanel(self.status, id="outbox-panel")
 
     def compose_hint(self) -> str:
         html = "on" if self.markdown_html else "off"
@@ -192,11 +167,6 @@ class MailScreen(ConsoleScreen):
 
     def on_mount(self) -> None:
         self.query_one("#body", TextArea).border_title = "Body"
-        table = self.query_one("#outbox-table", KeyTable)
-        self.text_width = max(12, (self.app.size.width - 40) // 3)
-        for label, width in OUTBOX_COLUMNS:
-            table.add_column(label, width=self.text_width if width == "text" else width)
-        self.show_filter()
         from tqconsole.services.compose import list_drafts
 
         saved = list_drafts(self.settings.data_dir)
@@ -211,8 +181,7 @@ class MailScreen(ConsoleScreen):
         elif saved and self.tab == "compose":
             self.call_after_refresh(self.pick_draft, saved)
         if self.tab == "outbox":
-            self.action_refresh_outbox()
-        self.set_interval(REFRESH_SECONDS, self.poll_outbox)
+            self.call_after_refresh(self.outbox.load)
         self.focus_tab()
 
     def action_switch_tab(self) -> None:
@@ -228,18 +197,13 @@ class MailScreen(ConsoleScreen):
     def on_tabbed_content_tab_activated(self, event: TabbedContent.TabActivated) -> None:
         self.tab = event.pane.id or "compose"
         if self.tab == "outbox":
-            self.action_refresh_outbox()
+            self.outbox.action_refresh_outbox()
         self.call_after_refresh(self.focus_tab)
 
     def check_action(self, action: str, parameters) -> bool | None:
         compose_only = {"send", "preview", "apply_template", "editor", "toggle_html", "drafts"}
-        outbox_only = {"cycle_status", "resend", "resume_job", "refresh_outbox"}
-        if action == "clear_job_filter":
-            return self.tab == "outbox" and bool(self.job_filter)
         if action in compose_only:
             return self.tab == "compose" and self.job_cancel is None
-        if action in outbox_only:
-            return self.tab == "outbox"
         if action == "cancel_job":
             return self.job_cancel is not None
         return True
@@ -285,63 +249,6 @@ class MailScreen(ConsoleScreen):
         self.markdown_html = bool(typed.get("markdown_html"))
         self.typed = {k: v for k, v in typed.items() if k != "markdown_html"}
         self.status_line("draft restored: the message you left unsent · " + self.compose_hint())
-
-    # --- drafts: every unsent one is kept until sent or discarded
-    def action_drafts(self) -> None:
-        from tqconsole.services.compose import list_drafts
-
-        self.pick_draft(list_drafts(self.settings.data_dir), on_form=True)
-
-    def pick_draft(self, saved: list, on_form: bool = False) -> None:
-        """The unsent drafts to pick from (the newest first), a new message, or discard."""
-        from rich.text import Text
-
-        from tqconsole.widgets.confirm_dialog import ChooseDialog
-
-        choices = [(d.id, Text(d.label())) for d in saved]
-        choices.append(("", Text("New message" + (" (this one is kept)" if on_form else ""))))
-        if on_form:
-            choices.append(("-discard", Text("Discard the message on the form")))
-        title = f"{len(saved)} unsent draft(s): pick one, or start anew"
-
-        def chosen(value: str | None) -> None:
-            if value == "-discard":
-                self.ask_discard()
-            elif value is not None:
-                self.switch_draft(value)
-
-        self.app.push_screen(ChooseDialog(title, choices), chosen)
-
-    def switch_draft(self, draft_id: str) -> None:
-        """Keep what is on the form as a draft, then open ``draft_id`` (or a new message)."""
-        from tqconsole.services.compose import claim_draft, new_draft_id
-
-        self.keep_draft()
-        self.draft_id = new_draft_id()
-        self.typed = {}
-        typed = claim_draft(self.settings.data_dir, draft_id, self.draft_id) if draft_id else {}
-        if typed is None:
-            self.notify("that draft was opened in another console meanwhile", severity="warning")
-            typed = {}
-        self.restore(typed)
-        if not draft_id:
-            self.status_line(self.compose_hint())
-
-    def ask_discard(self) -> None:
-        def done(ok: bool | None) -> None:
-            if ok:
-                self.clear_draft()
-                self.status_line("draft discarded · " + self.compose_hint())
-
-        self.app.push_screen(
-            ConfirmDialog("Discard", "Discard the message on the form?", action="Discard"), done
-        )
-
-    def keep_draft(self) -> bool:
-        from tqconsole.services.compose import save_draft
-
-        kept = {**self.typed, "markdown_html": self.markdown_html}
-        return save_draft(self.settings.data_dir, self.draft_id, kept)
 
     def on_unmount(self) -> None:
         """Leaving (esc, another screen, quitting) keeps the unsent draft for next time.
@@ -523,84 +430,6 @@ class MailScreen(ConsoleScreen):
         self.draft_id = new_draft_id()
         self.typed = {}
 
-    # --- bulk jobs
-    def start_job(self, draft, recipients, job: str | None = None, query: str = "") -> None:
-        from tqconsole.services.bulk_mail import job_from_draft
-
-        self.job_cancel = threading.Event()
-        self.query_one("#job").add_class("-running")
-        self.query_one("#job-progress", ProgressBar).update(
-            total=len(recipients) if recipients else None, progress=0
-        )
-        self.query_one("#job-status", Static).update("queueing…")
-        self.refresh_bindings()
-
-        def run():
-            if recipients is not None:
-                connection = self.backends.get("email")
-                storages = self.storages()
-                job_id, _ = job_from_draft(
-                    draft, recipients, connection, storages, job=job, query=query
-                )
-                self.from_thread(self.clear_draft)  # queued: the message leaves the form
-            else:
-                job_id = job
-            self.job_id = job_id
-            return self.run_job(job_id)
-
-        self.run_blocking(run, group="mail-job", done=self.job_done, failed=self.job_failed)
-
-    def run_job(self, job_id: str):
-        from tqconsole.services.bulk_mail import send_bulk
-        from tqconsole.services.outbox import status_counts
-
-        counts = status_counts(job_id)
-        total = sum(counts.values())
-        done_before = counts["sent"] + counts["failed"]
-        self.from_thread(self.job_progress, job_id, done_before, total, "")
-
-        def progress(report) -> None:
-            done = done_before + len(report.sent) + len(report.failed)
-            self.from_thread(self.job_progress, job_id, done, total, report.summary())
-
-        return send_bulk(
-            job_id,
-            connection=self.backends.get("email"),
-            connections=self.settings.mail_connections,
-            progress=progress,
-            cancelled=self.job_cancel.is_set,
-        )
-
-    def job_progress(self, job_id: str, done: int, total: int, summary: str) -> None:
-        self.query_one("#job-progress", ProgressBar).update(total=total, progress=done)
-        self.query_one("#job-status", Static).update(
-            f"job {job_id}: {done}/{total} done {summary}  (ctrl+x cancel)"
-        )
-
-    def job_finished(self) -> None:
-        self.job_cancel = None
-        self.refresh_bindings()
-
-    def job_done(self, report) -> None:
-        self.job_finished()
-        self.query_one("#job-status", Static).update(
-            f"job {self.job_id}: {report.summary()}"
-            + ("; b in the outbox resumes it" if report.cancelled or report.deferred else "")
-        )
-        self.notify(f"job {self.job_id}: {report.summary()} — ctrl+n shows each recipient's status")
-        self.job_filter = self.job_id
-        self.show_filter()
-
-    def job_failed(self, message: str) -> None:
-        self.job_finished()
-        self.query_one("#job-status", Static).update(f"job {self.job_id}: {message}")
-        self.failed(message)
-
-    def action_cancel_job(self) -> None:
-        if self.job_cancel is not None:
-            self.job_cancel.set()
-            self.query_one("#job-status", Static).update("cancelling after the current message…")
-
     # --- $EDITOR
     def action_editor(self) -> None:
         editor = os.environ.get("VISUAL") or os.environ.get("EDITOR") or "vi"
@@ -622,146 +451,6 @@ class MailScreen(ConsoleScreen):
             os.unlink(path)
 
     # --- outbox
-    def show_filter(self) -> None:
-        parts = [f"[b reverse] {s} [/]" if s == self.status else f" {s} " for s in STATUSES]
-        job = f"  job [b]{self.job_filter}[/] (x: all jobs)" if self.job_filter else ""
-        self.query_one("#outbox-filter", Static).update(
-            "status:"
-            + "".join(parts)
-            + (job or "  f filter · enter open · R resend · b resume job")
-        )
-
-    def action_clear_job_filter(self) -> None:
-        self.job_filter = ""
-        self.show_filter()
-        self.action_refresh_outbox()
-
-    def action_cycle_status(self) -> None:
-        self.status = STATUSES[(STATUSES.index(self.status) + 1) % len(STATUSES)]
-        self.show_filter()
-        self.action_refresh_outbox()
-
-    def action_refresh_outbox(self) -> None:
-        self.run_blocking(
-            self.load_outbox,
-            self.status,
-            self.job_filter,
-            group="mail-outbox",
-            done=self.show_outbox,
-        )
-
-    def load_outbox(self, status: str, job: str):
-        from tqconsole.services.outbox import list_outbox
-
-        return list_outbox(status=None if status == "all" else status, job=job or None, limit=500)
-
-    def show_outbox(self, rows) -> None:
-        table = self.query_one("#outbox-table", KeyTable)
-        cursor = table.cursor_row
-        table.clear()
-        self.rows = rows
-        for r in rows:
-            note = r.error or (f"refused {len(json.loads(r.refused))}" if r.refused else "")
-            if r.status == "queued" and r.next_attempt:
-                note = f"retry {r.next_attempt:%H:%M}: {note}"
-            table.add_row(
-                str(r.id),
-                f"{r.created:%m-%d %H:%M}",
-                r.status,
-                clip(r.recipients.replace(",", ", "), self.text_width),
-                clip(r.subject, self.text_width),
-                clip(note, 60),
-                f"{r.size:,}",
-                key=str(r.id),
-            )
-        if rows:
-            table.move_cursor(row=min(cursor, len(rows) - 1))
-
-    def poll_outbox(self) -> None:
-        """The screen's one poller (started on mount): `r` refreshes now, never adds a loop."""
-        if self.is_current and self.tab == "outbox":
-            self.action_refresh_outbox()
-
-    def selected(self):
-        table = self.query_one("#outbox-table", KeyTable)
-        if not self.rows or table.cursor_row is None or table.cursor_row >= len(self.rows):
-            return None
-        return self.rows[table.cursor_row]
-
-    def on_data_table_row_selected(self, event) -> None:
-        event.stop()
-        self.action_open_message()
-
-    def action_open_message(self) -> None:
-        row = self.selected()
-        if row is None:
-            return
-        from tqconsole.services.outbox import get_email
-
-        self.run_blocking(get_email, row.id, group="mail-open", done=self.show_message)
-
-    def show_message(self, row) -> None:
-        head = [f"status: {row.status}   attempts: {row.attempts}   key: {row.idempotency_key}"]
-        head.append(f"envelope: {row.sender} → {', '.join(row.recipient_list())}")
-        if row.error:
-            head.append(f"error: {row.error}")
-        if row.refused:
-            head.append(f"refused: {row.refused}")
-        text = (
-            "\n".join(head) + "\n\n" + row.message.decode("utf-8", "replace").replace("\r\n", "\n")
-        )
-        self.app.push_screen(TextViewer(f"Message #{row.id}", text))
-
-    def action_resend(self) -> None:
-        row = self.selected()
-        if row is None:
-            return
-        if row.status not in ("failed", "queued"):
-            self.notify(
-                f"#{row.id} is {row.status}: only failed or queued messages are resent",
-                severity="warning",
-            )
-            return
-        text = (
-            f"Send message #{row.id} “{row.subject}” again to {row.recipients.replace(',', ', ')}?"
-        )
-
-        def done(ok: bool | None) -> None:
-            if ok:
-                from tqconsole.services.outbox import resend
-
-                self.run_blocking(
-                    lambda: resend(row.id, connection=self.backends.get("email")),
-                    group="mail-resend",
-                    done=self.resent,
-                )
-
-        self.app.push_screen(ConfirmDialog("Resend", text, action="Resend"), done)
-
-    def resent(self, report) -> None:
-        if report.sent:
-            self.notify(f"resent: {report.summary()}")
-        else:
-            self.notify_error(f"not sent: {report.first_error() or report.summary()}")
-        self.action_refresh_outbox()
-
-    def action_resume_job(self) -> None:
-        row = self.selected()
-        if row is None or not row.job:
-            self.notify("the selected message belongs to no bulk job", severity="warning")
-            return
-        job = row.job
-
-        def done(ok: bool | None) -> None:
-            if ok:
-                self.query_one("#mail-tabs", TabbedContent).active = "compose"
-                self.start_job(None, None, job=job)
-
-        self.app.push_screen(
-            ConfirmDialog(
-                "Resume",
-                f"Resume job {job}: send its queued messages (never the sent ones)?",
-                action="Resume",
-            ),
-            done,
-        )
+    @property
+    def outbox(self) -> OutboxPanel:
+        return self.query_one(OutboxPanel)

@@ -193,13 +193,14 @@ class EarlierJob:
 
 def earlier_jobs(query: str, draft) -> list[EarlierJob]:
     """Jobs that sent the same message to the same query, the newest first."""
-    from tqconsole.models.mail import Email, EmailStatus
+    from tqconsole.models.mail import Email, EmailStatus, OutboxEntry
 
     sent = pw.fn.SUM(pw.Case(None, [(Email.status == EmailStatus.SENT, 1)], 0))
     rows = (
-        Email.select(Email.job, pw.fn.COUNT(Email.id), sent, pw.fn.MIN(Email.created))
-        .where(Email.job.startswith(f"bulk-{fingerprint(query, draft)}-"))
-        .group_by(Email.job)
+        OutboxEntry.select(OutboxEntry.job, pw.fn.COUNT(Email.id), sent, pw.fn.MIN(Email.created))
+        .join(Email, on=(Email.id == OutboxEntry.email_id))
+        .where(OutboxEntry.job.startswith(f"bulk-{fingerprint(query, draft)}-"))
+        .group_by(OutboxEntry.job)
         .order_by(pw.fn.MIN(Email.created).desc())
         .tuples()
     )

@@ -2,8 +2,8 @@
 
 ``send_mail``, ``send_mass_mail``, ``mail_admins``, ``mail_managers`` and
 ``email_user`` keep Django's signatures; every message is recorded in the
-outbox first (``tqconsole_email``), so nothing is lost when the server is down:
-the message stays queued and ``outbox.send_due`` retries it with a backoff.
+outbox first (a post_office email), so nothing is lost when the server is down:
+the message is requeued and ``outbox.send_due`` retries it after post_office's interval.
 Settings are never loaded here: a ``connection`` (a mail backend opened from the
 settings, which also gives the sender, admins and prefix) is handed down, and the
 models are bound by the caller.  Extra keyword arguments: ``idempotency_key`` (send_mail) and ``connections``

@@ -1,7 +1,9 @@
 """Demo outbox: the mails the site would have sent for a sample of demo subscriptions.
 
-Rows are written as sent, failed or queued without contacting any server, dated
-by the confirmations and reminders they belong to, so a demo run is repeatable.
+post_office emails are queued as the console queues them, then given the status,
+retries and logs post_office would have written (sent, failed after its retries,
+requeued after one failure) without contacting any server, dated by the
+confirmations and reminders they belong to, so a demo run is repeatable.
 """
 
 from __future__ import annotations
@@ -10,18 +12,19 @@ from datetime import datetime, time, timedelta
 from email.utils import format_datetime
 
 from tqconsole.models import Confirmation, PaymentReminder
-from tqconsole.models.mail import Email, EmailStatus
+from tqconsole.models.mail import Email, EmailStatus, Log, OutboxEntry
+from tqconsole.services.outbox_delivery import RETRY_INTERVAL
 from tqconsole.services.site_mail_context import participation_template
 
 SAMPLE = 12
+MAX_RETRIES = 5  # the site's
 
 
-def demo_row(name: str, sub, when, status: str, connection, error: str = "") -> dict:
+def demo_message(name: str, sub, when: datetime, connection):
     from tqconsole.backends.mail import EmailMessage
     from tqconsole.services.mail_templates import recipient, render
+    from tqconsole.services.outbox import outgoing
 
-    if not isinstance(when, datetime):  # the site's confirmations and reminders keep a date
-        when = datetime.combine(when, time(9))
     subject, body = render(name, sub, connection)
     message = EmailMessage(
         subject,
@@ -34,55 +37,60 @@ def demo_row(name: str, sub, when, status: str, connection, error: str = "") -> 
         },
         connection=connection,
     )
-    sender, recipients = message.envelope()
-    data = message.as_bytes()
-    return {
-        "created": when,
-        "updated": when + timedelta(seconds=2),
-        "status": status,
-        "idempotency_key": f"demo:{name}:{sub.id}",
-        "template": name,
-        "sender": sender,
-        "recipients": ",".join(recipients),
-        "subject": subject[:255],
-        "size": len(data),
-        "message": data,
-        "attempts": 1,
-        "next_attempt": when + timedelta(minutes=1) if status == EmailStatus.QUEUED else None,
-        "error": error,
-        "sent_at": when + timedelta(seconds=2) if status == EmailStatus.SENT else None,
-    }
+    return outgoing(message, key=f"demo:{name}:{sub.id}", template=name)
+
+
+def record_history(email_id: int, when: datetime, status: int, error: str) -> None:
+    """What post_office would have written for this email: its status, retries and logs."""
+    failures = {EmailStatus.SENT: 0, EmailStatus.FAILED: MAX_RETRIES + 1, EmailStatus.REQUEUED: 1}
+    attempts = failures[status]
+    fields = {"status": status, "created": when, "last_updated": when + timedelta(seconds=2)}
+    if attempts:
+        fields["number_of_retries"] = min(attempts, MAX_RETRIES)
+        fields["last_updated"] = when + RETRY_INTERVAL * (attempts - 1) + timedelta(seconds=2)
+    if status == EmailStatus.REQUEUED:
+        fields["scheduled_time"] = when + RETRY_INTERVAL
+    Email.update(**fields).where(Email.id == email_id).execute()
+    logs = [
+        {"email": email_id, "date": when + RETRY_INTERVAL * i, "status": EmailStatus.FAILED}
+        | {"message": error, "exception_type": "SMTPServerDisconnected"}
+        for i in range(attempts)
+    ]
+    if status == EmailStatus.SENT:
+        logs.append({"email": email_id, "date": when, "status": EmailStatus.SENT})
+    Log.insert_many(logs).execute()
 
 
 def fill(backends, scale, rng) -> list[str]:
+    from tqconsole.services.outbox import enqueue
+
     reminders = list(PaymentReminder.select().order_by(PaymentReminder.date.desc()).limit(SAMPLE))
     confirmations = Confirmation.select().order_by(Confirmation.date.desc()).limit(SAMPLE * 4)
     if reminders:  # the demo has confirmations of coming semesters: stay in the past
         confirmations = confirmations.where(Confirmation.date <= reminders[0].date)
     confirmations = list(confirmations)
     connection = backends.get("email")  # only its settings (payment details) are used
-    rows = []
+    planned = []  # (when, name, subscription, status, error)
     for c in rng.sample(confirmations, min(SAMPLE, len(confirmations))):
         sub = c.subscription
-        rows.append(
-            demo_row(participation_template(sub), sub, c.date, EmailStatus.SENT, connection)
-        )
+        planned.append((c.date, participation_template(sub), sub, EmailStatus.SENT, ""))
     for i, r in enumerate(reminders):
         status, error = EmailStatus.SENT, ""
         if i == 1:
-            status, error = (
-                EmailStatus.FAILED,
-                "every recipient was refused: 550 5.1.1 mailbox unavailable",
-            )
+            status, error = EmailStatus.FAILED, "Connection unexpectedly closed"
         elif i == 2:
-            status, error = (
-                EmailStatus.QUEUED,
-                "mail server smtp.example.ch:587 unavailable: timed out",
-            )
-        rows.append(demo_row("payment_reminder", r.subscription, r.date, status, connection, error))
-    rows.sort(key=lambda row: row["created"])
-    known = {k for (k,) in Email.select(Email.idempotency_key).tuples()}
-    rows = [row for row in rows if row["idempotency_key"] not in known]
-    if rows:
-        Email.insert_many(rows).execute()
-    return [f"outbox: {len(rows)} demo messages (sent, failed and queued)"]
+            status, error = EmailStatus.REQUEUED, "mail server smtp.example.ch:587: timed out"
+        planned.append((r.date, "payment_reminder", r.subscription, status, error))
+    planned.sort(key=lambda p: p[0])
+    known = {k for (k,) in OutboxEntry.select(OutboxEntry.key).tuples()}
+    new = []
+    for when, name, sub, status, error in planned:
+        # the site's confirmations and reminders keep a date
+        when = when if isinstance(when, datetime) else datetime.combine(when, time(9))
+        item = demo_message(name, sub, when, connection)
+        if item.key not in known:
+            new.append((item, when, status, error))
+    ids = enqueue([item for item, *_ in new])
+    for email_id, (_, when, status, error) in zip(ids, new, strict=True):
+        record_history(email_id, when, status, error)
+    return [f"outbox: {len(new)} demo post_office emails (sent, failed and requeued, with logs)"]

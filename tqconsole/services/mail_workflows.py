@@ -16,9 +16,6 @@ queued at once and say per subscription whether its mail was sent, refused (a
 bad address, a line break in a name) or failed (queued for a retry by the
 periodic ``send_queued_mail``).  ``mail_state_changes`` is both steps for
 subscriptions changed elsewhere.
-
-``mark_mailed`` is the outbox's: a delivered rejection mail sets the rejection's
-``mail_sent``.
 """
 
 from __future__ import annotations
@@ -57,13 +54,6 @@ def template_for(sub: Subscribe) -> tuple[str, str, object] | None:
     return None
 
 
-def links_mail() -> bool:
-    """Whether outbox ids are post_office email ids, which the site's ``mail`` columns hold."""
-    from tqconsole.models.mail import Email
-
-    return Email._meta.table_name == "post_office_email"
-
-
 def queue_site_mail(sub: Subscribe, name: str, connection, key: str, rendered=None) -> int:
     """Render the site's mail ``name`` for ``sub`` (unless given) and queue it; its outbox id."""
     from tqconsole.backends.mail import EmailMultiAlternatives
@@ -95,7 +85,7 @@ def queue_state_mail(subscription_id: int, connection) -> int | None:
         return None
     name, event, row = chosen
     email_id = queue_site_mail(sub, name, connection, f"{name}:{sub.id}:{event}")
-    if row is not None and row.mail is None and links_mail():
+    if row is not None and row.mail is None:
         type(row).update(mail=email_id).where(type(row).id == row.id).execute()
     return email_id
 
@@ -153,16 +143,3 @@ def mail_state_changes(subscription_ids: list[int], connection) -> dict[int, tup
     queued, notes = queue_mails(subscription_ids, connection)
     notes.update(deliver_notes(queued, connection))
     return notes
-
-
-def mark_mailed(email_ids: list[int]) -> None:
-    """A delivered rejection mail sets its Rejection's ``mail_sent``, as the site does."""
-    from tqconsole.models.mail import Email
-
-    keys = Email.select(Email.idempotency_key).where(
-        Email.id.in_(email_ids) & Email.idempotency_key.startswith("rejection_")
-    )
-    events = [key.rsplit(":", 1)[-1] for (key,) in keys.tuples()]
-    ids = [int(e[1:]) for e in events if e[:1] == "r" and e[1:].isdigit()]
-    if ids:
-        Rejection.update(mail_sent=True).where(Rejection.id.in_(ids)).execute()

@@ -94,14 +94,13 @@ class ReminderReport:
 def queue_reminder(sub: Subscribe, today: date, connection) -> int:
     """Queue the site's reminder mail of ``sub`` and record its PaymentReminder (linked to
     the mail as the site links it); the outbox id.  Call inside a transaction."""
-    from tqconsole.services.mail_workflows import links_mail, queue_site_mail
+    from tqconsole.services.mail_workflows import queue_site_mail
 
     # the write comes first: a SQLite transaction that starts with a read cannot wait
     # for the write lock a sender thread holds
     reminder = PaymentReminder.insert(date=today, subscription=sub.id).execute()
     email_id = queue_site_mail(sub, TEMPLATE, connection, f"{TEMPLATE}:{sub.id}:{today}")
-    if links_mail():
-        PaymentReminder.update(mail=email_id).where(PaymentReminder.id == reminder).execute()
+    PaymentReminder.update(mail=email_id).where(PaymentReminder.id == reminder).execute()
     return email_id
 
 

@@ -121,7 +121,7 @@ LIVE_TABLES = frozenset(
         "tqconsole_task",
         "tqconsole_consumer",
         "tqconsole_auditentry",
-        "tqconsole_email",
+        "tqconsole_outboxentry",
     }
 )
 LIVE_SECONDS = 5.0

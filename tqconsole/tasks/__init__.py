@@ -168,10 +168,17 @@ def export_participants(course_id: int) -> str:
 
 
 def send_queued_mail() -> str:
-    """Deliver the outbox's queued messages whose backoff has passed (every minute)."""
+    """Deliver the queued post_office emails that are due (every minute, embedded default).
+
+    With the site's broker configured the site's beat runs its own send task every
+    minute: the console's periodic run then does nothing (one sender per message).
+    """
     from tqconsole.services.outbox import send_due
 
-    return send_due(current_backends().get("email")).summary()
+    backends = current_backends()
+    if backends.settings.celery_broker_url:
+        return "skipped: the site's workers deliver its queued mail"
+    return send_due(backends.get("email")).summary()
 
 
 def send_payment_reminders() -> str:
