@@ -74,6 +74,7 @@ def test_demo_is_deterministic_and_idempotent(sqlite_url):
     assert Subscribe.select().count() == 6000
     for model in reversed(ALL_MODELS):
         model.delete().execute()
+    init(b)  # the mail templates went with the rows
     load_demo(b, scale=1, today=DEMO_TODAY)
     second = list(Subscribe.select(Subscribe.usi, Subscribe.state).order_by(Subscribe.id).tuples())
     assert first == second

@@ -257,7 +257,7 @@ def test_in_a_real_terminal_the_title_clipboard_and_screen_stay(demo_sqlite, tmp
     try:
         tmux("select-pane", "-T", "staff-title")
         deadline = time.monotonic() + 60
-        while "date_joined" not in (screen := tmux("capture-pane", "-p")):
+        while "date joined" not in (screen := tmux("capture-pane", "-p")):
             assert time.monotonic() < deadline, screen
             time.sleep(0.1)
         assert tmux("display", "-p", "#{pane_title}").strip() == "staff-title"

@@ -23,6 +23,7 @@ from tqconsole.models.choices import (
     SubscribeState,
     Weekday,
 )
+from tqconsole.models.mail import Email
 from tqconsole.models.translations import TranslatedField, TranslationModel, translated
 
 USI_ALPHABET = "ABCDEFGHJKMNPQRTUVWXY346789"
@@ -307,7 +308,9 @@ class TeacherWelcome(BaseModel):
 
     teach = pw.ForeignKeyField(Teach, backref="teacher_welcomes", on_delete="CASCADE")
     date = pw.DateField(default=date.today)
-    mail = plain_id("mail_id")  # post_office_email, SET NULL
+    mail = pw.ForeignKeyField(
+        Email, null=True, column_name="mail_id", on_delete="SET NULL", backref="teacher_welcomes"
+    )
 
     class Meta:
         table_name = "courses_teacherwelcome"
@@ -411,7 +414,9 @@ class Confirmation(BaseModel):
     label_fields = ("date",)
     date = pw.DateField(default=date.today)
     subscription = pw.ForeignKeyField(Subscribe, backref="confirmations", on_delete="CASCADE")
-    mail = plain_id("mail_id")
+    mail = pw.ForeignKeyField(
+        Email, null=True, column_name="mail_id", on_delete="SET NULL", backref="confirmations"
+    )
 
     class Meta:
         table_name = "courses_confirmation"
@@ -428,7 +433,9 @@ class Rejection(BaseModel):
     )
     subscription = pw.ForeignKeyField(Subscribe, backref="rejections", on_delete="CASCADE")
     mail_sent = pw.BooleanField(default=True)
-    mail = plain_id("mail_id")
+    mail = pw.ForeignKeyField(
+        Email, null=True, column_name="mail_id", on_delete="SET NULL", backref="rejections"
+    )
 
     class Meta:
         table_name = "courses_rejection"

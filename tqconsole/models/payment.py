@@ -4,7 +4,7 @@ from datetime import date, datetime
 
 import peewee as pw
 
-from tqconsole.models.base import BaseModel, ZonedDateTimeField, plain_id
+from tqconsole.models.base import BaseModel, ZonedDateTimeField
 from tqconsole.models.choices import (
     CreditDebit,
     FinanceFileType,
@@ -14,6 +14,7 @@ from tqconsole.models.choices import (
     PayrexxStatus,
 )
 from tqconsole.models.courses import Course, Subscribe, money
+from tqconsole.models.mail import Email
 
 
 class FinanceFile(BaseModel):
@@ -80,7 +81,9 @@ class PaymentReminder(BaseModel):
     label_fields = ("date",)
 
     date = pw.DateField(default=date.today)
-    mail = plain_id("mail_id")
+    mail = pw.ForeignKeyField(
+        Email, null=True, column_name="mail_id", on_delete="SET NULL", backref="payment_reminders"
+    )
     subscription = pw.ForeignKeyField(Subscribe, backref="payment_reminders", on_delete="CASCADE")
 
     class Meta:

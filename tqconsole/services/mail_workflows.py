@@ -85,7 +85,7 @@ def queue_state_mail(subscription_id: int, connection) -> int | None:
         return None
     name, event, row = chosen
     email_id = queue_site_mail(sub, name, connection, f"{name}:{sub.id}:{event}")
-    if row is not None and row.mail is None:
+    if row is not None and row.mail_id is None:
         type(row).update(mail=email_id).where(type(row).id == row.id).execute()
     return email_id
 
