@@ -211,7 +211,7 @@ async def test_redis_down_says_so_and_keeps_running(sqlite_url, monkeypatch):
 
 @sync
 async def test_stats_refresh_rearms_and_shows_redis(redis_url, sqlite_url, monkeypatch):
-    import tqconsole.screens.cache as screen_module
+    import tqconsole.screens.cache_pane as screen_module
 
     monkeypatch.setattr(screen_module, "STATS_SECONDS", 0.05)
     monkeypatch.setenv("TQ_CACHE_URL", redis_url)
@@ -245,7 +245,7 @@ def cache_data_on_screen(app) -> bool:
 @pytest.fixture
 def one_stats_reading(monkeypatch):
     """The stats are read once: each reading adds to the sparklines, which a snapshot shows."""
-    import tqconsole.screens.cache as screen_module
+    import tqconsole.screens.cache_pane as screen_module
 
     monkeypatch.setattr(screen_module, "STATS_SECONDS", 3600.0)
 
@@ -321,7 +321,7 @@ class Proxy:
 
 @sync
 async def test_redis_back_up_recovers(redis_url, sqlite_url, monkeypatch):
-    import tqconsole.screens.cache as screen_module
+    import tqconsole.screens.cache_pane as screen_module
     from tests import services
     from tqconsole.backends.cache import from_url
 

@@ -124,7 +124,7 @@ def sync(test):
 
 
 @sync
-async def test_screen_marks_broker_keys_refuses_them_and_switches_cache(
+async def test_screen_shows_both_caches_marks_broker_keys_and_acts_on_the_focused_one(
     site_url, redis_url, monkeypatch
 ):
     from tests.tui_support import settle, until
@@ -138,9 +138,19 @@ async def test_screen_marks_broker_keys_refuses_them_and_switches_cache(
     app = TQConsole(load(), location="cache/celery")
     async with app.run_test(size=(120, 40)) as pilot:
         await settle(pilot)
-        table = app.screen.query_one("#keys")
-        await until(pilot, lambda: [r.value for r in table.rows] == ["celery"])
-        assert "(broker)" in str(table.get_row_at(0)[1])
+        redis_pane, db_pane = (
+            app.screen.query_one("#pane-default"),
+            app.screen.query_one("#pane-db"),
+        )
+        redis_keys, db_keys = redis_pane.query_one("#keys"), db_pane.query_one("#keys")
+        # both at once, each with its own stats and keys, side by side
+        await until(pilot, lambda: [r.value for r in redis_keys.rows] == ["celery"])
+        await until(pilot, lambda: len(db_keys.rows) == 7)
+        await until(pilot, lambda: redis_pane.stats_panel.last and db_pane.stats_panel.last)
+        assert "Redis" in str(redis_pane.query_one("#stats-text").render())
+        assert "tq_cache_table" in str(db_pane.query_one("#stats-text").render())
+        assert redis_pane.region.y == db_pane.region.y and redis_pane.region.x < db_pane.region.x
+        assert "(broker)" in str(redis_keys.get_row_at(0)[1])
 
         def said(text):
             return any(text in n.message for n in app._notifications)  # noqa: SLF001
@@ -150,14 +160,53 @@ async def test_screen_marks_broker_keys_refuses_them_and_switches_cache(
         await pilot.press("tab", "enter")  # Cancel is focused first: tab to Delete
         await until(pilot, lambda: said("the Celery broker's"))
         assert raw.llen("celery") == 9
+        await pilot.press("C")  # the db pane has the focus: the actions are its
+        await until(pilot, lambda: app.screen.cache_name == "db" and db_keys.has_focus)
+        key = db_keys.coordinate_to_cell_key((0, 0)).row_key.value
+        await pilot.press("d")
+        await until(pilot, lambda: app.screen.query(".question"))
+        assert "tq_cache_table" in str(app.screen.query_one(".question").render())
+        await pilot.press("tab", "enter")
+        await until(pilot, lambda: len(db_keys.rows) == 6 and key not in db_keys.rows)
+        assert raw.llen("celery") == 9 and len(redis_keys.rows) == 1
+        await pilot.press("slash", "ctrl+u", *"nothing*", "enter")  # the db pane's pattern
+        await until(pilot, lambda: "nothing*" in db_pane.pattern and not db_keys.rows)
+        assert redis_pane.pattern == "celery"
+        await pilot.click("#pane-default #keys")  # a click moves the focus back
+        await until(pilot, lambda: app.screen.cache_name == "default")
         await pilot.press("C")
         await until(pilot, lambda: app.screen.cache_name == "db")
-        await pilot.press("slash", "ctrl+u", "*", "enter")
-        await until(pilot, lambda: len(table.rows) == 7)
-        assert "tq_cache_table" in str(app.screen.query_one("#stats-text").render())
         await pilot.press("C")
         await until(pilot, lambda: app.screen.cache_name == "default")
-        await until(pilot, lambda: len(table.rows) == 85)
+
+
+@sync
+async def test_both_caches_at_80_columns_fold_the_other_to_its_stats(
+    site_url, redis_url, monkeypatch
+):
+    from tests.tui_support import settle, until
+    from tqconsole.app import TQConsole
+    from tqconsole.settings import load
+
+    monkeypatch.delenv("TQ_CACHE_URL", raising=False)
+    monkeypatch.setenv("TQ_REDIS_BROKER_URL", redis_url)
+    services.load_site_redis(redis_url)
+    app = TQConsole(load(), location="cache")
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        redis_pane, db_pane = (
+            app.screen.query_one("#pane-default"),
+            app.screen.query_one("#pane-db"),
+        )
+        await until(pilot, lambda: redis_pane.stats_panel.last and db_pane.stats_panel.last)
+        assert db_pane.has_class("-folded") and not redis_pane.has_class("-folded")
+        assert db_pane.stats_panel.region.height > 0  # its stats stay in sight
+        assert db_pane.query_one("#keys").region.height == 0
+        assert redis_pane.region.y < db_pane.region.y
+        await pilot.press("C")
+        await until(pilot, lambda: redis_pane.has_class("-folded"))
+        assert not db_pane.has_class("-folded") and app.screen.cache_name == "db"
+        await until(pilot, lambda: len(db_pane.query_one("#keys").rows) == 7)
 
 
 def test_hourly_cull_culls_the_sites_db_cache_not_redis(site_url, redis_url, monkeypatch):
