@@ -1,4 +1,4 @@
-"""The cache screen: Pilot tests on the demo data and on Redis, snapshots at 80x24 and 120x40."""
+"""The cache screen: Pilot tests on the demo data and on Redis, snapshots at 80x24, 120x40 and 160x50, of one cache and of two."""
 
 from __future__ import annotations
 
@@ -257,6 +257,43 @@ def test_snapshot_cache_screen(size, demo_sqlite, one_stats_reading, snap_compar
     async def run_before(pilot):
         await settle(pilot)
         await shown(pilot, lambda: cache_data_on_screen(pilot.app))
+
+    assert snap_compare(app, terminal_size=size, run_before=run_before)
+
+
+@pytest.fixture
+def two_caches(demo_sqlite, one_stats_reading, monkeypatch):
+    """The demo's db cache and a django-redis-like ``default`` of fixed keys without TTL
+    (a local-memory cache: Redis's own figures change by the second)."""
+    import uuid
+
+    from tqconsole.backends.cache import from_url
+
+    url = f"locmem://snap-{uuid.uuid4().hex[:8]}"
+    cache = from_url(url)
+    for n in range(12):
+        cache.set(f"user_ical_{n}", f"BEGIN:VCALENDAR {n}", timeout=None)
+    cache.set("payment_match_last_run", 1_700_000_000, timeout=None)
+    monkeypatch.setenv("TQ_CACHE_URL", url)
+
+
+def both_caches_on_screen(app) -> bool:
+    panes = list(app.screen.query("CachePane"))
+    return len(panes) == 2 and all(
+        len(p.stats_panel.memory) == 1
+        and "keys matching" in str(p.query_one("#status").render())
+        and p.namespace_tree.root.data == "*"
+        for p in panes
+    )
+
+
+@pytest.mark.parametrize("size", [(80, 24), (160, 50)])
+def test_snapshot_two_caches(size, two_caches, snap_compare):
+    app = TQConsole(load(), location="cache")
+
+    async def run_before(pilot):
+        await settle(pilot)
+        await shown(pilot, lambda: both_caches_on_screen(pilot.app))
 
     assert snap_compare(app, terminal_size=size, run_before=run_before)
 

@@ -116,7 +116,9 @@ class CacheScreen(CacheChanges, ConsoleScreen):
         self.set_class(not columns, "-stacked")
         width = (self.size.width - 1) // 2 if columns else self.size.width
         for pane in panes:
-            pane.set_class(not columns and pane.cache_name != self.active_name, "-folded")
+            other = pane.cache_name != self.active_name
+            pane.set_class(len(panes) > 1 and not other, "-active")  # where the actions go
+            pane.set_class(not columns and other, "-folded")
             pane.fit(width)
 
     def on_descendant_focus(self, event) -> None:

@@ -39,6 +39,7 @@ class CachePane(Vertical):
     CachePane.-narrow #namespaces { width: 24; }
     CachePane.-wide #namespaces { width: 48; }
     CachePane.-slim #namespaces { display: none; }
+    CachePane.-active > StatsPanel { background: $primary 30%; }
     CachePane.-folded { height: auto; }
     CachePane.-folded #pattern-row, CachePane.-folded #main, CachePane.-folded #status {
         display: none;
