@@ -253,3 +253,44 @@ def test_pattern_clear_keeps_queues_where_scripts_are_refused(site_redis):
     finally:
         limited.close()
         raw.acl_deluser(user)
+
+
+def test_check_shows_both_caches_with_figures_and_sources(site_url, redis_url, monkeypatch, capsys):
+    monkeypatch.delenv("TQ_CACHE_URL", raising=False)
+    monkeypatch.setenv("TQ_REDIS_BROKER_URL", redis_url)
+    services.load_site_redis(redis_url)
+    code, out, err = run(capsys, "check", "--json")
+    assert out, err
+    rows = {row["family"]: row for row in json.loads(out)}
+    redis_cache, db_cache = rows["cache"], rows["cache:db"]
+    assert redis_cache["ok"] and db_cache["ok"], (redis_cache, db_cache)
+    assert redis_cache["title"] == "Cache (default)" and db_cache["title"] == "Cache (db)"
+    assert redis_cache["from"].startswith("TQ_REDIS_BROKER_URL")
+    assert redis_cache["figures"]["backend"] == "redis"
+    keys = redis.Redis.from_url(redis_url).dbsize()
+    assert redis_cache["figures"]["keys"] == f"{keys:,} in db{redis_url.rsplit('/', 1)[1]}"
+    assert db_cache["url"] == "db://tq_cache_table" and db_cache["figures"]["keys"] == "7"
+    assert db_cache["from"].startswith("the site's CACHES, a table in the database")
+    code, out, _ = run(capsys, "check")
+    assert "Cache (default)" in out and "Cache (db)" in out and "db://tq_cache_table" in out
+
+
+@sync
+async def test_dashboard_shows_both_caches(site_url, redis_url, monkeypatch):
+    from tests.tui_support import settle, until
+    from tqconsole.app import TQConsole
+    from tqconsole.settings import load
+
+    monkeypatch.delenv("TQ_CACHE_URL", raising=False)
+    monkeypatch.setenv("TQ_REDIS_BROKER_URL", redis_url)
+    services.load_site_redis(redis_url)
+    app = TQConsole(load(), location="dashboard")
+    async with app.run_test(size=(160, 50)) as pilot:
+        await settle(pilot)
+        redis_panel = app.screen.query_one("#health-cache")
+        db_panel = app.screen.query_one("#health-cache-db")
+        await until(pilot, lambda: redis_panel.health and db_panel.health)
+        assert redis_panel.border_title == "Cache (default)" and redis_panel.health.ok
+        assert db_panel.border_title == "Cache (db)" and db_panel.health.ok
+        assert dict(db_panel.health.figures)["keys"] == "7"
+        assert db_panel.url == "db://tq_cache_table" and redis_panel.url == redis_url

@@ -32,16 +32,44 @@ class Health:
         return data
 
 
-def probe(backends, family: str) -> Health:
-    """Open the family's backend if needed and ask it for its health; never raises."""
-    from tqconsole.backends import FAMILIES, family_module
+def targets(settings) -> list[tuple[str, str]]:
+    """(family, name) of each backend to probe: one per family, and each of two caches."""
+    from tqconsole.backends import FAMILIES
+    from tqconsole.backends.cache import cache_names
 
-    title = FAMILIES[family][0]
-    health = Health(family=family, title=title, url=backends.settings.masked(family))
+    caches = cache_names(settings)
+    several = {"cache": caches} if len(caches) > 1 else {}
+    return [(family, name) for family in FAMILIES for name in several.get(family, [""])]
+
+
+def unprobed(settings, family: str, name: str = "") -> Health:
+    """A backend's health before its probe: family, title and masked URL.
+
+    ``name`` picks one of several (the caches: ``default``, ``db``); its health's
+    family is the backend's slot (``cache:db``; ``default`` is the family's own).
+    """
+    from tqconsole.backends import FAMILIES
+    from tqconsole.settings import mask_url
+
+    slot = "" if name in ("", "default") else name
+    title = FAMILIES[family][0] + (f" ({name})" if name else "")
+    if not slot:
+        return Health(family=family, title=title, url=settings.masked(family))
+    from tqconsole.backends.cache import cache_url  # only the caches come in several
+
+    return Health(f"{family}:{slot}", title, mask_url(cache_url(settings, slot)))
+
+
+def probe(backends, family: str, name: str = "") -> Health:
+    """Open the family's backend if needed and ask it for its health; never raises."""
+    from tqconsole.backends import family_module
+
+    health = unprobed(backends.settings, family, name)
+    slot = health.family.partition(":")[2]
     start = perf_counter()
     try:
         module = family_module(family)
-        backend = backends.get(family)
+        backend = backends.get(family, slot)
         module.health(backend, health)
         health.ok = not health.error
     except ConsoleError as exc:

@@ -38,15 +38,14 @@ def cmd_demo(ctx) -> int:
 
 
 def cmd_check(ctx) -> int:
-    from tqconsole.backends import FAMILIES
-    from tqconsole.backends.health import probe
+    from tqconsole.backends.health import probe, targets
 
     settings = ctx.backends.settings
-    results = [probe(ctx.backends, family) for family in FAMILIES]
+    results = [probe(ctx.backends, *target) for target in targets(settings)]
     drift = schema_lines(ctx.backends) if results[0].ok else []
     options = option_origins(settings)
     if ctx.args.json:
-        print_json([{**h.as_dict(), "from": settings.origin(h.family)} for h in results])
+        print_json([{**h.as_dict(), "from": url_origin(settings, h.family)} for h in results])
     else:
         print_table(
             (
@@ -55,7 +54,7 @@ def cmd_check(ctx) -> int:
                     h.url,
                     ("warn" if h.warning else "ok") if h.ok else "FAIL",
                     f"{h.rtt_ms:.1f} ms" if h.rtt_ms is not None else "",
-                    settings.origin(h.family),
+                    url_origin(settings, h.family),
                     h.version if h.ok else h.error,
                 )
                 for h in results
@@ -72,6 +71,13 @@ def cmd_check(ctx) -> int:
             if h.warning:
                 print(f"warning: {h.title}: {h.warning}")
     return 0 if all(h.ok for h in results) else 1
+
+
+def url_origin(settings, family: str) -> str:
+    """Where a backend's URL came from; the site's ``db`` cache is a table of its database."""
+    if family == "cache:db":
+        return f"the site's CACHES, a table in the database ({settings.origin('database')})"
+    return settings.origin(family)
 
 
 # settings beside the backend URLs that the site's environment can give
