@@ -11,10 +11,22 @@ import redis
 
 from tests import services
 from tests.test_cache_inspector import BROKER
+from tests.tui_support import settle, until
+from tqconsole.app import TQConsole
 from tqconsole.backends.cache import from_url
 from tqconsole.backends.cache.broker_keys import BrokerKey
 from tqconsole.cli import main
 from tqconsole.services import cache_inspector as insp
+from tqconsole.settings import load
+
+
+@pytest.fixture
+def site_caches(site_url, redis_url, monkeypatch):
+    """The site's environment: both caches, django-redis on the site's Redis data (its URL)."""
+    monkeypatch.delenv("TQ_CACHE_URL", raising=False)
+    monkeypatch.setenv("TQ_REDIS_BROKER_URL", redis_url)  # as the site's settings read it
+    services.load_site_redis(redis_url)
+    return redis_url
 
 
 @pytest.fixture
@@ -96,10 +108,7 @@ def test_cli_marks_and_refuses_broker_keys(site_redis, sqlite_url, redis_url, mo
     assert site_redis[2].llen("celery") == 9
 
 
-def test_both_caches_from_the_sites_environment(site_url, redis_url, monkeypatch, capsys):
-    monkeypatch.delenv("TQ_CACHE_URL", raising=False)
-    monkeypatch.setenv("TQ_REDIS_BROKER_URL", redis_url)  # as the site's settings read it
-    services.load_site_redis(redis_url)
+def test_both_caches_from_the_sites_environment(site_caches, capsys):
     code, out, _ = run(capsys, "cache", "keys", "--cache", "db", "--json")
     assert code == 0
     db_keys = {k["key"] for k in json.loads(out)}
@@ -123,25 +132,21 @@ def sync(test):
     return wrapper
 
 
+def cache_panes(app):
+    """The cache screen's panes: django-redis ``default``, then the ``db`` table."""
+    return app.screen.query_one("#pane-default"), app.screen.query_one("#pane-db")
+
+
 @sync
 async def test_screen_shows_both_caches_marks_broker_keys_and_acts_on_the_focused_one(
-    site_url, redis_url, monkeypatch
+    site_caches,
 ):
-    from tests.tui_support import settle, until
-    from tqconsole.app import TQConsole
-    from tqconsole.settings import load
-
-    monkeypatch.delenv("TQ_CACHE_URL", raising=False)
-    monkeypatch.setenv("TQ_REDIS_BROKER_URL", redis_url)
-    services.load_site_redis(redis_url)
+    redis_url = site_caches
     raw = redis.Redis.from_url(redis_url)
     app = TQConsole(load(), location="cache/celery")
     async with app.run_test(size=(120, 40)) as pilot:
         await settle(pilot)
-        redis_pane, db_pane = (
-            app.screen.query_one("#pane-default"),
-            app.screen.query_one("#pane-db"),
-        )
+        redis_pane, db_pane = cache_panes(app)
         redis_keys, db_keys = redis_pane.query_one("#keys"), db_pane.query_one("#keys")
         # both at once, each with its own stats and keys, side by side
         await until(pilot, lambda: [r.value for r in redis_keys.rows] == ["celery"])
@@ -181,23 +186,11 @@ async def test_screen_shows_both_caches_marks_broker_keys_and_acts_on_the_focuse
 
 
 @sync
-async def test_both_caches_at_80_columns_fold_the_other_to_its_stats(
-    site_url, redis_url, monkeypatch
-):
-    from tests.tui_support import settle, until
-    from tqconsole.app import TQConsole
-    from tqconsole.settings import load
-
-    monkeypatch.delenv("TQ_CACHE_URL", raising=False)
-    monkeypatch.setenv("TQ_REDIS_BROKER_URL", redis_url)
-    services.load_site_redis(redis_url)
+async def test_both_caches_at_80_columns_fold_the_other_to_its_stats(site_caches):
     app = TQConsole(load(), location="cache")
     async with app.run_test(size=(80, 24)) as pilot:
         await settle(pilot)
-        redis_pane, db_pane = (
-            app.screen.query_one("#pane-default"),
-            app.screen.query_one("#pane-db"),
-        )
+        redis_pane, db_pane = cache_panes(app)
         await until(pilot, lambda: redis_pane.stats_panel.last and db_pane.stats_panel.last)
         assert db_pane.has_class("-folded") and not redis_pane.has_class("-folded")
         assert db_pane.stats_panel.region.height > 0  # its stats stay in sight
@@ -209,14 +202,10 @@ async def test_both_caches_at_80_columns_fold_the_other_to_its_stats(
         await until(pilot, lambda: len(db_pane.query_one("#keys").rows) == 7)
 
 
-def test_hourly_cull_culls_the_sites_db_cache_not_redis(site_url, redis_url, monkeypatch):
+def test_hourly_cull_culls_the_sites_db_cache_not_redis(site_caches, monkeypatch):
     from tqconsole import tasks
     from tqconsole.backends import Backends
-    from tqconsole.settings import load
 
-    monkeypatch.delenv("TQ_CACHE_URL", raising=False)
-    monkeypatch.setenv("TQ_REDIS_BROKER_URL", redis_url)
-    services.load_site_redis(redis_url)
     backends = Backends(load())
     monkeypatch.setattr(tasks, "_backends", backends)
     try:
@@ -255,10 +244,8 @@ def test_pattern_clear_keeps_queues_where_scripts_are_refused(site_redis):
         raw.acl_deluser(user)
 
 
-def test_check_shows_both_caches_with_figures_and_sources(site_url, redis_url, monkeypatch, capsys):
-    monkeypatch.delenv("TQ_CACHE_URL", raising=False)
-    monkeypatch.setenv("TQ_REDIS_BROKER_URL", redis_url)
-    services.load_site_redis(redis_url)
+def test_check_shows_both_caches_with_figures_and_sources(site_caches, capsys):
+    redis_url = site_caches
     code, out, err = run(capsys, "check", "--json")
     assert out, err
     rows = {row["family"]: row for row in json.loads(out)}
@@ -276,14 +263,8 @@ def test_check_shows_both_caches_with_figures_and_sources(site_url, redis_url, m
 
 
 @sync
-async def test_dashboard_shows_both_caches(site_url, redis_url, monkeypatch):
-    from tests.tui_support import settle, until
-    from tqconsole.app import TQConsole
-    from tqconsole.settings import load
-
-    monkeypatch.delenv("TQ_CACHE_URL", raising=False)
-    monkeypatch.setenv("TQ_REDIS_BROKER_URL", redis_url)
-    services.load_site_redis(redis_url)
+async def test_dashboard_shows_both_caches(site_caches):
+    redis_url = site_caches
     app = TQConsole(load(), location="dashboard")
     async with app.run_test(size=(160, 50)) as pilot:
         await settle(pilot)
