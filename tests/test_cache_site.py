@@ -260,6 +260,7 @@ def test_check_shows_both_caches_with_figures_and_sources(site_caches, capsys):
     assert db_cache["from"].startswith("the site's CACHES, a table in the database")
     code, out, _ = run(capsys, "check")
     assert "Cache (default)" in out and "Cache (db)" in out and "db://tq_cache_table" in out
+    assert "Cache (db): keys 7, expired 0, table size" in out and "Cache (default): memory" in out
 
 
 @sync

@@ -63,6 +63,9 @@ def cmd_check(ctx) -> int:
         )
         for name, value, origin in options:
             print(f"setting: {name} = {value} (from {origin})")
+        for h in results:  # the site's two caches: what each holds
+            if h.family.startswith("cache") and h.ok:
+                print(f"{h.title}: " + ", ".join(f"{k} {v}" for k, v in h.figures[1:]))
         for note in settings.site_notes:
             print(f"note: {note}")
         for line in drift:
