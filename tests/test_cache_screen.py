@@ -472,3 +472,22 @@ async def test_clear_all_keeps_the_sites_broker_and_flush_is_its_own_key(
         await pilot.press("enter")
         await until(pilot, lambda: said(f"removed 9 keys: FLUSHDB {name}"))
     assert raw.dbsize() == 0
+
+
+@sync
+async def test_key_list_fits_after_a_resize(two_caches):
+    """Each pane's key column is fitted to its width; the table's scrollable width
+    follows at once (else a stray horizontal scrollbar covers the last row)."""
+    app = TQConsole(load(), location="cache")
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        await until(pilot, lambda: both_caches_on_screen(app))
+        await pilot.press("C")
+        for size in ((80, 24), (160, 50), (120, 40), (80, 24)):
+            await pilot.press("r")  # the rows measured at the width before the resize
+            await settle(pilot)
+            await pilot.resize_terminal(*size)
+            await settle(pilot)
+            for table in app.screen.query("#keys"):
+                if table.region.width:  # a folded pane's list is not shown
+                    assert table.virtual_size.width <= table.scrollable_content_region.width
