@@ -1,4 +1,4 @@
-"""The cache screen: Pilot tests on the demo data and on Redis, snapshots at 80x24 and 120x40."""
+"""The cache screen: Pilot tests on the demo data and on Redis, snapshots at 80x24, 120x40 and 160x50, of one cache and of two."""
 
 from __future__ import annotations
 
@@ -211,7 +211,7 @@ async def test_redis_down_says_so_and_keeps_running(sqlite_url, monkeypatch):
 
 @sync
 async def test_stats_refresh_rearms_and_shows_redis(redis_url, sqlite_url, monkeypatch):
-    import tqconsole.screens.cache as screen_module
+    import tqconsole.screens.cache_pane as screen_module
 
     monkeypatch.setattr(screen_module, "STATS_SECONDS", 0.05)
     monkeypatch.setenv("TQ_CACHE_URL", redis_url)
@@ -245,7 +245,7 @@ def cache_data_on_screen(app) -> bool:
 @pytest.fixture
 def one_stats_reading(monkeypatch):
     """The stats are read once: each reading adds to the sparklines, which a snapshot shows."""
-    import tqconsole.screens.cache as screen_module
+    import tqconsole.screens.cache_pane as screen_module
 
     monkeypatch.setattr(screen_module, "STATS_SECONDS", 3600.0)
 
@@ -257,6 +257,43 @@ def test_snapshot_cache_screen(size, demo_sqlite, one_stats_reading, snap_compar
     async def run_before(pilot):
         await settle(pilot)
         await shown(pilot, lambda: cache_data_on_screen(pilot.app))
+
+    assert snap_compare(app, terminal_size=size, run_before=run_before)
+
+
+@pytest.fixture
+def two_caches(demo_sqlite, one_stats_reading, monkeypatch):
+    """The demo's db cache and a django-redis-like ``default`` of fixed keys without TTL
+    (a local-memory cache: Redis's own figures change by the second)."""
+    import uuid
+
+    from tqconsole.backends.cache import from_url
+
+    url = f"locmem://snap-{uuid.uuid4().hex[:8]}"
+    cache = from_url(url)
+    for n in range(12):
+        cache.set(f"user_ical_{n}", f"BEGIN:VCALENDAR {n}", timeout=None)
+    cache.set("payment_match_last_run", 1_700_000_000, timeout=None)
+    monkeypatch.setenv("TQ_CACHE_URL", url)
+
+
+def both_caches_on_screen(app) -> bool:
+    panes = list(app.screen.query("CachePane"))
+    return len(panes) == 2 and all(
+        len(p.stats_panel.memory) == 1
+        and "keys matching" in str(p.query_one("#status").render())
+        and p.namespace_tree.root.data == "*"
+        for p in panes
+    )
+
+
+@pytest.mark.parametrize("size", [(80, 24), (160, 50)])
+def test_snapshot_two_caches(size, two_caches, snap_compare):
+    app = TQConsole(load(), location="cache")
+
+    async def run_before(pilot):
+        await settle(pilot)
+        await shown(pilot, lambda: both_caches_on_screen(pilot.app))
 
     assert snap_compare(app, terminal_size=size, run_before=run_before)
 
@@ -321,7 +358,7 @@ class Proxy:
 
 @sync
 async def test_redis_back_up_recovers(redis_url, sqlite_url, monkeypatch):
-    import tqconsole.screens.cache as screen_module
+    import tqconsole.screens.cache_pane as screen_module
     from tests import services
     from tqconsole.backends.cache import from_url
 
@@ -435,3 +472,22 @@ async def test_clear_all_keeps_the_sites_broker_and_flush_is_its_own_key(
         await pilot.press("enter")
         await until(pilot, lambda: said(f"removed 9 keys: FLUSHDB {name}"))
     assert raw.dbsize() == 0
+
+
+@sync
+async def test_key_list_fits_after_a_resize(two_caches):
+    """Each pane's key column is fitted to its width; the table's scrollable width
+    follows at once (else a stray horizontal scrollbar covers the last row)."""
+    app = TQConsole(load(), location="cache")
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        await until(pilot, lambda: both_caches_on_screen(app))
+        await pilot.press("C")
+        for size in ((80, 24), (160, 50), (120, 40), (80, 24)):
+            await pilot.press("r")  # the rows measured at the width before the resize
+            await settle(pilot)
+            await pilot.resize_terminal(*size)
+            await settle(pilot)
+            for table in app.screen.query("#keys"):
+                if table.region.width:  # a folded pane's list is not shown
+                    assert table.virtual_size.width <= table.scrollable_content_region.width

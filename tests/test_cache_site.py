@@ -11,10 +11,22 @@ import redis
 
 from tests import services
 from tests.test_cache_inspector import BROKER
+from tests.tui_support import settle, until
+from tqconsole.app import TQConsole
 from tqconsole.backends.cache import from_url
 from tqconsole.backends.cache.broker_keys import BrokerKey
 from tqconsole.cli import main
 from tqconsole.services import cache_inspector as insp
+from tqconsole.settings import load
+
+
+@pytest.fixture
+def site_caches(site_url, redis_url, monkeypatch):
+    """The site's environment: both caches, django-redis on the site's Redis data (its URL)."""
+    monkeypatch.delenv("TQ_CACHE_URL", raising=False)
+    monkeypatch.setenv("TQ_REDIS_BROKER_URL", redis_url)  # as the site's settings read it
+    services.load_site_redis(redis_url)
+    return redis_url
 
 
 @pytest.fixture
@@ -96,10 +108,7 @@ def test_cli_marks_and_refuses_broker_keys(site_redis, sqlite_url, redis_url, mo
     assert site_redis[2].llen("celery") == 9
 
 
-def test_both_caches_from_the_sites_environment(site_url, redis_url, monkeypatch, capsys):
-    monkeypatch.delenv("TQ_CACHE_URL", raising=False)
-    monkeypatch.setenv("TQ_REDIS_BROKER_URL", redis_url)  # as the site's settings read it
-    services.load_site_redis(redis_url)
+def test_both_caches_from_the_sites_environment(site_caches, capsys):
     code, out, _ = run(capsys, "cache", "keys", "--cache", "db", "--json")
     assert code == 0
     db_keys = {k["key"] for k in json.loads(out)}
@@ -123,24 +132,30 @@ def sync(test):
     return wrapper
 
 
-@sync
-async def test_screen_marks_broker_keys_refuses_them_and_switches_cache(
-    site_url, redis_url, monkeypatch
-):
-    from tests.tui_support import settle, until
-    from tqconsole.app import TQConsole
-    from tqconsole.settings import load
+def cache_panes(app):
+    """The cache screen's panes: django-redis ``default``, then the ``db`` table."""
+    return app.screen.query_one("#pane-default"), app.screen.query_one("#pane-db")
 
-    monkeypatch.delenv("TQ_CACHE_URL", raising=False)
-    monkeypatch.setenv("TQ_REDIS_BROKER_URL", redis_url)
-    services.load_site_redis(redis_url)
+
+@sync
+async def test_screen_shows_both_caches_marks_broker_keys_and_acts_on_the_focused_one(
+    site_caches,
+):
+    redis_url = site_caches
     raw = redis.Redis.from_url(redis_url)
     app = TQConsole(load(), location="cache/celery")
     async with app.run_test(size=(120, 40)) as pilot:
         await settle(pilot)
-        table = app.screen.query_one("#keys")
-        await until(pilot, lambda: [r.value for r in table.rows] == ["celery"])
-        assert "(broker)" in str(table.get_row_at(0)[1])
+        redis_pane, db_pane = cache_panes(app)
+        redis_keys, db_keys = redis_pane.query_one("#keys"), db_pane.query_one("#keys")
+        # both at once, each with its own stats and keys, side by side
+        await until(pilot, lambda: [r.value for r in redis_keys.rows] == ["celery"])
+        await until(pilot, lambda: len(db_keys.rows) == 7)
+        await until(pilot, lambda: redis_pane.stats_panel.last and db_pane.stats_panel.last)
+        assert "Redis" in str(redis_pane.query_one("#stats-text").render())
+        assert "tq_cache_table" in str(db_pane.query_one("#stats-text").render())
+        assert redis_pane.region.y == db_pane.region.y and redis_pane.region.x < db_pane.region.x
+        assert "(broker)" in str(redis_keys.get_row_at(0)[1])
 
         def said(text):
             return any(text in n.message for n in app._notifications)  # noqa: SLF001
@@ -150,24 +165,47 @@ async def test_screen_marks_broker_keys_refuses_them_and_switches_cache(
         await pilot.press("tab", "enter")  # Cancel is focused first: tab to Delete
         await until(pilot, lambda: said("the Celery broker's"))
         assert raw.llen("celery") == 9
+        await pilot.press("C")  # the db pane has the focus: the actions are its
+        await until(pilot, lambda: app.screen.cache_name == "db" and db_keys.has_focus)
+        key = db_keys.coordinate_to_cell_key((0, 0)).row_key.value
+        await pilot.press("d")
+        await until(pilot, lambda: app.screen.query(".question"))
+        assert "tq_cache_table" in str(app.screen.query_one(".question").render())
+        await pilot.press("tab", "enter")
+        await until(pilot, lambda: len(db_keys.rows) == 6 and key not in db_keys.rows)
+        assert raw.llen("celery") == 9 and len(redis_keys.rows) == 1
+        await pilot.press("slash", "ctrl+u", *"nothing*", "enter")  # the db pane's pattern
+        await until(pilot, lambda: "nothing*" in db_pane.pattern and not db_keys.rows)
+        assert redis_pane.pattern == "celery"
+        await pilot.click("#pane-default #keys")  # a click moves the focus back
+        await until(pilot, lambda: app.screen.cache_name == "default")
         await pilot.press("C")
         await until(pilot, lambda: app.screen.cache_name == "db")
-        await pilot.press("slash", "ctrl+u", "*", "enter")
-        await until(pilot, lambda: len(table.rows) == 7)
-        assert "tq_cache_table" in str(app.screen.query_one("#stats-text").render())
         await pilot.press("C")
         await until(pilot, lambda: app.screen.cache_name == "default")
-        await until(pilot, lambda: len(table.rows) == 85)
 
 
-def test_hourly_cull_culls_the_sites_db_cache_not_redis(site_url, redis_url, monkeypatch):
+@sync
+async def test_both_caches_at_80_columns_fold_the_other_to_its_stats(site_caches):
+    app = TQConsole(load(), location="cache")
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        redis_pane, db_pane = cache_panes(app)
+        await until(pilot, lambda: redis_pane.stats_panel.last and db_pane.stats_panel.last)
+        assert db_pane.has_class("-folded") and not redis_pane.has_class("-folded")
+        assert db_pane.stats_panel.region.height > 0  # its stats stay in sight
+        assert db_pane.query_one("#keys").region.height == 0
+        assert redis_pane.region.y < db_pane.region.y
+        await pilot.press("C")
+        await until(pilot, lambda: redis_pane.has_class("-folded"))
+        assert not db_pane.has_class("-folded") and app.screen.cache_name == "db"
+        await until(pilot, lambda: len(db_pane.query_one("#keys").rows) == 7)
+
+
+def test_hourly_cull_culls_the_sites_db_cache_not_redis(site_caches, monkeypatch):
     from tqconsole import tasks
     from tqconsole.backends import Backends
-    from tqconsole.settings import load
 
-    monkeypatch.delenv("TQ_CACHE_URL", raising=False)
-    monkeypatch.setenv("TQ_REDIS_BROKER_URL", redis_url)
-    services.load_site_redis(redis_url)
     backends = Backends(load())
     monkeypatch.setattr(tasks, "_backends", backends)
     try:
@@ -204,3 +242,37 @@ def test_pattern_clear_keeps_queues_where_scripts_are_refused(site_redis):
     finally:
         limited.close()
         raw.acl_deluser(user)
+
+
+def test_check_shows_both_caches_with_figures_and_sources(site_caches, capsys):
+    redis_url = site_caches
+    code, out, err = run(capsys, "check", "--json")
+    assert out, err
+    rows = {row["family"]: row for row in json.loads(out)}
+    redis_cache, db_cache = rows["cache"], rows["cache:db"]
+    assert redis_cache["ok"] and db_cache["ok"], (redis_cache, db_cache)
+    assert redis_cache["title"] == "Cache (default)" and db_cache["title"] == "Cache (db)"
+    assert redis_cache["from"].startswith("TQ_REDIS_BROKER_URL")
+    assert redis_cache["figures"]["backend"] == "redis"
+    keys = redis.Redis.from_url(redis_url).dbsize()
+    assert redis_cache["figures"]["keys"] == f"{keys:,} in db{redis_url.rsplit('/', 1)[1]}"
+    assert db_cache["url"] == "db://tq_cache_table" and db_cache["figures"]["keys"] == "7"
+    assert db_cache["from"].startswith("the site's CACHES, a table in the database")
+    code, out, _ = run(capsys, "check")
+    assert "Cache (default)" in out and "Cache (db)" in out and "db://tq_cache_table" in out
+    assert "Cache (db): keys 7, expired 0, table size" in out and "Cache (default): memory" in out
+
+
+@sync
+async def test_dashboard_shows_both_caches(site_caches):
+    redis_url = site_caches
+    app = TQConsole(load(), location="dashboard")
+    async with app.run_test(size=(160, 50)) as pilot:
+        await settle(pilot)
+        redis_panel = app.screen.query_one("#health-cache")
+        db_panel = app.screen.query_one("#health-cache-db")
+        await until(pilot, lambda: redis_panel.health and db_panel.health)
+        assert redis_panel.border_title == "Cache (default)" and redis_panel.health.ok
+        assert db_panel.border_title == "Cache (db)" and db_panel.health.ok
+        assert dict(db_panel.health.figures)["keys"] == "7"
+        assert db_panel.url == "db://tq_cache_table" and redis_panel.url == redis_url

@@ -46,15 +46,15 @@ def cmd_demo(ctx) -> int:
 
 
 def cmd_check(ctx) -> int:
-    from tqconsole.services.health import FAMILIES, check
+    from tqconsole.services.health import check, targets
     from tqconsole.tasks import site_work
 
     settings = ctx.backends.settings
-    results = [check(ctx.backends, family) for family in FAMILIES]
+    results = [check(ctx.backends, *target) for target in targets(settings)]
     drift = schema_lines(ctx.backends) if results[0].ok else []
     options = option_origins(settings)
     if ctx.args.json:
-        print_json([{**h.as_dict(), "from": settings.origin(h.family)} for h in results])
+        print_json([{**h.as_dict(), "from": url_origin(settings, h.family)} for h in results])
     else:
         print_table(
             (
@@ -63,7 +63,7 @@ def cmd_check(ctx) -> int:
                     h.url,
                     ("warn" if h.warning else "ok") if h.ok else "FAIL",
                     f"{h.rtt_ms:.1f} ms" if h.rtt_ms is not None else "",
-                    settings.origin(h.family),
+                    url_origin(settings, h.family),
                     h.version if h.ok else h.error,
                 )
                 for h in results
@@ -74,12 +74,22 @@ def cmd_check(ctx) -> int:
             print(f"setting: {name} = {value} (from {origin})")
         for name, (call, reason) in site_work(settings).items():
             print(f"task: {name} {reason or f'is sent to the site as {call}'}")
+        for h in results:  # the site's two caches: what each holds
+            if h.family.startswith("cache") and h.ok:
+                print(f"{h.title}: " + ", ".join(f"{k} {v}" for k, v in h.figures[1:]))
         for line in drift:
             print(f"schema: {line}")
         for h in results:
             if h.warning:
                 print(f"warning: {h.title}: {h.warning}")
     return 0 if all(h.ok for h in results) else 1
+
+
+def url_origin(settings, family: str) -> str:
+    """Where a backend's URL came from; the site's ``db`` cache is a table of its database."""
+    if family == "cache:db":
+        return f"the site's CACHES, a table in the database ({settings.origin('database')})"
+    return settings.origin(family)
 
 
 # settings beside the backend URLs that the site's environment can give

@@ -7,7 +7,6 @@ from textual.binding import Binding
 from textual.containers import VerticalScroll
 
 from tqconsole.screens.base import ConsoleScreen
-from tqconsole.services.health import FAMILIES
 from tqconsole.widgets.health_panel import HealthPanel
 
 REFRESH_SECONDS = 5.0  # every backend, mail too: its probe is connect, EHLO, QUIT (no message)
@@ -30,13 +29,22 @@ class DashboardScreen(ConsoleScreen):
     BINDINGS = [Binding("r", "refresh", "Refresh", id="dashboard.refresh")]
 
     def compose_body(self) -> ComposeResult:
+        from tqconsole.services.health import unprobed
+
         with VerticalScroll(id="panels"):
-            for family, (title, _) in FAMILIES.items():
-                yield HealthPanel(family, title, self.settings.masked(family), STALE_SECONDS)
+            for target in self.targets:  # both caches when the site has two
+                h = unprobed(self.settings, *target)
+                yield HealthPanel(panel_id(h.family), h.title, h.url, STALE_SECONDS)
 
     def __init__(self) -> None:
         super().__init__()
-        self.refresh_timers: dict = {}  # family -> its pending refresh timer
+        self.refresh_timers: dict = {}  # (family, name) -> its pending refresh timer
+
+    @property
+    def targets(self) -> list[tuple[str, str]]:
+        from tqconsole.services.health import targets
+
+        return targets(self.settings)
 
     def on_mount(self) -> None:
         # Probe after the first paint: the probes import the database driver in a
@@ -53,19 +61,27 @@ class DashboardScreen(ConsoleScreen):
         self.set_class(self.size.width < 100, "-narrow")
 
     def action_refresh(self) -> None:
-        for family in FAMILIES:
-            self.run_blocking(self.probe, family, group=f"health-{family}", done=self.show_health)
+        for target in self.targets:
+            self.start_probe(target)
 
-    def probe(self, family: str):
+    def start_probe(self, target: tuple[str, str]) -> None:
+        self.run_blocking(
+            self.probe,
+            *target,
+            group=f"health-{':'.join(target)}",
+            done=lambda health: self.show_health(target, health),
+        )
+
+    def probe(self, family: str, name: str):
         from tqconsole.services.health import check
 
-        return check(self.backends, family)
+        return check(self.backends, family, name)
 
-    def show_health(self, health) -> None:
-        self.query_one(f"#health-{health.family}", HealthPanel).show(health)
-        self.schedule_refresh(health.family)
+    def show_health(self, target: tuple[str, str], health) -> None:
+        self.query_one(f"#health-{panel_id(health.family)}", HealthPanel).show(health)
+        self.schedule_refresh(target)
 
-    def schedule_refresh(self, family: str) -> None:
+    def schedule_refresh(self, target: tuple[str, str]) -> None:
         """Probe again after the previous probe finished, never overlapping; skip when hidden.
 
         One timer per family: a manual refresh replaces the pending one instead of
@@ -74,13 +90,16 @@ class DashboardScreen(ConsoleScreen):
 
         def again() -> None:
             if self.is_current:
-                self.run_blocking(
-                    self.probe, family, group=f"health-{family}", done=self.show_health
-                )
+                self.start_probe(target)
             else:
-                self.schedule_refresh(family)
+                self.schedule_refresh(target)
 
-        pending = self.refresh_timers.pop(family, None)
+        pending = self.refresh_timers.pop(target, None)
         if pending is not None:
             pending.stop()
-        self.refresh_timers[family] = self.set_timer(REFRESH_SECONDS, again)
+        self.refresh_timers[target] = self.set_timer(REFRESH_SECONDS, again)
+
+
+def panel_id(family: str) -> str:
+    """A health's family as a widget id (``cache:db`` -> ``cache-db``)."""
+    return family.replace(":", "-")

@@ -15,15 +15,41 @@ from tqconsole.backends import FAMILIES, Backends, family_module
 from tqconsole.backends.health import Health
 from tqconsole.errors import ConsoleError, SchemaMissing, one_line
 
-__all__ = ["FAMILIES", "Backends", "Health", "cache_figures", "check"]
+__all__ = ["FAMILIES", "Backends", "Health", "cache_figures", "check", "targets", "unprobed"]
 
 
-def check(backends, family: str) -> Health:
+def targets(settings) -> list[tuple[str, str]]:
+    """(family, name) of each backend to probe: one per family, and each of two caches."""
+    from tqconsole.backends.cache import cache_names
+
+    caches = cache_names(settings)
+    several = {"cache": caches} if len(caches) > 1 else {}
+    return [(family, name) for family in FAMILIES for name in several.get(family, [""])]
+
+
+def unprobed(settings, family: str, name: str = "") -> Health:
+    """A backend's health before its probe: family, title and masked URL.
+
+    ``name`` picks one of several (the caches: ``default``, ``db``); its health's
+    family is the backend's slot (``cache:db``; ``default`` is the family's own).
+    """
+    from tqconsole.settings import mask_url
+
+    slot = "" if name in ("", "default") else name
+    title = FAMILIES[family][0] + (f" ({name})" if name else "")
+    if not slot:
+        return Health(family=family, title=title, url=settings.masked(family))
+    from tqconsole.backends.cache import cache_url  # only the caches come in several
+
+    return Health(f"{family}:{slot}", title, mask_url(cache_url(settings, slot)))
+
+
+def check(backends, family: str, name: str = "") -> Health:
     """Open the family's backend if needed and ask it for its health; never raises."""
-    health = Health(family=family, title=FAMILIES[family][0], url=backends.settings.masked(family))
+    health = unprobed(backends.settings, family, name)
     start = perf_counter()
     try:
-        backend = backends.get(family)
+        backend = backends.get(family, health.family.partition(":")[2])
         family_module(family).probe(backend, health)
         add_figures = SERVICE_FIGURES.get(family)
         if add_figures is not None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from rich.text import Text
+from textual.geometry import Size
 
 from tqconsole.widgets.lists import KeyTable
 
@@ -32,6 +33,9 @@ class KeyList(KeyTable):
         if column is not None and column.width != width:
             column.width = width
             column.auto_width = False
+            # the scrollable width follows at once (a resize adds no rows to remeasure)
+            cells = sum(c.get_render_width(self) for c in self.columns.values())
+            self.virtual_size = Size(cells, self.virtual_size.height)
             self.refresh()
 
     def show(self, page, more: bool) -> None:
