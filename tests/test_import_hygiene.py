@@ -54,9 +54,9 @@ def test_dashboard_imports_a_library_only_when_its_backend_is_probed():
         report = {}
         real_check = health.check
 
-        def check(backends, family):
+        def check(backends, family, name=""):
             report.setdefault("opened", loaded())  # the dashboard is up, nothing used yet
-            return real_check(backends, family)
+            return real_check(backends, family, name)
 
         health.check = check
 

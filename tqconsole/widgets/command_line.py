@@ -70,13 +70,11 @@ class CommandLine(Vertical):
     def __init__(self, locations: list[str]) -> None:
         super().__init__(id="command-line")
         self.locations = locations
-        self.suggestions = [*locations, *ALIASES, *model_tables()]
 
     def compose(self) -> ComposeResult:
         yield Static("", id="command-error")
         yield CompletingInput(
             placeholder="go to: subs | payments | courses | users | " + " | ".join(self.locations),
-            suggester=SuggestFromList(self.suggestions, case_sensitive=False),
             id="command-input",
         )
 
@@ -84,6 +82,9 @@ class CommandLine(Vertical):
         self.add_class("-open")
         self.show_error("")
         field = self.query_one(Input)
+        if field.suggester is None:  # built on the first open: table names import the models
+            suggestions = [*self.locations, *ALIASES, *model_tables()]
+            field.suggester = SuggestFromList(suggestions, case_sensitive=False)
         field.value = ""
         self.screen.set_focus(field)  # now: the keys behind `:` are typed into it
 
