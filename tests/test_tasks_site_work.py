@@ -135,3 +135,16 @@ async def test_enqueue_dialog_enter_sends_nothing_by_accident(sqlite_url, queue_
         assert bound(backends).huey.pending_count() == 0
     finally:
         backends.close()
+
+
+def test_mail_reminders_send_is_the_sites_task(sqlite_url, queue_name, site_broker, capsys):
+    """``mail reminders --send`` with the site configured: its task, no mail of the console's."""
+    from tqconsole.models import PaymentReminder
+
+    assert main(["init"]) == 0
+    assert main(["mail", "reminders", "--send"]) == 0
+    out = capsys.readouterr().out
+    assert "sent the site's task payment_match(send_reminders=True)" in out
+    [message] = site_broker.messages("celery", 0, 10)
+    assert (message.task, message.kwargs) == ("payment_match", {"send_reminders": True})
+    assert PaymentReminder.select().count() == 0

@@ -254,6 +254,16 @@ def cmd_reminders(ctx) -> int:
         day = date.fromisoformat(ctx.args.date) if ctx.args.date else date.today()
     except ValueError:
         raise InvalidInput(f"--date {ctx.args.date!r}: expected YYYY-MM-DD") from None
+    if ctx.args.send:
+        from tqconsole.services import task_site
+
+        site = task_site.site_task(ctx.backends.settings, "send_payment_reminders")
+        if site is not None:  # the site's own task picks and mails them: one sender
+            task_id = task_site.send(ctx.backends.settings, site)
+            print(
+                f"sent the site's task {site.call} (id {task_id}); its workers send the reminders"
+            )
+            return 0
     ctx.backends.database  # noqa: B018
     if ctx.args.send:
         report = send_payment_reminders(day, connection=ctx.backends.get("email"))
