@@ -22,7 +22,8 @@ from textual.suggester import Suggester
 from textual.widgets import Input, Label, ProgressBar, Static, TabbedContent, TabPane, TextArea
 
 from tqconsole.screens.base import ConsoleScreen
-from tqconsole.widgets.confirm_dialog import ConfirmDialog, TextViewer
+from tqconsole.widgets.dialogs.confirm import ConfirmDialog
+from tqconsole.widgets.dialogs.viewer import TextViewer
 from tqconsole.widgets.lists import KeyTable
 
 STATUSES = ("all", "queued", "sending", "sent", "failed")
@@ -296,7 +297,7 @@ class MailScreen(ConsoleScreen):
         """The unsent drafts to pick from (the newest first), a new message, or discard."""
         from rich.text import Text
 
-        from tqconsole.widgets.confirm_dialog import ChooseDialog
+        from tqconsole.widgets.dialogs.pick import ChooseDialog
 
         choices = [(d.id, Text(d.label())) for d in saved]
         choices.append(("", Text("New message" + (" (this one is kept)" if on_form else ""))))
