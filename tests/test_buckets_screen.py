@@ -164,7 +164,7 @@ async def test_delete_marked_objects(any_storage):
         await settle(pilot)
         await pilot.press("j", "j", "space", "space", "d")
         await settle(pilot)
-        from tqconsole.screens.bucket_dialogs import ConfirmDialog
+        from tqconsole.widgets.dialogs.confirm import ConfirmDialog
 
         dialog = pilot.app.screen
         assert isinstance(dialog, ConfirmDialog)
@@ -251,7 +251,7 @@ async def test_object_detail_and_csv_preview(storage):
         await settle(pilot)
         await pilot.press("G", "enter")
         await settle(pilot)
-        from tqconsole.screens.bucket_dialogs import ObjectDialog
+        from tqconsole.widgets.dialogs.viewer import ObjectDialog
 
         dialog = pilot.app.screen
         assert isinstance(dialog, ObjectDialog)
@@ -394,7 +394,7 @@ def test_snapshot_browse(storage, snap_compare, size):
 @pytest.mark.parametrize("size", [(80, 24), (120, 40), (160, 50)])
 def test_snapshot_object_preview(storage, snap_compare, size):
     async def open_csv(pilot):
-        from tqconsole.screens.bucket_dialogs import ObjectDialog
+        from tqconsole.widgets.dialogs.viewer import ObjectDialog
 
         await listed(pilot)
         await pilot.press("G", "enter")

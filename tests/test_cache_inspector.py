@@ -128,7 +128,7 @@ def test_huge_value_previewed_from_its_first_bytes(redis_url):
     assert time.perf_counter() - start < 1.0
     assert detail.size == 100 * 1024 * 1024
     assert detail.truncated
-    assert "first 256.0 KiB of 100.0 MiB" in detail.decoded.note
+    assert "first 256.0 KB of 100.0 MB" in detail.decoded.note
     raw.unlink("huge")
     cache.close()
 

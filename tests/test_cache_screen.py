@@ -388,7 +388,7 @@ async def test_redis_back_up_recovers(redis_url, sqlite_url, monkeypatch):
 async def test_clear_pattern_on_redis_shows_progress_and_result(redis_url, sqlite_url, monkeypatch):
     import redis
 
-    from tqconsole.widgets.confirm_dialog import ProgressDialog
+    from tqconsole.widgets.dialogs.progress import ProgressDialog
 
     monkeypatch.setenv("TQ_CACHE_URL", redis_url)
     raw = redis.Redis.from_url(redis_url)
@@ -416,7 +416,7 @@ async def test_ctrl_x_cancels_a_pattern_clear(redis_url, sqlite_url, monkeypatch
 
     import tqconsole.backends.cache.redis as redis_backend
     from tests.tui_support import until
-    from tqconsole.widgets.confirm_dialog import ProgressDialog
+    from tqconsole.widgets.dialogs.progress import ProgressDialog
 
     monkeypatch.setattr(redis_backend, "SCAN_COUNT", 5)  # thousands of round trips: time to cancel
     monkeypatch.setenv("TQ_CACHE_URL", redis_url)

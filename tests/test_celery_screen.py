@@ -64,7 +64,7 @@ def test_beat_toggle_is_confirmed(proxied_site):
 
 
 async def _beat_toggle():
-    from tqconsole.widgets.confirm_dialog import ConfirmDialog
+    from tqconsole.widgets.dialogs.confirm import ConfirmDialog
 
     app = app_at("celery")
     async with app.run_test(size=(120, 40)) as pilot:
@@ -90,7 +90,7 @@ async def _terminate_from_the_screen(redis_url):
     from tests.celery_support import answering, celery_worker
     from tests.tasks_support import wait_for
     from tqconsole.backends import celery
-    from tqconsole.widgets.confirm_dialog import ConfirmDialog
+    from tqconsole.widgets.dialogs.confirm import ConfirmDialog
 
     broker = celery.from_url(redis_url)
     with celery_worker(redis_url):

@@ -166,7 +166,7 @@ def test_cli_places_export_and_confirm_waiting(site, capsys):
 async def test_tui_confirm_waiting_list_with_the_typed_count(site):
     from tqconsole.screens.model_table import TableScreen
     from tqconsole.services.course_places import course_places
-    from tqconsole.widgets.confirm_dialog import LinesConfirmDialog
+    from tqconsole.widgets.dialogs.confirm import ConfirmDialog
 
     app = app_at("models/courses_course")
     async with app.run_test(size=(120, 40)) as pilot:
@@ -176,10 +176,8 @@ async def test_tui_confirm_waiting_list_with_the_typed_count(site):
         await pilot.press("slash", *f"id={MILONGA}", "enter")
         await until(pilot, lambda: screen.query_one("WindowedTable").total == 1)
         await pilot.press("W")
-        dialog = await until(
-            pilot, lambda: isinstance(app.screen, LinesConfirmDialog) and app.screen
-        )
-        text = "\n".join(dialog.lines)
+        dialog = await until(pilot, lambda: isinstance(app.screen, ConfirmDialog) and app.screen)
+        text = "\n".join(dialog.question)
         assert "2 on the waiting list" in text and "over the maximum: 12" in text
         await pilot.press(*"confirm 2", "enter")
         await until(pilot, lambda: app.screen is screen and idle(app))
@@ -187,7 +185,7 @@ async def test_tui_confirm_waiting_list_with_the_typed_count(site):
 
 
 async def test_tui_export_asks_before_overwriting(site):
-    from tqconsole.widgets.confirm_dialog import ConfirmDialog
+    from tqconsole.widgets.dialogs.confirm import ConfirmDialog
 
     app = app_at("models/courses_course")
     async with app.run_test(size=(120, 40)) as pilot:
@@ -211,19 +209,19 @@ async def test_tui_export_asks_before_overwriting(site):
 
 @pytest.mark.parametrize("size", [(80, 24), (160, 50)], ids=["80x24", "160x50"])
 def test_snapshot_waiting_list_dialog(site, snap_compare, size):
-    from tqconsole.widgets.confirm_dialog import LinesConfirmDialog
+    from tqconsole.widgets.dialogs.confirm import ConfirmDialog
 
     async def ask(pilot) -> None:
         await settle(pilot)
         await pilot.press("G", "k", "W")
-        await shown(pilot, lambda: isinstance(pilot.app.screen, LinesConfirmDialog))
+        await shown(pilot, lambda: isinstance(pilot.app.screen, ConfirmDialog))
 
     assert snap_compare(app_at("models/courses_course"), terminal_size=size, run_before=ask)
 
 
 async def test_confirm_dialog_warns_over_the_maximum(site):
     from tqconsole.models import Subscribe
-    from tqconsole.widgets.confirm_dialog import LinesConfirmDialog
+    from tqconsole.widgets.dialogs.confirm import ConfirmDialog
 
     new = Subscribe.select().where((Subscribe.course == SALSA_MI) & (Subscribe.state == "new"))
     before = new.count()
@@ -234,10 +232,8 @@ async def test_confirm_dialog_warns_over_the_maximum(site):
         await pilot.press("slash", *f"course={SALSA_MI} state=new", "enter")
         await until(pilot, lambda: screen.query_one("WindowedTable").total == new.count())
         await pilot.press(*["space"] * new.count(), "c")
-        dialog = await until(
-            pilot, lambda: isinstance(app.screen, LinesConfirmDialog) and app.screen
-        )
-        text = "\n".join(dialog.lines)
+        dialog = await until(pilot, lambda: isinstance(app.screen, ConfirmDialog) and app.screen)
+        text = "\n".join(dialog.question)
         assert f"over the maximum: HS26 Salsa 1 Mi: confirming {new.count()} makes" in text
         assert "of max 12" in text
         await pilot.press("escape")

@@ -161,7 +161,7 @@ async def test_finance_screen_opens_rows_and_unmatched(site, at_fixture_now):
 
 
 async def test_finance_screen_picks_another_statement(site, at_fixture_now):
-    from tqconsole.widgets.confirm_dialog import ChooseDialog
+    from tqconsole.widgets.dialogs.pick import ChooseDialog
 
     app = app_at("finance")
     async with app.run_test(size=(120, 40)) as pilot:
@@ -185,7 +185,7 @@ def test_snapshot_finance(site, at_fixture_now, snap_compare, size):
 
 async def test_send_asks_for_the_typed_count_and_cancel_sends_nothing(site, at_fixture_now):
     from tqconsole.models import PaymentReminder
-    from tqconsole.widgets.confirm_dialog import ConfirmDialog
+    from tqconsole.widgets.dialogs.confirm import ConfirmDialog
 
     before = PaymentReminder.select().count()
     app = app_at("finance")

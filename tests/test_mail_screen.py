@@ -135,7 +135,7 @@ async def test_compose_preview_and_send(mail_env):
 
 async def draft_picker(pilot):
     """Wait for the list of drafts Mail opens with (it comes after the first paint)."""
-    from tqconsole.widgets.confirm_dialog import ChooseDialog
+    from tqconsole.widgets.dialogs.pick import ChooseDialog
 
     return await until(
         pilot, lambda: isinstance(pilot.app.screen, ChooseDialog) and pilot.app.screen

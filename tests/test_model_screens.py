@@ -213,7 +213,7 @@ async def test_edit_conflict_shows_both_versions_and_overwrites_nothing(demo_sql
         database.execute_sql("UPDATE courses_subscribe SET state = ? WHERE id = 7", (other,))
         await pilot.press("ctrl+s")
         await settle(pilot)
-        from tqconsole.screens.model_dialogs import Conflict
+        from tqconsole.widgets.dialogs.confirm import Conflict
 
         assert isinstance(app.screen, Conflict)
         assert app.screen.changed == ["state"]
@@ -302,8 +302,8 @@ async def test_edit_foreign_key_shows_its_row_and_refuses_a_missing_one(demo_sql
 async def test_edit_foreign_key_picker_finds_a_user_by_name(demo_sqlite):
     from textual.widgets import Input
 
-    from tqconsole.screens.model_dialogs import Pick
     from tqconsole.screens.model_record import EditScreen
+    from tqconsole.widgets.dialogs.pick import Pick
 
     before = db_rows("SELECT user_id FROM courses_subscribe WHERE id = 7")[0][0]
     target, first, last = db_rows(
@@ -497,11 +497,11 @@ async def test_delete_asks_for_the_label_and_shows_what_cascades(demo_sqlite):
         await settle(pilot)
         await pilot.press("D")
         await settle(pilot)
-        from tqconsole.screens.model_dialogs import Confirm
+        from tqconsole.widgets.dialogs.confirm import ConfirmDialog
 
         dialog = app.screen
-        assert isinstance(dialog, Confirm) and dialog.typed == sub[1]
-        assert any("courses_confirmation" in line for line in dialog.lines)
+        assert isinstance(dialog, ConfirmDialog) and dialog.typed == sub[1]
+        assert any("courses_confirmation" in line for line in dialog.question)
         await pilot.press(*"wrong", "enter")
         await settle(pilot)
         assert db_rows("SELECT COUNT(*) FROM courses_subscribe WHERE id = ?", sub[0])[0][0] == 1

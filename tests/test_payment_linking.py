@@ -206,7 +206,7 @@ def ids_shown(screen) -> list[int]:
 async def test_story_link_from_the_list_in_four_keys(site):
     """9 (the list), l (picker started with the USI of the remittance), enter, tab, enter."""
     from tqconsole.screens.unmatched_payments import SubscriptionPick
-    from tqconsole.widgets.confirm_dialog import ConfirmDialog
+    from tqconsole.widgets.dialogs.confirm import ConfirmDialog
 
     app = app_at("dashboard")
     async with app.run_test(size=(120, 40)) as pilot:
@@ -227,7 +227,7 @@ async def test_story_link_from_the_list_in_four_keys(site):
 
 
 async def test_mark_from_the_list_and_cancel(site):
-    from tqconsole.widgets.confirm_dialog import ConfirmDialog
+    from tqconsole.widgets.dialogs.confirm import ConfirmDialog
 
     app = app_at("unmatched")
     async with app.run_test(size=(120, 40)) as pilot:

@@ -140,15 +140,6 @@ def test_name_filter():
         buckets.name_filter(">lots")
 
 
-def test_human_size():
-    assert [buckets.human_size(n) for n in (0, 1023, 1024, 5 * 1024**3)] == [
-        "0 B",
-        "1023 B",
-        "1.0 KB",
-        "5.0 GB",
-    ]
-
-
 # --- the CLI
 def run(capsys, *argv):
     code = main(list(argv))

@@ -279,8 +279,8 @@ def test_snapshot_column_chooser(demo_sqlite, snap_compare, size):
 async def test_picker_labels_subscriptions_and_starts_on_the_current_row(demo_sqlite):
     from textual.widgets import Input
 
-    from tqconsole.screens.model_dialogs import Pick
     from tqconsole.screens.model_record import EditScreen
+    from tqconsole.widgets.dialogs.pick import Pick
 
     rows = db_rows(
         "SELECT sp.id, s.id, s.usi, u.first_name FROM payment_subscriptionpayment sp "

@@ -168,8 +168,8 @@ def test_enqueue_dialog_checks_json_and_flush_needs_the_name(queue):
 async def _test_enqueue_dialog_checks_json_and_flush_needs_the_name(queue):
     from textual.widgets import Input, Select
 
-    from tqconsole.widgets.confirm_dialog import ConfirmDialog
-    from tqconsole.widgets.task_dialogs import EnqueueDialog
+    from tqconsole.widgets.dialogs.confirm import ConfirmDialog
+    from tqconsole.widgets.dialogs.prompt import EnqueueDialog
 
     app = app_at("tasks")
     async with app.run_test(size=(80, 24)) as pilot:
@@ -294,7 +294,7 @@ def test_retry_all_failed_with_progress(queue):
 
 
 async def _retry_all(queue):
-    from tqconsole.widgets.confirm_dialog import ConfirmDialog
+    from tqconsole.widgets.dialogs.confirm import ConfirmDialog
 
     fill(queue)
     app = app_at("tasks")

@@ -116,7 +116,7 @@ def test_embedded_enqueue_stays_on_huey(sqlite_url, queue_name, capsys):
 async def test_enqueue_dialog_enter_sends_nothing_by_accident(sqlite_url, queue_name):
     from textual.widgets import Select, Static
 
-    from tqconsole.widgets.task_dialogs import EnqueueDialog
+    from tqconsole.widgets.dialogs.prompt import EnqueueDialog
 
     backends = make_backends()
     app = app_at("tasks")

@@ -107,7 +107,7 @@ async def test_tab_in_the_command_line_completes_and_keeps_focus(demo_sqlite):
 
 async def test_keys_queued_before_a_confirmation_do_not_answer_it(demo_sqlite):
     """`a` opens the admit confirmation; the `y` and enter behind it in the burst are dropped."""
-    from tqconsole.widgets.confirm_dialog import LinesConfirmDialog
+    from tqconsole.widgets.dialogs.confirm import ConfirmDialog
 
     sub = db_rows("SELECT id FROM courses_subscribe WHERE state = 'waiting_list' LIMIT 1")
     sub = sub[0][0] if sub else db_rows("SELECT id FROM courses_subscribe LIMIT 1")[0][0]
@@ -117,26 +117,26 @@ async def test_keys_queued_before_a_confirmation_do_not_answer_it(demo_sqlite):
         await settle(pilot)
         burst(app, "a", "y", "enter", "enter")
         await drained(pilot)
-        assert isinstance(app.screen, LinesConfirmDialog)
+        assert isinstance(app.screen, ConfirmDialog)
         burst(app, "y")  # a letter of ordinary words no longer confirms
         await drained(pilot)
-        assert isinstance(app.screen, LinesConfirmDialog)
+        assert isinstance(app.screen, ConfirmDialog)
         assert states() == before
         burst(app, "escape")
         await drained(pilot)
-        assert not isinstance(app.screen, LinesConfirmDialog)
+        assert not isinstance(app.screen, ConfirmDialog)
     assert states() == before
 
 
 async def test_enter_typed_after_the_confirmation_opened_confirms(demo_sqlite):
-    from tqconsole.widgets.confirm_dialog import LinesConfirmDialog
+    from tqconsole.widgets.dialogs.confirm import ConfirmDialog
 
     sub = db_rows("SELECT id FROM courses_subscribe WHERE state = 'new' ORDER BY id LIMIT 1")[0][0]
     app = TQConsole(load(), location=f"models/courses_subscribe/{sub}")
     async with app.run_test(size=(120, 40)) as pilot:
         await settle(pilot)
         await pilot.press("w")
-        await until(pilot, lambda: isinstance(app.screen, LinesConfirmDialog))
+        await until(pilot, lambda: isinstance(app.screen, ConfirmDialog))
         await settle(pilot)
         await pilot.press("enter")
         await settle(pilot)
@@ -152,7 +152,7 @@ async def test_enter_typed_after_the_confirmation_opened_confirms(demo_sqlite):
 async def test_framed_confirmation_wants_enter_on_its_button(demo_sqlite):
     from textual.widgets import Button
 
-    from tqconsole.widgets.confirm_dialog import ConfirmDialog
+    from tqconsole.widgets.dialogs.confirm import ConfirmDialog
 
     answers = []
     app = TQConsole(load(), location="models")

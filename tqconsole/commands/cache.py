@@ -11,6 +11,7 @@ from tqconsole.commands.output import (
     print_result,
     print_table,
 )
+from tqconsole.sizes import human_size
 
 
 def add_cache_flag(p) -> None:
@@ -122,7 +123,6 @@ def cmd_keys(ctx) -> int:
 
     from tqconsole.services.cache_inspector import (
         display_key,
-        human_bytes,
         human_ttl,
         iter_keys,
         stored_pattern,
@@ -146,7 +146,7 @@ def cmd_keys(ctx) -> int:
     out = sys.stdout
     found = 0
     for found, info in enumerate(keys, 1):  # noqa: B007 - found counts the keys
-        size = human_bytes(info.size) if info.size is not None else ""
+        size = human_size(info.size)
         owner = info.owner or "cache"
         out.write(
             f"{info.type:<8} {human_ttl(info.ttl):>9} {size:>10} {owner:<6}  {display_key(info.key)}\n"
@@ -157,7 +157,7 @@ def cmd_keys(ctx) -> int:
 
 
 def cmd_get(ctx) -> int:
-    from tqconsole.services.cache_inspector import display_key, human_bytes, human_ttl, key_detail
+    from tqconsole.services.cache_inspector import display_key, human_ttl, key_detail
 
     detail = key_detail(_cache(ctx), ctx.args.key)
     if ctx.args.json:
@@ -167,7 +167,7 @@ def cmd_get(ctx) -> int:
     print(f"type      {detail.type}  ({detail.encoding or 'n/a'})")
     print(f"ttl       {human_ttl(detail.ttl)}")
     print(
-        f"size      {human_bytes(detail.size) if detail.type == 'string' else f'{detail.size:,} items'}"
+        f"size      {human_size(detail.size) if detail.type == 'string' else f'{detail.size:,} items'}"
     )
     print(
         f"decoded   {detail.decoded.kind}"

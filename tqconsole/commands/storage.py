@@ -14,6 +14,7 @@ from tqconsole.commands.output import (
     print_table,
     status_line,
 )
+from tqconsole.sizes import human_size
 
 
 def register(sub) -> None:
@@ -105,7 +106,7 @@ def cmd_ls(ctx) -> int:
         ("key", "size", "modified (UTC)"),
         lambda e: (
             e["key"],
-            "" if e["folder"] else buckets.human_size(e["size"]),
+            "" if e["folder"] else human_size(e["size"]),
             "" if e["folder"] else e["modified"][:19].replace("T", " "),
         ),
         as_dict=lambda e: e,
@@ -120,7 +121,6 @@ def show_progress(meter, stop: threading.Event) -> None:
 
 
 def report_transfer(plan, verb: str, storage, place: str) -> int:
-    from tqconsole.services.buckets import human_size
 
     result = plan.result
     for path, reason in plan.skipped.items():
@@ -256,7 +256,7 @@ def cmd_du(ctx) -> int:
         return 0
     print_table(
         (
-            (buckets.human_size(e.size), e.objects, e.name)
+            (human_size(e.size), e.objects, e.name)
             for e in [
                 *total.largest(),
                 bucket_usage.UsageEntry(
@@ -284,7 +284,7 @@ def cmd_uploads(ctx) -> int:
                 (
                     (
                         u.key,
-                        buckets.human_size(u.size),
+                        human_size(u.size),
                         u.parts,
                         u.initiated.strftime("%Y-%m-%d %H:%M") if u.initiated else "",
                         u.upload_id,
@@ -294,7 +294,7 @@ def cmd_uploads(ctx) -> int:
                 ("key", "size", "parts", "started (UTC)", "upload id"),
             )
         return 0
-    size = buckets.human_size(sum(u.size for u in uploads))
+    size = human_size(sum(u.size for u in uploads))
     confirm(
         f"abort {len(uploads)} incomplete upload(s) in {storage.name}/{prefix} ({size} of parts)?",
         ctx.args.yes,
@@ -305,7 +305,7 @@ def cmd_uploads(ctx) -> int:
     freed = sum(u.size for u in uploads if u.key in set(result.deleted))
     print(
         f"aborted {len(result.deleted)} incomplete upload(s) in {storage.name}, "
-        f"{buckets.human_size(freed)} freed"
+        f"{human_size(freed)} freed"
     )
     return 1 if result.errors else 0
 

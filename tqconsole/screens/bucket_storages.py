@@ -11,6 +11,7 @@ from textual.worker import get_current_worker
 
 from tqconsole.screens.base import ConsoleScreen
 from tqconsole.services import bucket_usage, buckets
+from tqconsole.sizes import human_size
 from tqconsole.widgets.lists import KeyTable
 
 STATES = {"ok": Text("ok", "green"), "missing": Text("missing — n creates it", "red")}
@@ -114,7 +115,7 @@ class StoragesScreen(ConsoleScreen):
         more = "" if total.done else "+"
         try:
             table.update_cell(name, "objects", f"{total.objects:,}{more}", update_width=True)
-            size = buckets.human_size(total.size) + more
+            size = human_size(total.size) + more
             table.update_cell(name, "size", size, update_width=True)
         except Exception:  # the table was rebuilt meanwhile
             pass
@@ -155,7 +156,7 @@ class StoragesScreen(ConsoleScreen):
             self.app.push_screen(UploadsScreen(row.name))
 
     def action_create_bucket(self) -> None:
-        from tqconsole.screens.bucket_dialogs import AskDialog
+        from tqconsole.widgets.dialogs.prompt import AskDialog
 
         row = self.current()
         missing = [r.bucket for r in self.rows if not r.exists]

@@ -10,6 +10,7 @@ from textual.widgets import Static
 
 from tqconsole.screens.base import ConsoleScreen
 from tqconsole.services import buckets
+from tqconsole.sizes import human_size
 from tqconsole.widgets.lists import KeyTable
 
 
@@ -79,7 +80,7 @@ class UploadsScreen(ConsoleScreen):
             started = upload.initiated.strftime("%Y-%m-%d %H:%M") if upload.initiated else ""
             table.add_row(
                 Text(upload.key),
-                buckets.human_size(upload.size),
+                human_size(upload.size),
                 str(upload.parts),
                 started,
                 Text(upload.upload_id, "dim"),
@@ -113,9 +114,9 @@ class UploadsScreen(ConsoleScreen):
 
     def confirm_abort(self, uploads: list) -> None:
         """Always typed: an upload still running elsewhere (the site's) would fail too."""
-        from tqconsole.screens.bucket_dialogs import ConfirmDialog
+        from tqconsole.widgets.dialogs.confirm import ConfirmDialog
 
-        lines = [f"  {u.key}  {buckets.human_size(u.size)}" for u in uploads[:8]]
+        lines = [f"  {u.key}  {human_size(u.size)}" for u in uploads[:8]]
         if len(uploads) > 8:
             lines.append(f"  … and {len(uploads) - 8:,} more")
         lines += [
@@ -136,7 +137,7 @@ class UploadsScreen(ConsoleScreen):
                 )
 
         title = f"Abort {len(uploads)} incomplete upload(s) in {self.storage_name}?"
-        self.app.push_screen(ConfirmDialog(title, lines, self.storage_name), go)
+        self.app.push_screen(ConfirmDialog(title, lines, self.storage_name, buttons=False), go)
 
     def aborted(self, result) -> None:
         if result.errors:

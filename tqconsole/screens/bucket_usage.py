@@ -9,7 +9,8 @@ from textual.widgets import DataTable, Static
 from textual.worker import get_current_worker
 
 from tqconsole.screens.base import ConsoleScreen
-from tqconsole.services import bucket_usage, buckets
+from tqconsole.services import bucket_usage
+from tqconsole.sizes import human_size
 from tqconsole.widgets.lists import KeyTable
 
 BAR_WIDTH = 20
@@ -85,7 +86,7 @@ class UsageScreen(ConsoleScreen):
             filled = round(BAR_WIDTH * entry.size / biggest) if biggest else 0
             name = Text(entry.name, style="bold" if entry.is_folder else "")
             table.add_row(
-                buckets.human_size(entry.size),
+                human_size(entry.size),
                 f"{entry.objects:,}",
                 Text("█" * filled + "░" * (BAR_WIDTH - filled), style="cyan"),
                 name,
@@ -97,7 +98,7 @@ class UsageScreen(ConsoleScreen):
         self.heading(
             Text.assemble(
                 (f"{self.storage_name}/{self.prefix}", "bold"),
-                f"  {buckets.human_size(usage.size)} in {usage.objects:,} objects · {state}{more}",
+                f"  {human_size(usage.size)} in {usage.objects:,} objects · {state}{more}",
             )
         )
 

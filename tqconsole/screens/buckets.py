@@ -25,6 +25,7 @@ from textual.widgets import DataTable, Input, Static
 from tqconsole.errors import InvalidInput
 from tqconsole.screens.base import ConsoleScreen
 from tqconsole.services import bucket_transfers, buckets, object_preview
+from tqconsole.sizes import human_size
 from tqconsole.widgets.lists import KeyTable
 from tqconsole.widgets.transfer_panel import TransferPanel
 
@@ -233,7 +234,7 @@ class BucketsScreen(ConsoleScreen):
         return (
             mark,
             Text(entry.name),  # plain text: a key may hold [brackets] that look like markup
-            buckets.human_size(entry.size),
+            human_size(entry.size),
             when(entry.modified),
             content_type,
         )
@@ -323,12 +324,12 @@ class BucketsScreen(ConsoleScreen):
         return info, object_preview.preview(self.storage, key, info)
 
     def show_object(self, result) -> None:
-        from tqconsole.screens.bucket_dialogs import ObjectDialog
+        from tqconsole.widgets.dialogs.viewer import ObjectDialog
 
         info, preview = result
         facts = [
             ("key", info.key),
-            ("size", f"{buckets.human_size(info.size)} ({info.size:,} bytes)"),
+            ("size", f"{human_size(info.size)} ({info.size:,} bytes)"),
             ("type", info.content_type or "unknown"),
             ("modified", f"{when(info.modified)} UTC"),
             ("etag", info.etag),
@@ -399,7 +400,7 @@ class BucketsScreen(ConsoleScreen):
             )
 
     def confirm_delete(self, keys: list[str]) -> None:
-        from tqconsole.screens.bucket_dialogs import ConfirmDialog
+        from tqconsole.widgets.dialogs.confirm import ConfirmDialog
 
         if self.transfer_running():
             return
@@ -432,7 +433,7 @@ class BucketsScreen(ConsoleScreen):
                 )
 
         title = f"Delete {len(keys):,} object(s) from {self.storage_name}?"
-        self.app.push_screen(ConfirmDialog(title, lines, typed), go)
+        self.app.push_screen(ConfirmDialog(title, lines, typed, buttons=False), go)
 
     def deleted(self, result) -> None:
         self.meter = None
@@ -444,7 +445,7 @@ class BucketsScreen(ConsoleScreen):
         self.action_refresh()
 
     def action_move(self) -> None:
-        from tqconsole.screens.bucket_dialogs import AskDialog
+        from tqconsole.widgets.dialogs.prompt import AskDialog
 
         entry = self.current()
         if entry is None:
@@ -482,7 +483,7 @@ class BucketsScreen(ConsoleScreen):
         self.copy_url(entry.key)
 
     def copy_url(self, key: str) -> None:
-        from tqconsole.screens.bucket_dialogs import ChooseDialog
+        from tqconsole.widgets.dialogs.pick import ChooseDialog
 
         storage = self.storage
         if storage.public:
@@ -515,7 +516,7 @@ class BucketsScreen(ConsoleScreen):
         return False
 
     def action_upload(self) -> None:
-        from tqconsole.screens.bucket_dialogs import AskDialog
+        from tqconsole.widgets.dialogs.prompt import AskDialog
 
         if self.transfer_running():
             return
@@ -562,7 +563,7 @@ class BucketsScreen(ConsoleScreen):
         )
 
     def ask_download(self, keys: list[str]) -> None:
-        from tqconsole.screens.bucket_dialogs import AskDialog
+        from tqconsole.widgets.dialogs.prompt import AskDialog
 
         if self.transfer_running() or not keys:
             return
@@ -608,9 +609,7 @@ class BucketsScreen(ConsoleScreen):
         self.meter = None
         self.query_one(TransferPanel).stop()
         result = plan.result
-        text = (
-            f"{len(result.done)} of {len(plan.items)} file(s), {buckets.human_size(result.bytes)}"
-        )
+        text = f"{len(result.done)} of {len(plan.items)} file(s), {human_size(result.bytes)}"
         if result.cancelled:
             self.notify(f"cancelled after {text}", severity="warning")
         elif result.errors or plan.skipped:

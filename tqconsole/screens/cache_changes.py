@@ -8,7 +8,9 @@ Celery broker's keys are refused by the backend, the screen only says so early.
 from __future__ import annotations
 
 from tqconsole.errors import InvalidInput
-from tqconsole.widgets.confirm_dialog import ConfirmDialog, ProgressDialog, PromptDialog
+from tqconsole.widgets.dialogs.confirm import ConfirmDialog
+from tqconsole.widgets.dialogs.progress import ProgressDialog
+from tqconsole.widgets.dialogs.prompt import AskDialog
 
 
 def inspector():
@@ -86,10 +88,11 @@ class CacheChanges:
             )
 
         self.app.push_screen(
-            PromptDialog(
+            AskDialog(
                 "Set TTL",
-                f"New TTL of {insp.display_key(key)}: seconds, 15m, 2h, 1d — or 'none' for no expiry.",
+                hint=f"New TTL of {insp.display_key(key)}: seconds, 15m, 2h, 1d — or 'none' for no expiry.",
                 placeholder="e.g. 1h or none",
+                raw=True,
             ),
             done,
         )

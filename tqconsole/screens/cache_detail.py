@@ -9,6 +9,7 @@ from textual.containers import Vertical, VerticalScroll
 from textual.screen import ModalScreen
 from textual.widgets import Static
 
+from tqconsole.sizes import human_size
 from tqconsole.visible_text import visible
 
 
@@ -39,7 +40,7 @@ class KeyDetailScreen(ModalScreen[str | None]):
         from tqconsole.services import cache_inspector as insp
 
         d = self.detail
-        size = insp.human_bytes(d.size) if d.type == "string" else f"{d.size:,} items"
+        size = human_size(d.size) if d.type == "string" else f"{d.size:,} items"
         head = Text()
         head.append(insp.display_key(d.key) + "\n", style="bold")
         head.append(f"type {d.type}  ttl {insp.human_ttl(d.ttl)}  size {size}")

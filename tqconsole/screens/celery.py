@@ -15,7 +15,8 @@ from textual.binding import Binding
 from textual.widgets import Static, TabbedContent, TabPane
 
 from tqconsole.screens.base import ConsoleScreen
-from tqconsole.widgets.confirm_dialog import ConfirmDialog, TextViewer
+from tqconsole.widgets.dialogs.confirm import ConfirmDialog
+from tqconsole.widgets.dialogs.viewer import TextViewer
 from tqconsole.widgets.lists import KeyTable
 
 REFRESH_SECONDS = 2.0

@@ -197,7 +197,7 @@ class FinanceScreen(ConsoleScreen):
         return statements(limit=50)
 
     def choose_statement(self, files) -> None:
-        from tqconsole.screens.model_dialogs import Choose
+        from tqconsole.widgets.dialogs.pick import ChooseDialog
 
         if not files:
             self.notify("no bank statement imported yet", severity="warning")
@@ -212,10 +212,10 @@ class FinanceScreen(ConsoleScreen):
             (fid, f"{fid}: {name}  ({count} payments, {created:%Y-%m-%d})")
             for fid, name, created, count in files
         ]
-        self.app.push_screen(Choose("Matching report of statement", choices), chosen)
+        self.app.push_screen(ChooseDialog("Matching report of statement", choices), chosen)
 
     def action_match(self) -> None:
-        from tqconsole.widgets.confirm_dialog import ConfirmDialog
+        from tqconsole.widgets.dialogs.confirm import ConfirmDialog
 
         storage = self.settings.masked("storage")
         question = (
@@ -245,7 +245,7 @@ class FinanceScreen(ConsoleScreen):
         self.action_reload()
 
     def action_send(self) -> None:
-        from tqconsole.widgets.confirm_dialog import ConfirmDialog
+        from tqconsole.widgets.dialogs.confirm import ConfirmDialog
 
         if not self.due:
             self.notify("no reminder due today")

@@ -24,7 +24,8 @@ from tqconsole.screens.base import ConsoleScreen
 from tqconsole.screens.mail_drafts import DraftsMixin
 from tqconsole.screens.mail_jobs import BulkJobsMixin
 from tqconsole.screens.mail_outbox import STATUSES, OutboxPanel
-from tqconsole.widgets.confirm_dialog import ConfirmDialog, TextViewer
+from tqconsole.widgets.dialogs.confirm import ConfirmDialog
+from tqconsole.widgets.dialogs.viewer import TextViewer
 
 FIELDS = (
     ("to", "To", "address, Name <address>, … (completes from users)"),

@@ -6,7 +6,7 @@ lists the drafts, picks one, starts anew or discards the one on the form.
 
 from __future__ import annotations
 
-from tqconsole.widgets.confirm_dialog import ConfirmDialog
+from tqconsole.widgets.dialogs.confirm import ConfirmDialog
 
 
 class DraftsMixin:
@@ -19,7 +19,7 @@ class DraftsMixin:
         """The unsent drafts to pick from (the newest first), a new message, or discard."""
         from rich.text import Text
 
-        from tqconsole.widgets.confirm_dialog import ChooseDialog
+        from tqconsole.widgets.dialogs.pick import ChooseDialog
 
         choices = [(d.id, Text(d.label())) for d in saved]
         choices.append(("", Text("New message" + (" (this one is kept)" if on_form else ""))))

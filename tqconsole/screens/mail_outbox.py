@@ -14,7 +14,8 @@ from textual.binding import Binding
 from textual.containers import Vertical
 from textual.widgets import Static
 
-from tqconsole.widgets.confirm_dialog import ConfirmDialog, TextViewer
+from tqconsole.widgets.dialogs.confirm import ConfirmDialog
+from tqconsole.widgets.dialogs.viewer import TextViewer
 from tqconsole.widgets.windowed_table import WindowedTable
 
 STATUSES = ("all", "queued", "requeued", "sent", "failed")

@@ -13,10 +13,10 @@ from textual.timer import Timer
 from textual.widgets import Input, Label, Log, Select, Static
 
 from tqconsole.screens import subscription_actions
-from tqconsole.screens.model_dialogs import DEBOUNCE
 from tqconsole.screens.models import ModelsBase
 from tqconsole.screens.subscription_actions import SubscriptionActions
 from tqconsole.visible_text import one_line, visible
+from tqconsole.widgets.dialogs.pick import DEBOUNCE
 from tqconsole.widgets.lists import KeyTable
 
 VALUE_CHARS = 300  # the field list shows this much; enter on the field shows all
@@ -250,7 +250,7 @@ class TextView(ModalScreen[None]):
 
 def ask_delete(screen, table: str, pk, after) -> None:
     """Show what a delete would do; delete when the record's label is typed."""
-    from tqconsole.screens.model_dialogs import Confirm
+    from tqconsole.widgets.dialogs.confirm import ConfirmDialog
 
     def plan(backends):
         from tqconsole.services.records import delete_plan
@@ -275,7 +275,7 @@ def ask_delete(screen, table: str, pk, after) -> None:
                 )
 
         title = f"Delete {table} #{pk} ({plan_.label}) for good?"
-        screen.app.push_screen(Confirm(title, lines, typed=plan_.label), go)
+        screen.app.push_screen(ConfirmDialog(title, lines, typed=plan_.label, buttons=False), go)
 
     def delete_row(model, pk, label):
         from tqconsole.services.records import delete
@@ -421,9 +421,9 @@ class EditScreen(ModelsBase):
         return super().check_action(action, parameters)
 
     def action_pick(self) -> None:
-        from tqconsole.screens.model_dialogs import Pick
         from tqconsole.services.records import PICK_LIMIT
         from tqconsole.services.tables import pick_choices
+        from tqconsole.widgets.dialogs.pick import Pick
 
         name = self.fk_name(self.focused)
         if name is None:
@@ -505,8 +505,8 @@ class EditScreen(ModelsBase):
             self.message(f"not saved: {len(errors)} field(s) to fix", error=True)
 
     def saved(self, result) -> None:
-        from tqconsole.screens.model_dialogs import Conflict
         from tqconsole.services.records import EditConflict, FormErrors
+        from tqconsole.widgets.dialogs.confirm import Conflict
 
         self.show_errors(result.errors if isinstance(result, FormErrors) else {})
         if isinstance(result, FormErrors):

@@ -313,8 +313,8 @@ E exports the view."""
 
     # --- columns
     def action_columns(self) -> None:
-        from tqconsole.screens.model_dialogs import Columns
         from tqconsole.services.tables import column_title
+        from tqconsole.widgets.dialogs.pick import Columns
 
         if self.view is None:
             return
@@ -337,19 +337,24 @@ E exports the view."""
 
     # --- export and clipboard
     def action_export(self) -> None:
-        from tqconsole.screens.model_dialogs import Ask
+        from tqconsole.widgets.dialogs.prompt import AskDialog
 
         if self.table_query is None:
             return
         self.app.push_screen(
-            Ask("Export this view (every row of it) to", f"{self.table_name}.csv", ".csv or .json"),
+            AskDialog(
+                "Export this view (every row of it) to",
+                f"{self.table_name}.csv",
+                ".csv or .json",
+                raw=True,
+            ),
             self.export_to,
         )
 
     def export_to(self, path: str | None) -> None:
         from tqconsole.errors import InvalidInput
-        from tqconsole.screens.model_dialogs import Progress
         from tqconsole.services.export import format_for
+        from tqconsole.widgets.dialogs.progress import ProgressDialog
 
         if not path:
             return
@@ -358,13 +363,13 @@ E exports the view."""
         except InvalidInput as exc:
             self.notify(str(exc), severity="error")
             return
-        progress = Progress(f"Exporting {self.table_name} to {path}")
+        progress = ProgressDialog(f"Exporting {self.table_name} to {path}")
         self.app.push_screen(progress)
         total = self.query_one(WindowedTable).total
 
         def tick(done: int, total: int) -> bool:
-            self.from_thread(progress.advance, done, total)
-            return not progress.cancelled
+            self.from_thread(progress.report, done, f"{done:,} rows", total)
+            return not progress.cancel.is_set()
 
         def write() -> int:
             from tqconsole.services.export import export

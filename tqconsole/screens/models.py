@@ -37,14 +37,14 @@ class ModelsBase(ConsoleScreen):
         return RecordScreen(parts[0], parts[1])
 
     def action_find_usi(self) -> None:
-        from tqconsole.screens.model_dialogs import Ask
+        from tqconsole.widgets.dialogs.prompt import AskDialog
 
         def found(text: str | None) -> None:
             if text:
                 self.run_blocking(self.find_usi, text, group="find-usi", done=self.open_record)
 
         self.app.push_screen(
-            Ask("Find subscription by USI", hint="e.g. ABC346 or USI-ABC346"), found
+            AskDialog("Find subscription by USI", hint="e.g. ABC346 or USI-ABC346", raw=True), found
         )
 
     def find_usi(self, text: str):

@@ -22,7 +22,7 @@ from textual.widgets import Button, Input, Label, Static
 from tqconsole.screens.base import ConsoleScreen
 from tqconsole.visible_text import one_line
 from tqconsole.widgets.breadcrumbs import Breadcrumbs
-from tqconsole.widgets.confirm_dialog import ConfirmDialog
+from tqconsole.widgets.dialogs.confirm import ConfirmDialog
 from tqconsole.widgets.lists import KeyTable
 
 DEBOUNCE = 0.3  # seconds after the last keystroke before the search runs

@@ -55,9 +55,10 @@ class SubscriptionActions:
         return True
 
     def action_staff(self, action: str) -> None:
-        from tqconsole.screens.model_dialogs import Choose, Confirm
         from tqconsole.services.mail_workflows import MAILED_ACTIONS
         from tqconsole.services.subscriptions import ACTIONS
+        from tqconsole.widgets.dialogs.confirm import ConfirmDialog
+        from tqconsole.widgets.dialogs.pick import ChooseDialog
 
         ids = self.action_targets()
         if not ids:
@@ -93,7 +94,8 @@ class SubscriptionActions:
             lines.append("The change is recorded in the audit log.")
             typed = f"{action} {len(ids)}" if len(ids) > 1 else ""
             self.app.push_screen(
-                Confirm(title, lines, typed), lambda ok: run(reason) if ok else None
+                ConfirmDialog(title, lines, typed, buttons=False),
+                lambda ok: run(reason) if ok else None,
             )
 
         if action == "reject":
@@ -104,7 +106,7 @@ class SubscriptionActions:
                     ask(reason)
 
             self.app.push_screen(
-                Choose(f"Reject {len(ids)} subscription(s): reason", reasons), chosen
+                ChooseDialog(f"Reject {len(ids)} subscription(s): reason", reasons), chosen
             )
             return
         self.run_blocking(
@@ -141,7 +143,8 @@ class SubscriptionActions:
 
     def action_redeem(self) -> None:
         """The site's voucher redemption: ask the key, confirm, apply it in a worker."""
-        from tqconsole.screens.model_dialogs import Ask, Confirm
+        from tqconsole.widgets.dialogs.confirm import ConfirmDialog
+        from tqconsole.widgets.dialogs.prompt import AskDialog
 
         target = self.one_target()
         if target is None:
@@ -161,10 +164,11 @@ class SubscriptionActions:
                     "Recorded in the site's history.",
                 ]
                 self.app.push_screen(
-                    Confirm("Redeem voucher", lines), lambda ok: confirmed(key, ok)
+                    ConfirmDialog("Redeem voucher", lines, buttons=False),
+                    lambda ok: confirmed(key, ok),
                 )
 
-        self.app.push_screen(Ask(f"Redeem a voucher on {name}: its key"), typed)
+        self.app.push_screen(AskDialog(f"Redeem a voucher on {name}: its key", raw=True), typed)
 
     def redeem_voucher(self, key: str, sid: int) -> str:
         from tqconsole.models import Subscribe
@@ -175,7 +179,7 @@ class SubscriptionActions:
 
     def action_remind(self) -> None:
         """The finance view's single payment reminder, after a confirmation."""
-        from tqconsole.screens.model_dialogs import Confirm
+        from tqconsole.widgets.dialogs.confirm import ConfirmDialog
 
         target = self.one_target()
         if target is None:
@@ -189,7 +193,9 @@ class SubscriptionActions:
                     self.send_reminder, sid, group="staff-action", done=self.show_done
                 )
 
-        self.app.push_screen(Confirm("Send payment reminder", lines), confirmed)
+        self.app.push_screen(
+            ConfirmDialog("Send payment reminder", lines, buttons=False), confirmed
+        )
 
     def send_reminder(self, sid: int) -> str:
         from tqconsole.models import Subscribe
@@ -209,7 +215,7 @@ class SubscriptionActions:
     def action_participants(self, overwrite: bool = False) -> None:
         """Write the course's participants into the exports folder of the data dir;
         an existing file is replaced only after Enter on "Overwrite"."""
-        from tqconsole.widgets.confirm_dialog import ConfirmDialog
+        from tqconsole.widgets.dialogs.confirm import ConfirmDialog
 
         ids = self.action_targets()
         if not ids:
@@ -264,7 +270,7 @@ class SubscriptionActions:
         return course_places(course), taken, left
 
     def ask_waiting(self, plan) -> None:
-        from tqconsole.screens.model_dialogs import Confirm
+        from tqconsole.widgets.dialogs.confirm import ConfirmDialog
 
         places, taken, left = plan
         if not taken:
@@ -286,7 +292,9 @@ class SubscriptionActions:
         lines.append("Each participant is mailed the confirmation (through the outbox).")
         typed = f"confirm {len(taken)}"
         self.app.push_screen(
-            Confirm(f"Confirm the waiting list of course {places.course}", lines, typed),
+            ConfirmDialog(
+                f"Confirm the waiting list of course {places.course}", lines, typed, buttons=False
+            ),
             lambda ok: (
                 self.run_blocking(
                     self.run_waiting, places.course, group="staff-action", done=self.waiting_done

@@ -13,7 +13,7 @@ from textual.widgets import Static
 
 from tqconsole.screens.base import ConsoleScreen
 from tqconsole.visible_text import visible
-from tqconsole.widgets.confirm_dialog import ConfirmDialog
+from tqconsole.widgets.dialogs.confirm import ConfirmDialog
 from tqconsole.widgets.task_status import when_text
 from tqconsole.widgets.task_tables import STATE_STYLE
 

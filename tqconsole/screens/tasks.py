@@ -16,9 +16,9 @@ from textual.worker import get_current_worker
 
 from tqconsole.screens.base import ConsoleScreen
 from tqconsole.screens.task_detail import TaskDetailScreen
-from tqconsole.widgets.confirm_dialog import ConfirmDialog
+from tqconsole.widgets.dialogs.confirm import ConfirmDialog
+from tqconsole.widgets.dialogs.prompt import EnqueueDialog
 from tqconsole.widgets.lists import KeyTable
-from tqconsole.widgets.task_dialogs import EnqueueDialog
 from tqconsole.widgets.task_status import ConsumerLine, TaskCounts
 from tqconsole.widgets.task_tables import TABS, FilterInput, compose_tabs, fill_table
 

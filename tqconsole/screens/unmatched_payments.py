@@ -16,9 +16,9 @@ from textual.binding import Binding
 from textual.widgets import Input, Static
 
 from tqconsole.screens.base import ConsoleScreen
-from tqconsole.screens.model_dialogs import Pick
 from tqconsole.screens.people import show_rows
-from tqconsole.widgets.confirm_dialog import ConfirmDialog
+from tqconsole.widgets.dialogs.confirm import ConfirmDialog
+from tqconsole.widgets.dialogs.pick import Pick
 from tqconsole.widgets.lists import KeyTable
 
 PICK_LIMIT = 20

@@ -12,7 +12,8 @@ from pathlib import Path, PurePosixPath
 
 from tqconsole.backends.storage.base import FileProgress, Storage, TransferResult
 from tqconsole.errors import InvalidInput, NotFound
-from tqconsole.services.buckets import human_size, note
+from tqconsole.services.buckets import note
+from tqconsole.sizes import human_size
 
 
 @dataclass

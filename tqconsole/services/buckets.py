@@ -24,20 +24,10 @@ from tqconsole.backends.storage.base import (
     guess_content_type,
 )
 from tqconsole.errors import BackendUnavailable, ConsoleError, InvalidInput, ReadOnlyError
+from tqconsole.sizes import human_size
 
 DELETE_STEP = 1000  # keys per step of a delete the screen shows progress of
 SIZE_UNITS = {"": 1, "b": 1, "kb": 1024, "mb": 1024**2, "gb": 1024**3, "tb": 1024**4}
-
-
-def human_size(n: int | None) -> str:
-    if n is None:
-        return ""
-    size = float(n)
-    for unit in ("B", "KB", "MB", "GB", "TB"):
-        if size < 1024 or unit == "TB":
-            return f"{int(size)} B" if unit == "B" else f"{size:.1f} {unit}"
-        size /= 1024
-    return f"{n} B"
 
 
 def shown_content_type(key: str, content_type: str | None) -> str:

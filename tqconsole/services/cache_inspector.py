@@ -26,6 +26,7 @@ from tqconsole.backends.cache.patterns import escape, exact_filter, site_form
 from tqconsole.backends.inflate import compression, inflate
 from tqconsole.errors import InvalidInput, NotFound
 from tqconsole.services.audit import note
+from tqconsole.sizes import human_size
 
 PREVIEW_BYTES = 256 * 1024
 HEX_BYTES = 4096
@@ -63,16 +64,6 @@ def text_key(key: str) -> str:
     except UnicodeEncodeError:
         return display_key(key)
     return key
-
-
-def human_bytes(n: int | float | None) -> str:
-    if n is None:
-        return "?"
-    for unit in ("B", "KiB", "MiB", "GiB", "TiB"):
-        if abs(n) < 1024 or unit == "TiB":
-            break
-        n /= 1024
-    return f"{n:.0f} {unit}" if unit == "B" else f"{n:.1f} {unit}"
 
 
 def human_ttl(ttl: float | None) -> str:
@@ -234,11 +225,9 @@ def key_detail(cache, key: str, limit: int = PREVIEW_BYTES) -> KeyDetail:
         decoded = decode_bytes(raw.data or b"", truncated=raw.truncated)
     if raw.truncated:
         shown = (
-            f"first {human_bytes(limit)}"
-            if raw.type == "string"
-            else f"first {len(raw.data)} items"
+            f"first {human_size(limit)}" if raw.type == "string" else f"first {len(raw.data)} items"
         )
-        decoded.note = f"{shown} of {human_bytes(raw.size) if raw.type == 'string' else f'{raw.size:,}'}; {decoded.note}".strip(
+        decoded.note = f"{shown} of {human_size(raw.size) if raw.type == 'string' else f'{raw.size:,}'}; {decoded.note}".strip(
             "; "
         )
     return KeyDetail(raw.key, raw.type, raw.ttl, raw.size, raw.encoding, decoded, raw.truncated)
@@ -297,7 +286,7 @@ def _inflate(data: bytes, kind: str, depth: int) -> Decoded:
     decoded = decode_bytes(inflated.data, truncated=more, depth=2)
     decoded.kind = f"{kind} → {decoded.kind}"
     if more:
-        cut = f"first {human_bytes(len(inflated.data))} inflated"
+        cut = f"first {human_size(len(inflated.data))} inflated"
         decoded.note = f"{cut}; {decoded.note}" if decoded.note else cut
     return decoded
 
@@ -568,9 +557,9 @@ def stats_lines(data: dict[str, Any]) -> list[tuple[str, str]]:
             ("keys", f"{data['keys']:,}"),
             (
                 "memory",
-                f"{human_bytes(data['used_memory'])} (peak {human_bytes(data['peak_memory'])})",
+                f"{human_size(data['used_memory'], '?')} (peak {human_size(data['peak_memory'], '?')})",
             ),
-            ("max memory", human_bytes(data["max_memory"]) if data["max_memory"] else "no limit"),
+            ("max memory", human_size(data["max_memory"]) if data["max_memory"] else "no limit"),
             ("hit rate", "–" if data["hit_rate"] is None else f"{data['hit_rate']:.1%}"),
             ("ops/s", f"{data['ops_per_sec']:,}"),
             ("evictions", f"{data['evicted_keys']:,}"),
@@ -593,5 +582,5 @@ def stats_lines(data: dict[str, Any]) -> list[tuple[str, str]]:
         rows.append(("expired", f"{data['expired']:,}"))
     size = data.get("table_bytes", data.get("stored_bytes"))
     if size is not None:
-        rows.append(("size", human_bytes(size)))
+        rows.append(("size", human_size(size)))
     return rows

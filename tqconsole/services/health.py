@@ -82,11 +82,11 @@ def _cache(cache, health: Health) -> None:
 
 def cache_figures(stats: dict[str, Any]) -> list[tuple[str, str]]:
     """The few figures of a cache's stats that the dashboard and ``check`` show."""
-    from tqconsole.services.cache_inspector import human_bytes
+    from tqconsole.sizes import human_size
 
     figures = [("backend", stats["backend"])]
     if stats["backend"] == "redis":
-        figures.append(("memory", f"{human_bytes(stats['used_memory'])} used"))
+        figures.append(("memory", f"{human_size(stats['used_memory'], '?')} used"))
         figures.append(("keys", f"{stats['keys']:,} in db{stats['db']}"))
         if stats["hit_rate"] is not None:
             figures.append(("hit rate", f"{stats['hit_rate']:.0%}"))
@@ -95,9 +95,9 @@ def cache_figures(stats: dict[str, Any]) -> list[tuple[str, str]]:
         if "expired" in stats:
             figures.append(("expired", f"{stats['expired']:,}"))
         if stats.get("table_bytes") is not None:
-            figures.append(("table size", human_bytes(stats["table_bytes"])))
+            figures.append(("table size", human_size(stats["table_bytes"])))
         elif stats.get("stored_bytes") is not None:
-            figures.append(("memory", human_bytes(stats["stored_bytes"])))
+            figures.append(("memory", human_size(stats["stored_bytes"])))
     return figures
 
 

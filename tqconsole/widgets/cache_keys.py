@@ -7,6 +7,7 @@ from typing import Any
 from rich.text import Text
 from textual.geometry import Size
 
+from tqconsole.sizes import human_size
 from tqconsole.widgets.lists import KeyTable
 
 
@@ -39,14 +40,14 @@ class KeyList(KeyTable):
             self.refresh()
 
     def show(self, page, more: bool) -> None:
-        from tqconsole.services.cache_inspector import display_key, human_bytes, human_ttl
+        from tqconsole.services.cache_inspector import display_key, human_ttl
 
         if not more:
             self.clear()
         for info in page.keys:
             if info.key in self.rows:
                 continue
-            size = human_bytes(info.size) if info.size is not None else ""
+            size = human_size(info.size)
             broker = info.owner == "broker"
             self.add_row(
                 "•" if info.key in self.marked else "",

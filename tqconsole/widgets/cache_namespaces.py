@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from rich.text import Text
 
+from tqconsole.sizes import human_size
 from tqconsole.widgets.lists import KeyTree
 
 SHOWN_CHILDREN = 50
@@ -21,7 +22,6 @@ class NamespaceTree(KeyTree):
 
     def show(self, result, width: int, narrow: bool) -> None:
         """``width``: the tree's width (CSS) for the screen's width class; ``narrow``: no sizes."""
-        from tqconsole.services.cache_inspector import human_bytes
 
         self.result = result
         self.clear()
@@ -54,7 +54,7 @@ class NamespaceTree(KeyTree):
                 label = child.prefix[len(parent_prefix) :] or child.prefix
                 label += "*" if not child.prefix.endswith(":") else ""
                 figures = f" {approx}{child.keys:,}"
-                size = "" if narrow else f" {human_bytes(child.bytes)}"
+                size = "" if narrow else f" {human_size(child.bytes)}"
                 room = max(6, width - 2 - 4 * depth - len(figures) - len(size))
                 if len(label) > room:  # cut the name, never the figures
                     label = label[: room - 1] + "…"

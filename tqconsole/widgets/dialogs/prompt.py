@@ -1,22 +1,72 @@
-"""The task monitor's enqueue dialog: a registered task and its JSON arguments.
-
-No task is picked when it opens: Enter (in the arguments or on Enqueue) sends
-nothing until staff chose one, so no default task goes out by accident.
-"""
+"""Ask for a value: ``AskDialog`` (one line); ``EnqueueDialog`` (a task and its arguments)."""
 
 from __future__ import annotations
 
+from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.screen import ModalScreen
-from textual.widgets import Button, Input, Label, Select, Static
+from textual.widgets import Button, Checkbox, Input, Label, Select, Static
 
-from tqconsole.widgets.confirm_dialog import DIALOG_CSS
+from tqconsole.widgets.dialogs import DIALOG_CSS, PANEL_CSS
+from tqconsole.widgets.path_input import PathInput
+
+
+class AskDialog(ModalScreen[tuple[str, bool] | str | None]):
+    """One line of input (a key, a TTL, or a local path with completion); optional checkbox.
+
+    Returns (value, checked), an empty value refused in place; with ``raw`` the text
+    as typed (even empty).  None on escape.
+    """
+
+    DEFAULT_CSS = PANEL_CSS.format(name="AskDialog")
+    BINDINGS = [Binding("escape", "dismiss(None)", "Cancel", id="dialog.cancel")]
+
+    def __init__(
+        self,
+        title: str,
+        value: str = "",
+        hint: str = "",
+        path: bool = False,
+        check: str = "",
+        placeholder: str = "",
+        raw: bool = False,
+    ) -> None:
+        super().__init__()
+        self.title_text, self.value, self.hint = title, value, hint
+        self.path, self.check, self.placeholder, self.raw = path, check, placeholder, raw
+
+    def compose(self) -> ComposeResult:
+        with Vertical():
+            yield Label(self.title_text, classes="title", markup=False)
+            field = PathInput if self.path else Input
+            yield field(self.value, placeholder=self.placeholder, id="ask-input")
+            if self.check:
+                yield Checkbox(self.check, id="ask-check")
+            yield Static(self.hint, classes="hint", id="ask-hint", markup=False)
+
+    def on_input_submitted(self, event: Input.Submitted) -> None:
+        event.stop()
+        self.submit(event.value)
+
+    def submit(self, value: str) -> None:
+        if self.raw:
+            self.dismiss(value)
+            return
+        if not value.strip():
+            self.query_one("#ask-hint", Static).update(Text("a value is needed", "red"))
+            return
+        checked = bool(self.check) and self.query_one("#ask-check", Checkbox).value
+        self.dismiss((value.strip(), checked))
 
 
 class EnqueueDialog(ModalScreen[tuple[str, str] | None]):
-    """Pick a registered task and give its arguments as JSON (checked before it is sent)."""
+    """Pick a registered task and give its arguments as JSON (checked before it is sent).
+
+    No task is picked when it opens: Enter (in the arguments or on Enqueue) sends
+    nothing until staff chose one, so no default task goes out by accident.
+    """
 
     DEFAULT_CSS = DIALOG_CSS.format(name="EnqueueDialog")
     BINDINGS = [Binding("escape", "cancel", "Cancel", id="dialog.cancel")]

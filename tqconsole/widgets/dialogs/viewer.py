@@ -1,8 +1,5 @@
-"""Dialogs of the buckets screen: the object detail with its preview.
-
-Ask a path or key, choose an expiry and confirm a delete are the shared dialogs of
-``widgets.confirm_dialog`` (re-exported here under the names the screen uses).
-"""
+"""Read-only views: ``TextViewer`` (a MIME preview, a message as sent) and
+``ObjectDialog`` (a bucket object's facts and preview)."""
 
 from __future__ import annotations
 
@@ -14,11 +11,55 @@ from textual.screen import ModalScreen
 from textual.widgets import Label, Static
 
 from tqconsole.visible_text import visible
-from tqconsole.widgets.confirm_dialog import AskDialog, ChooseDialog
-from tqconsole.widgets.confirm_dialog import LinesConfirmDialog as ConfirmDialog
 from tqconsole.widgets.lists import KeyTable
 
-__all__ = ["AskDialog", "ChooseDialog", "ConfirmDialog", "ObjectDialog"]
+
+class TextViewer(ModalScreen[None]):
+    """Read-only text (a MIME preview, a message as sent); esc closes."""
+
+    DEFAULT_CSS = """
+    TextViewer { align: center middle; }
+    TextViewer > Vertical {
+        width: 100%; height: 100%; border: round $primary; background: $surface;
+    }
+    TextViewer VerticalScroll { height: 1fr; }
+    TextViewer #viewer-text { padding: 0 1; }
+    """
+    BINDINGS = [
+        Binding("escape", "close", "Close", id="viewer.close"),
+        Binding("q", "close", "Close", show=False, id="viewer.quit"),
+        Binding("j", "scroll('down')", "Down", show=False, id="viewer.down"),
+        Binding("k", "scroll('up')", "Up", show=False, id="viewer.up"),
+        Binding("g", "scroll('home')", "Top", show=False, id="viewer.top"),
+        Binding("G", "scroll('end')", "Bottom", show=False, id="viewer.bottom"),
+    ]
+
+    def __init__(self, title: str, text: str):
+        super().__init__()
+        self.title_text = title
+        self.text = text
+
+    def compose(self) -> ComposeResult:
+        with Vertical() as box:
+            box.border_title = self.title_text
+            box.border_subtitle = "esc close · j/k scroll"
+            with VerticalScroll(id="viewer-scroll"):
+                yield Static(visible(self.text, keep="\n\t"), id="viewer-text", markup=False)
+
+    def on_mount(self) -> None:
+        self.query_one("#viewer-scroll").focus()
+
+    def action_scroll(self, where: str) -> None:
+        scroll = self.query_one("#viewer-scroll", VerticalScroll)
+        {
+            "down": scroll.scroll_down,
+            "up": scroll.scroll_up,
+            "home": scroll.scroll_home,
+            "end": scroll.scroll_end,
+        }[where](animate=False)
+
+    def action_close(self) -> None:
+        self.dismiss(None)
 
 
 class ObjectDialog(ModalScreen[str | None]):
