@@ -9,7 +9,6 @@ from textual.binding import Binding
 from textual.widgets import DataTable, Static
 from textual.worker import get_current_worker
 
-from tqconsole.backends.storage.base import AccessDenied
 from tqconsole.screens.base import ConsoleScreen
 from tqconsole.services import bucket_usage, buckets
 from tqconsole.widgets.lists import KeyTable
@@ -106,7 +105,7 @@ class StoragesScreen(ConsoleScreen):
             self.from_thread(self.show_count, name, total)
         try:
             uploads = buckets.incomplete_uploads(storage)
-        except AccessDenied:
+        except buckets.AccessDenied:
             uploads = []
         return name, total, uploads
 
