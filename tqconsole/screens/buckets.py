@@ -282,9 +282,9 @@ class BucketsScreen(ConsoleScreen):
                 )
 
         dialog = AskDialog(
-            f"Upload a local file or folder into {buckets.where(storage, self.prefix)}",
+            f"Upload a local file or folder into {self.storage_name}/{self.prefix}",
             os.getcwd() + "/",
-            hint="tab completes; a folder uploads with everything in it",
+            hint=f"bucket {storage.bucket}; tab completes; a folder uploads all in it",
             path=True,
             check="overwrite objects that exist (off: they are refused)",
         )
@@ -314,7 +314,7 @@ class BucketsScreen(ConsoleScreen):
                 )
 
         what = keys[0] if len(keys) == 1 else f"{len(keys)} marked entries"
-        source = buckets.where(storage, self.prefix)
+        source = f"{self.storage_name} (bucket {storage.bucket})"
         self.app.push_screen(AskDialog(f"Download {what} from {source} to", default, path=True), go)
 
     def action_download(self) -> None:
