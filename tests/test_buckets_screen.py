@@ -115,18 +115,18 @@ async def test_prefix_loads_page_by_page(any_storage):
     async with app_at("buckets/media/many").run_test(size=(80, 24)) as pilot:
         await settle(pilot)
         screen = pilot.app.screen
-        assert len(screen.entries) == 60  # the first, small page only
+        assert len(screen.objects.entries) == 60  # the first, small page only
         assert "more below" in heading(pilot.app)
         await pilot.press("G")
         await settle(pilot)
-        assert len(screen.entries) == 1060
+        assert len(screen.objects.entries) == 1060
         table = screen.query_one("#objects")
         table.scroll_end(animate=False, immediate=True)  # the mouse wheel moves no cursor
         await settle(pilot)
-        assert len(screen.entries) == 2060
+        assert len(screen.objects.entries) == 2060
         await pilot.press("G")
         await settle(pilot)
-        assert len(screen.entries) == 2500
+        assert len(screen.objects.entries) == 2500
         assert "more below" not in heading(pilot.app)
         assert table_keys(pilot.app)[-1] == "many/02499.txt"
 
@@ -211,7 +211,7 @@ async def test_upload_folder_with_progress(any_storage, tmp_path):
         await pilot.press("enter")
         await settle(pilot)
         assert "img/new-photos/" in table_keys(pilot.app)
-        assert pilot.app.screen.meter is None
+        assert pilot.app.screen.transfers.meter is None
     assert any_storage.storage("media").stat("img/new-photos/p3.png").content_type == "image/png"
 
 
@@ -243,6 +243,49 @@ async def test_copy_presigned_url_of_finance(any_storage):
         else:  # presigned, valid for a day
             assert "/bank/zkb-2026-11.csv?" in url and "X-Amz-Expires=86400" in url
         assert any("valid for 1 day" in n.message for n in pilot.app._notifications)
+
+
+@pytest.mark.asyncio
+async def test_url_of_an_object_deleted_meanwhile_is_a_message(any_storage):
+    async with app_at("buckets/media").run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        await pilot.press("j", "j")  # photo.png
+        any_storage.storage("media").delete(["photo.png"])  # another client
+        await pilot.press("c")
+        await settle(pilot)
+        assert pilot.app.clipboard == ""
+        messages = [n.message for n in pilot.app._notifications]
+        assert any("media/photo.png does not exist" in m for m in messages), messages
+
+
+async def upload_into_docs(pilot, path, overwrite: bool) -> list[str]:
+    """Upload ``path`` with the dialog (ticking overwrite or not); the messages shown."""
+    from textual.widgets import Checkbox
+
+    await pilot.press("u")
+    await pilot.pause()
+    dialog = pilot.app.screen
+    assert dialog.query_one("#ask-check", Checkbox).value is False  # off by default
+    dialog.query_one("#ask-input").value = str(path)
+    dialog.query_one("#ask-check", Checkbox).value = overwrite
+    await pilot.press("enter")
+    await settle(pilot)
+    return [n.message for n in pilot.app._notifications]
+
+
+@pytest.mark.asyncio
+async def test_upload_refuses_existing_objects_unless_ticked(any_storage, tmp_path):
+    media = any_storage.storage("media")
+    (tmp_path / "readme.txt").write_text("replaced")
+    async with app_at("buckets/media/docs").run_test(size=(120, 30)) as pilot:
+        await settle(pilot)
+        messages = await upload_into_docs(pilot, tmp_path / "readme.txt", overwrite=False)
+        assert any("exist already" in m and "into media/docs/ (bucket " in m for m in messages)
+        assert media.read("docs/readme.txt") == FILES["docs/readme.txt"]
+        pilot.app.clear_notifications()
+        messages = await upload_into_docs(pilot, tmp_path / "readme.txt", overwrite=True)
+        assert any(m.startswith("done: 1 of 1 file(s)") for m in messages), messages
+    assert media.read("docs/readme.txt") == b"replaced"
 
 
 @pytest.mark.asyncio

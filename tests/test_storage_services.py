@@ -309,3 +309,27 @@ def test_delete_steps_report_and_stop(backends, media):
     result = buckets.delete(backends, media, ["old/"], on_file=on_file, cancel=cancel)
     assert len(result.deleted) == len(seen) == buckets.DELETE_STEP
     assert len(list(media.iter_objects("old/"))) == 1500
+
+
+def test_cli_put_refuses_existing_keys_unless_overwrite(backends, media, tmp_path, capsys):
+    src = tmp_path / "rules.txt"
+    src.write_text("new")
+    media.save("docs/rules.txt", b"old")
+    code, out, err = run(capsys, "storage", "put", str(src), "media/docs/")
+    assert code == 1 and "--overwrite replaces them" in err and "exist already" in err
+    assert "uploaded 0 of 1 file(s)" in out and "into media/docs/ (bucket " in out
+    assert media.read("docs/rules.txt") == b"old"
+    code, out, err = run(capsys, "storage", "put", str(src), "media/docs/", "--overwrite")
+    assert code == 0 and "uploaded 1 of 1 file(s)" in out and err == ""
+    assert media.read("docs/rules.txt") == b"new"
+
+
+def test_list_all_reads_every_page_in_key_order(media):
+    from tests.test_storage_backends import seed
+
+    seed(media, [f"many/{i:04d}.txt" for i in range(1203)] + ["many/sub/x.txt"])
+    entries = buckets.list_all(media, "many/")
+    assert [e.key for e in entries][:2] == ["many/0000.txt", "many/0001.txt"]
+    assert len(entries) == 1204 and entries[-1].folder and entries[-1].name == "sub/"
+    flat = buckets.list_all(media, "many/", recursive=True)
+    assert len(flat) == 1204 and flat[-1].key == "many/sub/x.txt" and flat[-1].size == 0

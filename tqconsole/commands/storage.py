@@ -30,7 +30,9 @@ def register(sub) -> None:
     p = stsub.add_parser("put", help="upload a file, or a folder recursively")
     p.add_argument("src", metavar="SRC")
     p.add_argument("target", metavar="STORAGE/KEY", help="a key, or a prefix ending in /")
-    p.add_argument("--no-overwrite", action="store_true", help="refuse keys that exist")
+    p.add_argument(
+        "--overwrite", action="store_true", help="replace objects that exist (refused by default)"
+    )
     p.set_defaults(func=cmd_put)
 
     p = stsub.add_parser("get", help="download an object (or a prefix ending in /)")
@@ -91,25 +93,17 @@ def cmd_ls(ctx) -> int:
         )
         return 0
     storage, prefix = buckets.split_target(ctx.backends, ctx.args.target)
-    delimiter = "" if ctx.args.recursive else "/"
-    entries, token = [], None
-    while True:
-        page = storage.list(prefix, delimiter=delimiter, token=token)
-        entries.extend({"key": p, "folder": True} for p in page.prefixes)
-        entries.extend({**o.as_dict(), "folder": False} for o in page.objects)
-        token = page.next_token
-        if token is None:
-            break
+    entries = buckets.list_all(storage, prefix, ctx.args.recursive)
     print_records(
         ctx.args.json,
         entries,
         ("key", "size", "modified (UTC)"),
         lambda e: (
-            e["key"],
-            "" if e["folder"] else human_size(e["size"]),
-            "" if e["folder"] else e["modified"][:19].replace("T", " "),
+            e.key,
+            human_size(e.size),
+            e.modified.strftime("%Y-%m-%d %H:%M:%S") if e.modified else "",
         ),
-        as_dict=lambda e: e,
+        as_dict=lambda e: e.as_dict(),
     )
     return 0
 
@@ -174,12 +168,19 @@ def cmd_put(ctx) -> int:
             progress,
             cancel,
             on_file,
-            overwrite=not ctx.args.no_overwrite,
+            overwrite=ctx.args.overwrite,
         ),
         plan,
     )
     place = f"from {Path(ctx.args.src)} into {buckets.where(storage, key)}"
-    return report_transfer(plan, "uploaded", storage, place)
+    code = report_transfer(plan, "uploaded", storage, place)
+    if refused := bucket_transfers.refused(plan):
+        print(
+            f"tqconsole: {len(refused)} object(s) exist already and were left as they are; "
+            "--overwrite replaces them",
+            file=sys.stderr,
+        )
+    return code
 
 
 def cmd_get(ctx) -> int:
@@ -240,9 +241,7 @@ def cmd_url(ctx) -> int:
     from tqconsole.services import buckets
 
     storage, key = buckets.split_target(ctx.backends, ctx.args.target)
-    url = storage.url(key, ctx.args.expires)
-    storage.stat(key)  # a URL of nothing helps no one
-    print(url)
+    print(buckets.url(storage, key, ctx.args.expires))
     return 0
 
 

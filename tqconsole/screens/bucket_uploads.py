@@ -4,22 +4,24 @@ server that are no object, left by failed uploads; aborting one frees its parts.
 from __future__ import annotations
 
 from rich.text import Text
-from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.widgets import Static
 
-from tqconsole.screens.base import ConsoleScreen
+from tqconsole.screens.bucket_prefix import PrefixTableScreen
 from tqconsole.services import buckets
 from tqconsole.sizes import human_size
 from tqconsole.widgets.lists import KeyTable
 
 
-class UploadsScreen(ConsoleScreen):
-    route = "buckets"
-    DEFAULT_CSS = """
-    UploadsScreen #uploads-heading { height: 1; padding: 0 1; background: $boost; }
-    UploadsScreen KeyTable { height: 1fr; }
-    """
+class UploadsScreen(PrefixTableScreen):
+    kind = "uploads"
+    ZEBRA = True
+    COLUMNS = (
+        ("Key", "key", None),
+        ("Size", "size", 9),
+        ("Parts", "parts", 6),
+        ("Started (UTC)", "started", 16),
+        ("Upload id", "id", None),
+    )
     BINDINGS = [
         Binding("d", "abort", "Abort upload", id="uploads.abort"),
         Binding("A", "abort_all", "Abort all", id="uploads.abort_all"),
@@ -27,39 +29,9 @@ class UploadsScreen(ConsoleScreen):
     ]
 
     def __init__(self, storage: str, prefix: str = "") -> None:
-        super().__init__()
-        self.storage_name = storage
-        self.prefix = prefix
+        super().__init__(storage, prefix)
         self.crumb = f"incomplete uploads {prefix or storage}"
         self.uploads: list = []
-
-    @property
-    def location(self) -> str:
-        return "/".join(p for p in ("buckets", self.storage_name, self.prefix.rstrip("/")) if p)
-
-    @property
-    def storage(self):
-        return self.backends.get("storage").storage(self.storage_name)
-
-    def compose_body(self) -> ComposeResult:
-        yield Static("", id="uploads-heading")
-        table = KeyTable(cursor_type="row", zebra_stripes=True, id="uploads")
-        table.add_column("Key", key="key")
-        table.add_column("Size", key="size", width=9)
-        table.add_column("Parts", key="parts", width=6)
-        table.add_column("Started (UTC)", key="started", width=16)
-        table.add_column("Upload id", key="id")
-        yield table
-
-    def on_mount(self) -> None:
-        self.query_one(KeyTable).focus()
-        self.action_refresh()
-
-    def heading(self, text) -> None:
-        self.query_one("#uploads-heading", Static).update(text)
-
-    def failed(self, message: str) -> None:
-        self.heading(Text(message, "bold red"))
 
     def action_refresh(self) -> None:
         self.heading(Text("listing incomplete uploads…", "dim"))

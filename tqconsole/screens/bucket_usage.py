@@ -3,12 +3,11 @@
 from __future__ import annotations
 
 from rich.text import Text
-from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.widgets import DataTable, Static
+from textual.widgets import DataTable
 from textual.worker import get_current_worker
 
-from tqconsole.screens.base import ConsoleScreen
+from tqconsole.screens.bucket_prefix import PrefixTableScreen
 from tqconsole.services import bucket_usage
 from tqconsole.sizes import human_size
 from tqconsole.widgets.lists import KeyTable
@@ -17,54 +16,31 @@ BAR_WIDTH = 20
 SHOWN = 500  # the largest entries; a prefix may hold many more objects directly
 
 
-class UsageScreen(ConsoleScreen):
-    route = "buckets"
-    DEFAULT_CSS = """
-    UsageScreen #usage-heading { height: 1; padding: 0 1; background: $boost; }
-    UsageScreen KeyTable { height: 1fr; }
-    """
+class UsageScreen(PrefixTableScreen):
+    kind = "usage"
+    COLUMNS = (
+        ("Size", "size", 9),
+        ("Objects", "objects", 9),
+        ("", "bar", BAR_WIDTH),
+        ("Name", "name", None),
+    )
     BINDINGS = [
         Binding("ctrl+x", "stop", "Stop counting", id="usage.stop"),
         Binding("r", "refresh", "Recount", id="usage.refresh"),
     ]
 
     def __init__(self, storage: str, prefix: str = "") -> None:
-        super().__init__()
-        self.storage_name = storage
-        self.prefix = prefix
+        super().__init__(storage, prefix)
         self.crumb = f"usage {prefix or storage}"
         self.names: list[str] = []
-
-    @property
-    def location(self) -> str:
-        return "/".join(p for p in ("buckets", self.storage_name, self.prefix.rstrip("/")) if p)
-
-    def compose_body(self) -> ComposeResult:
-        yield Static("", id="usage-heading")
-        table = KeyTable(cursor_type="row", id="usage")
-        table.add_column("Size", key="size", width=9)
-        table.add_column("Objects", key="objects", width=9)
-        table.add_column("", key="bar", width=BAR_WIDTH)
-        table.add_column("Name", key="name")
-        yield table
-
-    def on_mount(self) -> None:
-        self.query_one(KeyTable).focus()
-        self.action_refresh()
 
     def action_refresh(self) -> None:
         self.heading(Text("counting…", "dim"))
         self.run_blocking(self.count, group="usage", done=self.show, failed=self.failed)
 
-    def heading(self, text) -> None:
-        self.query_one("#usage-heading", Static).update(text)
-
-    def failed(self, message: str) -> None:
-        self.heading(Text(message, "bold red"))
-
     def count(self):
         worker = get_current_worker()
-        storage = self.backends.get("storage").storage(self.storage_name)
+        storage = self.storage
         usage = None
         for usage in bucket_usage.usage(storage, self.prefix):
             if worker.is_cancelled:

@@ -1,65 +1,33 @@
 """The buckets screen: the folders and objects of a storage, page by page.
 
 ``buckets/media/img`` browses a prefix like a folder (``buckets`` alone opens
-the storages overview of bucket_storages.py).  The first page comes from one
-small ListObjectsV2 call, fetched while the screen is still being built; the
-next page is fetched as the cursor or the view nears the end of what is
-loaded, so a prefix of any size opens equally fast.  Every operation is a
-function of ``tqconsole.services`` (buckets, bucket_transfers, …) that
+the storages overview of bucket_storages.py).  The screen composes two panels
+that own their state: ``ObjectList`` (paging, marks, sort, filter) and
+``BucketTransfers`` (the running upload, download or delete).  Every operation
+is a function of ``tqconsole.services`` (buckets, bucket_transfers, …) that
 ``tqconsole storage`` calls too.
 """
 
 from __future__ import annotations
 
 import os
-from concurrent.futures import Future, ThreadPoolExecutor
-from dataclasses import dataclass
-from datetime import datetime
 from pathlib import Path
 
-from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.widgets import DataTable, Input, Static
+from textual.widgets import DataTable
 
-from tqconsole.errors import InvalidInput
 from tqconsole.screens.base import ConsoleScreen
 from tqconsole.services import bucket_transfers, buckets, object_preview
 from tqconsole.sizes import human_size
-from tqconsole.widgets.lists import KeyTable
-from tqconsole.widgets.transfer_panel import TransferPanel
+from tqconsole.widgets.bucket_transfers import BucketTransfers
+from tqconsole.widgets.object_list import ObjectList, when
 
-FIRST_PAGE = 60  # small, so the first screenful arrives at once
-# Fetches the first page while the screen is composed and mounted (saves that time).
-PREFETCH = ThreadPoolExecutor(max_workers=2, thread_name_prefix="buckets-prefetch")
-PAGE = 1000
-LOOKAHEAD = 50  # rows before the end of what is loaded that trigger the next page
 TYPED_CONFIRM_ABOVE = 10
-SORTS = ("name", "size", "modified")
-
-
-@dataclass
-class Entry:
-    key: str  # full key, or a prefix ending in "/"
-    name: str  # the part below the browsed prefix
-    folder: bool
-    size: int | None = None
-    modified: datetime | None = None
-    content_type: str = ""
-
-
-def when(value: datetime | None) -> str:
-    return value.strftime("%Y-%m-%d %H:%M") if value else ""
 
 
 class BucketsScreen(ConsoleScreen):
     route = "buckets"
-    DEFAULT_CSS = """
-    BucketsScreen #heading { height: 1; padding: 0 1; background: $boost; }
-    BucketsScreen KeyTable { height: 1fr; }
-    BucketsScreen #filter { display: none; border: none; height: 1; padding: 0 1; }
-    BucketsScreen #filter.-shown { display: block; }
-    """
     BINDINGS = [
         Binding("u", "upload", "Upload", id="buckets.upload"),
         Binding("o", "download", "Download", id="buckets.download"),
@@ -81,15 +49,6 @@ class BucketsScreen(ConsoleScreen):
         super().__init__()
         self.storage_name = storage
         self.prefix = prefix
-        self.entries: list[Entry] = []
-        self.token: str | None = None
-        self.loading = False
-        self.marked: set[str] = set()
-        self.sort, self.descending, self.filter_text = "name", False, ""
-        self.rows: list[Entry] = []  # what the table shows, in its order
-        self.meter = None  # the TransferMeter of a running upload or download
-        self.transfer_place = ""  # "from … to …" of that transfer, for its message
-        self.prefetch: Future | None = None
 
     @classmethod
     def from_location(cls, rest: str) -> ConsoleScreen:
@@ -123,181 +82,39 @@ class BucketsScreen(ConsoleScreen):
     def storage(self):
         return self.backends.get("storage").storage(self.storage_name)
 
+    @property
+    def objects(self) -> ObjectList:
+        return self.query_one(ObjectList)
+
+    @property
+    def transfers(self) -> BucketTransfers:
+        return self.query_one(BucketTransfers)
+
     def compose_body(self) -> ComposeResult:
-        self.prefetch = PREFETCH.submit(self.fetch_page, None, FIRST_PAGE)
-        yield Static("", id="heading")
-        table = KeyTable(cursor_type="row", zebra_stripes=True, id="objects")
-        table.add_column(" ", key="mark", width=1)
-        table.add_column("Name", key="name")
-        table.add_column("Size", key="size", width=9)
-        table.add_column("Modified (UTC)", key="modified", width=16)
-        table.add_column("Type", key="type")
-        yield table
-        yield Input(
-            placeholder="filter loaded rows: name, >1MB, <10KB, @2026-11 (esc clears)", id="filter"
-        )
-        yield TransferPanel()
-
-    def on_mount(self) -> None:
-        table = self.query_one(KeyTable)
-        table.focus()
-        self.watch(table, "scroll_y", self.table_scrolled, init=False)
-        if self.prefetch is None:
-            self.action_refresh()
-            return
-        # the first page was asked for while the screen was being composed
-        self.heading(Text(f"{self.storage_name}/{self.prefix} — loading…", "dim"))
-        self.loading = True
-        self.run_blocking(
-            self.prefetch.result,
-            group="page",
-            done=lambda page: self.add_page(page, True),
-            failed=self.show_failure,
-        )
-        self.prefetch = None
-
-    def on_unmount(self) -> None:
-        """Closing the screen cancels its transfer: nothing is left half-written."""
-        if self.meter is not None:
-            self.meter.cancel.set()
-
-    def heading(self, text: str | Text) -> None:
-        self.query_one("#heading", Static).update(text)
+        yield ObjectList(lambda: self.storage, self.storage_name, self.prefix)
+        yield BucketTransfers(finished=self.action_refresh)
 
     def action_refresh(self) -> None:
-        self.token, self.marked = None, set()
-        self.heading(Text(f"{self.storage_name}/{self.prefix} — loading…", "dim"))
-        self.load_page(FIRST_PAGE)
+        self.objects.refresh_list()
 
-    def show_failure(self, message: str) -> None:
-        self.heading(Text(message, "bold red"))
-        self.loading = False
+    def action_mark(self) -> None:
+        self.objects.mark()
 
-    # --- browsing a prefix
-    def load_page(self, size: int) -> None:
-        self.loading = True
-        fresh = self.token is None
-        self.run_blocking(
-            self.fetch_page,
-            self.token,
-            size,
-            group="page",
-            done=lambda page: self.add_page(page, fresh),
-            failed=self.show_failure,
-        )
+    def action_sort(self) -> None:
+        self.objects.next_sort()
 
-    def fetch_page(self, token: str | None, size: int):
-        return self.storage.list(self.prefix, "/", size, token)
+    def action_reverse(self) -> None:
+        self.objects.reverse()
 
-    def add_page(self, page, fresh: bool) -> None:
-        """Append a page; the first page of a (re)load replaces what was shown."""
-        self.loading = False
-        cut = len(self.prefix)
-        new = [Entry(p, p[cut:], True) for p in page.prefixes]
-        new += [
-            Entry(o.key, o.key[cut:], False, o.size, o.modified, o.content_type)
-            for o in page.objects
-            if o.key != self.prefix  # the empty "folder" object some S3 tools create
-        ]
-        new.sort(key=lambda e: e.key)
-        self.entries = new if fresh else self.entries + new
-        self.token = page.next_token
-        if fresh:
-            self.show_rows()
-        elif self.sort == "name" and not self.descending and not self.filter_text:
-            self.append_rows(new)
-        else:
-            self.show_rows()
-        self.show_heading()
+    def action_filter(self) -> None:
+        self.objects.open_filter()
 
-    def show_heading(self) -> None:
-        storage = self.storage
-        shown = len(self.rows)
-        loaded = f"{len(self.entries):,} loaded" + (", more below" if self.token else "")
-        if self.filter_text:
-            loaded = f"{shown:,} of {loaded} match {self.filter_text!r}"
-        arrow = "↓" if self.descending else "↑"
-        marked = f" · {len(self.marked)} marked" if self.marked else ""
-        access = "public" if storage.public else "private"
-        self.heading(
-            Text.assemble(
-                (f"{self.storage_name}/{self.prefix}", "bold"),
-                f"  bucket {storage.bucket}, {access} · {loaded} · sort {self.sort} {arrow}{marked}",
-            )
-        )
-
-    def row_cells(self, entry: Entry) -> tuple:
-        mark = "●" if entry.key in self.marked else " "
-        if entry.folder:
-            return (mark, Text(entry.name, style="bold"), "", "", "folder")
-        content_type = buckets.shown_content_type(entry.key, entry.content_type)
-        return (
-            mark,
-            Text(entry.name),  # plain text: a key may hold [brackets] that look like markup
-            human_size(entry.size),
-            when(entry.modified),
-            content_type,
-        )
-
-    def append_rows(self, entries: list[Entry]) -> None:
-        table = self.query_one(KeyTable)
-        for entry in entries:
-            table.add_row(*self.row_cells(entry), key=entry.key)
-        self.rows.extend(entries)
-
-    def visible(self) -> list[Entry]:
-        rows = list(self.entries)
-        if self.filter_text:
-            try:
-                test = buckets.name_filter(self.filter_text)
-            except InvalidInput:  # a size filter still being typed: show all meanwhile
-                test = None
-            if test is not None:
-                rows = [e for e in rows if test(e.name, e.size, e.modified)]
-        if self.sort == "size":
-            rows.sort(key=lambda e: (not e.folder, e.size or 0, e.key))
-        elif self.sort == "modified":
-            rows.sort(key=lambda e: (not e.folder, e.modified or datetime.min, e.key))
-        if self.descending:
-            rows.reverse()
-        return rows
-
-    def show_rows(self) -> None:
-        table = self.query_one(KeyTable)
-        current = self.current()
-        table.clear()
-        self.rows = []
-        self.append_rows(self.visible())
-        if current is not None and current.key in table.rows:
-            table.move_cursor(row=table.get_row_index(current.key))
-
-    def current(self) -> Entry | None:
-        table = self.query_one(KeyTable)
-        if not self.rows or table.cursor_row >= len(self.rows):
-            return None
-        return self.rows[table.cursor_row]
-
-    def targets(self) -> list[str]:
-        if self.marked:
-            return sorted(self.marked)
-        entry = self.current()
-        return [entry.key] if entry else []
-
-    def on_data_table_row_highlighted(self, event: DataTable.RowHighlighted) -> None:
-        self.load_more_near(event.cursor_row)
-
-    def table_scrolled(self, scroll_y: float) -> None:
-        table = self.query_one(KeyTable)
-        self.load_more_near(int(scroll_y) + table.scrollable_content_region.height)
-
-    def load_more_near(self, row: int) -> None:
-        """Fetch the next page once ``row`` (cursor or bottom of the view) nears the end."""
-        if self.token and not self.loading and row >= len(self.rows) - LOOKAHEAD:
-            self.load_page(PAGE)
+    def action_cancel(self) -> None:
+        self.transfers.cancel()
 
     def on_data_table_row_selected(self, event: DataTable.RowSelected) -> None:
         event.stop()
-        entry = self.current()
+        entry = self.objects.current()
         if entry is None:
             return
         if entry.folder:
@@ -346,54 +163,9 @@ class BucketsScreen(ConsoleScreen):
         self.app.push_screen(dialog, then)
         dialog.call_after_refresh(dialog.show_preview, preview)
 
-    # --- marks, sort, filter
-    def action_mark(self) -> None:
-        entry = self.current()
-        if entry is None:
-            return
-        self.marked.symmetric_difference_update({entry.key})
-        table = self.query_one(KeyTable)
-        table.update_cell(entry.key, "mark", "●" if entry.key in self.marked else " ")
-        table.action_cursor_down()
-        self.show_heading()
-
-    def action_sort(self) -> None:
-        self.sort = SORTS[(SORTS.index(self.sort) + 1) % len(SORTS)]
-        self.show_rows()
-        self.show_heading()
-
-    def action_reverse(self) -> None:
-        self.descending = not self.descending
-        self.show_rows()
-        self.show_heading()
-
-    def action_filter(self) -> None:
-        field = self.query_one("#filter", Input)
-        field.add_class("-shown")
-        field.focus()
-
-    def on_input_changed(self, event: Input.Changed) -> None:
-        if event.input.id == "filter":
-            self.filter_text = event.value.strip()
-            self.show_rows()
-            self.show_heading()
-
-    def on_input_submitted(self, event: Input.Submitted) -> None:
-        if event.input.id == "filter":
-            event.stop()
-            self.query_one(KeyTable).focus()
-
-    def on_key(self, event) -> None:
-        field = self.query_one("#filter", Input)
-        if event.key == "escape" and field.has_focus:
-            event.stop()
-            field.value = ""
-            field.remove_class("-shown")
-            self.query_one(KeyTable).focus()
-
     # --- writes and transfers
     def action_delete(self) -> None:
-        targets = self.targets()
+        targets = self.objects.targets()
         if targets:
             self.run_blocking(
                 buckets.expand, self.storage, targets, group="expand", done=self.confirm_delete
@@ -402,7 +174,7 @@ class BucketsScreen(ConsoleScreen):
     def confirm_delete(self, keys: list[str]) -> None:
         from tqconsole.widgets.dialogs.confirm import ConfirmDialog
 
-        if self.transfer_running():
+        if self.transfers.running():
             return
         if not keys:
             self.notify("nothing to delete there")
@@ -416,38 +188,15 @@ class BucketsScreen(ConsoleScreen):
 
         def go(yes: bool) -> None:
             if yes:
-                meter = self.meter = bucket_transfers.TransferMeter(
-                    bucket_transfers.Transfer(keys, 0)
-                )
-                self.query_one(TransferPanel).start(f"deleting from {self.storage_name}", meter)
-                self.run_blocking(
-                    buckets.delete,
-                    self.backends,
-                    storage,
-                    keys,
-                    meter.file,
-                    meter.cancel,
-                    group="transfer",
-                    done=self.deleted,
-                    failed=self.transfer_failed,
-                )
+                self.transfers.delete(self.backends, storage, keys)
 
         title = f"Delete {len(keys):,} object(s) from {self.storage_name}?"
         self.app.push_screen(ConfirmDialog(title, lines, typed, buttons=False), go)
 
-    def deleted(self, result) -> None:
-        self.meter = None
-        self.query_one(TransferPanel).stop()
-        if result.errors:
-            first = next(iter(result.errors.items()))
-            self.notify_error(f"{len(result.errors)} not deleted, e.g. {first[0]}: {first[1]}")
-        self.notify(f"deleted {len(result.deleted):,} object(s)")
-        self.action_refresh()
-
     def action_move(self) -> None:
         from tqconsole.widgets.dialogs.prompt import AskDialog
 
-        entry = self.current()
+        entry = self.objects.current()
         if entry is None:
             return
         if entry.folder:
@@ -476,25 +225,29 @@ class BucketsScreen(ConsoleScreen):
         self.action_refresh()
 
     def action_copy_url(self) -> None:
-        entry = self.current()
+        entry = self.objects.current()
         if entry is None or entry.folder:
             self.notify("choose an object to copy its URL", severity="warning")
             return
         self.copy_url(entry.key)
 
     def copy_url(self, key: str) -> None:
+        """Like ``tqconsole storage url``: the URL of an object that exists, or a message."""
         from tqconsole.widgets.dialogs.pick import ChooseDialog
 
         storage = self.storage
         if storage.public:
-            self.run_blocking(storage.url, key, group="url", done=lambda url: self.copied(url, ""))
+            self.run_blocking(
+                buckets.url, storage, key, group="url", done=lambda url: self.copied(url, "")
+            )
             return
 
         def go(seconds) -> None:
             if seconds:
                 label = next(k for k, v in buckets.EXPIRY_CHOICES.items() if v == int(seconds))
                 self.run_blocking(
-                    storage.url,
+                    buckets.url,
+                    storage,
                     key,
                     int(seconds),
                     group="url",
@@ -509,16 +262,10 @@ class BucketsScreen(ConsoleScreen):
         valid = f", valid for {expiry}" if expiry else ""
         self.notify(f"URL copied to the clipboard{valid}:\n{url}", timeout=6, markup=False)
 
-    def transfer_running(self) -> bool:
-        if self.meter is not None:
-            self.notify("a transfer is running (ctrl+x cancels it)", severity="warning")
-            return True
-        return False
-
     def action_upload(self) -> None:
         from tqconsole.widgets.dialogs.prompt import AskDialog
 
-        if self.transfer_running():
+        if self.transfers.running():
             return
         storage = self.storage
 
@@ -530,42 +277,24 @@ class BucketsScreen(ConsoleScreen):
                     Path(path),
                     self.prefix,
                     group="plan",
-                    done=lambda plan: self.start_upload(storage, plan, overwrite, path),
+                    done=lambda plan: self.transfers.upload(
+                        self.backends, storage, plan, self.prefix, path, overwrite
+                    ),
                 )
 
         dialog = AskDialog(
             f"Upload a local file or folder into {self.storage_name}/{self.prefix}",
             os.getcwd() + "/",
-            hint="tab completes; a folder uploads with everything in it",
+            hint=f"bucket {storage.bucket}; tab completes; a folder uploads all in it",
             path=True,
-            check="overwrite objects that exist",
+            check="overwrite objects that exist (off: they are refused)",
         )
         self.app.push_screen(dialog, go)
-
-    def start_upload(self, storage, plan, overwrite: bool, source: str) -> None:
-        meter = self.meter = bucket_transfers.TransferMeter(plan)
-        self.transfer_place = f"from {source} into {buckets.where(storage, self.prefix)}"
-        self.query_one(TransferPanel).start(
-            f"uploading into {self.storage_name}/{self.prefix}", meter
-        )
-        self.run_blocking(
-            bucket_transfers.upload,
-            self.backends,
-            storage,
-            plan,
-            meter.bytes,
-            meter.cancel,
-            meter.file,
-            overwrite,
-            group="transfer",
-            done=self.transferred,
-            failed=self.transfer_failed,
-        )
 
     def ask_download(self, keys: list[str]) -> None:
         from tqconsole.widgets.dialogs.prompt import AskDialog
 
-        if self.transfer_running() or not keys:
+        if self.transfers.running() or not keys:
             return
         storage = self.storage
         default = os.getcwd() + "/"
@@ -580,62 +309,17 @@ class BucketsScreen(ConsoleScreen):
                     keys,
                     Path(answer[0]),
                     group="plan",
-                    done=lambda plan: self.start_download(storage, plan, answer[0]),
+                    done=lambda plan: self.transfers.download(
+                        storage, plan, self.prefix, answer[0]
+                    ),
                 )
 
         what = keys[0] if len(keys) == 1 else f"{len(keys)} marked entries"
-        self.app.push_screen(AskDialog(f"Download {what} to", default, path=True), go)
+        source = f"{self.storage_name} (bucket {storage.bucket})"
+        self.app.push_screen(AskDialog(f"Download {what} from {source} to", default, path=True), go)
 
     def action_download(self) -> None:
-        self.ask_download(self.targets())
-
-    def start_download(self, storage, plan, dest: str) -> None:
-        meter = self.meter = bucket_transfers.TransferMeter(plan)
-        self.transfer_place = f"from {buckets.where(storage, self.prefix)} to {dest}"
-        self.query_one(TransferPanel).start(f"downloading from {self.storage_name}", meter)
-        self.run_blocking(
-            bucket_transfers.download,
-            storage,
-            plan,
-            meter.bytes,
-            meter.cancel,
-            meter.file,
-            group="transfer",
-            done=self.transferred,
-            failed=self.transfer_failed,
-        )
-
-    def transferred(self, plan) -> None:
-        self.meter = None
-        self.query_one(TransferPanel).stop()
-        result = plan.result
-        text = f"{len(result.done)} of {len(plan.items)} file(s), {human_size(result.bytes)}"
-        if result.cancelled:
-            self.notify(f"cancelled after {text}", severity="warning")
-        elif result.errors or plan.skipped:
-            problems = {**plan.skipped, **result.errors}
-            first = next(iter(problems.items()))
-            self.notify_error(
-                f"{text}; {len(problems)} failed or skipped, e.g. {first[0]}: {first[1]}"
-            )
-        else:
-            self.notify(f"done: {text} {self.transfer_place}", markup=False)
-        if result.incomplete:
-            self.notify_error(
-                f"the parts of {len(result.incomplete)} failed upload(s) stay on the server, "
-                "which did not answer: I lists them to abort"
-            )
-        self.action_refresh()
-
-    def transfer_failed(self, message: str) -> None:
-        self.meter = None
-        self.query_one(TransferPanel).stop()
-        self.notify_error(message)
-
-    def action_cancel(self) -> None:
-        if self.meter is not None:
-            self.meter.cancel.set()
-            self.query_one(TransferPanel).redraw()
+        self.ask_download(self.objects.targets())
 
     def action_usage(self) -> None:
         from tqconsole.screens.bucket_usage import UsageScreen

@@ -135,8 +135,10 @@ def upload(
     progress: FileProgress | None = None,
     cancel: threading.Event | None = None,
     on_file: Callable[[str, str | None], None] | None = None,
-    overwrite: bool = True,
+    overwrite: bool = False,
 ) -> Transfer:
+    """Upload ``plan``; an object that exists already is refused (left as it is, listed in
+    ``plan.result.errors``) unless ``overwrite``."""
     plan.result = storage.save_many(
         plan.items, progress=progress, cancel=cancel, on_file=on_file, overwrite=overwrite
     )
@@ -149,6 +151,11 @@ def upload(
             {"objects": len(plan.result.done), "bytes": plan.result.bytes},
         )
     return plan
+
+
+def refused(plan: Transfer) -> list[str]:
+    """The files of an upload refused because their object exists (overwrite off)."""
+    return [path for path, error in plan.result.errors.items() if "exists already" in error]
 
 
 def plan_download(storage: Storage, keys: list[str], dest: Path) -> Transfer:

@@ -1,8 +1,10 @@
 """Staff operations on the media, static and finance storages.
 
 The buckets screen and ``tqconsole storage`` call these same functions: targets
-like ``media/img/a.png``, the storages and their buckets, deletes and moves
-(with an audit note).  Usage, transfers and previews have modules of their own
+like ``media/img/a.png``, the listing of a prefix, the storages and their buckets,
+deletes, moves (with an audit note) and URLs.  Screens read storage only through
+``tqconsole.services`` (``AccessDenied``, ``Storage`` and ``guess_content_type`` are
+imported from here).  Usage, transfers and previews have modules of their own
 (bucket_usage, bucket_transfers, object_preview).
 """
 
@@ -79,6 +81,62 @@ def where(storage: Storage, key: str = "") -> str:
     from tqconsole.settings import mask_url
 
     return f"{storage.name}/{key} (bucket {storage.bucket} on {mask_url(storage.backend.url)})"
+
+
+# --- the folders and objects of a prefix
+@dataclass
+class Entry:
+    """A folder (``key`` a prefix ending in ``/``) or an object, below a listed prefix."""
+
+    key: str
+    name: str  # the part below the listed prefix
+    folder: bool
+    info: ObjectInfo | None = None  # an object's size, modified time, type
+
+    @property
+    def size(self) -> int | None:
+        return self.info.size if self.info else None
+
+    @property
+    def modified(self) -> datetime | None:
+        return self.info.modified if self.info else None
+
+    @property
+    def content_type(self) -> str:
+        if self.info is None:
+            return "folder"
+        return self.info.content_type or guess_content_type(self.key)
+
+    def as_dict(self) -> dict:
+        if self.info is None:
+            return {"key": self.key, "folder": True}
+        return {**self.info.as_dict(), "folder": False}
+
+
+def list_page(
+    storage: Storage, prefix: str, size: int = 1000, token: str | None = None, recursive=False
+) -> tuple[list[Entry], str | None]:
+    """One page of the folders and objects below ``prefix`` (every object, no folders, when
+    ``recursive``), in key order, and the token of the next page (None at the end)."""
+    page = storage.list(prefix, "" if recursive else "/", size, token)
+    cut = len(prefix)
+    entries = [Entry(p, p[cut:], True) for p in page.prefixes]
+    entries += [
+        Entry(o.key, o.key[cut:], False, o)
+        for o in page.objects
+        if o.key != prefix  # the empty "folder" object some S3 tools create
+    ]
+    entries.sort(key=lambda e: e.key)
+    return entries, page.next_token
+
+
+def list_all(storage: Storage, prefix: str, recursive: bool = False) -> list[Entry]:
+    """Every page of :func:`list_page`."""
+    entries, token = list_page(storage, prefix, recursive=recursive)
+    while token is not None:
+        more, token = list_page(storage, prefix, token=token, recursive=recursive)
+        entries += more
+    return entries
 
 
 def note(backends, action: str, storage: Storage | None, pk: str, summary: dict) -> None:
@@ -261,3 +319,11 @@ def abort_uploads(
 
 
 EXPIRY_CHOICES = {"1 hour": 3600, "1 day": 86400, "7 days": 7 * 86400}
+
+
+def url(storage: Storage, key: str, expires: int = 3600) -> str:
+    """The public URL of an object, or a presigned one valid ``expires`` seconds (private
+    storages); a missing object is an error: a URL of nothing helps no one."""
+    url = storage.url(key, expires)  # checks the key and the expiry first
+    storage.stat(key)
+    return url
