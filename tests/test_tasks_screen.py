@@ -280,7 +280,7 @@ async def _history_filter(queue):
         await pilot.press("slash")
         await pilot.press(*"state:failed declined", "enter")
         await settle(pilot)
-        assert app.screen.view == "history"
+        assert app.screen.panel.view == "history"
         assert table_text(app, "history").count("selftest") == 1
         await pilot.press("slash", *" since:2x", "enter")
         await settle(pilot)
@@ -342,7 +342,7 @@ async def _test_every_tab_opens(queue):
         for _ in range(5):  # pending → scheduled → running → history → failed → periodic
             await pilot.press("l")
             await settle(pilot)
-        assert app.screen.view == "periodic"
+        assert app.screen.panel.view == "periodic"
         text = table_text(app, "periodic")
         assert "payment_match" in text and "send_queued_mail" in text
         assert app.is_running

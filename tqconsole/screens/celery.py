@@ -81,7 +81,7 @@ class CeleryScreen(ConsoleScreen):
 
     def on_mount(self) -> None:
         self.refresh_now()
-        self.set_interval(REFRESH_SECONDS, self.auto_refresh)
+        self.poll(REFRESH_SECONDS, self.auto_refresh)
 
     def on_unmount(self) -> None:
         if self.broker is not None:
@@ -90,7 +90,7 @@ class CeleryScreen(ConsoleScreen):
     def auto_refresh(self) -> None:
         # counting by task reads the whole queue and asking workers waits for their
         # answers: those two views refresh on ``r`` and when opened only
-        if self.is_current and self.view not in ("tasks", "workers"):
+        if self.view not in ("tasks", "workers"):
             self.refresh_now()
 
     # --- loading

@@ -110,27 +110,31 @@ class TaskDetailScreen(ConsoleScreen):
     def action_scroll(self, step: int) -> None:
         self.query_one("#detail", VerticalScroll).scroll_relative(y=step, animate=False)
 
-    def act(self, fn_name: str, message: str) -> None:
+    def act(self, fn, message: str) -> None:
+        """Run the service function ``fn(queue, task_id)`` the CLI calls too."""
         from tqconsole import tasks
-        from tqconsole.services import task_monitor
 
         def done(_result) -> None:
             self.notify(message)
             self.load()
 
         self.run_blocking(
-            lambda: getattr(task_monitor, fn_name)(tasks.bind(self.backends), self.task_id),
-            group=f"task-{fn_name}",
+            lambda: fn(tasks.bind(self.backends), self.task_id),
+            group=f"task-{fn.__name__}",
             done=done,
         )
 
     def action_retry(self) -> None:
-        self.act("retry", f"retried {self.task_id[:8]}")
+        from tqconsole.services import task_actions
+
+        self.act(task_actions.retry, f"retried {self.task_id[:8]}")
 
     def action_revoke(self) -> None:
+        from tqconsole.services import task_actions
+
         def answer(ok: bool | None) -> None:
             if ok:
-                self.act("revoke", f"revoked {self.task_id[:8]}")
+                self.act(task_actions.revoke, f"revoked {self.task_id[:8]}")
 
         self.app.push_screen(
             ConfirmDialog(
@@ -142,4 +146,6 @@ class TaskDetailScreen(ConsoleScreen):
         )
 
     def action_restore(self) -> None:
-        self.act("restore", f"restored {self.task_id[:8]}")
+        from tqconsole.services import task_actions
+
+        self.act(task_actions.restore, f"restored {self.task_id[:8]}")

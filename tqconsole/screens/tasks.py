@@ -11,19 +11,17 @@ from __future__ import annotations
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.widgets import Input, ProgressBar, Static, TabbedContent
+from textual.widgets import ProgressBar, TabbedContent
 from textual.worker import get_current_worker
 
 from tqconsole.screens.base import ConsoleScreen
 from tqconsole.screens.task_detail import TaskDetailScreen
 from tqconsole.widgets.dialogs.confirm import ConfirmDialog
 from tqconsole.widgets.dialogs.prompt import EnqueueDialog
-from tqconsole.widgets.lists import KeyTable
+from tqconsole.widgets.task_list import PAGE, TaskListPanel
 from tqconsole.widgets.task_status import ConsumerLine, TaskCounts
-from tqconsole.widgets.task_tables import TABS, FilterInput, compose_tabs, fill_table
 
 REFRESH_SECONDS = 1.0
-PAGE = 50
 
 
 class TasksScreen(ConsoleScreen):
@@ -32,12 +30,6 @@ class TasksScreen(ConsoleScreen):
     DEFAULT_CSS = """
     TasksScreen #counts { height: 2; padding: 0 1; background: $boost; }
     TasksScreen #consumers { height: auto; max-height: 3; padding: 0 1; }
-    TasksScreen TabbedContent { height: 1fr; }
-    TasksScreen TabPane { padding: 0; }
-    TasksScreen KeyTable { height: 1fr; }
-    TasksScreen #history-filter { display: none; height: 1; border: none; padding: 0 1; }
-    TasksScreen #history-filter.-open { display: block; }
-    TasksScreen #page-info { height: 1; padding: 0 1; color: $text-muted; }
     TasksScreen #progress { display: none; height: 1; padding: 0 1; }
     TasksScreen #progress.-working { display: block; }
     """
@@ -65,10 +57,6 @@ class TasksScreen(ConsoleScreen):
 
     def __init__(self) -> None:
         super().__init__()
-        self.view = "pending"
-        self.offsets = dict.fromkeys(TABS, 0)
-        self.filter_text = ""
-        self.rows: dict[str, list] = {tab: [] for tab in TABS}
         self.snap = None
         self._armed = False
 
@@ -80,31 +68,26 @@ class TasksScreen(ConsoleScreen):
     def compose_body(self) -> ComposeResult:
         yield TaskCounts(Text("loading…", style="dim italic"), id="counts")
         yield ConsumerLine("", id="consumers")
-        yield from compose_tabs(self.app.size.width)
-        yield Static("", id="page-info")
+        yield TaskListPanel(self.refresh_now, id="task-list")
         yield ProgressBar(show_eta=False, id="progress")
 
+    @property
+    def panel(self) -> TaskListPanel:
+        return self.query_one(TaskListPanel)
+
     def on_mount(self) -> None:
-        self.query_one("#table-pending", KeyTable).focus()
+        self.panel.table().focus()
         self.refresh_now()
 
     # --- refresh: one at a time, re-armed after the previous one finished
+
     def action_refresh(self) -> None:
         self.refresh_now()
 
     def refresh_now(self) -> None:
-        from tqconsole.services.task_monitor import parse_filter
-
-        try:
-            flt = parse_filter(self.filter_text)
-        except Exception as exc:
-            self.notify_error(str(exc))
-            flt = None
         self.run_blocking(
             self.load,
-            self.view,
-            self.offsets[self.view],
-            flt,
+            *self.panel.request(),
             group="tasks-refresh",
             done=self.show_snapshot,
             failed=self.show_failure,
@@ -136,117 +119,60 @@ class TasksScreen(ConsoleScreen):
         self.snap = snap
         self.query_one(TaskCounts).show(snap)
         self.query_one(ConsumerLine).show(snap)
-        self.rows[snap.view] = snap.rows
-        fill_table(self.query_one(f"#table-{snap.view}", KeyTable), snap.view, snap.rows)
-        offset = self.offsets[snap.view]
-        paged = snap.view in ("pending", "scheduled", "history", "failed")
-        self.query_one("#page-info", Static).update(
-            f"{snap.view}: rows {offset + 1}–{offset + len(snap.rows)}  ([ ] page, h/l tab, ? keys)"
-            if paged and snap.rows
-            else f"{snap.view}: nothing to show"
-            if not snap.rows
-            else ""
-        )
+        self.panel.show(snap.view, snap.rows)
         self.schedule_refresh()
 
     # --- navigation
     def on_tabbed_content_tab_activated(self, event: TabbedContent.TabActivated) -> None:
-        self.view = event.pane.id or "pending"
-        field = self.query_one("#history-filter", FilterInput)
-        if self.view == "history" and field.has_class("-open"):
-            field.focus()
-        else:
-            self.query_one(f"#table-{self.view}", KeyTable).focus()
-        self.refresh_now()
+        self.panel.activated(event.pane.id)
 
     def action_tab(self, step: int) -> None:
-        """From the tab active now: ``view`` follows only when the activation arrives."""
-        tabs = self.query_one(TabbedContent)
-        tabs.active = TABS[(TABS.index(tabs.active or self.view) + step) % len(TABS)]
+        self.panel.step_tab(step)
 
     def action_page(self, step: int) -> None:
-        if self.view in ("running", "periodic"):
-            return
-        offset = self.offsets[self.view] + step * PAGE
-        if offset < 0 or (step > 0 and len(self.rows[self.view]) < PAGE):
-            return
-        self.offsets[self.view] = offset
-        self.refresh_now()
+        self.panel.page(step)
 
     def action_filter(self) -> None:
-        field = self.query_one("#history-filter", FilterInput)
-        field.add_class("-open")
-        field.value = self.filter_text
-        self.query_one(TabbedContent).active = "history"
-        self.set_focus(field)  # now, not when the tab's activation arrives: keys follow
-
-    def on_input_submitted(self, event: Input.Submitted) -> None:
-        if event.input.id != "history-filter":
-            return
-        from tqconsole.errors import ConsoleError
-        from tqconsole.services.task_monitor import parse_filter
-
-        try:
-            parse_filter(event.value)
-        except ConsoleError as exc:
-            self.notify_error(str(exc))
-            return
-        self.filter_text = event.value.strip()
-        self.offsets["history"] = 0
-        if not self.filter_text:
-            event.input.remove_class("-open")
-        self.query_one("#table-history", KeyTable).focus()
-        self.refresh_now()
-
-    def selected(self):
-        rows = self.rows.get(self.view) or []
-        table = self.query_one(f"#table-{self.view}", KeyTable)
-        if not rows or table.cursor_row >= len(rows):
-            return None
-        return rows[table.cursor_row]
-
-    def selected_id(self) -> str | None:
-        row = self.selected()
-        task_id = getattr(row, "task_id", "")
-        if not task_id:
-            self.notify("select a task first", severity="warning")
-            return None
-        return task_id
+        self.panel.open_filter()
 
     def on_data_table_row_selected(self, event) -> None:
         event.stop()
         self.action_detail()
 
     def action_detail(self) -> None:
-        task_id = self.selected_id()
+        task_id = self.panel.selected_id()
         if task_id:
             self.app.push_screen(TaskDetailScreen(task_id))
 
     # --- actions (each the same service function as the CLI's)
-    def act(self, fn_name: str, *args, success: str = "") -> None:
+    def act(self, fn, *args, success: str = "") -> None:
+        """Run the service function ``fn(queue, *args)`` the CLI calls too."""
         from tqconsole import tasks
-        from tqconsole.services import task_monitor
 
         def run():
-            return getattr(task_monitor, fn_name)(tasks.bind(self.backends), *args)
+            return fn(tasks.bind(self.backends), *args)
 
         def done(result) -> None:
             self.notify(success.format(result=result) if success else "done")
             self.refresh_now()
 
-        self.run_blocking(run, group=f"tasks-action-{fn_name}", done=done, exclusive=False)
+        self.run_blocking(run, group=f"tasks-action-{fn.__name__}", done=done, exclusive=False)
 
     def action_retry(self) -> None:
-        task_id = self.selected_id()
+        from tqconsole.services import task_actions
+
+        task_id = self.panel.selected_id()
         if task_id:
-            self.act("retry", task_id, success=f"retried {task_id[:8]}")
+            self.act(task_actions.retry, task_id, success=f"retried {task_id[:8]}")
 
     def action_retry_all(self) -> None:
+        from tqconsole.services import task_actions
+
         count = self.snap.counts.failed if self.snap else 0
 
         def answer(ok: bool | None) -> None:
             if ok:
-                self.run_long("retry_all_failed", "retried {result} tasks")
+                self.run_long(task_actions.retry_all_failed, "retried {result} tasks")
 
         self.app.push_screen(
             ConfirmDialog(
@@ -258,79 +184,85 @@ class TasksScreen(ConsoleScreen):
         )
 
     def action_dismiss_failed(self) -> None:
-        row = self.selected()
+        from tqconsole.services import task_actions
+
+        row = self.panel.selected()
         if row is None or not getattr(row, "task_id", ""):
             return
         self.confirm_then(
             f"Delete failure {row.task_id[:8]}?",
             f"{row.short_name} leaves the failed set; its stored message is deleted, "
             "so it can no longer be retried. Its history stays.",
-            "delete_failed",
+            task_actions.delete_failed,
             row.task_id,
         )
 
     def action_revoke(self) -> None:
-        task_id = self.selected_id()
+        from tqconsole.services import task_actions
+
+        task_id = self.panel.selected_id()
         if task_id:
             self.confirm_then(
                 f"Revoke task {task_id[:8]}?",
                 "It will not run: a worker drops it when it reaches it (restore with u).",
-                "revoke",
+                task_actions.revoke,
                 task_id,
             )
 
     def action_restore(self) -> None:
-        task_id = self.selected_id()
-        if task_id:
-            self.act("restore", task_id, success=f"restored {task_id[:8]}")
+        from tqconsole.services import task_actions
 
-    def selected_name(self) -> str | None:
-        row = self.selected()
-        name = getattr(row, "name", "") if row is not None else ""
-        if not name or getattr(row, "problem", ""):
-            self.notify("select a task first", severity="warning")
-            return None
-        return name.rsplit(".", 1)[-1]
+        task_id = self.panel.selected_id()
+        if task_id:
+            self.act(task_actions.restore, task_id, success=f"restored {task_id[:8]}")
 
     def action_revoke_name(self) -> None:
-        name = self.selected_name()
+        from tqconsole.services import task_actions
+
+        name = self.panel.selected_name()
         if name:
             self.confirm_then(
                 f"Revoke every {name} task?",
                 f"No {name} task runs (queued or new) until it is restored with U.",
-                "revoke_name",
+                task_actions.revoke_name,
                 name,
                 typed=name,
             )
 
     def action_restore_name(self) -> None:
-        name = self.selected_name()
+        from tqconsole.services import task_actions
+
+        name = self.panel.selected_name()
         if name:
-            self.act("restore_name", name, success=f"{name} restored")
+            self.act(task_actions.restore_name, name, success=f"{name} restored")
 
     def action_run_now(self) -> None:
-        if self.view != "scheduled":
+        from tqconsole.services import task_actions
+
+        if self.panel.view != "scheduled":
             self.notify("run now works on the scheduled list", severity="warning")
             return
-        task_id = self.selected_id()
+        task_id = self.panel.selected_id()
         if task_id:
-            self.act("run_now", task_id, success=f"{task_id[:8]} moved to the queue")
+            self.act(task_actions.run_now, task_id, success=f"{task_id[:8]} moved to the queue")
 
     def action_flush(self) -> None:
+        from tqconsole.services import task_actions
+
         if self.snap is None:
             return
         name = self.app.backends.get("queue").name
         self.confirm_then(
             f"Flush queue {name}?",
             f"All {self.snap.counts.pending:,} pending tasks are deleted and will not run.",
-            "flush",
+            task_actions.flush,
             typed=name,
         )
 
-    def confirm_then(self, title: str, detail: str, fn_name: str, *args, typed: str = "") -> None:
+    def confirm_then(self, title: str, detail: str, fn, *args, typed: str = "") -> None:
         def answer(ok: bool | None) -> None:
             if ok:
-                self.act(fn_name, *args, success=f"{fn_name.replace('_', ' ')}: done")
+                self.act(fn, *args, success=f"{fn.__name__.replace('_', ' ')}: done")
 
         self.app.push_screen(ConfirmDialog(title, detail, typed=typed, action="Yes"), answer)
 
@@ -365,10 +297,10 @@ class TasksScreen(ConsoleScreen):
         )
 
     # --- long work with a progress bar
-    def run_long(self, fn_name: str, success: str) -> None:
-        """Long work with a progress bar; ``c`` cancels it between two steps."""
+    def run_long(self, fn, success: str) -> None:
+        """Long work ``fn(queue, progress, should_stop)`` with a progress bar; ctrl+x cancels
+        it between two steps."""
         from tqconsole import tasks
-        from tqconsole.services import task_monitor
 
         bar = self.query_one("#progress", ProgressBar)
         bar.update(total=None, progress=0)
@@ -380,7 +312,6 @@ class TasksScreen(ConsoleScreen):
 
         def run():
             worker = get_current_worker()
-            fn = getattr(task_monitor, fn_name)
             return fn(tasks.bind(self.backends), step, lambda: worker.is_cancelled)
 
         def finished(result) -> None:
