@@ -149,15 +149,22 @@ def choice_labels(field) -> dict[str, str]:
     return {str(value): str(label) for value, label in (getattr(field, "choices", None) or ())}
 
 
-def cell_text(field, text: str | None) -> str | None:
-    """A listing's cell as staff read it: a choice's label, a boolean as ✓ / ✗."""
-    if text is None or field is None:
-        return text
+def cell_labels(field) -> dict[str, str]:
+    """Stored text → what a listing shows for ``field``: choice labels, booleans as ✓ / ✗."""
     import peewee as pw
 
+    if field is None:
+        return {}
     if isinstance(field, pw.BooleanField):
-        return BOOLEAN_CELLS.get(text, text)
-    return choice_labels(field).get(text, text)
+        return BOOLEAN_CELLS
+    return choice_labels(field)
+
+
+def cell_text(field, text: str | None) -> str | None:
+    """A listing's cell as staff read it: a choice's label, a boolean as ✓ / ✗."""
+    if text is None:
+        return text
+    return cell_labels(field).get(text, text)
 
 
 class ColumnView:
@@ -176,6 +183,7 @@ class ColumnView:
         self.names = [n for n in names if n in index] or list(source.headers)
         self.picks = [index[n] for n in self.names]
         self.fields = [fields.get(n) for n in self.names]
+        self.labels = [cell_labels(f) for f in self.fields]  # built once, not per cell
 
     @property
     def headers(self) -> list[str]:
@@ -188,13 +196,9 @@ class ColumnView:
         from dataclasses import replace
 
         window = self.source.fetch(start, count)
+        pairs = list(zip(self.picks, self.labels, strict=True))
         rows = [
-            replace(
-                row,
-                cells=[
-                    cell_text(f, row.cells[i]) for i, f in zip(self.picks, self.fields, strict=True)
-                ],
-            )
+            replace(row, cells=[labels.get(row.cells[i], row.cells[i]) for i, labels in pairs])
             for row in window.rows
         ]
         return replace(window, rows=rows)

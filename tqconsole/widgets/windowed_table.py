@@ -351,20 +351,21 @@ class WindowedTable(ScrollView, can_focus=True):
     def render_line(self, y: int) -> Strip:
         width = self.size.width
         scroll_x, scroll_y = self.scroll_offset
+        base = self.rich_style  # walks the ancestors' styles: once per line
         if y == 0:
             strip = self._header_strip()
         else:
             index = int(scroll_y) + y - 1
             if index >= self.total:
-                return Strip.blank(width, self.rich_style)
-            strip = self._row_strip(index)
+                return Strip.blank(width, base)
+            strip = self._row_strip(index, base)
         frozen = min(self.frozen_width, width)
         if not frozen or not scroll_x:
             shown = strip.crop(int(scroll_x), int(scroll_x) + width)
         else:
             start = frozen + int(scroll_x)
             shown = Strip.join([strip.crop(0, frozen), strip.crop(start, start + width - frozen)])
-        return shown.extend_cell_length(width, self.rich_style)
+        return shown.extend_cell_length(width, base)
 
     def _header_strip(self) -> Strip:
         style = self.get_component_rich_style("windowed-table--header")
@@ -376,8 +377,7 @@ class WindowedTable(ScrollView, can_focus=True):
             segments.append(Segment(" ", style))
         return Strip(segments)
 
-    def _row_strip(self, index: int) -> Strip:
-        base = self.rich_style
+    def _row_strip(self, index: int, base: Style) -> Strip:
         row = self.rows.get(index)
         if row is None:
             if not self._want_load:
