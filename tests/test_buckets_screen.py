@@ -233,7 +233,7 @@ async def test_upload_missing_path_is_a_message(storage, tmp_path):
 async def test_copy_presigned_url_of_finance(any_storage):
     async with app_at("buckets/finance/bank").run_test(size=(80, 24)) as pilot:
         await settle(pilot)
-        await pilot.press("c")
+        await pilot.press("y")
         await pilot.pause()
         await pilot.press("j", "enter")  # valid for 1 day
         await settle(pilot)

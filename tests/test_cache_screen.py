@@ -156,7 +156,7 @@ async def test_read_only_refuses_changes(demo_sqlite):
     async with app.run_test(size=(80, 24)) as pilot:
         await settle(pilot)
         before = stored()
-        for key in ("d", "x", "X", "F", "t", "c"):
+        for key in ("d", "x", "X", "F", "t", "p"):
             await pilot.press(key)
             await pilot.pause()
             assert app.screen.route == "cache"  # no dialog opened

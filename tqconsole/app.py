@@ -14,6 +14,7 @@ from textual.screen import Screen
 from tqconsole.screens import ROUTES, UnknownLocation, parse_location
 from tqconsole.services.health import Backends
 from tqconsole.settings import Settings
+from tqconsole.widgets.bindings import bind
 from tqconsole.widgets.command_line import CommandLine, resolve_location
 from tqconsole.widgets.key_order import KeyOrder, KeyPassed
 from tqconsole.widgets.visible_controls import SHOW_CONTROLS
@@ -31,7 +32,7 @@ class TQConsole(App):
     BINDINGS = [
         Binding(":", "command_line", "Go to", id="app.command_line"),
         Binding("?", "toggle_help", "Keys", id="app.help"),
-        Binding("escape", "back", "Back", id="app.back"),
+        bind("back", "back"),
         Binding("q", "quit", "Quit", id="app.quit"),
         *(
             Binding(r.key, f"goto('{r.name}')", r.title, show=False, id=f"app.goto.{r.name}")

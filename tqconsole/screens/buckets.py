@@ -14,12 +14,12 @@ import os
 from pathlib import Path
 
 from textual.app import ComposeResult
-from textual.binding import Binding
 from textual.widgets import DataTable
 
 from tqconsole.screens.base import ConsoleScreen
 from tqconsole.services import bucket_transfers, buckets, object_preview
 from tqconsole.sizes import human_size
+from tqconsole.widgets.bindings import bind
 from tqconsole.widgets.bucket_transfers import BucketTransfers
 from tqconsole.widgets.object_list import ObjectList, when
 
@@ -29,20 +29,20 @@ TYPED_CONFIRM_ABOVE = 10
 class BucketsScreen(ConsoleScreen):
     route = "buckets"
     BINDINGS = [
-        Binding("u", "upload", "Upload", id="buckets.upload"),
-        Binding("o", "download", "Download", id="buckets.download"),
-        Binding("d", "delete", "Delete", id="buckets.delete"),
-        Binding("c", "copy_url", "Copy URL", id="buckets.url"),
-        Binding("m", "move", "Rename/move", show=False, id="buckets.move"),
-        Binding("space", "mark", "Mark", show=False, id="buckets.mark"),
-        Binding("slash", "filter", "Filter", id="buckets.filter"),
-        Binding("s", "sort", "Sort", show=False, id="buckets.sort"),
-        Binding("S", "reverse", "Reverse sort", show=False, id="buckets.reverse"),
-        Binding("U", "usage", "Usage", id="buckets.usage"),
-        Binding("I", "uploads", "Incomplete uploads", show=False, id="buckets.uploads"),
-        Binding("ctrl+x", "cancel", "Cancel", show=False, id="buckets.cancel"),
-        Binding("r", "refresh", "Refresh", show=False, id="buckets.refresh"),
-        Binding("backspace", "parent", "Up", show=False, id="buckets.parent"),
+        bind("buckets.upload", "upload"),
+        bind("buckets.download", "download"),
+        bind("delete", "delete"),
+        bind("copy", "copy_url", "Copy URL"),
+        bind("buckets.move", "move", show=False),
+        bind("mark", "mark", show=False),
+        bind("filter", "filter"),
+        bind("sort", "sort", show=False),
+        bind("buckets.reverse", "reverse", show=False),
+        bind("buckets.usage", "usage"),
+        bind("buckets.uploads", "uploads", show=False),
+        bind("cancel", "cancel", show=False),
+        bind("refresh", "refresh", show=False),
+        bind("buckets.parent", "parent", show=False),
     ]
 
     def __init__(self, storage: str = "", prefix: str = "") -> None:

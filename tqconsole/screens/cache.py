@@ -12,13 +12,13 @@ and their panels (widgets/cache_*.py) own what they show.
 from __future__ import annotations
 
 from textual.app import ComposeResult
-from textual.binding import Binding
 from textual.containers import Horizontal
 
 from tqconsole.screens.base import ConsoleScreen
 from tqconsole.screens.cache_changes import CacheChanges, inspector
 from tqconsole.screens.cache_detail import KeyDetailScreen
 from tqconsole.screens.cache_pane import CachePane
+from tqconsole.widgets.bindings import bind
 
 SIDE_BY_SIDE = 120  # columns from which two caches show in two columns
 
@@ -33,19 +33,19 @@ class CacheScreen(CacheChanges, ConsoleScreen):
     CacheScreen.-columns #pane-default { border-right: vkey $primary-darken-2; }
     """
     BINDINGS = [
-        Binding("slash", "filter", "Filter", id="cache.filter"),
-        Binding("enter", "open_key", "Show", show=False, id="cache.show"),
-        Binding("space", "mark", "Mark", id="cache.mark"),
-        Binding("d", "delete", "Delete", id="cache.delete"),
-        Binding("t", "ttl", "TTL", id="cache.ttl"),
-        Binding("x", "clear_pattern", "Clear pattern", id="cache.clear_pattern"),
-        Binding("X", "clear_all", "Clear all", show=False, id="cache.clear_all"),
-        Binding("F", "flush", "Flush db", show=False, id="cache.flush"),
-        Binding("c", "cull", "Cull expired", show=False, id="cache.cull"),
-        Binding("C", "switch_cache", "Other cache", show=False, id="cache.switch"),
-        Binding("m", "more", "More", show=False, id="cache.more"),
-        Binding("r", "refresh", "Refresh", id="cache.refresh"),
-        Binding("n", "focus_tree", "Namespaces", show=False, id="cache.namespaces"),
+        bind("filter", "filter"),
+        bind("open", "open_key", "Show", show=False),
+        bind("mark", "mark"),
+        bind("delete", "delete"),
+        bind("cache.ttl", "ttl"),
+        bind("cache.clear_pattern", "clear_pattern"),
+        bind("cache.clear_all", "clear_all", show=False),
+        bind("cache.flush", "flush", show=False),
+        bind("cache.cull", "cull", show=False),
+        bind("cache.switch", "switch_cache", show=False),
+        bind("next_page", "more", "More", show=False),
+        bind("refresh", "refresh"),
+        bind("cache.namespaces", "focus_tree", show=False),
     ]
 
     def __init__(self, pattern: str = "*") -> None:

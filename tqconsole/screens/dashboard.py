@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 from textual.app import ComposeResult
-from textual.binding import Binding
 from textual.containers import VerticalScroll
 
 from tqconsole.screens.base import ConsoleScreen
+from tqconsole.widgets.bindings import bind
 from tqconsole.widgets.health_panel import HealthPanel
 
 REFRESH_SECONDS = 5.0  # every backend, mail too: its probe is connect, EHLO, QUIT (no message)
@@ -26,7 +26,7 @@ class DashboardScreen(ConsoleScreen):
     }
     DashboardScreen.-narrow #panels { grid-size: 1; }
     """
-    BINDINGS = [Binding("r", "refresh", "Refresh", id="dashboard.refresh")]
+    BINDINGS = [bind("refresh", "refresh")]
 
     def compose_body(self) -> ComposeResult:
         from tqconsole.services.health import unprobed

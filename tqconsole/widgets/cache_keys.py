@@ -82,6 +82,6 @@ class KeyList(KeyTable):
         return sorted(self.marked) or [k for k in [self.current_key()] if k]
 
     def status(self, pattern: str) -> str:
-        more = " · m: more" if self.cursor is not None else " (all)"
+        more = " · ]: more" if self.cursor is not None else " (all)"
         marked = f" · {len(self.marked)} marked" if self.marked else ""
         return f"{len(self.rows):,} keys matching {pattern}{more}{marked}"

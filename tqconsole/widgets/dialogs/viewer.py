@@ -11,6 +11,7 @@ from textual.screen import ModalScreen
 from textual.widgets import Label, Static
 
 from tqconsole.visible_text import visible
+from tqconsole.widgets.bindings import bind
 from tqconsole.widgets.lists import KeyTable
 
 
@@ -80,9 +81,9 @@ class ObjectDialog(ModalScreen[str | None]):
     ObjectDialog KeyTable { height: 1fr; }
     """
     BINDINGS = [
-        Binding("escape", "dismiss(None)", "Close", id="object.close"),
-        Binding("c", "dismiss('url')", "Copy URL", id="object.url"),
-        Binding("o", "dismiss('download')", "Download", id="object.download"),
+        bind("back", "dismiss(None)", "Close"),
+        bind("copy", "dismiss('url')", "Copy URL"),
+        bind("buckets.download", "dismiss('download')"),
     ]
 
     def __init__(self, title: str, facts: list[tuple[str, str]]) -> None:
@@ -103,7 +104,7 @@ class ObjectDialog(ModalScreen[str | None]):
             yield Static(grid, id="object-facts")
             with VerticalScroll(id="object-preview"):
                 yield Static(Text("loading preview…", style="dim italic"), id="preview-text")
-            yield Label("c copy URL · o download · esc close", classes="hint")
+            yield Label("y copy URL · o download · esc close", classes="hint")
 
     def show_preview(self, preview) -> None:
         holder = self.query_one("#object-preview", VerticalScroll)
