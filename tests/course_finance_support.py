@@ -3,20 +3,9 @@ tables, and the console opened on it."""
 
 from __future__ import annotations
 
-import pytest
+from tests.test_site_parity import site  # the initialised copy of the fixture
 
-
-@pytest.fixture
-def site(site_url):
-    """A private copy of the site's fixture with the console's own tables (init)."""
-    from tests.conftest import make_backends
-    from tqconsole.services.schema import init
-
-    b = make_backends()
-    b.database  # noqa: B018 - binds the models
-    init(b)
-    yield b
-    b.close()
+__all__ = ["run_cli", "site"]
 
 
 def run_cli(capsys, *argv: str) -> tuple[int, str, str]:

@@ -6,7 +6,7 @@ import dataclasses
 
 import pytest
 from textual.binding import Binding
-from tqconsole.screens.bucket_dialogs import ObjectDialog
+from tqconsole.widgets.dialogs.viewer import ObjectDialog
 
 from tests.tui_support import settle
 from tqconsole.app import TQConsole

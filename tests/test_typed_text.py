@@ -180,7 +180,7 @@ async def test_burst_of_tab_keys_in_the_task_monitor_moves_each_time(demo_sqlite
         start = tabs.active
         burst(app, "l", "l", "l")
         await drained(pilot)
-        from tqconsole.screens.tasks import TABS
+        from tqconsole.widgets.task_tables import TABS
 
         assert tabs.active == TABS[(TABS.index(start) + 3) % len(TABS)]
 
