@@ -156,3 +156,27 @@ def test_the_same_bulk_message_again_is_refused_unless_asked(cli, capsys):
     assert len(cli.messages) == 3
     assert main([*send, "--again", "--yes"]) == 0
     assert len(cli.messages) == 6
+
+
+def test_unknown_placeholder_refuses_the_bulk_job_naming_the_known_ones(cli, capsys):
+    from datetime import datetime
+
+    from tqconsole.models import User
+    from tqconsole.models.mail import Email
+
+    User.create(username="u0", email="u0@example.ch", date_joined=datetime.now())
+    send = ["mail", "send", "--query", "users: email~@example.ch", "--yes"]
+    code = main([*send, "--subject", "Hi {frist_name}", "--body", "dear {first_name}"])
+    err = capsys.readouterr().err
+    assert code != 0 and len(err.strip().splitlines()) == 1, err
+    assert "unknown placeholder (subject: {frist_name})" in err and "{first_name}" in err
+    assert not cli.messages and Email.select().count() == 0
+
+
+def test_from_names_the_sender(cli, capsys):
+    code = main(["mail", "send", "--to", "a@example.ch", "--subject", "s", "--body", "b",
+                 "--from", "Tanzquotient <finanzen@tanzquotient.org>"])  # fmt: skip
+    assert code == 0, capsys.readouterr().err
+    (message,) = cli.messages
+    assert message.mail_from == "finanzen@tanzquotient.org"
+    assert b"From: Tanzquotient <finanzen@tanzquotient.org>" in message.original_content

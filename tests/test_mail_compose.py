@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
+from pathlib import Path
 
 import pytest
 
@@ -137,3 +138,21 @@ def test_recipient_queries(demo_sqlite):
         with pytest.raises(InvalidInput, match=message):
             recipients_from_query(bad)
     b.close()
+
+
+def test_html_as_text_reads_like_a_mail_client():
+    from tqconsole.services.compose import html_to_text
+
+    html = (
+        "<html><head><style>p { color: red }</style></head><body><h1>Hi  Anna</h1>"
+        '<p>Pay <a href="https://x.ch/pay">here</a>.</p><ul><li>a</li><li>b &amp; c</li></ul>'
+    )
+    assert html_to_text(html) == "Hi Anna\n\nPay here <https://x.ch/pay>.\n\n• a\n\n• b & c"
+
+
+def test_sender_addresses_default_to_the_sites():
+    from tqconsole.settings import Settings
+
+    senders = Settings(urls={}, data_dir=Path(".")).sender_addresses
+    assert senders[0] == "anmeldungen@tanzquotient.org" and "finanzen@tanzquotient.org" in senders
+    assert Settings(urls={}, data_dir=Path(".")).sender_addresses is not senders  # not shared

@@ -404,10 +404,13 @@ async def test_a_line_break_from_a_record_refuses_the_bulk_job(mail_env):
     course, (*_, sub) = salsa_course("Ada", "Bob", "Eve\x1cBcc: all@example.ch")
     app = TQConsole(load(), location="mail")
     async with app.run_test(size=(80, 24)) as pilot:
-        await send_bulk(pilot, "Hi {first_name}", f"course={course.id}", "see you", "3")
-        status = str(app.screen.query_one("#job-status").render())
+        await type_into(pilot, "#field-subject", "Hi {first_name}")
+        await type_into(pilot, "#field-query", f"course={course.id}")
+        await pilot.press("ctrl+s")  # refused while checking, before the confirmation
+        await settle(pilot)
+        status = str(app.screen.query_one("#compose-status").render())
         assert f"courses_subscribe/{sub.id}" in status and "U+001C" in status
-        assert "nothing queued" in status
+        assert app.screen.__class__.__name__ == "MailScreen"
         assert not mail_env.messages and Email.select().count() == 0
 
 
@@ -450,3 +453,60 @@ async def test_the_same_bulk_message_twice_needs_a_confirmation_naming_the_job(m
         await pilot.press("enter")
         await settle(pilot)
         assert len(mail_env.messages) == 18
+
+
+@pytest.mark.asyncio
+async def test_bulk_preview_shows_the_bodies_of_the_first_recipients(mail_env):
+    course, _ = salsa_course("Ada", "Bea", "Cleo", "Dora")
+    app = TQConsole(load(), location="mail")
+    async with app.run_test(size=(80, 24)) as pilot:
+        await type_into(pilot, "#field-subject", "Hi {first_name}")
+        await type_into(pilot, "#field-query", f"course={course.id}")
+        await type_into(pilot, "#body", "see you in *{course}*, {first_name}")
+        await pilot.press("ctrl+b", "ctrl+o")  # with an HTML part from the Markdown
+        await until(pilot, lambda: app.screen.query("#viewer-text"))
+        text = str(app.screen.query_one("#viewer-text").render())
+        assert "bulk job: 4 messages" in text
+        for n, name in enumerate(("Ada", "Bea", "Cleo"), 1):
+            assert f"=== {n} of 4: u{n - 1}@example.ch\nSubject: Hi {name}" in text
+            assert f"see you in *Salsa 1*, {name}" in text  # the text part
+            assert f"see you in Salsa 1, {name}" in text  # the HTML part, as text
+        assert "Dora" not in text
+        assert not mail_env.messages
+
+
+@pytest.mark.asyncio
+async def test_unknown_placeholder_is_an_error_before_sending(mail_env):
+    course, _ = salsa_course("Ada")
+    app = TQConsole(load(), location="mail")
+    async with app.run_test(size=(80, 24)) as pilot:
+        await type_into(pilot, "#field-subject", "Hi {frist_name}")
+        await type_into(pilot, "#field-query", f"course={course.id}")
+        for key in ("ctrl+o", "ctrl+s"):
+            await pilot.press(key)
+            await settle(pilot)
+            line = str(app.screen.query_one("#compose-status").render())
+            assert "unknown placeholder (subject: {frist_name})" in line
+            assert app.screen.__class__.__name__ == "MailScreen"  # no preview, no dialog
+        assert "{first_name}" in line and "{open_amount}" in line
+        assert not mail_env.messages and Email.select().count() == 0
+
+
+@pytest.mark.asyncio
+async def test_from_offers_the_senders_and_is_sent(mail_env):
+    app = TQConsole(load(), location="mail")
+    async with app.run_test(size=(80, 24)) as pilot:
+        sender = app.screen.query_one("#field-from")
+        assert sender.placeholder.startswith(app.screen.settings.default_from_email)
+        sender.focus()
+        await pilot.press(*"fin")
+        await until(pilot, lambda: sender._suggestion == "finanzen@tanzquotient.org")
+        await pilot.press("right")
+        assert sender.value == "finanzen@tanzquotient.org"
+        await type_into(pilot, "#field-to", "ada@example.ch")
+        await type_into(pilot, "#field-subject", "Rechnung")
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        await pilot.press("tab", "enter")
+        await until(pilot, lambda: mail_env.messages)
+        assert mail_env.messages[0].mail_from == "finanzen@tanzquotient.org"

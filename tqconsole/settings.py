@@ -155,7 +155,7 @@ def _option(default: Any, kind: type, doc: str):
     """A typed option of ``Settings``: its default, its kind and what it is for."""
     meta = {"kind": kind, "doc": doc}
     if isinstance(default, list | dict):
-        return field(default_factory=type(default), metadata=meta)
+        return field(default_factory=lambda: type(default)(default), metadata=meta)
     return field(default=default, metadata=meta)
 
 
@@ -180,6 +180,14 @@ class Settings:
         "webmaster@localhost",
         str,
         "sender of mails that name none (the site's TQ_DEFAULT_FROM_EMAIL)",
+    )
+    sender_addresses: list = _option(
+        [
+            f"{box}@tanzquotient.org"
+            for box in ("anmeldungen", "finanzen", "kurse", "kontakt", "events", "informatik")
+        ],
+        list,
+        "senders the compose form offers after default_from_email (the site's EMAIL_ADDRESS_*)",
     )
     server_email: str = _option("root@localhost", str, "sender of the mails to admins and managers")
     email_subject_prefix: str = _option("[tqconsole] ", str, "subject prefix of those mails")

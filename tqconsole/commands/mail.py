@@ -132,6 +132,7 @@ def cmd_send(ctx) -> int:
         recipients = bulk_mail.recipients_from_query(args.query, connection)
         if not draft.subject.strip():
             raise InvalidInput("the subject is empty")
+        bulk_mail.check_draft(draft, recipients)
         from tqconsole.commands.output import confirm
 
         question = f"send {len(recipients)} messages ({args.query})?"

@@ -17,7 +17,7 @@ import threading
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Grid, Vertical
-from textual.suggester import Suggester
+from textual.suggester import Suggester, SuggestFromList
 from textual.widgets import Input, Label, ProgressBar, Static, TabbedContent, TabPane, TextArea
 
 from tqconsole.screens.base import ConsoleScreen
@@ -31,6 +31,7 @@ FIELDS = (
     ("to", "To", "address, Name <address>, … (completes from users)"),
     ("cc", "Cc", ""),
     ("bcc", "Bcc", "only in the envelope, never in the headers"),
+    ("from", "From", ""),  # its placeholder names the configured sender
     ("reply_to", "Reply-To", ""),
     ("subject", "Subject", ""),
     ("attachments", "Attach", "file paths or STORAGE:KEY (finance:bank/x.csv), comma-separated"),
@@ -45,6 +46,8 @@ FIELDS = (
         "bulk: course.name~salsa state=confirmed · users: is_staff=true",
     ),
 )
+
+PREVIEWED = 3  # recipients of a bulk job whose message the preview shows
 
 
 class AddressSuggester(Suggester):
@@ -149,8 +152,12 @@ class MailScreen(DraftsMixin, BulkJobsMixin, ConsoleScreen):
                         suggester = (
                             AddressSuggester(self)
                             if name in ("to", "cc", "bcc", "reply_to")
+                            else self.sender_suggester()
+                            if name == "from"
                             else None
                         )
+                        if name == "from":
+                            placeholder = self.sender_hint()
                         yield Input(
                             placeholder=placeholder, id=f"field-{name}", suggester=suggester
                         )
@@ -161,6 +168,18 @@ class MailScreen(DraftsMixin, BulkJobsMixin, ConsoleScreen):
                 yield Static(self.compose_hint(), id="compose-status")
             with TabPane("Outbox", id="outbox"):
                 yield OutboxPanel(self.status, id="outbox-panel")
+
+    def senders(self) -> list[str]:
+        """The configured sender first, then the site's other addresses."""
+        first = self.settings.default_from_email
+        return [first, *(a for a in self.settings.sender_addresses if a != first)]
+
+    def sender_suggester(self) -> SuggestFromList:
+        return SuggestFromList(self.senders(), case_sensitive=False)
+
+    def sender_hint(self) -> str:
+        others = [a.split("@")[0] + "@" for a in self.senders()[1:4]]
+        return f"{self.senders()[0]} unless given · " + ", ".join(others) + " … (→ completes)"
 
     def compose_hint(self) -> str:
         html = "on" if self.markdown_html else "off"
@@ -221,6 +240,7 @@ class MailScreen(DraftsMixin, BulkJobsMixin, ConsoleScreen):
             cc=self.field("cc"),
             bcc=self.field("bcc"),
             reply_to=self.field("reply_to"),
+            from_email=self.field("from").strip(),
             subject=self.field("subject"),
             body=self.query_one("#body", TextArea).text,
             markdown_html=self.markdown_html,
@@ -228,8 +248,8 @@ class MailScreen(DraftsMixin, BulkJobsMixin, ConsoleScreen):
         )
 
     def fill_draft(self, draft) -> None:
-        for name in ("to", "cc", "bcc", "reply_to", "subject"):
-            value = getattr(draft, name)
+        for name in ("to", "cc", "bcc", "reply_to", "from", "subject"):
+            value = getattr(draft, "from_email" if name == "from" else name)
             if value:
                 self.query_one(f"#field-{name}", Input).value = value
         if draft.body:
@@ -306,32 +326,42 @@ class MailScreen(DraftsMixin, BulkJobsMixin, ConsoleScreen):
         """In a thread: the message (for one) or the recipients and a sample (for a query)."""
         from dataclasses import replace
 
-        from tqconsole.services.bulk_mail import earlier_jobs, recipients_from_query
-        from tqconsole.services.compose import build, preview
+        from tqconsole.errors import InvalidInput
+        from tqconsole.services.bulk_mail import check_draft, earlier_jobs, recipients_from_query
+        from tqconsole.services.compose import body_preview, build, preview
         from tqconsole.services.mail_templates import fill
 
         connection = self.backends.get("email")
         if not query:
             message = build(draft, connection, self.storages())
-            return None, message, preview(message), []
+            return None, message, preview(message) + "\n\n" + body_preview(message), []
         recipients = recipients_from_query(query, connection)
         if not recipients:
-            from tqconsole.errors import InvalidInput
-
             raise InvalidInput(f"query {query!r} names no recipient with an email address")
-        first = recipients[0]
-        sample = replace(
-            draft,
-            to=first.address,
-            subject=fill(draft.subject, first.context),
-            body=fill(draft.body, first.context),
-        )
-        message = build(sample, connection, self.storages())
-        text = (
+        check_draft(draft, recipients)
+        samples = []
+        for recipient in recipients[:PREVIEWED]:
+            sample = replace(
+                draft,
+                to=recipient.address,
+                cc="",
+                bcc="",
+                subject=fill(draft.subject, recipient.context),
+                body=fill(draft.body, recipient.context),
+            )
+            try:
+                samples.append(build(sample, connection, self.storages()))
+            except InvalidInput as exc:
+                raise InvalidInput(f"{recipient.record or recipient.address}: {exc}") from None
+        text = [
             f"bulk job: {len(recipients)} messages, one per recipient of the query "
-            "(To, Cc and Bcc are not used); the first:\n\n"
-        )
-        return recipients, message, text + preview(message), earlier_jobs(query, draft)
+            "(To, Cc and Bcc are not used); the first:\n",
+            preview(samples[0]),
+        ]
+        for n, message in enumerate(samples, 1):
+            text += ["", f"=== {n} of {len(recipients)}: {message.to[0]}"]
+            text += [f"Subject: {message.subject}", body_preview(message)]
+        return recipients, samples[0], "\n".join(text), earlier_jobs(query, draft)
 
     def action_preview(self) -> None:
         self.status_line("building the preview…")

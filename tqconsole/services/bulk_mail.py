@@ -210,6 +210,14 @@ def earlier_jobs(query: str, draft) -> list[EarlierJob]:
     ]
 
 
+def check_draft(draft, recipients: list[Recipient]) -> None:
+    """Every ``{placeholder}`` of subject and body is one the recipients fill (InvalidInput)."""
+    from tqconsole.services.mail_templates import check_placeholders
+
+    if recipients:
+        check_placeholders(recipients[0].context, subject=draft.subject, body=draft.body)
+
+
 def job_from_draft(
     draft,
     recipients: list[Recipient],
@@ -226,6 +234,7 @@ def job_from_draft(
 
     if not recipients:
         raise InvalidInput("the query names no recipient with an email address")
+    check_draft(draft, recipients)
     job = job or f"bulk-{fingerprint(query, draft)}-{uuid.uuid4().hex[:6]}"
     first = build(replace(draft, to=recipients[0].address, cc="", bcc=""), connection, storages)
     return create_job(

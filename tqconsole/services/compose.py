@@ -157,6 +157,84 @@ def preview(message) -> str:
     return "\n".join(lines)
 
 
+BLOCK_TAGS = frozenset(
+    [
+        "p",
+        "div",
+        "br",
+        "h1",
+        "h2",
+        "h3",
+        "h4",
+        "h5",
+        "h6",
+        "li",
+        "tr",
+        "table",
+        "ul",
+        "ol",
+        "blockquote",
+        "pre",
+        "hr",
+        "section",
+        "article",
+    ]
+)
+
+
+def html_to_text(html: str) -> str:
+    """HTML as staff read it in a mail client: text, a line per block, links with their target."""
+    import re
+    from html.parser import HTMLParser
+
+    out: list[str] = []
+
+    class Reader(HTMLParser):
+        skip = 0  # inside <script>/<style>/<head>
+        href = None  # the target of the open link
+
+        def handle_starttag(self, tag, attrs):
+            if tag in ("script", "style", "head"):
+                self.skip += 1
+            elif tag in BLOCK_TAGS:
+                out.append("\n")
+            if tag == "li":
+                out.append("• ")
+            if tag == "a":
+                self.href = dict(attrs).get("href")
+
+        def handle_endtag(self, tag):
+            if tag in ("script", "style", "head"):
+                self.skip = max(0, self.skip - 1)
+            elif tag in BLOCK_TAGS:
+                out.append("\n")
+            elif tag == "a" and self.href:
+                out.append(f" <{self.href}>")
+                self.href = None
+
+        def handle_data(self, data):
+            if not self.skip:
+                out.append(re.sub(r"\s+", " ", data))  # line breaks come from the tags
+
+    reader = Reader(convert_charrefs=True)
+    reader.feed(html)
+    reader.close()
+    lines = [" ".join(line.split()) for line in "".join(out).splitlines()]
+    text = "\n".join(lines)
+    while "\n\n\n" in text:
+        text = text.replace("\n\n\n", "\n\n")
+    return text.strip()
+
+
+def body_preview(message) -> str:
+    """What the reader sees: the text part, and the HTML part rendered as text."""
+    lines = ["--- text", message.body.rstrip() or "(empty)"]
+    for alternative in message.alternatives:
+        if alternative.mimetype == "text/html":
+            lines += ["--- HTML, as text", html_to_text(alternative.content) or "(empty)"]
+    return "\n".join(lines)
+
+
 def complete_address(text: str) -> str | None:
     """``text`` with its last address completed from the users' emails (prefix match)."""
     from tqconsole.models import User

@@ -164,6 +164,31 @@ def fill(text: str, context: dict) -> str:
     return "".join(out)
 
 
+def unknown_placeholders(text: str, context: dict) -> list[str]:
+    """The ``{fields}`` of ``text`` that ``context`` cannot fill (as ``fill`` reads them)."""
+    try:
+        parts = list(string.Formatter().parse(text))
+    except ValueError:
+        return []  # a lone brace: fill leaves the text as is
+    return [name for _, name, _, _ in parts if name is not None and name not in context]
+
+
+def check_placeholders(context: dict, **texts: str) -> None:
+    """InvalidInput naming each unknown ``{field}`` of ``texts`` and the known ones."""
+    unknown = {
+        where: names
+        for where, text in texts.items()
+        if (names := unknown_placeholders(text, context))
+    }
+    if unknown:
+        found = "; ".join(
+            f"{where}: " + ", ".join("{" + n + "}" for n in names)
+            for where, names in unknown.items()
+        )
+        known = ", ".join("{" + n + "}" for n in sorted(context))
+        raise InvalidInput(f"unknown placeholder ({found}); known: {known}")
+
+
 def payment_details(connection) -> dict[str, str]:
     """From the connection's settings (None: the defaults)."""
     from tqconsole.backends.mail.message import option
