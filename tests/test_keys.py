@@ -6,7 +6,6 @@ import dataclasses
 
 import pytest
 from textual.binding import Binding
-from tqconsole.widgets.dialogs.viewer import ObjectDialog
 
 from tests.tui_support import settle
 from tqconsole.app import TQConsole
@@ -15,6 +14,7 @@ from tqconsole.screens.buckets import BucketsScreen
 from tqconsole.screens.cache import CacheScreen
 from tqconsole.screens.dashboard import DashboardScreen
 from tqconsole.settings import load
+from tqconsole.widgets.dialogs.viewer import ObjectDialog
 
 SCREENS = (DashboardScreen, BucketsScreen, CacheScreen, ObjectDialog)
 
