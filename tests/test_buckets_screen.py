@@ -251,7 +251,7 @@ async def test_url_of_an_object_deleted_meanwhile_is_a_message(any_storage):
         await settle(pilot)
         await pilot.press("j", "j")  # photo.png
         any_storage.storage("media").delete(["photo.png"])  # another client
-        await pilot.press("c")
+        await pilot.press("y")  # copy URL
         await settle(pilot)
         assert pilot.app.clipboard == ""
         messages = [n.message for n in pilot.app._notifications]

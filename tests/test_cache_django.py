@@ -24,9 +24,11 @@ def use_django_database(db_url: str) -> None:
     """Point Django's default database at ``db_url`` (Django configured once per process)."""
     from django.conf import settings
 
+    from tqconsole.services.mail_templates import DJANGO_SETTINGS
+
     if not settings.configured:
         settings.configure(
-            USE_TZ=True,
+            **DJANGO_SETTINGS,
             TIME_ZONE="Europe/Zurich",
             DATABASES={"default": {"ENGINE": "django.db.backends.sqlite3", "NAME": ":memory:"}},
             INSTALLED_APPS=[],

@@ -15,8 +15,10 @@ from tqconsole.backends.mail.message import AttachmentError, InvalidAddress
 def django_mail():
     from django.conf import settings
 
+    from tqconsole.services.mail_templates import DJANGO_SETTINGS
+
     if not settings.configured:
-        settings.configure()
+        settings.configure(**DJANGO_SETTINGS)
     from django.core import mail
 
     return mail
@@ -199,7 +201,8 @@ def test_attach_file_guesses_type_and_refuses_missing_or_oversized(tmp_path, mon
     assert m.attachments[0].mimetype == "text/csv"
     with pytest.raises(AttachmentError, match="does not exist"):
         m.attach_file(tmp_path / "missing.pdf")
-    monkeypatch.setenv("TQ_MAIL_MAX_ATTACHMENT_BYTES", "100")
+    monkeypatch.setenv("TQ_MAIL_MAX_ATTACHMENT_BYTES", "100")  # read when settings load
+    m.connection = get_connection("dummy://", settings=load())
     with pytest.raises(AttachmentError, match="over the limit of 100"):
         m.attach_file(csv)
     with pytest.raises(AttachmentError, match="over the limit"):

@@ -365,8 +365,10 @@ def test_django_storages_interop(s3, s3_server):
     pytest.importorskip("storages")
     from django.conf import settings
 
+    from tqconsole.services.mail_templates import DJANGO_SETTINGS
+
     if not settings.configured:
-        settings.configure()
+        settings.configure(**DJANGO_SETTINGS)
     from django.core.files.base import ContentFile
     from storages.backends.s3 import S3Storage
 

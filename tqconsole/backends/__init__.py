@@ -60,11 +60,13 @@ class Backends:
         return self.get("database")
 
     def close(self) -> None:
-        for backend in self._open.values():
+        with self._lock:  # a worker may be opening one right now
+            opened = list(self._open.values())
+            self._open.clear()
+        for backend in opened:
             close = getattr(backend, "close", None)
             if close:
                 try:
                     close()
                 except Exception:  # closing is best effort
                     pass
-        self._open.clear()

@@ -58,13 +58,17 @@ class Rendered:
     html: str | None
 
 
+# USE_I18N off: formats follow LANGUAGE_CODE, the site's language, without apps.  Whoever
+# configures Django first in a process (a test, a benchmark) passes these too.
+DJANGO_SETTINGS = {"USE_I18N": False, "LANGUAGE_CODE": "de", "USE_TZ": True}
+
+
 def _engine():
     """Django's template engine, set up once without a settings module (imported lazily)."""
     from django.conf import settings
 
     if not settings.configured:
-        # USE_I18N off: formats follow LANGUAGE_CODE, the site's language, without apps
-        settings.configure(USE_I18N=False, LANGUAGE_CODE="de", USE_TZ=True)
+        settings.configure(**DJANGO_SETTINGS)
     from django.template import Engine
 
     return Engine()
