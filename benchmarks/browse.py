@@ -92,15 +92,9 @@ def drop_database(name: str) -> None:
 
 def fill(url: str, rows: int) -> None:
     """The site's schema (its ``schema.sql``, else ``tqconsole init``), then bulk SQL rows."""
-    from tests.services import SITE_FIXTURE
+    from tests.services import load_site_sql
 
-    schema = SITE_FIXTURE / "schema.sql"
-    if schema.is_file():
-        subprocess.run(
-            ["psql", "-q", "-v", "ON_ERROR_STOP=1", "-f", str(schema), url],
-            check=True,
-            stdout=subprocess.DEVNULL,
-        )
+    load_site_sql(url, "schema.sql")
     os.environ["TQ_DATABASE_URL"] = url
     from tqconsole.backends import Backends
     from tqconsole.services.schema import init

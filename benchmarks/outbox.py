@@ -24,7 +24,6 @@ from __future__ import annotations
 import argparse
 import os
 import statistics
-import subprocess
 import sys
 import time
 from pathlib import Path
@@ -38,16 +37,10 @@ TARGET_MS = 50
 
 def create_database() -> tuple[str, str]:
     """A database of its own with the site's schema (else ``init`` makes the tables)."""
-    from tests.services import SITE_FIXTURE, create_pg_database
+    from tests.services import create_pg_database, load_site_sql
 
     name, url = create_pg_database()
-    schema = SITE_FIXTURE / "schema.sql"
-    if schema.is_file():
-        subprocess.run(
-            ["psql", "-q", "-v", "ON_ERROR_STOP=1", "-f", str(schema), url],
-            check=True,
-            stdout=subprocess.DEVNULL,
-        )
+    load_site_sql(url, "schema.sql")
     return name, url
 
 

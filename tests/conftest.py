@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import os
 import shutil
-import subprocess
 import uuid
 from datetime import date
 
@@ -268,21 +267,7 @@ def site_template():
         name, url = services.create_pg_database()
     except services.ServiceMissing as exc:
         pytest.fail(str(exc), pytrace=False)
-    for script, options in (("schema.sql", []), ("sample.sql", ["-1"])):
-        subprocess.run(
-            [
-                "psql",
-                "-q",
-                "-v",
-                "ON_ERROR_STOP=1",
-                *options,
-                "-f",
-                str(SITE_FIXTURE / script),
-                url,
-            ],
-            check=True,
-            stdout=subprocess.DEVNULL,
-        )
+    services.load_site_sql(url, "schema.sql", "sample.sql")
     yield name
     services.drop_pg_database(name)
 

@@ -12,6 +12,7 @@ import contextlib
 import fcntl
 import os
 import socket
+import subprocess
 import tempfile
 import uuid
 from dataclasses import dataclass, field
@@ -56,6 +57,20 @@ def create_pg_database(template: str = "") -> tuple[str, str]:
         cur.execute(f'CREATE DATABASE "{name}"' + (f' TEMPLATE "{template}"' if template else ""))
     conn.close()
     return name, f"postgresql://{PG_USER}@{PG_HOST}:{PG_PORT}/{name}"
+
+
+def load_site_sql(url: str, *scripts: str) -> bool:
+    """Run the site fixture's SQL ``scripts`` (``schema.sql``, ``sample.sql``) into ``url``,
+    each in one transaction; False where the fixture is absent."""
+    if not (SITE_FIXTURE / "schema.sql").is_file():
+        return False
+    for script in scripts:
+        subprocess.run(
+            ["psql", "-q", "-1", "-v", "ON_ERROR_STOP=1", "-f", str(SITE_FIXTURE / script), url],
+            check=True,
+            stdout=subprocess.DEVNULL,
+        )
+    return True
 
 
 def drop_pg_database(name: str) -> None:
