@@ -11,7 +11,7 @@ that the SQL window's open amounts are the console's, then runs each side in a
 fresh process so their memory is measured apart:
 
 - ours: the console's table screen (windowed table, keyset pages) on
-  courses_subscribe with its open_amount column (services/amounts.py, for the
+  courses_subscribe with its open_amount column (services/payments/amounts.py, for the
   rows of the window only): first page painted after the screen is pushed (and after it
   is mounted), jump to the end (G) and to the middle row, an indexed filter
   (state=waiting_list) and a unique-key filter (usi=…), RSS after browsing.
@@ -68,7 +68,7 @@ def rss_mib() -> float:
 
 # --- the database
 def create_database(rows: int) -> tuple[str, str]:
-    from tests.services import PG_HOST, PG_PORT, PG_USER, pg_admin_connection
+    from tests.support.services import PG_HOST, PG_PORT, PG_USER, pg_admin_connection
 
     name = f"tqbench_browse_{os.getpid()}"
     conn = pg_admin_connection()
@@ -82,7 +82,7 @@ def create_database(rows: int) -> tuple[str, str]:
 
 
 def drop_database(name: str) -> None:
-    from tests.services import pg_admin_connection
+    from tests.support.services import pg_admin_connection
 
     conn = pg_admin_connection()
     with conn.cursor() as cur:
@@ -92,12 +92,12 @@ def drop_database(name: str) -> None:
 
 def fill(url: str, rows: int) -> None:
     """The site's schema (its ``schema.sql``, else ``tqconsole init``), then bulk SQL rows."""
-    from tests.services import load_site_sql
+    from tests.support.services import load_site_sql
 
     load_site_sql(url, "schema.sql")
     os.environ["TQ_DATABASE_URL"] = url
     from tqconsole.backends import Backends
-    from tqconsole.services.schema import init
+    from tqconsole.services.db.schema import init
     from tqconsole.settings import load
 
     backends = Backends(load())
@@ -318,12 +318,12 @@ PEER_SQL = """
 
 
 def check_open_amounts(url: str) -> int:
-    """The SQL window's open amounts are the console's (services/amounts.py) on the
+    """The SQL window's open amounts are the console's (services/payments/amounts.py) on the
     first and the last 200 rows; returns how many rows owe something."""
     import psycopg2
 
     from tqconsole.backends import Backends
-    from tqconsole.services.amounts import open_amounts_of
+    from tqconsole.services.payments.amounts import open_amounts_of
     from tqconsole.settings import load
 
     os.environ["TQ_DATABASE_URL"] = url
@@ -595,7 +595,7 @@ def main() -> None:
         verb = "found" if name is None else "filled"
         print(f"{verb} {rows:,} subscriptions in {time.perf_counter() - started:.1f} s")
         owing = check_open_amounts(url)
-        print(f"open amounts: SQL window = services/amounts.py on 400 rows ({owing} owe)")
+        print(f"open amounts: SQL window = services/payments/amounts.py on 400 rows ({owing} owe)")
         sides = {"ours": run_side("ours", url, args, usi, middle)}
         sides["SQL window"] = run_side("sql", url, args, usi, middle)
         if importlib.util.find_spec("django"):

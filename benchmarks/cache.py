@@ -64,7 +64,7 @@ def bench_database(rounds: int, ops: int) -> None:
         from tqconsole import models
         from tqconsole.backends.cache import from_url
         from tqconsole.backends.db import from_url as db_from_url
-        from tqconsole.services.cache_table import statements
+        from tqconsole.services.cache.table import statements
 
         db = db_from_url(url)
         models.bind(db)
@@ -115,7 +115,7 @@ def fill(client, prefix: str, n: int) -> None:
 
 def bench_listing(url: str, client, rounds: int, n: int) -> None:
     from tqconsole.backends.cache import from_url
-    from tqconsole.services.cache_inspector import iter_keys
+    from tqconsole.services.cache.inspector import iter_keys
 
     client.flushdb()
     fill(client, "bench:list:", n)
@@ -134,7 +134,7 @@ def bench_listing(url: str, client, rounds: int, n: int) -> None:
 
 def bench_clear(url: str, db: int, client, rounds: int, n: int) -> None:
     from tqconsole.backends.cache import from_url
-    from tqconsole.services.cache_inspector import clear_pattern
+    from tqconsole.services.cache.inspector import clear_pattern
 
     cache = from_url(url)
     host, port = services.REDIS_HOST, str(services.REDIS_PORT)

@@ -3,7 +3,7 @@
 The values of issue 10: a 42-byte pickle of ``set(range(10**8))`` and one of
 ``bytearray(2**30)`` as cache values (``cache get``), and a 2 MB gzip of 2 GiB of
 zeros in the Huey queue (``tasks pending``).  Each round decodes in a fresh
-process with its address space limited to 2 GiB (tests/hostile_values.py) and
+process with its address space limited to 2 GiB (tests/support/hostile_values.py) and
 measures the wall time and the peak RSS above the warmed-up process.
 
 Run: python benchmarks/hostile_decode.py [--rounds R]
@@ -22,7 +22,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from tests import services  # noqa: E402
-from tests.hostile_values import HOSTILE, measure, queue_with_bomb  # noqa: E402
+from tests.support.hostile_values import HOSTILE, measure, queue_with_bomb  # noqa: E402
 
 TARGET_SECONDS, TARGET_MIB = 1.0, 50
 

@@ -83,7 +83,7 @@ def run_django(port: int, data) -> float:
 
 def run_tqconsole(url: str, data, connections: int) -> float:
     from tqconsole.backends.mail import get_connection
-    from tqconsole.services.mail import send_mass_mail
+    from tqconsole.services.mail.sending import send_mass_mail
 
     start = time.perf_counter()
     sent = send_mass_mail(data, connection=get_connection(url), connections=connections)
@@ -108,7 +108,7 @@ def main() -> int:
     if args.database:
         os.environ["TQ_DATABASE_URL"] = args.database
     from tqconsole.backends import Backends
-    from tqconsole.services.schema import init
+    from tqconsole.services.db.schema import init
     from tqconsole.settings import load
 
     backends = Backends(load())

@@ -37,7 +37,7 @@ TARGET_MS = 50
 
 def create_database() -> tuple[str, str]:
     """A database of its own with the site's schema (else ``init`` makes the tables)."""
-    from tests.services import create_pg_database, load_site_sql
+    from tests.support.services import create_pg_database, load_site_sql
 
     name, url = create_pg_database()
     load_site_sql(url, "schema.sql")
@@ -86,9 +86,9 @@ def main() -> None:
     try:
         os.environ["TQ_DATABASE_URL"] = url
         from tqconsole.backends import Backends
-        from tqconsole.services.outbox import OutboxWindow, outbox_figures, status_counts
-        from tqconsole.services.outbox_views import COUNTS_TTL
-        from tqconsole.services.schema import init
+        from tqconsole.services.db.schema import init
+        from tqconsole.services.mail.outbox import OutboxWindow, outbox_figures, status_counts
+        from tqconsole.services.mail.outbox_views import COUNTS_TTL
         from tqconsole.settings import load
 
         backends = Backends(load())
@@ -155,7 +155,7 @@ def main() -> None:
         print(f"(medians of {args.repeat} runs; pages of {PAGE} rows; target {TARGET_MS} ms)")
         backends.close()
     finally:
-        from tests.services import drop_pg_database
+        from tests.support.services import drop_pg_database
 
         drop_pg_database(name)
 

@@ -212,7 +212,7 @@ def make_files(folder: Path, count: int) -> None:
 def upload_console(url: str, folder: Path, prefix: str) -> float:
     """``Storage.save_many`` of a fresh console (its S3 client is made inside the timing)."""
     from tqconsole.backends import Backends
-    from tqconsole.services import bucket_transfers
+    from tqconsole.services.storage import transfers as bucket_transfers
     from tqconsole.settings import load
 
     os.environ["TQ_STORAGE_URL"] = url

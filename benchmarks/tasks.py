@@ -48,7 +48,7 @@ def open_backends(data_dir: Path, redis_url: str, name: str):
     for key in ("TQ_DATABASE_URL", "TQ_PROFILE", "TQ_READ_ONLY"):
         os.environ.pop(key, None)
     from tqconsole.backends import Backends
-    from tqconsole.services.schema import init
+    from tqconsole.services.db.schema import init
     from tqconsole.settings import load
 
     backends = Backends(load())
@@ -69,7 +69,7 @@ def fill_pending(queue, count: int) -> None:
 
 def part_monitor(backends, pending: int, repeat: int) -> None:
     from tqconsole import tasks
-    from tqconsole.services.task_monitor import snapshot
+    from tqconsole.services.tasks.monitor import snapshot
 
     queue = tasks.bind(backends)
     start = time.perf_counter()
@@ -133,13 +133,13 @@ def part_recorder(backends, count: int, workers: int, repeat: int) -> None:
     without, with_ = [], []
     for _ in range(repeat):
         without.append(run_consumer(queue, count, workers))
-        from tqconsole.services.task_recorder import TaskRecorder
+        from tqconsole.services.tasks.recorder import TaskRecorder
 
         recorder = TaskRecorder(queue.huey).install()
         with_.append(run_consumer(queue, count, workers, recorder))
         recorder.uninstall()
     from tqconsole.models import TaskRecord
-    from tqconsole.services.task_recorder import parse_timeline
+    from tqconsole.services.tasks.recorder import parse_timeline
 
     print()
     print(f"consumer throughput, {count:,} no-op tasks, {workers} thread workers, Redis queue")
@@ -170,7 +170,7 @@ def recorder_cpu(queue, count: int) -> float:
     """Thread CPU of the signal handler plus the writer for ``count`` completed tasks."""
     from huey import signals as S
 
-    from tqconsole.services.task_recorder import TaskRecorder
+    from tqconsole.services.tasks.recorder import TaskRecorder
 
     recorder = TaskRecorder(queue.huey)  # not installed: fed by hand, flushed here
     cls = queue.huey._registry.string_to_task("tqconsole.tasks.selftest")

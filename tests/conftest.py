@@ -1,4 +1,4 @@
-"""Fixtures on real services; see tests/services.py."""
+"""Fixtures on real services; see tests/support/services.py."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ from datetime import date
 
 import pytest
 
-from tests import services
+from tests.support import services
 
 DEMO_TODAY = date(2026, 11, 21)
 
@@ -82,8 +82,8 @@ def make_backends():
 def demo_template(tmp_path_factory):
     """A SQLite database with scale-1 demo data, built once per session."""
     from tqconsole.backends import Backends
-    from tqconsole.services.demo import load_demo
-    from tqconsole.services.schema import init
+    from tqconsole.services.db.schema import init
+    from tqconsole.services.demo.database import load_demo
     from tqconsole.settings import Settings, default_urls
 
     folder = tmp_path_factory.mktemp("demo")
@@ -176,7 +176,7 @@ def pg_proxy(pg_url, monkeypatch):
 @pytest.fixture
 def mail_db(backends):
     """The configured database (SQLite and PostgreSQL) with the console's tables."""
-    from tqconsole.services.schema import init
+    from tqconsole.services.db.schema import init
 
     init(backends)
     return backends
@@ -184,7 +184,7 @@ def mail_db(backends):
 
 @pytest.fixture
 def mail_sqlite(sqlite_url):
-    from tqconsole.services.schema import init
+    from tqconsole.services.db.schema import init
 
     b = make_backends()
     init(b)
@@ -206,7 +206,7 @@ def cache_url(request, monkeypatch):
     else:
         request.getfixturevalue("sqlite_url" if kind == "db-sqlite" else "pg_url")
         url = "db://tq_cache_table"
-        from tqconsole.services.schema import init
+        from tqconsole.services.db.schema import init
 
         b = make_backends()
         init(b)

@@ -100,7 +100,7 @@ def _cache(ctx):
 
 
 def cmd_createcachetable(ctx) -> int:
-    from tqconsole.services.cache_table import create_cache_table
+    from tqconsole.services.cache.table import create_cache_table
 
     for line in create_cache_table(ctx.backends, ctx.args.tables or None, ctx.args.dry_run):
         print(line)
@@ -108,7 +108,7 @@ def cmd_createcachetable(ctx) -> int:
 
 
 def cmd_stats(ctx) -> int:
-    from tqconsole.services.cache_inspector import stats, stats_lines
+    from tqconsole.services.cache.inspector import stats, stats_lines
 
     data = stats(_cache(ctx))
     if ctx.args.json:
@@ -121,7 +121,7 @@ def cmd_stats(ctx) -> int:
 def cmd_keys(ctx) -> int:
     from itertools import islice
 
-    from tqconsole.services.cache_inspector import (
+    from tqconsole.services.cache.inspector import (
         display_key,
         human_ttl,
         iter_keys,
@@ -157,7 +157,7 @@ def cmd_keys(ctx) -> int:
 
 
 def cmd_get(ctx) -> int:
-    from tqconsole.services.cache_inspector import display_key, human_ttl, key_detail
+    from tqconsole.services.cache.inspector import display_key, human_ttl, key_detail
 
     detail = key_detail(_cache(ctx), ctx.args.key)
     if ctx.args.json:
@@ -178,7 +178,7 @@ def cmd_get(ctx) -> int:
 
 
 def cmd_delete(ctx) -> int:
-    from tqconsole.services.cache_inspector import delete_keys, display_key
+    from tqconsole.services.cache.inspector import delete_keys, display_key
 
     cache = _cache(ctx)
     keys = ctx.args.keys
@@ -190,7 +190,7 @@ def cmd_delete(ctx) -> int:
 
 
 def cmd_ttl(ctx) -> int:
-    from tqconsole.services.cache_inspector import display_key, human_ttl, parse_ttl, set_ttl
+    from tqconsole.services.cache.inspector import display_key, human_ttl, parse_ttl, set_ttl
 
     cache = _cache(ctx)
     key = ctx.args.key
@@ -208,7 +208,7 @@ def cmd_ttl(ctx) -> int:
 
 
 def cmd_clear(ctx) -> int:
-    from tqconsole.services.cache_inspector import check_pattern, clear_pattern
+    from tqconsole.services.cache.inspector import check_pattern, clear_pattern
 
     cache = _cache(ctx)
     if ctx.args.flush_db is not None:
@@ -224,7 +224,7 @@ def cmd_clear(ctx) -> int:
 
 def _clear_entries(ctx, cache) -> int:
     """Every entry of the cache (``KEY_PREFIX:VERSION:key``); the db's other keys stay."""
-    from tqconsole.services.cache_inspector import clear_all
+    from tqconsole.services.cache.inspector import clear_all
 
     typed = cache.name
     if not ctx.args.yes:
@@ -245,7 +245,7 @@ def _clear_entries(ctx, cache) -> int:
 def _flush(ctx, cache) -> int:
     """Every key of the db/table, named on the command line: FLUSHDB."""
     from tqconsole.errors import InvalidInput
-    from tqconsole.services.cache_inspector import ClearResult, flush, flush_phrase, other_keys
+    from tqconsole.services.cache.inspector import ClearResult, flush, flush_phrase, other_keys
 
     if ctx.args.flush_db.strip() != cache.name:
         raise InvalidInput(
@@ -264,7 +264,7 @@ def _flush(ctx, cache) -> int:
 
 
 def cmd_cull(ctx) -> int:
-    from tqconsole.services.cache_inspector import cull_expired
+    from tqconsole.services.cache.inspector import cull_expired
 
     cache = _cache(ctx)
     confirm(f"remove the expired entries of {cache.name}?", yes=ctx.args.yes)

@@ -136,7 +136,7 @@ def cmd_messages(ctx, b) -> int:
 
 
 def cmd_results(ctx) -> int:
-    from tqconsole.services import celery_monitor as cm
+    from tqconsole.services.tasks import celery_monitor as cm
 
     a = ctx.args
     rows = cm.results(ctx.backends.database, a.state, a.task, a.limit, a.offset)
@@ -150,7 +150,7 @@ def cmd_results(ctx) -> int:
 
 
 def cmd_show(ctx) -> int:
-    from tqconsole.services import celery_monitor as cm
+    from tqconsole.services.tasks import celery_monitor as cm
 
     r = cm.result(ctx.backends.database, ctx.args.id)
     if ctx.args.json:
@@ -174,7 +174,7 @@ def cmd_show(ctx) -> int:
 
 
 def cmd_beat(ctx) -> int:
-    from tqconsole.services import celery_monitor as cm
+    from tqconsole.services.tasks import celery_monitor as cm
 
     def when(value) -> str:
         return f"{value:%Y-%m-%d %H:%M}" if value else ""
@@ -224,7 +224,7 @@ def cmd_revoke(ctx, b) -> int:
 
 @with_broker
 def cmd_retry(ctx, b) -> int:
-    from tqconsole.services import celery_monitor as cm
+    from tqconsole.services.tasks import celery_monitor as cm
 
     new_id = cm.retry(ctx.backends.database, b, ctx.args.id)
     print_result(ctx.args.json, {"id": new_id}, f"sent again as {new_id}")
@@ -235,7 +235,7 @@ def cmd_retry(ctx, b) -> int:
 def cmd_run(ctx, b) -> int:
     from tqconsole.backends.celery.base import as_json_arguments
     from tqconsole.errors import NotFound
-    from tqconsole.services import celery_monitor as cm
+    from tqconsole.services.tasks import celery_monitor as cm
 
     a = ctx.args
     if not a.arguments:
@@ -251,7 +251,7 @@ def cmd_run(ctx, b) -> int:
 
 
 def cmd_enable(ctx) -> int:
-    from tqconsole.services import celery_monitor as cm
+    from tqconsole.services.tasks import celery_monitor as cm
 
     a = ctx.args
     on = a.celery_command == "enable"

@@ -36,7 +36,7 @@ def register(sub) -> None:
 
 def cmd_places(ctx) -> int:
     from tqconsole.models import Course
-    from tqconsole.services.course_places import places_of
+    from tqconsole.services.courses.places import places_of
 
     ctx.backends.database  # noqa: B018 - binds the models
     ids = ctx.args.course or [c for (c,) in Course.select(Course.id).order_by(Course.id).tuples()]
@@ -64,7 +64,7 @@ def cmd_places(ctx) -> int:
 
 
 def cmd_confirm_waiting(ctx) -> int:
-    from tqconsole.services.course_places import (
+    from tqconsole.services.courses.places import (
         confirm_waiting_list,
         course_places,
         waiting_list_ids,
@@ -111,7 +111,7 @@ def cmd_confirm_waiting(ctx) -> int:
 
 def cmd_export(ctx) -> int:
     from tqconsole.errors import InvalidInput
-    from tqconsole.services.participants_export import EXISTS, export_file
+    from tqconsole.services.courses.participants_export import EXISTS, export_file
 
     ctx.backends.database  # noqa: B018 - binds the models
     try:

@@ -43,18 +43,18 @@ def register(sub) -> None:
 
 
 def filter_help() -> str:
-    # a summary of services/filter_language.py, kept here so --help imports no peewee
+    # a summary of services/db/filter_language.py, kept here so --help imports no peewee
     return "state=confirmed, amount>=20, name~salsa, state in (new,waiting_list), x is null, course.name~salsa, a or b, bare words search"
 
 
 def build_query(ctx):
-    from tqconsole.services.table_query import TableQuery
+    from tqconsole.services.db.table_query import TableQuery
 
     return TableQuery.build(ctx.backends.database, ctx.args.table, ctx.args.filter, ctx.args.sort)
 
 
 def cmd_tables(ctx) -> int:
-    from tqconsole.services.tables import list_tables
+    from tqconsole.services.db.tables import list_tables
 
     tables = list_tables(ctx.backends.database)
     if ctx.args.json:
@@ -78,7 +78,7 @@ def cmd_show(ctx) -> int:
     for note in query.notes:
         print(f"note: {note}", file=sys.stderr)
     if args.json or args.csv:
-        from tqconsole.services.export import export
+        from tqconsole.services.db.export import export
 
         export(OnePage(query, rows), sys.stdout, "json" if args.json else "csv")
         return 0
@@ -98,7 +98,7 @@ class OnePage:
 
 
 def cmd_export(ctx) -> int:
-    from tqconsole.services.export import export, format_for
+    from tqconsole.services.db.export import export, format_for
 
     args = ctx.args
     fmt = format_for(args.file, args.format or ("csv" if args.file == "-" else None))
@@ -113,7 +113,7 @@ def cmd_export(ctx) -> int:
 
 
 def cmd_participants(ctx) -> int:
-    from tqconsole.services.export import course_participants
+    from tqconsole.services.db.export import course_participants
 
     ctx.backends.database  # noqa: B018 - binds the models
     if ctx.args.file == "-":

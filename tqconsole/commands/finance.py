@@ -39,7 +39,7 @@ def print_report(as_json: bool, report) -> None:
 
 
 def cmd_report(ctx) -> int:
-    from tqconsole.services.payment_matching import MatchReport, statement_report, statements
+    from tqconsole.services.payments.matching import MatchReport, statement_report, statements
 
     ctx.backends.database  # noqa: B018 - binds the models
     if ctx.args.statement is None:
@@ -56,7 +56,7 @@ def cmd_report(ctx) -> int:
 
 
 def cmd_match(ctx) -> int:
-    from tqconsole.services.payment_matching import match_storage_files
+    from tqconsole.services.payments.matching import match_storage_files
 
     ctx.backends.database  # noqa: B018 - binds the models
     storage = ctx.backends.get("storage").storage("finance")
@@ -74,7 +74,7 @@ def cmd_reminders(ctx) -> int:
     from datetime import date
 
     from tqconsole.errors import InvalidInput
-    from tqconsole.services.reminder_preview import reminder_preview, rule_text
+    from tqconsole.services.payments.reminder_preview import reminder_preview, rule_text
 
     try:
         day = date.fromisoformat(ctx.args.date) if ctx.args.date else date.today()

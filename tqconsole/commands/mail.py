@@ -97,8 +97,10 @@ def split(values: list[str]) -> str:
 
 def cmd_send(ctx) -> int:
     from tqconsole.errors import InvalidInput
-    from tqconsole.services import bulk_mail, compose, mail_templates
-    from tqconsole.services.mail import send_messages
+    from tqconsole.services.mail import bulk as bulk_mail
+    from tqconsole.services.mail import compose
+    from tqconsole.services.mail import templates as mail_templates
+    from tqconsole.services.mail.sending import send_messages
 
     args = ctx.args
     backends = ctx.backends
@@ -186,7 +188,7 @@ def print_delivery(report) -> int:
 
 
 def cmd_outbox(ctx) -> int:
-    from tqconsole.services.outbox import list_outbox
+    from tqconsole.services.mail.outbox import list_outbox
 
     ctx.backends.database  # noqa: B018
     rows = list_outbox(status=ctx.args.status, limit=ctx.args.limit, job=ctx.args.job)
@@ -209,7 +211,7 @@ def cmd_outbox(ctx) -> int:
 
 
 def cmd_requeue(ctx) -> int:
-    from tqconsole.services.outbox import requeue
+    from tqconsole.services.mail.outbox import requeue
 
     ids = requeue(ctx.backends.database, ctx.args.ids)
     print(f"requeued #{', #'.join(map(str, ids))} (status queued, as the site's admin action)")
@@ -219,7 +221,7 @@ def cmd_requeue(ctx) -> int:
 def cmd_show(ctx) -> int:
     import sys
 
-    from tqconsole.services.outbox import get_email
+    from tqconsole.services.mail.outbox import get_email
 
     ctx.backends.database  # noqa: B018
     row = get_email(ctx.args.id)
@@ -229,14 +231,14 @@ def cmd_show(ctx) -> int:
 
 
 def cmd_resend(ctx) -> int:
-    from tqconsole.services.outbox import resend_now
+    from tqconsole.services.mail.outbox import resend_now
 
     ctx.backends.database  # noqa: B018
     return print_delivery(resend_now(ctx.backends, ctx.args.id))
 
 
 def cmd_retry(ctx) -> int:
-    from tqconsole.services.outbox import send_queued
+    from tqconsole.services.mail.outbox import send_queued
 
     ctx.backends.database  # noqa: B018
     report = send_queued(ctx.backends)
@@ -248,15 +250,15 @@ def cmd_reminders(ctx) -> int:
     from datetime import date
 
     from tqconsole.errors import InvalidInput
-    from tqconsole.services.amounts import open_amounts
-    from tqconsole.services.payment_reminders import due_reminders, send_payment_reminders
+    from tqconsole.services.payments.amounts import open_amounts
+    from tqconsole.services.payments.reminders import due_reminders, send_payment_reminders
 
     try:
         day = date.fromisoformat(ctx.args.date) if ctx.args.date else date.today()
     except ValueError:
         raise InvalidInput(f"--date {ctx.args.date!r}: expected YYYY-MM-DD") from None
     if ctx.args.send:
-        from tqconsole.services import task_site
+        from tqconsole.services.tasks import site as task_site
 
         site = task_site.site_task(ctx.backends.settings, "send_payment_reminders")
         if site is not None:  # the site's own task picks and mails them: one sender
@@ -288,7 +290,7 @@ def cmd_reminders(ctx) -> int:
 
 
 def cmd_templates(ctx) -> int:
-    from tqconsole.services.mail_templates import template_names
+    from tqconsole.services.mail.templates import template_names
 
     ctx.backends.database  # noqa: B018 - binds the models
     names = template_names()
@@ -299,8 +301,8 @@ def cmd_templates(ctx) -> int:
 def cmd_test(ctx) -> int:
     import socket
 
-    from tqconsole.services import compose
-    from tqconsole.services.mail import send_messages
+    from tqconsole.services.mail import compose
+    from tqconsole.services.mail.sending import send_messages
 
     ctx.backends.database  # noqa: B018
     connection = ctx.backends.get("email")

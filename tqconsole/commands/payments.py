@@ -31,7 +31,7 @@ def register(sub) -> None:
 
 
 def cmd_unmatched(ctx) -> int:
-    from tqconsole.services.payment_linking import unmatched
+    from tqconsole.services.payments.linking import unmatched
 
     ctx.backends.database  # noqa: B018 - binds the models
     print_records(
@@ -44,7 +44,7 @@ def cmd_unmatched(ctx) -> int:
 
 
 def cmd_link(ctx) -> int:
-    from tqconsole.services.payment_linking import link
+    from tqconsole.services.payments.linking import link
 
     ctx.backends.database  # noqa: B018 - binds the models
     outcome = link(
@@ -57,7 +57,7 @@ def cmd_link(ctx) -> int:
 
 
 def cmd_mark(ctx) -> int:
-    from tqconsole.services.payment_linking import mark
+    from tqconsole.services.payments.linking import mark
 
     ctx.backends.database  # noqa: B018 - binds the models
     payment = mark(ctx.args.payment_id, ctx.args.how)

@@ -31,7 +31,7 @@ def register(sub) -> None:
 
 
 def cmd_find(ctx) -> int:
-    from tqconsole.services.people import find
+    from tqconsole.services.courses.people import find
 
     ctx.backends.database  # noqa: B018 - binds the models
     print_records(
@@ -45,7 +45,7 @@ def cmd_find(ctx) -> int:
 
 
 def cmd_show(ctx) -> int:
-    from tqconsole.services.people import person
+    from tqconsole.services.courses.people import person
 
     ctx.backends.database  # noqa: B018 - binds the models
     found = person(ctx.args.user_id)
@@ -71,8 +71,8 @@ def cmd_show(ctx) -> int:
 
 
 def cmd_pay(ctx) -> int:
-    from tqconsole.services.people import pay_at_counter
-    from tqconsole.services.subscriptions import find_by_usi
+    from tqconsole.services.courses.people import pay_at_counter
+    from tqconsole.services.courses.subscriptions import find_by_usi
 
     ctx.backends.database  # noqa: B018 - binds the models
     sub = find_by_usi(ctx.args.usi)

@@ -28,7 +28,7 @@ def register(sub) -> None:
 
 
 def cmd_init(ctx) -> int:
-    from tqconsole.services.schema import init
+    from tqconsole.services.db.schema import init
 
     for line in init(ctx.backends).lines():
         print(line)
@@ -36,8 +36,8 @@ def cmd_init(ctx) -> int:
 
 
 def cmd_demo(ctx) -> int:
-    from tqconsole.services.demo import load_demo
-    from tqconsole.services.schema import init
+    from tqconsole.services.db.schema import init
+    from tqconsole.services.demo.database import load_demo
 
     init(ctx.backends)
     for line in load_demo(ctx.backends, scale=ctx.args.scale, force=ctx.args.force).lines():
@@ -118,6 +118,6 @@ def option_origins(settings) -> list[tuple[str, str, str]]:
 
 def schema_lines(backends) -> list[str]:
     """How the database's tables differ from the console's models (the site migrated)."""
-    from tqconsole.services.schema import schema_drift
+    from tqconsole.services.db.schema import schema_drift
 
     return [line for report in schema_drift(backends.database) for line in report.lines()]

@@ -75,7 +75,7 @@ def register(sub) -> None:
 
 
 def cmd_ls(ctx) -> int:
-    from tqconsole.services import buckets
+    from tqconsole.services.storage import buckets
 
     if not ctx.args.target:
         rows = buckets.storages(ctx.backends, uploads=True)
@@ -138,7 +138,7 @@ def report_transfer(plan, verb: str, storage, place: str) -> int:
 
 def run_transfer(fn, plan) -> None:
     """Run a transfer with a progress line; ctrl+c cancels it (nothing partial stays)."""
-    from tqconsole.services.bucket_transfers import TransferMeter
+    from tqconsole.services.storage.transfers import TransferMeter
 
     meter = TransferMeter(plan)
     stop = threading.Event()
@@ -156,7 +156,8 @@ def run_transfer(fn, plan) -> None:
 
 
 def cmd_put(ctx) -> int:
-    from tqconsole.services import bucket_transfers, buckets
+    from tqconsole.services.storage import buckets
+    from tqconsole.services.storage import transfers as bucket_transfers
 
     storage, key = buckets.split_target(ctx.backends, ctx.args.target)
     plan = bucket_transfers.plan_upload(Path(ctx.args.src), key)
@@ -184,7 +185,8 @@ def cmd_put(ctx) -> int:
 
 
 def cmd_get(ctx) -> int:
-    from tqconsole.services import bucket_transfers, buckets
+    from tqconsole.services.storage import buckets
+    from tqconsole.services.storage import transfers as bucket_transfers
 
     storage, key = buckets.split_target(ctx.backends, ctx.args.target)
     plan = bucket_transfers.plan_download(storage, [key], Path(ctx.args.dest))
@@ -199,7 +201,7 @@ def cmd_get(ctx) -> int:
 
 
 def cmd_rm(ctx) -> int:
-    from tqconsole.services import buckets
+    from tqconsole.services.storage import buckets
 
     by_storage: dict = {}
     for target in ctx.args.targets:
@@ -229,7 +231,7 @@ def cmd_rm(ctx) -> int:
 
 
 def cmd_mv(ctx) -> int:
-    from tqconsole.services import buckets
+    from tqconsole.services.storage import buckets
 
     storage, key = buckets.split_target(ctx.backends, ctx.args.src)
     info = buckets.move(ctx.backends, storage, key, ctx.args.dst)
@@ -238,7 +240,7 @@ def cmd_mv(ctx) -> int:
 
 
 def cmd_url(ctx) -> int:
-    from tqconsole.services import buckets
+    from tqconsole.services.storage import buckets
 
     storage, key = buckets.split_target(ctx.backends, ctx.args.target)
     print(buckets.url(storage, key, ctx.args.expires))
@@ -246,7 +248,8 @@ def cmd_url(ctx) -> int:
 
 
 def cmd_du(ctx) -> int:
-    from tqconsole.services import bucket_usage, buckets
+    from tqconsole.services.storage import buckets
+    from tqconsole.services.storage import usage as bucket_usage
 
     storage, prefix = buckets.split_target(ctx.backends, ctx.args.target)
     total = bucket_usage.usage_total(storage, prefix)
@@ -269,7 +272,7 @@ def cmd_du(ctx) -> int:
 
 
 def cmd_uploads(ctx) -> int:
-    from tqconsole.services import buckets
+    from tqconsole.services.storage import buckets
 
     storage, prefix = buckets.split_target(ctx.backends, ctx.args.target)
     uploads = buckets.incomplete_uploads(storage, prefix)
@@ -310,7 +313,7 @@ def cmd_uploads(ctx) -> int:
 
 
 def cmd_mb(ctx) -> int:
-    from tqconsole.services import buckets
+    from tqconsole.services.storage import buckets
 
     created = buckets.create_bucket(ctx.backends, ctx.args.bucket)
     print(

@@ -59,8 +59,8 @@ def register(sub) -> None:
 
 
 def cmd_find(ctx) -> int:
-    from tqconsole.services.records import load
-    from tqconsole.services.subscriptions import find_by_usi
+    from tqconsole.services.courses.subscriptions import find_by_usi
+    from tqconsole.services.db.records import load
 
     ctx.backends.database  # noqa: B018 - binds the models
     sub = find_by_usi(ctx.args.usi)
@@ -79,7 +79,7 @@ def cmd_find(ctx) -> int:
 
 
 def cmd_action(ctx) -> int:
-    from tqconsole.services.subscriptions import apply, find_by_usi
+    from tqconsole.services.courses.subscriptions import apply, find_by_usi
 
     ctx.backends.database  # noqa: B018 - binds the models
     ids = [find_by_usi(usi).id for usi in ctx.args.usi]
@@ -114,7 +114,7 @@ def cmd_action(ctx) -> int:
 
 
 def cmd_remind(ctx) -> int:
-    from tqconsole.services.payment_reminders import remind_one
+    from tqconsole.services.payments.reminders import remind_one
 
     ctx.backends.database  # noqa: B018 - binds the models
     email_id, report = remind_one(ctx.args.usi, ctx.backends.get("email"))
@@ -127,7 +127,7 @@ def cmd_remind(ctx) -> int:
 
 
 def cmd_redeem(ctx) -> int:
-    from tqconsole.services.vouchers import redeem
+    from tqconsole.services.courses.vouchers import redeem
 
     ctx.backends.database  # noqa: B018 - binds the models
     done = redeem(ctx.args.key, ctx.args.usi, user=ctx.args.user)

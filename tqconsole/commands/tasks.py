@@ -178,7 +178,7 @@ def configure_logging(level) -> None:
 
 
 def cmd_stats(ctx) -> int:
-    from tqconsole.services import task_monitor as tm
+    from tqconsole.services.tasks import monitor as tm
 
     queue = bound(ctx)
     infos = tm.consumers(queue)
@@ -233,7 +233,7 @@ def cmd_stats(ctx) -> int:
 
 
 def cmd_ls(ctx) -> int:
-    from tqconsole.services import task_monitor as tm
+    from tqconsole.services.tasks import monitor as tm
 
     a = ctx.args
     flt = tm.HistoryFilter(
@@ -261,7 +261,7 @@ def cmd_ls(ctx) -> int:
 
 
 def cmd_pending(ctx) -> int:
-    from tqconsole.services import task_monitor as tm
+    from tqconsole.services.tasks import monitor as tm
 
     items = tm.pending_page(bound(ctx), ctx.args.offset, ctx.args.limit)
     print_records(
@@ -280,7 +280,7 @@ def cmd_pending(ctx) -> int:
 
 
 def cmd_show(ctx) -> int:
-    from tqconsole.services import task_monitor as tm
+    from tqconsole.services.tasks import monitor as tm
 
     queue = bound(ctx)
     d = tm.detail(queue, tm.resolve_id(queue, ctx.args.id))
@@ -323,7 +323,7 @@ def cmd_show(ctx) -> int:
 
 def cmd_enqueue(ctx) -> int:
     from tqconsole import tasks
-    from tqconsole.services.task_site import site_task
+    from tqconsole.services.tasks.site import site_task
 
     task_id = tasks.enqueue(ctx.backends, ctx.args.name, ctx.args.arguments)
     site = site_task(ctx.settings, ctx.args.name)
@@ -335,7 +335,7 @@ def cmd_enqueue(ctx) -> int:
 
 def cmd_revoke_restore(ctx) -> int:
     from tqconsole.errors import InvalidInput
-    from tqconsole.services import task_monitor as tm
+    from tqconsole.services.tasks import monitor as tm
 
     a = ctx.args
     if bool(a.id) == bool(a.name):
@@ -353,7 +353,7 @@ def cmd_revoke_restore(ctx) -> int:
 
 def cmd_retry(ctx) -> int:
     from tqconsole.errors import InvalidInput
-    from tqconsole.services import task_monitor as tm
+    from tqconsole.services.tasks import monitor as tm
 
     a = ctx.args
     if bool(a.id) == bool(a.all_failed):
@@ -367,7 +367,7 @@ def cmd_retry(ctx) -> int:
 
 
 def cmd_flush(ctx) -> int:
-    from tqconsole.services import task_monitor as tm
+    from tqconsole.services.tasks import monitor as tm
 
     queue = bound(ctx)
     count = queue.pending_count()

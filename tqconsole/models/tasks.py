@@ -1,6 +1,6 @@
 """The console's task tables: each task's state and timeline, and consumer heartbeats.
 
-Written by the recorder (``services/task_recorder.py``) in producers and
+Written by the recorder (``services/tasks/recorder.py``) in producers and
 consumers, so the history survives restarts of either.
 """
 

@@ -10,7 +10,8 @@ from textual.widgets import DataTable, Static
 from textual.worker import get_current_worker
 
 from tqconsole.screens.base import ConsoleScreen
-from tqconsole.services import bucket_usage, buckets
+from tqconsole.services.storage import buckets
+from tqconsole.services.storage import usage as bucket_usage
 from tqconsole.sizes import human_size
 from tqconsole.widgets.lists import KeyTable
 

@@ -7,7 +7,7 @@ from rich.text import Text
 from textual.binding import Binding
 
 from tqconsole.screens.bucket_prefix import PrefixTableScreen
-from tqconsole.services import buckets
+from tqconsole.services.storage import buckets
 from tqconsole.sizes import human_size
 from tqconsole.widgets.lists import KeyTable
 

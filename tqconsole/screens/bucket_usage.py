@@ -8,7 +8,7 @@ from textual.widgets import DataTable
 from textual.worker import get_current_worker
 
 from tqconsole.screens.bucket_prefix import PrefixTableScreen
-from tqconsole.services import bucket_usage
+from tqconsole.services.storage import usage as bucket_usage
 from tqconsole.sizes import human_size
 from tqconsole.widgets.lists import KeyTable
 

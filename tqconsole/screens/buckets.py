@@ -17,7 +17,8 @@ from textual.app import ComposeResult
 from textual.widgets import DataTable
 
 from tqconsole.screens.base import ConsoleScreen
-from tqconsole.services import bucket_transfers, buckets, object_preview
+from tqconsole.services.storage import buckets, object_preview
+from tqconsole.services.storage import transfers as bucket_transfers
 from tqconsole.sizes import human_size
 from tqconsole.widgets.bindings import bind
 from tqconsole.widgets.bucket_transfers import BucketTransfers

@@ -4,7 +4,7 @@ With two caches configured (``default``: django-redis, ``db``: the ``tq_cache_ta
 DatabaseCache) both panes show at once: two columns at 120 columns and more; below
 that the other cache folds to its stats lines and ``C`` unfolds it.  The actions
 apply to the pane that has the focus (``C`` or a click moves it).  Everything the
-screen changes goes through ``tqconsole.services.cache_inspector`` (the functions
+screen changes goes through ``tqconsole.services.cache.inspector`` (the functions
 ``tqconsole cache …`` calls), in thread workers; the panes (screens/cache_pane.py)
 and their panels (widgets/cache_*.py) own what they show.
 """
@@ -97,7 +97,7 @@ class CacheScreen(CacheChanges, ConsoleScreen):
         return self.pane.key_list
 
     def compose_body(self) -> ComposeResult:
-        from tqconsole.services.cache_inspector import cache_names
+        from tqconsole.services.cache.inspector import cache_names
 
         with Horizontal(id="panes"):
             for i, name in enumerate(cache_names(self.settings)):

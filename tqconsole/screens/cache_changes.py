@@ -14,7 +14,7 @@ from tqconsole.widgets.dialogs.prompt import AskDialog
 
 
 def inspector():
-    from tqconsole.services import cache_inspector
+    from tqconsole.services.cache import inspector as cache_inspector
 
     return cache_inspector
 

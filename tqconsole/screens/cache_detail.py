@@ -37,7 +37,7 @@ class KeyDetailScreen(ModalScreen[str | None]):
         self.detail = detail
 
     def compose(self) -> ComposeResult:
-        from tqconsole.services import cache_inspector as insp
+        from tqconsole.services.cache import inspector as insp
 
         d = self.detail
         size = human_size(d.size) if d.type == "string" else f"{d.size:,} items"

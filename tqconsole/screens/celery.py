@@ -96,13 +96,13 @@ class CeleryScreen(ConsoleScreen):
     # --- loading
     def get_broker(self):
         if self.broker is None:
-            from tqconsole.services.celery_monitor import open_broker
+            from tqconsole.services.tasks.celery_monitor import open_broker
 
             self.broker = open_broker(self.settings)
         return self.broker
 
     def load(self, view: str, offset: int) -> dict:
-        from tqconsole.services import celery_monitor as cm
+        from tqconsole.services.tasks import celery_monitor as cm
 
         out: dict = {"view": view}
         if view in ("results", "beat"):
@@ -266,7 +266,7 @@ class CeleryScreen(ConsoleScreen):
         )
 
     def action_run_now(self) -> None:
-        from tqconsole.services import celery_monitor as cm
+        from tqconsole.services.tasks import celery_monitor as cm
 
         row = self.selected("beat")
         if row is None:
@@ -279,7 +279,7 @@ class CeleryScreen(ConsoleScreen):
         )
 
     def action_toggle_enabled(self) -> None:
-        from tqconsole.services import celery_monitor as cm
+        from tqconsole.services.tasks import celery_monitor as cm
 
         row = self.selected("beat")
         if row is None:
@@ -293,7 +293,7 @@ class CeleryScreen(ConsoleScreen):
         )
 
     def action_retry(self) -> None:
-        from tqconsole.services import celery_monitor as cm
+        from tqconsole.services.tasks import celery_monitor as cm
 
         row = self.selected("results")
         if row is None:

@@ -107,8 +107,8 @@ class FinanceScreen(ConsoleScreen):
         self.run_blocking(self.load, self.statement, group="finance-load", done=self.show)
 
     def load(self, statement: int | None):
-        from tqconsole.services.payment_matching import statement_report, statements
-        from tqconsole.services.reminder_preview import reminder_preview
+        from tqconsole.services.payments.matching import statement_report, statements
+        from tqconsole.services.payments.reminder_preview import reminder_preview
 
         self.backends.database  # noqa: B018 - binds the models
         self.day = today()
@@ -119,7 +119,7 @@ class FinanceScreen(ConsoleScreen):
         return due, chosen, report
 
     def show(self, loaded) -> None:
-        from tqconsole.services.reminder_preview import rule_text
+        from tqconsole.services.payments.reminder_preview import rule_text
 
         self.due, self.statement, self.report = loaded
         self.query_one("#reminders-title", Static).update(
@@ -191,7 +191,7 @@ class FinanceScreen(ConsoleScreen):
         self.run_blocking(self.list_statements, group="finance-pick", done=self.choose_statement)
 
     def list_statements(self):
-        from tqconsole.services.payment_matching import statements
+        from tqconsole.services.payments.matching import statements
 
         self.backends.database  # noqa: B018 - binds the models
         return statements(limit=50)
@@ -230,7 +230,7 @@ class FinanceScreen(ConsoleScreen):
         self.app.push_screen(ConfirmDialog("Match payments", question, action="Match"), go)
 
     def run_match(self):
-        from tqconsole.services.payment_matching import match_storage_files
+        from tqconsole.services.payments.matching import match_storage_files
 
         self.backends.database  # noqa: B018 - binds the models
         return match_storage_files(self.backends)
@@ -263,7 +263,7 @@ class FinanceScreen(ConsoleScreen):
         self.app.push_screen(ConfirmDialog("Send reminders", question, f"send {n}", "Send"), go)
 
     def send(self):
-        from tqconsole.services.payment_reminders import send_payment_reminders
+        from tqconsole.services.payments.reminders import send_payment_reminders
 
         self.backends.database  # noqa: B018 - binds the models
         return send_payment_reminders(self.day, connection=self.backends.get("email"))

@@ -58,7 +58,7 @@ class AddressSuggester(Suggester):
         self.screen = screen
 
     async def get_suggestion(self, value: str) -> str | None:
-        from tqconsole.services.compose import complete_address
+        from tqconsole.services.mail.compose import complete_address
 
         try:
             return await asyncio.to_thread(self.screen.with_database(complete_address), value)
@@ -107,7 +107,7 @@ class MailScreen(DraftsMixin, BulkJobsMixin, ConsoleScreen):
         self.job_cancel: threading.Event | None = None
         self.job_id = ""
         self.typed: dict = {}  # field → text as typed, kept when the screen closes
-        from tqconsole.services.compose import new_draft_id
+        from tqconsole.services.mail.compose import new_draft_id
 
         self.draft_id = new_draft_id()  # this screen's own draft: no other console writes it
 
@@ -187,11 +187,11 @@ class MailScreen(DraftsMixin, BulkJobsMixin, ConsoleScreen):
 
     def on_mount(self) -> None:
         self.query_one("#body", TextArea).border_title = "Body"
-        from tqconsole.services.compose import list_drafts
+        from tqconsole.services.mail.compose import list_drafts
 
         saved = list_drafts(self.settings.data_dir)
         if self.record:
-            from tqconsole.services.compose import draft_for_record
+            from tqconsole.services.mail.compose import draft_for_record
 
             self.run_blocking(
                 draft_for_record, self.record, group="mail-record", done=self.fill_draft
@@ -233,7 +233,7 @@ class MailScreen(DraftsMixin, BulkJobsMixin, ConsoleScreen):
         return self.query_one(f"#field-{name}", Input).value
 
     def draft(self):
-        from tqconsole.services.compose import Draft
+        from tqconsole.services.mail.compose import Draft
 
         return Draft(
             to=self.field("to"),
@@ -310,15 +310,15 @@ class MailScreen(DraftsMixin, BulkJobsMixin, ConsoleScreen):
         )
 
     def render_template(self, name: str, ref: str):
-        from tqconsole.services.compose import Draft
-        from tqconsole.services.mail_templates import load_record, recipient, render
+        from tqconsole.services.mail.compose import Draft
+        from tqconsole.services.mail.templates import load_record, recipient, render
 
         record = load_record(ref)
         subject, body = render(name, record, self.backends.get("email"))
         return Draft(to=recipient(record), subject=subject, body=body)
 
     def storages(self):
-        from tqconsole.services.compose import BucketStorages
+        from tqconsole.services.mail.compose import BucketStorages
 
         return BucketStorages(self.backends)
 
@@ -327,9 +327,9 @@ class MailScreen(DraftsMixin, BulkJobsMixin, ConsoleScreen):
         from dataclasses import replace
 
         from tqconsole.errors import InvalidInput
-        from tqconsole.services.bulk_mail import check_draft, earlier_jobs, recipients_from_query
-        from tqconsole.services.compose import body_preview, build, preview
-        from tqconsole.services.mail_templates import fill
+        from tqconsole.services.mail.bulk import check_draft, earlier_jobs, recipients_from_query
+        from tqconsole.services.mail.compose import body_preview, build, preview
+        from tqconsole.services.mail.templates import fill
 
         connection = self.backends.get("email")
         if not query:
@@ -425,7 +425,7 @@ class MailScreen(DraftsMixin, BulkJobsMixin, ConsoleScreen):
         )
 
     def send_one(self, message) -> None:
-        from tqconsole.services.mail import send_messages
+        from tqconsole.services.mail.sending import send_messages
 
         self.status_line("sending…")
         self.run_blocking(
@@ -452,7 +452,7 @@ class MailScreen(DraftsMixin, BulkJobsMixin, ConsoleScreen):
 
     def clear_draft(self) -> None:
         """Sent (or discarded): the form empties and its draft is never offered again."""
-        from tqconsole.services.compose import discard_draft, new_draft_id
+        from tqconsole.services.mail.compose import discard_draft, new_draft_id
 
         for name, _, _ in FIELDS:
             self.query_one(f"#field-{name}", Input).value = ""

@@ -11,7 +11,7 @@ from tqconsole.widgets.dialogs.confirm import ConfirmDialog
 
 class DraftsMixin:
     def action_drafts(self) -> None:
-        from tqconsole.services.compose import list_drafts
+        from tqconsole.services.mail.compose import list_drafts
 
         self.pick_draft(list_drafts(self.settings.data_dir), on_form=True)
 
@@ -37,7 +37,7 @@ class DraftsMixin:
 
     def switch_draft(self, draft_id: str) -> None:
         """Keep what is on the form as a draft, then open ``draft_id`` (or a new message)."""
-        from tqconsole.services.compose import claim_draft, new_draft_id
+        from tqconsole.services.mail.compose import claim_draft, new_draft_id
 
         self.keep_draft()
         self.draft_id = new_draft_id()
@@ -61,7 +61,7 @@ class DraftsMixin:
         )
 
     def keep_draft(self) -> bool:
-        from tqconsole.services.compose import save_draft
+        from tqconsole.services.mail.compose import save_draft
 
         kept = {**self.typed, "markdown_html": self.markdown_html}
         return save_draft(self.settings.data_dir, self.draft_id, kept)

@@ -14,7 +14,7 @@ from textual.widgets import ProgressBar, Static, TabbedContent
 
 class BulkJobsMixin:
     def start_job(self, draft, recipients, job: str | None = None, query: str = "") -> None:
-        from tqconsole.services.bulk_mail import job_from_draft
+        from tqconsole.services.mail.bulk import job_from_draft
 
         self.job_cancel = threading.Event()
         self.query_one("#job").add_class("-running")
@@ -40,8 +40,8 @@ class BulkJobsMixin:
         self.run_blocking(run, group="mail-job", done=self.job_done, failed=self.job_failed)
 
     def run_job(self, job_id: str):
-        from tqconsole.services.bulk_mail import send_bulk
-        from tqconsole.services.outbox import status_counts
+        from tqconsole.services.mail.bulk import send_bulk
+        from tqconsole.services.mail.outbox import status_counts
 
         counts = status_counts(job_id)
         total = sum(counts.values())

@@ -65,7 +65,7 @@ class OutboxPanel(Vertical):
     # --- the rows
     def load(self) -> None:
         """(Re)open the table on the current status and job."""
-        from tqconsole.services.outbox import OutboxWindow
+        from tqconsole.services.mail.outbox import OutboxWindow
 
         db = self.screen.backends.database
         status = None if self.status == "all" else self.status
@@ -113,7 +113,7 @@ class OutboxPanel(Vertical):
     # --- one email
     def on_windowed_table_row_chosen(self, event: WindowedTable.RowChosen) -> None:
         event.stop()
-        from tqconsole.services.outbox import get_email
+        from tqconsole.services.mail.outbox import get_email
 
         self.run_blocking(get_email, event.key, group="mail-open", done=self.show_message)
 
@@ -146,7 +146,7 @@ class OutboxPanel(Vertical):
 
         def done(ok: bool | None) -> None:
             if ok:
-                from tqconsole.services.outbox import requeue
+                from tqconsole.services.mail.outbox import requeue
 
                 db = self.screen.backends.database
                 self.run_blocking(
@@ -174,7 +174,7 @@ class OutboxPanel(Vertical):
 
         def done(ok: bool | None) -> None:
             if ok:
-                from tqconsole.services.outbox import resend_now
+                from tqconsole.services.mail.outbox import resend_now
 
                 backends = self.screen.backends
                 self.run_blocking(
@@ -196,7 +196,7 @@ class OutboxPanel(Vertical):
         chosen = self.selected()
         if chosen is None:
             return
-        from tqconsole.services.outbox import get_email
+        from tqconsole.services.mail.outbox import get_email
 
         self.run_blocking(
             lambda: get_email(chosen[0], with_message=False).job,

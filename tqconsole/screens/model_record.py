@@ -23,8 +23,8 @@ VALUE_CHARS = 300  # the field list shows this much; enter on the field shows al
 
 
 def load_record(backends, table: str, pk_text):
-    from tqconsole.services.records import load, pk_of
-    from tqconsole.services.table_query import model_for
+    from tqconsole.services.db.records import load, pk_of
+    from tqconsole.services.db.table_query import model_for
 
     model = model_for(backends.database, table)
     pk = pk_text if not isinstance(pk_text, str) else pk_of(model, pk_text)
@@ -97,7 +97,7 @@ class RecordScreen(SubscriptionActions, ModelsBase):
         self.model, record = result
         self.record = record
         self.pk = record.pk
-        from tqconsole.services.tables import table_title
+        from tqconsole.services.db.tables import table_title
 
         title = Text(f"{table_title(self.table_name)} #{record.pk}", style="bold")
         title.append(f"  {one_line(record.label)}")
@@ -106,7 +106,7 @@ class RecordScreen(SubscriptionActions, ModelsBase):
         row = table.cursor_row
         # fixed widths: the table is right at its first paint (no auto-size pass pending)
         table.clear(columns=True)
-        from tqconsole.services.tables import cell_text, column_title, table_title
+        from tqconsole.services.db.tables import cell_text, column_title, table_title
 
         titles = {name: column_title(self.table_name, name) for name in record.values}
         names = [
@@ -117,7 +117,7 @@ class RecordScreen(SubscriptionActions, ModelsBase):
         width = max(len(n) for n in names)
         table.add_column("field", key="field", width=width)
         table.add_column("value", key="value", width=max(20, self.app.size.width - width - 6))
-        from tqconsole.services.field_values import display
+        from tqconsole.services.db.field_values import display
 
         for name, value in record.values.items():
             text = display(value)
@@ -176,7 +176,7 @@ class RecordScreen(SubscriptionActions, ModelsBase):
             return
         key = table.coordinate_to_cell_key(table.cursor_coordinate).row_key.value
         if key.startswith("f:"):
-            from tqconsole.services.records import as_text
+            from tqconsole.services.db.records import as_text
 
             self.app.copy_to_clipboard(as_text(self.record.values[key[2:]]))
             self.notify("value copied")
@@ -253,8 +253,8 @@ def ask_delete(screen, table: str, pk, after) -> None:
     from tqconsole.widgets.dialogs.confirm import ConfirmDialog
 
     def plan(backends):
-        from tqconsole.services.records import delete_plan
-        from tqconsole.services.table_query import model_for
+        from tqconsole.services.db.records import delete_plan
+        from tqconsole.services.db.table_query import model_for
 
         model = model_for(backends.database, table)
         return model, delete_plan(model, pk)
@@ -278,7 +278,7 @@ def ask_delete(screen, table: str, pk, after) -> None:
         screen.app.push_screen(ConfirmDialog(title, lines, typed=plan_.label, buttons=False), go)
 
     def delete_row(model, pk, label):
-        from tqconsole.services.records import delete
+        from tqconsole.services.db.records import delete
 
         return delete(model, pk, label)
 
@@ -336,8 +336,8 @@ class EditScreen(ModelsBase):
         self.run_blocking(self.load, group="form-load", done=self.build_form)
 
     def load(self):
-        from tqconsole.services.records import field_specs
-        from tqconsole.services.table_query import model_for
+        from tqconsole.services.db.records import field_specs
+        from tqconsole.services.db.table_query import model_for
 
         if self.pk is None:
             model = model_for(self.backends.database, self.table_name)
@@ -346,7 +346,7 @@ class EditScreen(ModelsBase):
         return model, record, field_specs(model)
 
     def build_form(self, result) -> None:
-        from tqconsole.services.records import as_text
+        from tqconsole.services.db.records import as_text
 
         self.model, record, self.specs = result
         self.original = dict(record.values) if record else {}
@@ -397,7 +397,7 @@ class EditScreen(ModelsBase):
 
     def look_up(self, name: str, text: str) -> None:
         """Show the label of the row the foreign key ``name`` = ``text`` points to (in a worker)."""
-        from tqconsole.services.records import reference
+        from tqconsole.services.db.records import reference
 
         self.timers.pop(name, None)
         self.run_blocking(
@@ -421,8 +421,8 @@ class EditScreen(ModelsBase):
         return super().check_action(action, parameters)
 
     def action_pick(self) -> None:
-        from tqconsole.services.records import PICK_LIMIT
-        from tqconsole.services.tables import pick_choices
+        from tqconsole.services.db.records import PICK_LIMIT
+        from tqconsole.services.db.tables import pick_choices
         from tqconsole.widgets.dialogs.pick import Pick
 
         name = self.fk_name(self.focused)
@@ -482,7 +482,7 @@ class EditScreen(ModelsBase):
 
     def write(self, texts: dict):
         """The saved record, or the EditConflict / FormErrors the form shows."""
-        from tqconsole.services.records import EditConflict, FormErrors, create, save
+        from tqconsole.services.db.records import EditConflict, FormErrors, create, save
 
         try:
             if self.pk is None:
@@ -505,7 +505,7 @@ class EditScreen(ModelsBase):
             self.message(f"not saved: {len(errors)} field(s) to fix", error=True)
 
     def saved(self, result) -> None:
-        from tqconsole.services.records import EditConflict, FormErrors
+        from tqconsole.services.db.records import EditConflict, FormErrors
         from tqconsole.widgets.dialogs.confirm import Conflict
 
         self.show_errors(result.errors if isinstance(result, FormErrors) else {})
@@ -524,7 +524,7 @@ class EditScreen(ModelsBase):
         self.dismiss(True)
 
     def take(self, values: dict) -> None:
-        from tqconsole.services.records import as_text
+        from tqconsole.services.db.records import as_text
 
         self.original = dict(values)
         for spec in self.specs:

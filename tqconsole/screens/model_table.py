@@ -10,7 +10,7 @@ from textual.widgets import Input, Static
 from tqconsole.screens import subscription_actions
 from tqconsole.screens.models import ModelsBase
 from tqconsole.screens.subscription_actions import SubscriptionActions
-from tqconsole.services.filter_language import HELP as FILTER_HELP
+from tqconsole.services.db.filter_language import HELP as FILTER_HELP
 from tqconsole.widgets.windowed_table import Unreachable, WindowedTable, retry_delay
 
 
@@ -54,7 +54,7 @@ E exports the view."""
     ]
 
     def __init__(self, table: str, filter_text: str = "") -> None:
-        from tqconsole.services.tables import table_title
+        from tqconsole.services.db.tables import table_title
 
         super().__init__()
         self.table_name = table
@@ -75,7 +75,7 @@ E exports the view."""
         yield Static("loading…", id="table-status")
 
     def on_mount(self) -> None:
-        from tqconsole.services.tables import LIVE_SECONDS, LIVE_TABLES
+        from tqconsole.services.db.tables import LIVE_SECONDS, LIVE_TABLES
 
         self.open_attempts = 0
         self.open_table()
@@ -132,13 +132,13 @@ E exports the view."""
         self.set_timer(delay, self.open_table)
 
     def build_query(self, table: str, filter_text: str):
-        from tqconsole.services.table_query import TableQuery
+        from tqconsole.services.db.table_query import TableQuery
 
         return TableQuery.build(self.backends.database, table, filter_text)
 
     def show_query(self, query) -> None:
         """Show ``query`` from its first row (a new filter or sort)."""
-        from tqconsole.services.table_query import TableWindow
+        from tqconsole.services.db.table_query import TableWindow
 
         self.table_query = query
         self.filter_text = query.filter_text
@@ -148,7 +148,7 @@ E exports the view."""
 
     def column_view(self, source):
         """``source`` with the columns staff chose for this table, else its declared order."""
-        from tqconsole.services.tables import ColumnView, default_order, load_column_choices
+        from tqconsole.services.db.tables import ColumnView, default_order, load_column_choices
 
         names = list(source.headers)
         chosen = load_column_choices(self.settings.data_dir).get(self.table_name)
@@ -169,7 +169,7 @@ E exports the view."""
             title.append(f"  {self.table_name}", style="dim")
         q = self.table_query
         if q is not None:
-            from tqconsole.services.table_query import is_reflected
+            from tqconsole.services.db.table_query import is_reflected
 
             if is_reflected(q.model):
                 title.append("  read-only (no model)", style="dim")
@@ -217,8 +217,8 @@ E exports the view."""
         self.apply_filter(event.value.strip())
 
     def apply_filter(self, text: str) -> None:
-        from tqconsole.services.filter_language import FilterError, compile_filter
-        from tqconsole.services.table_query import TableQuery
+        from tqconsole.services.db.filter_language import FilterError, compile_filter
+        from tqconsole.services.db.table_query import TableQuery
 
         error = self.query_one("#filter-error", Static)
         if self.table_query is None:
@@ -313,7 +313,7 @@ E exports the view."""
 
     # --- columns
     def action_columns(self) -> None:
-        from tqconsole.services.tables import column_title
+        from tqconsole.services.db.tables import column_title
         from tqconsole.widgets.dialogs.pick import Columns
 
         if self.view is None:
@@ -324,7 +324,7 @@ E exports the view."""
 
     def columns_chosen(self, names: list | None) -> None:
         from tqconsole.errors import ConsoleError
-        from tqconsole.services.tables import save_column_choice
+        from tqconsole.services.db.tables import save_column_choice
 
         if names is None:
             return
@@ -353,7 +353,7 @@ E exports the view."""
 
     def export_to(self, path: str | None) -> None:
         from tqconsole.errors import InvalidInput
-        from tqconsole.services.export import format_for
+        from tqconsole.services.db.export import format_for
         from tqconsole.widgets.dialogs.progress import ProgressDialog
 
         if not path:
@@ -372,7 +372,7 @@ E exports the view."""
             return not progress.cancel.is_set()
 
         def write() -> int:
-            from tqconsole.services.export import export
+            from tqconsole.services.db.export import export
 
             self.backends.database  # noqa: B018 - binds the models
             with open(path, "w", newline="", encoding="utf-8") as out:

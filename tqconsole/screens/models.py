@@ -48,7 +48,7 @@ class ModelsBase(ConsoleScreen):
         )
 
     def find_usi(self, text: str):
-        from tqconsole.services.subscriptions import find_by_usi
+        from tqconsole.services.courses.subscriptions import find_by_usi
 
         self.backends.database  # noqa: B018 - binds the models
         return find_by_usi(text).id
@@ -101,7 +101,7 @@ class ModelsScreen(ModelsBase):
         self.run_blocking(self.count_rows, group="models-count", done=self.show_counts)
 
     def count_rows(self):
-        from tqconsole.services.tables import list_tables
+        from tqconsole.services.db.tables import list_tables
 
         return list_tables(self.backends.database)
 

@@ -5,7 +5,7 @@ type, ↓/↑ choose, enter opens the person.  ``people/USER_ID`` is the person:
 her profile line, every subscription with its course title, state, USI, price,
 open amount and payment method, and her payments.  ``m`` takes the open amount
 at the counter (a dialog prefilled with it; Cancel has the focus first), enter
-opens the subscription's record.  The service is ``tqconsole.services.people``
+opens the subscription's record.  The service is ``tqconsole.services.courses.people``
 (``tqconsole people …`` is the command line twin).
 """
 
@@ -104,7 +104,7 @@ class PeopleScreen(ConsoleScreen):
         )
 
     def find(self, text: str) -> list:
-        from tqconsole.services.people import find
+        from tqconsole.services.courses.people import find
 
         self.backends.database  # noqa: B018 - binds the models
         return find(text)
@@ -221,7 +221,7 @@ class PersonScreen(ConsoleScreen):
         return not (action == "pay_counter" and self.settings.read_only)
 
     def load(self):
-        from tqconsole.services.people import person
+        from tqconsole.services.courses.people import person
 
         self.backends.database  # noqa: B018 - binds the models
         return person(self.user_id)
@@ -299,7 +299,7 @@ class PersonScreen(ConsoleScreen):
         )
 
     def pay(self, subscription_id: int, amount: str):
-        from tqconsole.services.people import pay_at_counter
+        from tqconsole.services.courses.people import pay_at_counter
 
         self.backends.database  # noqa: B018 - binds the models
         return pay_at_counter(subscription_id, amount, mail=self.backends.get("email"))

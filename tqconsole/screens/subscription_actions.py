@@ -2,7 +2,7 @@
 
 A screen mixing this in says which subscriptions are meant (``action_targets``:
 the multi-selection, else the row under the cursor) and what to do afterwards
-(``after_action``); the rules live in ``tqconsole.services.subscriptions``.
+(``after_action``); the rules live in ``tqconsole.services.courses.subscriptions``.
 """
 
 from __future__ import annotations
@@ -55,8 +55,8 @@ class SubscriptionActions:
         return True
 
     def action_staff(self, action: str) -> None:
-        from tqconsole.services.mail_workflows import MAILED_ACTIONS
-        from tqconsole.services.subscriptions import ACTIONS
+        from tqconsole.services.courses.subscriptions import ACTIONS
+        from tqconsole.services.mail.workflows import MAILED_ACTIONS
         from tqconsole.widgets.dialogs.confirm import ConfirmDialog
         from tqconsole.widgets.dialogs.pick import ChooseDialog
 
@@ -114,13 +114,13 @@ class SubscriptionActions:
         )
 
     def capacity_warnings(self, action: str, ids: list) -> list[str]:
-        from tqconsole.services.course_places import capacity_warnings
+        from tqconsole.services.courses.places import capacity_warnings
 
         self.backends.database  # noqa: B018 - binds the models
         return capacity_warnings(action, ids)
 
     def apply_staff_action(self, action: str, ids: list, details: dict):
-        from tqconsole.services.subscriptions import apply
+        from tqconsole.services.courses.subscriptions import apply
 
         self.backends.database  # noqa: B018 - binds the models
         return apply(action, ids, mail=self.backends.get("email"), **details)
@@ -172,7 +172,7 @@ class SubscriptionActions:
 
     def redeem_voucher(self, key: str, sid: int) -> str:
         from tqconsole.models import Subscribe
-        from tqconsole.services.vouchers import redeem
+        from tqconsole.services.courses.vouchers import redeem
 
         self.backends.database  # noqa: B018 - binds the models
         return redeem(key, Subscribe.get_by_id(sid).usi).summary()
@@ -199,7 +199,7 @@ class SubscriptionActions:
 
     def send_reminder(self, sid: int) -> str:
         from tqconsole.models import Subscribe
-        from tqconsole.services.payment_reminders import remind_one
+        from tqconsole.services.payments.reminders import remind_one
 
         self.backends.database  # noqa: B018 - binds the models
         usi = Subscribe.get_by_id(sid).usi
@@ -235,7 +235,7 @@ class SubscriptionActions:
             )
 
         def failed(message: str) -> None:
-            from tqconsole.services.participants_export import EXISTS
+            from tqconsole.services.courses.participants_export import EXISTS
 
             (exists if message.startswith(EXISTS) else self.notify_error)(message)
 
@@ -249,7 +249,7 @@ class SubscriptionActions:
         )
 
     def write_participants(self, course: int, overwrite: bool):
-        from tqconsole.services.participants_export import export_file
+        from tqconsole.services.courses.participants_export import export_file
 
         self.backends.database  # noqa: B018 - binds the models
         return export_file(self.settings.data_dir, course, overwrite)
@@ -263,7 +263,7 @@ class SubscriptionActions:
             )
 
     def waiting_list_plan(self, course: int):
-        from tqconsole.services.course_places import course_places, waiting_list_ids
+        from tqconsole.services.courses.places import course_places, waiting_list_ids
 
         self.backends.database  # noqa: B018 - binds the models
         taken, left = waiting_list_ids(course)
@@ -305,7 +305,7 @@ class SubscriptionActions:
         )
 
     def run_waiting(self, course: int):
-        from tqconsole.services.course_places import confirm_waiting_list
+        from tqconsole.services.courses.places import confirm_waiting_list
 
         self.backends.database  # noqa: B018 - binds the models
         return confirm_waiting_list(course, mail=self.backends.get("email"))

@@ -54,7 +54,7 @@ class TaskDetailScreen(ConsoleScreen):
 
     def load(self) -> None:
         from tqconsole import tasks
-        from tqconsole.services.task_monitor import detail
+        from tqconsole.services.tasks.monitor import detail
 
         self.run_blocking(
             lambda: detail(tasks.bind(self.backends), self.task_id),
@@ -125,12 +125,12 @@ class TaskDetailScreen(ConsoleScreen):
         )
 
     def action_retry(self) -> None:
-        from tqconsole.services import task_actions
+        from tqconsole.services.tasks import actions as task_actions
 
         self.act(task_actions.retry, f"retried {self.task_id[:8]}")
 
     def action_revoke(self) -> None:
-        from tqconsole.services import task_actions
+        from tqconsole.services.tasks import actions as task_actions
 
         def answer(ok: bool | None) -> None:
             if ok:
@@ -146,6 +146,6 @@ class TaskDetailScreen(ConsoleScreen):
         )
 
     def action_restore(self) -> None:
-        from tqconsole.services import task_actions
+        from tqconsole.services.tasks import actions as task_actions
 
         self.act(task_actions.restore, f"restored {self.task_id[:8]}")

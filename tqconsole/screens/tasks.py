@@ -95,7 +95,7 @@ class TasksScreen(ConsoleScreen):
 
     def load(self, view, offset, flt):
         from tqconsole import tasks
-        from tqconsole.services.task_monitor import snapshot
+        from tqconsole.services.tasks.monitor import snapshot
 
         return snapshot(tasks.bind(self.backends), view, offset, PAGE, flt)
 
@@ -159,14 +159,14 @@ class TasksScreen(ConsoleScreen):
         self.run_blocking(run, group=f"tasks-action-{fn.__name__}", done=done, exclusive=False)
 
     def action_retry(self) -> None:
-        from tqconsole.services import task_actions
+        from tqconsole.services.tasks import actions as task_actions
 
         task_id = self.panel.selected_id()
         if task_id:
             self.act(task_actions.retry, task_id, success=f"retried {task_id[:8]}")
 
     def action_retry_all(self) -> None:
-        from tqconsole.services import task_actions
+        from tqconsole.services.tasks import actions as task_actions
 
         count = self.snap.counts.failed if self.snap else 0
 
@@ -184,7 +184,7 @@ class TasksScreen(ConsoleScreen):
         )
 
     def action_dismiss_failed(self) -> None:
-        from tqconsole.services import task_actions
+        from tqconsole.services.tasks import actions as task_actions
 
         row = self.panel.selected()
         if row is None or not getattr(row, "task_id", ""):
@@ -198,7 +198,7 @@ class TasksScreen(ConsoleScreen):
         )
 
     def action_revoke(self) -> None:
-        from tqconsole.services import task_actions
+        from tqconsole.services.tasks import actions as task_actions
 
         task_id = self.panel.selected_id()
         if task_id:
@@ -210,14 +210,14 @@ class TasksScreen(ConsoleScreen):
             )
 
     def action_restore(self) -> None:
-        from tqconsole.services import task_actions
+        from tqconsole.services.tasks import actions as task_actions
 
         task_id = self.panel.selected_id()
         if task_id:
             self.act(task_actions.restore, task_id, success=f"restored {task_id[:8]}")
 
     def action_revoke_name(self) -> None:
-        from tqconsole.services import task_actions
+        from tqconsole.services.tasks import actions as task_actions
 
         name = self.panel.selected_name()
         if name:
@@ -230,14 +230,14 @@ class TasksScreen(ConsoleScreen):
             )
 
     def action_restore_name(self) -> None:
-        from tqconsole.services import task_actions
+        from tqconsole.services.tasks import actions as task_actions
 
         name = self.panel.selected_name()
         if name:
             self.act(task_actions.restore_name, name, success=f"{name} restored")
 
     def action_run_now(self) -> None:
-        from tqconsole.services import task_actions
+        from tqconsole.services.tasks import actions as task_actions
 
         if self.panel.view != "scheduled":
             self.notify("run now works on the scheduled list", severity="warning")
@@ -247,7 +247,7 @@ class TasksScreen(ConsoleScreen):
             self.act(task_actions.run_now, task_id, success=f"{task_id[:8]} moved to the queue")
 
     def action_flush(self) -> None:
-        from tqconsole.services import task_actions
+        from tqconsole.services.tasks import actions as task_actions
 
         if self.snap is None:
             return
@@ -268,8 +268,8 @@ class TasksScreen(ConsoleScreen):
 
     def action_enqueue(self) -> None:
         from tqconsole import tasks
-        from tqconsole.services.task_monitor import registered_tasks
-        from tqconsole.services.task_site import site_task
+        from tqconsole.services.tasks.monitor import registered_tasks
+        from tqconsole.services.tasks.site import site_task
 
         def opened(task_list) -> None:
             self.app.push_screen(EnqueueDialog(task_list), enqueue)

@@ -4,7 +4,7 @@ The list: credits in state new or manual that pay no subscription.  ``l`` links
 the payment under the cursor to a subscription (a picker by USI or name, started
 with the USI of the remittance text or the payer's name), ``i`` marks it
 irrelevant, ``t`` to reimburse; each asks first (Cancel has the focus), runs
-``tqconsole.services.payment_linking`` (``tqconsole payments …`` is the command
+``tqconsole.services.payments.linking`` (``tqconsole payments …`` is the command
 line twin) and the list reloads.
 """
 
@@ -67,7 +67,7 @@ class UnmatchedPaymentsScreen(ConsoleScreen):
         return not (action in ("link", "mark") and self.settings.read_only)
 
     def load(self) -> list:
-        from tqconsole.services.payment_linking import unmatched
+        from tqconsole.services.payments.linking import unmatched
 
         self.backends.database  # noqa: B018 - binds the models
         return unmatched()
@@ -105,13 +105,13 @@ class UnmatchedPaymentsScreen(ConsoleScreen):
         )
 
     def hint(self, payment_id: int) -> str:
-        from tqconsole.services.payment_linking import search_hint
+        from tqconsole.services.payments.linking import search_hint
 
         self.backends.database  # noqa: B018 - binds the models
         return search_hint(payment_id)
 
     def candidates(self, text: str) -> list:
-        from tqconsole.services.payment_linking import candidates
+        from tqconsole.services.payments.linking import candidates
 
         self.backends.database  # noqa: B018 - binds the models
         return candidates(text, PICK_LIMIT)
@@ -136,14 +136,14 @@ class UnmatchedPaymentsScreen(ConsoleScreen):
         self.app.push_screen(SubscriptionPick(start, self.candidates, self.run_blocking), picked)
 
     def do_link(self, payment_id: int, usi: str):
-        from tqconsole.services.payment_linking import link
+        from tqconsole.services.payments.linking import link
 
         self.backends.database  # noqa: B018 - binds the models
         outcome = link(payment_id, usi, mail=self.backends.get("email"))
         return outcome.summary(), outcome.warnings
 
     def action_mark(self, how: str) -> None:
-        from tqconsole.services.payment_linking import MARKS
+        from tqconsole.services.payments.linking import MARKS
 
         payment = self.selected()
         if payment is None:
@@ -159,7 +159,7 @@ class UnmatchedPaymentsScreen(ConsoleScreen):
         )
 
     def do_mark(self, payment_id: int, how: str):
-        from tqconsole.services.payment_linking import mark
+        from tqconsole.services.payments.linking import mark
 
         self.backends.database  # noqa: B018 - binds the models
         payment = mark(payment_id, how)

@@ -65,7 +65,7 @@ def check(backends, family: str, name: str = "") -> Health:
 
 
 def _database(db, health: Health) -> None:
-    from tqconsole.services.figures import database_figures
+    from tqconsole.services.db.figures import database_figures
 
     try:
         figures = database_figures()
@@ -104,7 +104,7 @@ def cache_figures(stats: dict[str, Any]) -> list[tuple[str, str]]:
 def _mail(backend, health: Health) -> None:
     """Today's outbox, also when the server is down (what waits in it)."""
     try:
-        from tqconsole.services.outbox import outbox_figures
+        from tqconsole.services.mail.outbox import outbox_figures
 
         health.figures = [*health.figures, *outbox_figures()]
     except Exception as exc:  # the outbox needs the database; mail may still work
@@ -112,7 +112,7 @@ def _mail(backend, health: Health) -> None:
 
 
 def _queue(queue, health: Health) -> None:
-    from tqconsole.services.task_monitor import dashboard_figures
+    from tqconsole.services.tasks.monitor import dashboard_figures
 
     health.figures = dashboard_figures(queue)
 

@@ -9,7 +9,7 @@ that runs them — nothing here loads a configuration.  ``tqconsole.tasks.huey``
 the bound instance.
 
 With the site's Celery broker configured, the periodic tasks whose work the site's
-beat schedules (queued mail, reminders: ``services/task_site.py``) are registered
+beat schedules (queued mail, reminders: ``services/tasks/site.py``) are registered
 as plain tasks only — queued ones still resolve, none is scheduled.
 """
 
@@ -75,7 +75,7 @@ def check_tables(db) -> None:
 
 def install_recorder(huey, settings):
     """The history recorder; in read-only mode it exists but listens to nothing."""
-    from tqconsole.services.task_recorder import TaskRecorder
+    from tqconsole.services.tasks.recorder import TaskRecorder
 
     recorder = TaskRecorder(
         huey,
@@ -90,7 +90,7 @@ def register(huey, settings=None) -> None:
     stand down when the site is configured."""
     from huey import crontab
 
-    from tqconsole.services.task_site import stand_down_reason
+    from tqconsole.services.tasks.site import stand_down_reason
 
     for name, options in TASKS.items():
         huey.task(timeout=LIMITS.get(name), **options)(globals()[name])
@@ -106,7 +106,8 @@ def enqueue(backends, name: str, arguments: str = "") -> str:
     site is configured, send that task to the site's Celery.  Returns the task id.
 
     The TUI's enqueue dialog and ``tqconsole tasks enqueue`` both call this."""
-    from tqconsole.services import task_monitor, task_site
+    from tqconsole.services.tasks import monitor as task_monitor
+    from tqconsole.services.tasks import site as task_site
 
     site = task_site.site_task(backends.settings, name)
     if site is not None:
@@ -119,7 +120,7 @@ def enqueue(backends, name: str, arguments: str = "") -> str:
 
 def site_work(settings) -> dict[str, tuple[str, str]]:
     """Console task name -> (the site's task call, why its periodic run stands down or "")."""
-    from tqconsole.services.task_site import SITE_WORK, site_task, stand_down_reason
+    from tqconsole.services.tasks.site import SITE_WORK, site_task, stand_down_reason
 
     out = {}
     for name in SITE_WORK:
@@ -145,7 +146,7 @@ def __getattr__(name: str):
 # --- the tasks (plain functions; ``register`` turns them into Huey tasks)
 def payment_match() -> dict:
     """Import unprocessed bank statements from the finance storage and match payments."""
-    from tqconsole.services.payment_matching import match_storage_files
+    from tqconsole.services.payments.matching import match_storage_files
 
     return match_storage_files(current_backends()).as_dict()
 
@@ -155,14 +156,14 @@ def cull_cache() -> int:
 
     (Redis, the ``default`` cache on the site, expires its keys by itself.)
     """
-    from tqconsole.services.cache_inspector import cull_expired
+    from tqconsole.services.cache.inspector import cull_expired
 
     return cull_expired(current_backends().get("cache", "db"))
 
 
 def export_participants(course_id: int) -> str:
     """Write a course's participant list as CSV into the media storage; returns its key."""
-    from tqconsole.services.participants_export import export_to_media
+    from tqconsole.services.courses.participants_export import export_to_media
 
     return export_to_media(current_backends(), int(course_id))
 
@@ -173,7 +174,7 @@ def send_queued_mail() -> str:
     With the site's broker configured the site's beat runs its own send task every
     minute: the console's periodic run then does nothing (one sender per message).
     """
-    from tqconsole.services.outbox import send_due
+    from tqconsole.services.mail.outbox import send_due
 
     backends = current_backends()
     if backends.settings.celery_broker_url:
@@ -183,7 +184,7 @@ def send_queued_mail() -> str:
 
 def send_payment_reminders() -> str:
     """Daily: remind confirmed, unpaid subscriptions (DESIGN.md's rule)."""
-    from tqconsole.services.payment_reminders import send_payment_reminders as send
+    from tqconsole.services.payments.reminders import send_payment_reminders as send
 
     return send(connection=current_backends().get("email")).summary()
 

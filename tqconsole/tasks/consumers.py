@@ -22,7 +22,7 @@ from peewee import EXCLUDED, fn
 from tqconsole import tasks
 from tqconsole.errors import ConfigError, ReadOnlyError
 from tqconsole.models import ConsumerBeat
-from tqconsole.services.task_recorder import FORK_LOCK, mark_interrupted
+from tqconsole.services.tasks.recorder import FORK_LOCK, mark_interrupted
 
 logger = logging.getLogger("tqconsole.consumer")
 logger.addHandler(logging.NullHandler())

@@ -12,7 +12,7 @@ def fill(backends, scale, rng) -> list[str]:
     embedded queue), so their history is real.
     """
     from tqconsole import tasks
-    from tqconsole.services.task_monitor import enqueue
+    from tqconsole.services.tasks.monitor import enqueue
 
     queue = tasks.bind(backends)
     course = Course.select(Course.id).order_by(Course.id).first()

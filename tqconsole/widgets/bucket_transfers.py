@@ -8,7 +8,8 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from tqconsole.services import bucket_transfers, buckets
+from tqconsole.services.storage import buckets
+from tqconsole.services.storage import transfers as bucket_transfers
 from tqconsole.sizes import human_size
 from tqconsole.widgets.transfer_panel import TransferPanel
 

@@ -40,7 +40,7 @@ class KeyList(KeyTable):
             self.refresh()
 
     def show(self, page, more: bool) -> None:
-        from tqconsole.services.cache_inspector import display_key, human_ttl
+        from tqconsole.services.cache.inspector import display_key, human_ttl
 
         if not more:
             self.clear()

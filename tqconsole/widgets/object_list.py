@@ -18,8 +18,8 @@ from textual.containers import Vertical
 from textual.widgets import DataTable, Input, Static
 
 from tqconsole.errors import InvalidInput
-from tqconsole.services import buckets
-from tqconsole.services.buckets import Entry, Storage
+from tqconsole.services.storage import buckets
+from tqconsole.services.storage.buckets import Entry, Storage
 from tqconsole.sizes import human_size
 from tqconsole.widgets.lists import KeyTable
 

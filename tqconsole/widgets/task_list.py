@@ -46,7 +46,7 @@ class TaskListPanel(Vertical):
 
     def request(self) -> tuple[str, int, object]:
         """What the next refresh reads: the view, its offset and the parsed filter."""
-        from tqconsole.services.task_monitor import parse_filter
+        from tqconsole.services.tasks.monitor import parse_filter
 
         try:
             flt = parse_filter(self.filter_text)
@@ -104,7 +104,7 @@ class TaskListPanel(Vertical):
         if event.input.id != "history-filter":
             return
         from tqconsole.errors import ConsoleError
-        from tqconsole.services.task_monitor import parse_filter
+        from tqconsole.services.tasks.monitor import parse_filter
 
         try:
             parse_filter(event.value)

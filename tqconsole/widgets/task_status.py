@@ -25,7 +25,7 @@ def sparkline(values: list[int]) -> str:
 def ago(when: datetime | None, now: datetime) -> str:
     if when is None:
         return ""
-    from tqconsole.services.task_monitor import span_text
+    from tqconsole.services.tasks.monitor import span_text
 
     return span_text((now - when).total_seconds())
 

@@ -18,7 +18,7 @@ tries again by itself, 0.5, 1, 2, 4 and then every 5 seconds, until the server
 answers; other errors wait for ``reload()``.  The widget keeps only a few
 pages around the window (``keep`` rows), draws placeholders for rows not loaded
 yet, and asks for them when they scroll into view.  ``TableWindow`` in
-``tqconsole.services.table_query`` is the database source; cache keys, bucket
+``tqconsole.services.db.table_query`` is the database source; cache keys, bucket
 objects or task lists can implement the same three members.
 
 Keys: j/k/↑/↓ rows, g/G first/last, pgup/pgdn and ctrl+u/ctrl+d pages, h/l/←/→

@@ -132,7 +132,7 @@ class Conflict(ModalScreen[bool]):
         self.theirs = theirs
 
     def compose(self) -> ComposeResult:
-        from tqconsole.services.records import as_text
+        from tqconsole.services.db.records import as_text
 
         with Vertical():
             yield Label("Changed by someone else meanwhile — nothing saved", classes="title")

@@ -124,7 +124,7 @@ class EnqueueDialog(ModalScreen[tuple[str, str] | None]):
 
     def submit(self) -> None:
         from tqconsole.errors import InvalidInput
-        from tqconsole.services.task_monitor import parse_arguments
+        from tqconsole.services.tasks.monitor import parse_arguments
 
         select = self.query_one("#task-name", Select)
         if select.is_blank():

@@ -1,0 +1,60 @@
+"""One key vocabulary: screens bind verbs of tqconsole/keys.py, and the keymap moves them."""
+
+from __future__ import annotations
+
+import dataclasses
+
+import pytest
+from textual.binding import Binding
+
+from tests.support.tui_support import settle
+from tqconsole.app import TQConsole
+from tqconsole.keys import VERBS
+from tqconsole.screens.buckets import BucketsScreen
+from tqconsole.screens.cache import CacheScreen
+from tqconsole.screens.dashboard import DashboardScreen
+from tqconsole.settings import load
+from tqconsole.widgets.dialogs.viewer import ObjectDialog
+
+SCREENS = (DashboardScreen, BucketsScreen, CacheScreen, ObjectDialog)
+
+
+def console_bindings(cls) -> list[Binding]:
+    return [
+        b
+        for klass in cls.__mro__
+        if klass.__module__.startswith("tqconsole")
+        for b in klass.__dict__.get("BINDINGS", [])
+    ]
+
+
+@pytest.mark.parametrize("screen", SCREENS, ids=lambda s: s.__name__)
+def test_one_key_one_verb_on_each_screen(screen):
+    by_key: dict[str, set[str]] = {}
+    for binding in console_bindings(screen) + console_bindings(TQConsole):
+        for key in binding.key.split(","):
+            by_key.setdefault(key.strip(), set()).add(binding.id)
+    shared = {key: ids for key, ids in by_key.items() if len(ids) > 1}
+    assert not shared, f"keys bound to several verbs on {screen.__name__}: {shared}"
+    unknown = [b.key for b in console_bindings(screen) if b.id not in VERBS]
+    assert not unknown, f"bindings without a verb of keys.py: {unknown}"
+
+
+def test_vocabulary_gives_each_key_one_verb():
+    by_key: dict[str, list[str]] = {}
+    for verb_id, verb in VERBS.items():
+        by_key.setdefault(verb.key, []).append(verb_id)
+    shared = {key: ids for key, ids in by_key.items() if len(ids) > 1}
+    assert not shared, shared
+
+
+@pytest.mark.asyncio
+@pytest.mark.parametrize("place", ["dashboard", "cache"])
+async def test_keymap_moves_a_shared_verb(place):
+    settings = dataclasses.replace(load(read_only=True), keymap={"refresh": "f5"})
+    app = TQConsole(settings, location=place)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        active = app.screen.active_bindings
+        assert active["f5"].binding.id == "refresh"
+        assert "r" not in active or active["r"].binding.id != "refresh"

@@ -1,0 +1,1 @@
+"""The site's caches: inspecting, reading and clearing keys."""

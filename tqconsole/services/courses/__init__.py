@@ -1,0 +1,1 @@
+"""Courses and subscriptions: places, staff actions, people, vouchers, participant lists."""

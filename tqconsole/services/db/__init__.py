@@ -1,0 +1,1 @@
+"""Browsing and editing the site's tables: queries, filters, records, export, audit."""

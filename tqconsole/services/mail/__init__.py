@@ -1,0 +1,1 @@
+"""The site's mail: composing, templates, the post_office outbox and its delivery."""

@@ -1,0 +1,1 @@
+"""Open amounts, bank statements and matching, linking payments, reminders."""

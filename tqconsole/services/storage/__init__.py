@@ -1,0 +1,1 @@
+"""The media, static and finance buckets: listing, transfers, usage, previews."""
