@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.db.test_model_screens import db_rows
+from tests.db.test_screen import db_rows
 from tests.support.tui_support import settle, until
 from tqconsole.app import TQConsole
 from tqconsole.settings import load

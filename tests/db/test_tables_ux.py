@@ -10,8 +10,8 @@ from pathlib import Path
 
 import pytest
 
-from tests.db.test_model_screens import db_rows, status, table_of, type_filter
-from tests.db.test_model_snapshots import data_shown
+from tests.db.test_screen import db_rows, status, table_of, type_filter
+from tests.db.test_snapshots import data_shown
 from tests.support.tui_support import settle, shown, until
 from tqconsole.app import TQConsole
 from tqconsole.models.choices import SubscribeState

@@ -1,6 +1,6 @@
 """Hostile values for the display decoders, and a child process that measures decoding them.
 
-Shared by tests/cache/test_cache_hostile_values.py and benchmarks/hostile_decode.py.
+Shared by tests/cache/test_hostile_values.py and benchmarks/hostile_decode.py.
 The child runs with its address space limited (``LIMIT_BYTES``), so a decoder
 without bounds fails there with MemoryError instead of taking the machine's memory.
 """

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.storage.test_buckets_screen import any_storage, table_keys  # noqa: F401 - the fixture
+from tests.storage.test_screen import any_storage, table_keys  # noqa: F401 - the fixture
 from tests.support.tui_support import app_at, settle
 
 

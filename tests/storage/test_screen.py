@@ -7,7 +7,7 @@ from datetime import datetime
 
 import pytest
 
-from tests.storage.test_storage_backends import seed
+from tests.storage.test_backends import seed
 from tests.support.tui_support import app_at, settle, shown
 from tqconsole.app import TQConsole
 
@@ -349,8 +349,8 @@ async def test_unknown_storage_and_read_only(storage, monkeypatch):
 @pytest.mark.asyncio
 async def test_incomplete_uploads_listed_and_aborted(sqlite_url, s3_url, s3_server):
     """The overview names the parts failed uploads left; I lists them, A aborts them."""
-    from tests.storage.test_storage_s3 import direct_client
-    from tests.storage.test_storage_uploads import incomplete_upload, open_uploads
+    from tests.storage.test_s3 import direct_client
+    from tests.storage.test_uploads import incomplete_upload, open_uploads
 
     backends = fill(sqlite_url)
     bucket = backends.get("storage").buckets["media"]

@@ -7,7 +7,7 @@ import json
 
 import pytest
 
-from tests.storage.test_storage_s3 import direct_client
+from tests.storage.test_s3 import direct_client
 from tests.support import services
 from tqconsole.backends import storage as storage_family
 from tqconsole.cli import main

@@ -9,7 +9,7 @@ import json
 import pytest
 import redis
 
-from tests.cache.test_cache_inspector import BROKER
+from tests.cache.test_services import BROKER
 from tests.support import services
 from tests.support.tui_support import settle, until
 from tqconsole.app import TQConsole

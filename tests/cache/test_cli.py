@@ -146,7 +146,7 @@ def test_keys_that_are_not_utf8_in_json_and_text(redis_url, sqlite_url, monkeypa
 def test_clear_everything_keeps_the_sites_broker_and_flush_is_named(
     redis_url, sqlite_url, monkeypatch, capsys
 ):
-    from tests.cache.test_cache_inspector import BROKER
+    from tests.cache.test_services import BROKER
 
     monkeypatch.setenv("TQ_CACHE_URL", redis_url)
     services.load_site_redis(redis_url)

@@ -45,7 +45,7 @@ def test_split_target(backends):
 
 
 def test_usage_per_prefix_progressive(media):
-    from tests.storage.test_storage_backends import seed
+    from tests.storage.test_backends import seed
 
     seed(media, [f"img/{i:04d}.png" for i in range(2100)] + ["docs/a.txt", "top.txt"])
     media.save("docs/b.txt", b"12345")
@@ -223,7 +223,7 @@ def test_cli_read_only_refuses(backends, tmp_path, capsys):
 
 
 def test_cli_unreachable_s3(capsys, monkeypatch):
-    from tests.storage.test_storage_s3 import free_port
+    from tests.storage.test_s3 import free_port
 
     monkeypatch.setenv("TQ_STORAGE_URL", f"s3://k:s@127.0.0.1:{free_port()}?secure=0")
     code, _, err = run(capsys, "storage", "ls", "media/")
@@ -298,7 +298,7 @@ def test_demo_statements_reference_real_subscriptions(demo_sqlite, demo_template
 def test_delete_steps_report_and_stop(backends, media):
     import threading
 
-    from tests.storage.test_storage_backends import seed
+    from tests.storage.test_backends import seed
 
     seed(media, [f"old/{i:04d}" for i in range(2500)])
     cancel = threading.Event()
@@ -327,7 +327,7 @@ def test_cli_put_refuses_existing_keys_unless_overwrite(backends, media, tmp_pat
 
 
 def test_list_all_reads_every_page_in_key_order(media):
-    from tests.storage.test_storage_backends import seed
+    from tests.storage.test_backends import seed
 
     seed(media, [f"many/{i:04d}.txt" for i in range(1203)] + ["many/sub/x.txt"])
     entries = buckets.list_all(media, "many/")

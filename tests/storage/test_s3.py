@@ -53,7 +53,7 @@ def requests_of(client, operation: str) -> list[dict]:
 
 
 def test_delete_is_batched_by_1000(s3):
-    from tests.storage.test_storage_backends import seed
+    from tests.storage.test_backends import seed
 
     media = s3.storage("media")
     keys = [f"del/{i:05d}" for i in range(2500)]

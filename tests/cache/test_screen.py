@@ -443,7 +443,7 @@ async def test_clear_all_keeps_the_sites_broker_and_flush_is_its_own_key(
 ):
     import redis
 
-    from tests.cache.test_cache_inspector import BROKER
+    from tests.cache.test_services import BROKER
     from tests.support.tui_support import until
 
     monkeypatch.setenv("TQ_CACHE_URL", redis_url)
