@@ -194,20 +194,44 @@ class ConsoleScreen(Screen):
                 self.notify(f"read-only mode: {what} is not offered", severity="warning")
                 return
 
-    def poll(self, seconds: float, refresh: Callable[[], None]) -> None:
-        """Call ``refresh`` every ``seconds`` while this screen is the one on top.
+    def poll(
+        self,
+        group: str,
+        seconds: float,
+        load: Callable[[], Any] | None,
+        show: Callable[..., None],
+        failed: Callable[[str], None] | None = None,
+    ) -> None:
+        """Every ``seconds`` while this screen is on top: ``load()`` in a worker, then ``show(result)``.
 
-        The screen's one poller: the next call is scheduled after the previous one
-        ran (slow refreshes never pile up), and a screen under another one or a
-        dialog waits without reading anything.
+        The screen's one poller. The next round is scheduled when the previous one
+        has shown (slow loads never pile up), and a screen under another one or a
+        dialog waits without reading anything. ``load=None`` calls ``show()`` alone,
+        for widgets that load in their own workers.
         """
+
+        def again(*_: Any) -> None:
+            if self.is_attached:
+                self.set_timer(seconds, tick)
+
+        def shown(result: Any) -> None:
+            show(result)
+            again()
+
+        def not_loaded(message: str) -> None:
+            (failed or self.notify_error)(message)
+            again()
 
         def tick() -> None:
             if not self.is_attached:
                 return
-            if self.app.screen is self:
-                refresh()
-            self.set_timer(seconds, tick)
+            if self.app.screen is not self:
+                again()
+            elif load is None:
+                show()
+                again()
+            else:
+                self.run_blocking(load, group=group, done=shown, failed=not_loaded)
 
         self.set_timer(seconds, tick)
 

@@ -81,7 +81,7 @@ class CeleryScreen(ConsoleScreen):
 
     def on_mount(self) -> None:
         self.refresh_now()
-        self.poll(REFRESH_SECONDS, self.auto_refresh)
+        self.poll("celery-poll", REFRESH_SECONDS, None, self.auto_refresh)
 
     def on_unmount(self) -> None:
         if self.broker is not None:

@@ -80,7 +80,7 @@ E exports the view."""
         self.open_attempts = 0
         self.open_table()
         if self.table_name in LIVE_TABLES:
-            self.poll(LIVE_SECONDS, self.action_reload)
+            self.poll("live-rows", LIVE_SECONDS, None, self.action_reload)
 
     def on_screen_resume(self) -> None:
         """Back from a record or a dialog: the rows show what was done there."""
