@@ -21,7 +21,7 @@ from tqconsole.widgets.visible_controls import SHOW_CONTROLS
 
 # Background services started after the first paint, in a thread, and stopped on
 # quit: "module:function" taking the Backends, returning a stop function or None.
-BACKGROUND_HOOKS = ["tqconsole.tasks.consumers:embedded_consumer"]
+BACKGROUND_HOOKS = ["tqconsole.tasks.embedded:embedded_consumer"]
 
 
 class TQConsole(App):

@@ -2,7 +2,7 @@
 
 ``ConsoleConsumer.run()`` is what ``tqconsole consumer`` runs in its main thread
 (Huey's signal handling: SIGINT finishes running tasks, SIGTERM interrupts them).
-``embedded_consumer(backends)`` starts one in a background thread of the TUI
+``tasks.embedded.embedded_consumer(backends)`` starts one in a background thread of the TUI
 when the queue is embedded (SQLite), so tasks run with no second process.
 """
 
@@ -213,24 +213,3 @@ class ConsoleConsumer:
         self.consumer.stop(graceful=graceful)
         if self.thread is not None:
             self.thread.join(timeout=(self.consumer.shutdown_timeout or 0) + 30)
-
-
-def embedded_consumer(backends):
-    """Start the TUI's in-process consumer if the queue is embedded; returns its stop function."""
-    settings = backends.settings
-    wanted = settings.embedded_consumer
-    if not wanted or settings.read_only:
-        return None
-    queue = backends.get("queue")
-    if not queue.embedded:
-        return None
-    from tqconsole.models import TaskRecord
-
-    if not backends.get("database").table_exists(TaskRecord._meta.table_name):
-        return None  # not initialised: the dashboard's Tasks panel says so
-    quiet = logging.getLogger("huey")  # never a log line over the TUI
-    quiet.addHandler(logging.NullHandler())
-    quiet.propagate = False
-    consumer = ConsoleConsumer(backends, workers=1, in_thread=True, shutdown_timeout=5.0)
-    consumer.start_thread()
-    return consumer.stop
