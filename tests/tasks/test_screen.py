@@ -300,7 +300,7 @@ async def _retry_all(queue):
     app = app_at("tasks")
     async with app.run_test(size=(80, 24)) as pilot:
         await settle(pilot)
-        await pilot.press("A")
+        await pilot.press("T")
         await settle(pilot)
         assert isinstance(app.screen, ConfirmDialog)
         await pilot.press("tab", "enter")
