@@ -45,7 +45,6 @@ SHARED: dict[str, Verb] = {
 }
 
 SCREENS: dict[str, Verb] = {
-    # tasks and celery
     "buckets.upload": Verb("u", "Upload"),
     "buckets.download": Verb("o", "Download"),
     "buckets.move": Verb("m", "Rename/move"),
@@ -61,6 +60,7 @@ SCREENS: dict[str, Verb] = {
     "cache.cull": Verb("p", "Cull expired"),
     "cache.switch": Verb("C", "Other cache"),
     "cache.namespaces": Verb("N", "Namespaces"),
+    # tasks and celery
     "tasks.next_tab": Verb("l", "Next tab"),
     "tasks.previous_tab": Verb("h", "Prev tab"),
     "tasks.retry": Verb("R", "Retry"),

@@ -1,7 +1,7 @@
 """The task monitor: live counts, consumers, the queue's lists, history, failures, actions.
 
-Every second (after the previous refresh finished, and only while the screen is
-shown) one worker reads ``task_monitor.snapshot``: O(1) counts, consumers, the
+Every second (the screen's poll: after the previous reading has shown, and only
+while the screen is on top) one worker reads ``task_monitor.snapshot``: O(1) counts, consumers, the
 sparklines and the window of the list on screen.  Actions are the same service
 functions ``tqconsole tasks …`` calls.
 """
