@@ -240,14 +240,23 @@ def test_monitor_survives_redis_down(sqlite_url, queue_name, monkeypatch):
 
 
 async def _redis_down(monkeypatch):
+    import tqconsole.screens.tasks as screen_module
+    from tqconsole.widgets.task_status import TaskCounts
+
     make_backends().close()
     monkeypatch.setenv("TQ_QUEUE_URL", "redis://127.0.0.1:1/2")
+    monkeypatch.setattr(screen_module, "REFRESH_SECONDS", 0.05)
+    failures = []
+    show_failure = TaskCounts.show_failure
+    monkeypatch.setattr(
+        TaskCounts, "show_failure", lambda self, m: (failures.append(m), show_failure(self, m))
+    )
     app = app_at("tasks")
     async with app.run_test(size=(80, 24)) as pilot:
         await settle(pilot)
         counts = str(app.screen.query_one("#counts").render())
         assert "unavailable" in counts
-        assert app.screen._armed  # the next refresh is already scheduled: it recovers by itself
+        await until(pilot, lambda: len(failures) >= 3)  # it keeps reading: it recovers by itself
         await pilot.press("l", "v")  # keys keep working; actions report, never crash
         await settle(pilot)
         assert "unavailable" in str(app.screen.query_one("#counts").render())
