@@ -22,6 +22,11 @@ class Verb:
     description: str  # what the footer and ``?`` show
     display: str = ""  # how the key is shown when its name is not what is typed
 
+    @property
+    def shown(self) -> str:
+        """The key as a hint names it (``!``, not ``exclamation_mark``)."""
+        return self.display or self.key
+
 
 SHARED: dict[str, Verb] = {
     "filter": Verb("slash", "Filter", "/"),
@@ -46,6 +51,7 @@ SCREENS: dict[str, Verb] = {
     "buckets.reverse": Verb("S", "Reverse sort"),
     "buckets.usage": Verb("U", "Usage"),
     "buckets.uploads": Verb("I", "Incomplete uploads"),
+    "buckets.abort_all": Verb("A", "Abort all"),
     "buckets.parent": Verb("backspace", "Up"),
     "cache.ttl": Verb("t", "TTL"),
     "cache.clear_pattern": Verb("x", "Clear pattern"),
@@ -54,6 +60,19 @@ SCREENS: dict[str, Verb] = {
     "cache.cull": Verb("p", "Cull expired"),
     "cache.switch": Verb("C", "Other cache"),
     "cache.namespaces": Verb("N", "Namespaces"),
+    # tasks and celery
+    "tasks.next_tab": Verb("l", "Next tab"),
+    "tasks.previous_tab": Verb("h", "Prev tab"),
+    "tasks.retry": Verb("R", "Retry"),
+    "tasks.retry_all": Verb("T", "Retry all failed"),
+    "tasks.revoke": Verb("v", "Revoke"),
+    "tasks.revoke_name": Verb("V", "Revoke task name"),
+    "tasks.restore": Verb("b", "Restore"),
+    "tasks.restore_name": Verb("B", "Restore task name"),
+    "tasks.run_now": Verb("exclamation_mark", "Run now", "!"),
+    "tasks.flush": Verb("P", "Flush queue"),
+    "tasks.celery": Verb("c", "Celery"),
+    "celery.terminate": Verb("K", "Terminate"),
 }
 
 VERBS: dict[str, Verb] = SHARED | SCREENS

@@ -10,13 +10,28 @@ from textual.binding import Binding
 from tests.support.tui_support import settle
 from tqconsole.app import TQConsole
 from tqconsole.keys import VERBS
+from tqconsole.screens.bucket_storages import StoragesScreen
+from tqconsole.screens.bucket_uploads import UploadsScreen
+from tqconsole.screens.bucket_usage import UsageScreen
 from tqconsole.screens.buckets import BucketsScreen
 from tqconsole.screens.cache import CacheScreen
+from tqconsole.screens.celery import CeleryScreen
 from tqconsole.screens.dashboard import DashboardScreen
+from tqconsole.screens.tasks import TasksScreen
 from tqconsole.settings import load
 from tqconsole.widgets.dialogs.viewer import ObjectDialog
 
-SCREENS = (DashboardScreen, BucketsScreen, CacheScreen, ObjectDialog)
+SCREENS = (
+    DashboardScreen,
+    BucketsScreen,
+    StoragesScreen,
+    UploadsScreen,
+    UsageScreen,
+    CacheScreen,
+    ObjectDialog,
+    TasksScreen,
+    CeleryScreen,
+)
 
 
 def console_bindings(cls) -> list[Binding]:

@@ -37,7 +37,7 @@ async def _screen_and_broker_down(proxy):
     app = app_at("tasks")
     async with app.run_test(size=(120, 40)) as pilot:
         await settle(pilot)
-        await pilot.press("C")  # from the Tasks screen
+        await pilot.press("c")  # from the Tasks screen
         await until(pilot, lambda: type(app.screen).__name__ == "CeleryScreen")
         await until(pilot, lambda: len(table_rows(app, "messages")) == 9)
         summary = str(app.screen.query_one("#celery-summary").render())

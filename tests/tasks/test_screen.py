@@ -155,7 +155,7 @@ async def _test_monitor_lists_flags_and_retries(queue):
         await pilot.press("l", "l", "l", "l")  # failed
         await settle(pilot)
         assert "card declined" in table_text(app, "failed")
-        await pilot.press("t")
+        await pilot.press("R")
         await settle(pilot)
         assert state_of(queue, "10000001-history") == "enqueued"
         assert queue.pending_count() == 7
@@ -174,7 +174,7 @@ async def _test_enqueue_dialog_checks_json_and_flush_needs_the_name(queue):
     app = app_at("tasks")
     async with app.run_test(size=(80, 24)) as pilot:
         await settle(pilot)
-        await pilot.press("e")
+        await pilot.press("n")
         await settle(pilot)
         assert isinstance(app.screen, EnqueueDialog)
         app.screen.query_one("#task-name", Select).value = "selftest"
@@ -188,7 +188,7 @@ async def _test_enqueue_dialog_checks_json_and_flush_needs_the_name(queue):
         await pilot.press("enter")
         await settle(pilot)
         assert queue.pending_count() == 1
-        await pilot.press("F")
+        await pilot.press("P")
         await settle(pilot)
         assert isinstance(app.screen, ConfirmDialog)
         app.screen.query_one("#typed", Input).value = "wrong"
@@ -211,7 +211,7 @@ async def _test_read_only_refuses_actions_in_the_tui(queue, monkeypatch):
     app = app_at("tasks")
     async with app.run_test(size=(80, 24)) as pilot:
         await settle(pilot)
-        await pilot.press("x", "tab", "enter")  # revoke, confirm
+        await pilot.press("v", "tab", "enter")  # revoke, confirm
         await settle(pilot)
         messages = [n.message for n in app._notifications]
         assert any("read-only mode" in m for m in messages)
@@ -240,15 +240,24 @@ def test_monitor_survives_redis_down(sqlite_url, queue_name, monkeypatch):
 
 
 async def _redis_down(monkeypatch):
+    import tqconsole.screens.tasks as screen_module
+    from tqconsole.widgets.task_status import TaskCounts
+
     make_backends().close()
     monkeypatch.setenv("TQ_QUEUE_URL", "redis://127.0.0.1:1/2")
+    monkeypatch.setattr(screen_module, "REFRESH_SECONDS", 0.05)
+    failures = []
+    show_failure = TaskCounts.show_failure
+    monkeypatch.setattr(
+        TaskCounts, "show_failure", lambda self, m: (failures.append(m), show_failure(self, m))
+    )
     app = app_at("tasks")
     async with app.run_test(size=(80, 24)) as pilot:
         await settle(pilot)
         counts = str(app.screen.query_one("#counts").render())
         assert "unavailable" in counts
-        assert app.screen._armed  # the next refresh is already scheduled: it recovers by itself
-        await pilot.press("l", "x")  # keys keep working; actions report, never crash
+        await until(pilot, lambda: len(failures) >= 3)  # it keeps reading: it recovers by itself
+        await pilot.press("l", "v")  # keys keep working; actions report, never crash
         await settle(pilot)
         assert "unavailable" in str(app.screen.query_one("#counts").render())
 
@@ -359,7 +368,7 @@ async def _keys_help(queue):
     async with app.run_test(size=(80, 24)) as pilot:
         await settle(pilot)
         groups = dict(key_groups(app.screen))
-        assert ("F", "Flush queue") in groups["This screen"]  # hidden from the footer
+        assert ("P", "Flush queue") in groups["This screen"]  # hidden from the footer
         assert any(what == "Quit" for _, what in groups["Everywhere"])
         await pilot.press("question_mark")
         await pilot.pause()

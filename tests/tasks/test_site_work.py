@@ -122,7 +122,7 @@ async def test_enqueue_dialog_enter_sends_nothing_by_accident(sqlite_url, queue_
     app = app_at("tasks")
     async with app.run_test(size=(120, 40)) as pilot:
         await until(pilot, lambda: getattr(app.screen, "snap", None) is not None)
-        await pilot.press("e")
+        await pilot.press("n")
         await until(pilot, lambda: isinstance(app.screen, EnqueueDialog))
         dialog = app.screen
         await pilot.press("tab", "enter")  # Enter in the arguments, no task picked

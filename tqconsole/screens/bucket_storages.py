@@ -5,7 +5,6 @@ from __future__ import annotations
 
 from rich.text import Text
 from textual.app import ComposeResult
-from textual.binding import Binding
 from textual.widgets import DataTable, Static
 from textual.worker import get_current_worker
 
@@ -13,6 +12,7 @@ from tqconsole.screens.base import ConsoleScreen
 from tqconsole.services.storage import buckets
 from tqconsole.services.storage import usage as bucket_usage
 from tqconsole.sizes import human_size
+from tqconsole.widgets.bindings import bind
 from tqconsole.widgets.lists import KeyTable
 
 STATES = {"ok": Text("ok", "green"), "missing": Text("missing — n creates it", "red")}
@@ -26,11 +26,11 @@ class StoragesScreen(ConsoleScreen):
     StoragesScreen KeyTable { height: 1fr; }
     """
     BINDINGS = [
-        Binding("U", "usage", "Usage", id="buckets.usage"),
-        Binding("n", "create_bucket", "New bucket", id="buckets.create"),
-        Binding("I", "uploads", "Incomplete uploads", show=False, id="buckets.uploads"),
-        Binding("ctrl+x", "stop", "Stop counting", show=False, id="buckets.stop"),
-        Binding("r", "refresh", "Refresh", show=False, id="buckets.refresh"),
+        bind("buckets.usage", "usage"),
+        bind("create", "create_bucket", "New bucket"),
+        bind("buckets.uploads", "uploads", show=False),
+        bind("cancel", "stop", "Stop counting", show=False),
+        bind("refresh", "refresh", show=False),
     ]
 
     def __init__(self) -> None:

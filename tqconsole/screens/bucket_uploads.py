@@ -4,11 +4,11 @@ server that are no object, left by failed uploads; aborting one frees its parts.
 from __future__ import annotations
 
 from rich.text import Text
-from textual.binding import Binding
 
 from tqconsole.screens.bucket_prefix import PrefixTableScreen
 from tqconsole.services.storage import buckets
 from tqconsole.sizes import human_size
+from tqconsole.widgets.bindings import bind
 from tqconsole.widgets.lists import KeyTable
 
 
@@ -23,9 +23,9 @@ class UploadsScreen(PrefixTableScreen):
         ("Upload id", "id", None),
     )
     BINDINGS = [
-        Binding("d", "abort", "Abort upload", id="uploads.abort"),
-        Binding("A", "abort_all", "Abort all", id="uploads.abort_all"),
-        Binding("r", "refresh", "Refresh", id="uploads.refresh"),
+        bind("delete", "abort", "Abort upload"),
+        bind("buckets.abort_all", "abort_all"),
+        bind("refresh", "refresh"),
     ]
 
     def __init__(self, storage: str, prefix: str = "") -> None:

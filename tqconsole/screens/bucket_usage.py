@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 from rich.text import Text
-from textual.binding import Binding
 from textual.widgets import DataTable
 from textual.worker import get_current_worker
 
 from tqconsole.screens.bucket_prefix import PrefixTableScreen
 from tqconsole.services.storage import usage as bucket_usage
 from tqconsole.sizes import human_size
+from tqconsole.widgets.bindings import bind
 from tqconsole.widgets.lists import KeyTable
 
 BAR_WIDTH = 20
@@ -25,8 +25,8 @@ class UsageScreen(PrefixTableScreen):
         ("Name", "name", None),
     )
     BINDINGS = [
-        Binding("ctrl+x", "stop", "Stop counting", id="usage.stop"),
-        Binding("r", "refresh", "Recount", id="usage.refresh"),
+        bind("cancel", "stop", "Stop counting"),
+        bind("refresh", "refresh", "Recount"),
     ]
 
     def __init__(self, storage: str, prefix: str = "") -> None:

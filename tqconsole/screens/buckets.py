@@ -10,21 +10,15 @@ is a function of ``tqconsole.services`` (buckets, bucket_transfers, …) that
 
 from __future__ import annotations
 
-import os
-from pathlib import Path
-
 from textual.app import ComposeResult
 from textual.widgets import DataTable
 
 from tqconsole.screens.base import ConsoleScreen
 from tqconsole.services.storage import buckets, object_preview
-from tqconsole.services.storage import transfers as bucket_transfers
 from tqconsole.sizes import human_size
 from tqconsole.widgets.bindings import bind
 from tqconsole.widgets.bucket_transfers import BucketTransfers
 from tqconsole.widgets.object_list import ObjectList, when
-
-TYPED_CONFIRM_ABOVE = 10
 
 
 class BucketsScreen(ConsoleScreen):
@@ -153,46 +147,27 @@ class BucketsScreen(ConsoleScreen):
             ("etag", info.etag),
             *((f"meta {k}", v) for k, v in sorted(info.metadata.items())),
         ]
-
-        def then(action) -> None:
-            if action == "url":
-                self.copy_url(info.key)
-            elif action == "download":
-                self.ask_download([info.key])
-
-        dialog = ObjectDialog(f"{self.storage_name}/{info.key}", facts)
-        self.app.push_screen(dialog, then)
+        dialog = ObjectDialog(
+            f"{self.storage_name}/{info.key}",
+            facts,
+            copy_url=lambda: self.copy_url(info.key),
+            download=lambda: self.ask_download([info.key]),
+        )
+        self.app.push_screen(dialog)
         dialog.call_after_refresh(dialog.show_preview, preview)
 
     # --- writes and transfers
     def action_delete(self) -> None:
         targets = self.objects.targets()
         if targets:
+            storage = self.storage
             self.run_blocking(
-                buckets.expand, self.storage, targets, group="expand", done=self.confirm_delete
+                buckets.expand,
+                storage,
+                targets,
+                group="expand",
+                done=lambda keys: self.transfers.ask_delete(self.backends, storage, keys),
             )
-
-    def confirm_delete(self, keys: list[str]) -> None:
-        from tqconsole.widgets.dialogs.confirm import ConfirmDialog
-
-        if self.transfers.running():
-            return
-        if not keys:
-            self.notify("nothing to delete there")
-            return
-        storage = self.storage
-        lines = [f"  {k}" for k in keys[:8]]
-        if len(keys) > 8:
-            lines.append(f"  … and {len(keys) - 8:,} more")
-        lines += ["", f"They are removed from bucket {storage.bucket} for good."]
-        typed = self.storage_name if len(keys) > TYPED_CONFIRM_ABOVE else ""
-
-        def go(yes: bool) -> None:
-            if yes:
-                self.transfers.delete(self.backends, storage, keys)
-
-        title = f"Delete {len(keys):,} object(s) from {self.storage_name}?"
-        self.app.push_screen(ConfirmDialog(title, lines, typed, buttons=False), go)
 
     def action_move(self) -> None:
         from tqconsole.widgets.dialogs.prompt import AskDialog
@@ -264,60 +239,10 @@ class BucketsScreen(ConsoleScreen):
         self.notify(f"URL copied to the clipboard{valid}:\n{url}", timeout=6, markup=False)
 
     def action_upload(self) -> None:
-        from tqconsole.widgets.dialogs.prompt import AskDialog
-
-        if self.transfers.running():
-            return
-        storage = self.storage
-
-        def go(answer) -> None:
-            if answer:
-                path, overwrite = answer
-                self.run_blocking(
-                    bucket_transfers.plan_upload,
-                    Path(path),
-                    self.prefix,
-                    group="plan",
-                    done=lambda plan: self.transfers.upload(
-                        self.backends, storage, plan, self.prefix, path, overwrite
-                    ),
-                )
-
-        dialog = AskDialog(
-            f"Upload a local file or folder into {self.storage_name}/{self.prefix}",
-            os.getcwd() + "/",
-            hint=f"bucket {storage.bucket}; tab completes; a folder uploads all in it",
-            path=True,
-            check="overwrite objects that exist (off: they are refused)",
-        )
-        self.app.push_screen(dialog, go)
+        self.transfers.ask_upload(self.backends, self.storage, self.prefix)
 
     def ask_download(self, keys: list[str]) -> None:
-        from tqconsole.widgets.dialogs.prompt import AskDialog
-
-        if self.transfers.running() or not keys:
-            return
-        storage = self.storage
-        default = os.getcwd() + "/"
-        if len(keys) == 1 and not keys[0].endswith("/"):
-            default += keys[0].rsplit("/", 1)[-1]
-
-        def go(answer) -> None:
-            if answer:
-                self.run_blocking(
-                    bucket_transfers.plan_download,
-                    storage,
-                    keys,
-                    Path(answer[0]),
-                    group="plan",
-                    done=lambda plan: self.transfers.download(
-                        storage, plan, self.prefix, answer[0]
-                    ),
-                )
-
-        what = keys[0] if len(keys) == 1 else f"{len(keys)} marked entries"
-        source = f"{self.storage_name} (bucket {storage.bucket})"
-        self.app.push_screen(AskDialog(f"Download {what} from {source} to", default, path=True), go)
+        self.transfers.ask_download(self.storage, self.prefix, keys)
 
     def action_download(self) -> None:
         self.ask_download(self.objects.targets())

@@ -158,15 +158,11 @@ class CacheScreen(CacheChanges, ConsoleScreen):
             key,
             group="cache-detail",
             done=lambda detail: self.app.push_screen(
-                KeyDetailScreen(detail), lambda action: self.after_detail(key, action)
+                KeyDetailScreen(
+                    detail, delete=lambda: self.confirm_delete([key]), ttl=lambda: self.ask_ttl(key)
+                )
             ),
         )
-
-    def after_detail(self, key: str, action: str | None) -> None:
-        if action == "delete":
-            self.confirm_delete([key])
-        elif action == "ttl":
-            self.ask_ttl(key)
 
     def action_mark(self) -> None:
         self.key_list.toggle_mark()

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
@@ -11,10 +13,12 @@ from textual.widgets import Static
 
 from tqconsole.sizes import human_size
 from tqconsole.visible_text import visible
+from tqconsole.widgets.bindings import bind
 
 
-class KeyDetailScreen(ModalScreen[str | None]):
-    """One key: type, TTL, size, encoding and its value decoded safely."""
+class KeyDetailScreen(ModalScreen[None]):
+    """One key: type, TTL, size, encoding and its value decoded safely; ``delete()`` and
+    ``ttl()`` ask the cache screen's questions about the key once this closed."""
 
     DEFAULT_CSS = """
     KeyDetailScreen { align: center middle; }
@@ -25,16 +29,26 @@ class KeyDetailScreen(ModalScreen[str | None]):
     KeyDetailScreen VerticalScroll { height: 1fr; }
     """
     BINDINGS = [
-        Binding("escape,q", "dismiss(None)", "Close", id="cache.detail.close"),
-        Binding("d", "dismiss('delete')", "Delete", id="cache.detail.delete"),
-        Binding("t", "dismiss('ttl')", "Set TTL", id="cache.detail.ttl"),
+        bind("back", "dismiss(None)", "Close"),
+        Binding("q", "dismiss(None)", "Close", show=False),
+        bind("delete", "delete_key"),
+        bind("cache.ttl", "set_ttl", "Set TTL"),
         Binding("j", "scroll('down')", "Down", show=False),
         Binding("k", "scroll('up')", "Up", show=False),
     ]
 
-    def __init__(self, detail) -> None:
+    def __init__(self, detail, delete: Callable[[], None], ttl: Callable[[], None]) -> None:
         super().__init__()
         self.detail = detail
+        self.delete, self.ttl = delete, ttl
+
+    def action_delete_key(self) -> None:
+        self.dismiss(None)
+        self.delete()
+
+    def action_set_ttl(self) -> None:
+        self.dismiss(None)
+        self.ttl()
 
     def compose(self) -> ComposeResult:
         from tqconsole.services.cache import inspector as insp

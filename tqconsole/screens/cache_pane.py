@@ -2,7 +2,8 @@
 
 The screen composes one pane per configured cache (the site's ``default`` and ``db``).
 Each pane loads its cache in its own workers (groups named after the cache) and
-refreshes its stats every ``STATS_SECONDS`` after the previous reading finished.
+refreshes its stats through the screen's poll, every ``STATS_SECONDS`` after the
+previous reading has shown.
 """
 
 from __future__ import annotations
@@ -85,6 +86,13 @@ class CachePane(Vertical):
     def on_mount(self) -> None:
         self.refresh_stats()
         self.load()
+        self.screen.poll(  # the group of refresh_stats: one reading of this cache at a time
+            f"cache-stats-{self.cache_name}",
+            STATS_SECONDS,
+            self.read_stats,
+            self.show_stats,
+            self.stats_failed,
+        )
 
     def load(self) -> None:
         self.load_keys()
@@ -130,30 +138,20 @@ class CachePane(Vertical):
         """
         return TREE_WIDTHS[self.width_class]
 
-    # --- stats, every STATS_SECONDS after the previous refresh finished
+    # --- stats: now, then every STATS_SECONDS (the screen's poll)
     def refresh_stats(self) -> None:
         self.run(
-            inspector().stats,
-            self.cache_or_error(),
-            group="cache-stats",
-            done=self.show_stats,
-            failed=self.stats_failed,
+            self.read_stats, group="cache-stats", done=self.show_stats, failed=self.stats_failed
         )
+
+    def read_stats(self) -> dict:
+        return inspector().stats(self.cache_or_error())
 
     def cache_or_error(self):
         try:
             return self.cache
         except Exception as exc:  # shown in the stats panel by stats_failed
             return _Broken(exc)
-
-    def schedule_stats(self) -> None:
-        def again() -> None:
-            if self.screen.is_current:
-                self.refresh_stats()
-            else:
-                self.schedule_stats()
-
-        self.set_timer(STATS_SECONDS, again)
 
     def show_stats(self, data: dict) -> None:
         if self.closing:
@@ -162,7 +160,6 @@ class CachePane(Vertical):
         self.stats_panel.show(data, inspector().stats_lines(data), self.cache_name)
         if recovered:
             self.load()
-        self.schedule_stats()
 
     def stats_failed(self, message: str) -> None:
         if self.closing:
@@ -170,7 +167,6 @@ class CachePane(Vertical):
         self.stats_panel.failed(
             f"✗ {self.cache_name}: {message} — retrying every {STATS_SECONDS:.0f} s"
         )
-        self.schedule_stats()
 
     # --- keys
     def load_keys(self, more: bool = False) -> None:

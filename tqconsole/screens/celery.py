@@ -11,33 +11,15 @@ from __future__ import annotations
 
 from rich.text import Text
 from textual.app import ComposeResult
-from textual.binding import Binding
-from textual.widgets import Static, TabbedContent, TabPane
+from textual.widgets import Static, TabbedContent
 
 from tqconsole.screens.base import ConsoleScreen
+from tqconsole.widgets.bindings import bind
+from tqconsole.widgets.celery_tables import PAGE, CeleryTables
 from tqconsole.widgets.dialogs.confirm import ConfirmDialog
 from tqconsole.widgets.dialogs.viewer import TextViewer
-from tqconsole.widgets.lists import KeyTable
 
 REFRESH_SECONDS = 2.0
-PAGE = 50
-TABS = ("messages", "tasks", "unacked", "results", "beat", "workers")
-COLUMNS = {
-    "messages": ("#", "task", "id", "eta", "retries", "args / problem"),
-    "tasks": ("task", "messages"),
-    "unacked": ("#", "task", "id", "eta", "args / problem"),
-    "results": ("done", "task", "state", "id", "args / result"),
-    "beat": ("name", "task", "schedule", "enabled", "last run", "next run"),
-    "workers": ("worker", "kind", "id", "task", "args"),
-}
-
-
-def when(value) -> str:
-    return f"{value:%Y-%m-%d %H:%M}" if value else ""
-
-
-def message_text(m) -> str:
-    return m.problem or f"{m.args} {m.kwargs}"
 
 
 class CeleryScreen(ConsoleScreen):
@@ -46,38 +28,31 @@ class CeleryScreen(ConsoleScreen):
     DEFAULT_CSS = """
     CeleryScreen #celery-summary { height: auto; padding: 0 1; }
     CeleryScreen #celery-error { height: auto; padding: 0 1; color: $error; }
-    CeleryScreen #celery-page { height: 1; padding: 0 1; color: $text-muted; }
     """
     BINDINGS = [
-        Binding("r", "refresh", "Refresh", id="celery.refresh"),
-        Binding("]", "page(1)", "Next page", show=False, id="celery.next_page"),
-        Binding("[", "page(-1)", "Prev page", show=False, id="celery.prev_page"),
-        Binding("enter", "detail", "Detail", id="celery.detail"),
-        Binding("x", "revoke(False)", "Revoke", id="celery.revoke"),
-        Binding("K", "revoke(True)", "Terminate", show=False, id="celery.terminate"),
-        Binding("n", "run_now", "Run now", id="celery.run_now"),
-        Binding("e", "toggle_enabled", "Enable/disable", id="celery.toggle"),
-        Binding("t", "retry", "Retry", id="celery.retry"),
+        bind("refresh", "refresh"),
+        bind("next_page", "page(1)", show=False),
+        bind("previous_page", "page(-1)", show=False),
+        bind("open", "detail", "Detail"),
+        bind("tasks.revoke", "revoke(False)"),
+        bind("celery.terminate", "revoke(True)", show=False),
+        bind("tasks.run_now", "run_now"),
+        bind("edit", "toggle_enabled", "Enable/disable"),
+        bind("tasks.retry", "retry"),
     ]
 
     def __init__(self) -> None:
         super().__init__()
-        self.view = "messages"
-        self.start = 0
-        self.rows: dict[str, list] = {tab: [] for tab in TABS}
         self.broker = None
 
     def compose_body(self) -> ComposeResult:
         yield Static(Text("loading…", style="dim italic"), id="celery-summary")
         yield Static("", id="celery-error")
-        with TabbedContent(id="celery-tabs", initial="messages"):
-            for tab in TABS:
-                with TabPane(tab.title(), id=tab):
-                    table = KeyTable(id=f"celery-{tab}", cursor_type="row", zebra_stripes=True)
-                    for column in COLUMNS[tab]:
-                        table.add_column(column, key=column)
-                    yield table
-        yield Static("", id="celery-page")
+        yield CeleryTables(id="celery-tables")
+
+    @property
+    def tables(self) -> CeleryTables:
+        return self.query_one(CeleryTables)
 
     def on_mount(self) -> None:
         self.refresh_now()
@@ -90,7 +65,7 @@ class CeleryScreen(ConsoleScreen):
     def auto_refresh(self) -> None:
         # counting by task reads the whole queue and asking workers waits for their
         # answers: those two views refresh on ``r`` and when opened only
-        if self.view not in ("tasks", "workers"):
+        if self.tables.view not in ("tasks", "workers"):
             self.refresh_now()
 
     # --- loading
@@ -135,8 +110,8 @@ class CeleryScreen(ConsoleScreen):
     def refresh_now(self) -> None:
         self.run_blocking(
             self.load,
-            self.view,
-            self.start,
+            self.tables.view,
+            self.tables.start,
             group="celery-refresh",
             done=self.show,
             failed=self.show_failure,
@@ -156,71 +131,17 @@ class CeleryScreen(ConsoleScreen):
             line.append("unacked ")
             line.append(f"{data['unacked']:,}", style="bold")
             self.query_one("#celery-summary", Static).update(line)
-        view, rows = data["view"], data["rows"]
-        self.rows[view] = rows
-        table = self.query_one(f"#celery-{view}", KeyTable)
-        table.clear()
-        for i, row in enumerate(rows):
-            table.add_row(*self.cells(view, row), key=str(i))
-        paged = view in ("messages", "unacked", "results")
-        self.query_one("#celery-page", Static).update(
-            f"{view}: {self.start + 1}–{self.start + len(rows)}  ([ ] page, r refresh)"
-            if paged and rows
-            else f"{view}: {len(rows)}"
-            if rows
-            else f"{view}: nothing to show"
-        )
-
-    @staticmethod
-    def cells(view: str, row) -> tuple:
-        if view == "messages":
-            return (row.position, row.task, row.id, row.eta or "", row.retries, message_text(row))
-        if view == "tasks":
-            return row
-        if view == "unacked":
-            return (row.position, row.task, row.id, row.eta or "", message_text(row))
-        if view == "results":
-            return (when(row.done), row.task, row.state, row.task_id, row.summary)
-        if view == "beat":
-            return (
-                row.name,
-                row.task,
-                row.schedule,
-                "yes" if row.enabled else "no",
-                when(row.last_run),
-                when(row.next_run),
-            )
-        name, kind, task = row
-        return (
-            name,
-            kind if task else "idle",
-            task.get("id", ""),
-            task.get("name", ""),
-            str(task.get("args", "")),
-        )
+        self.tables.show(data["view"], data["rows"])
 
     def on_tabbed_content_tab_activated(self, event: TabbedContent.TabActivated) -> None:
-        self.view = event.pane.id or "messages"
-        self.start = 0
-        self.query_one(f"#celery-{self.view}", KeyTable).focus()
+        self.tables.activated(event.pane.id)
         self.refresh_now()
 
     def action_page(self, step: int) -> None:
-        if self.view in ("messages", "unacked", "results"):
-            self.start = max(0, self.start + step * PAGE)
+        if self.tables.page(step):
             self.refresh_now()
 
     # --- actions
-    def selected(self, view: str = ""):
-        """The row under the cursor (None when the screen shows another view than ``view``)."""
-        if view and view != self.view:
-            return None
-        table = self.query_one(f"#celery-{self.view}", KeyTable)
-        rows = self.rows[self.view]
-        if not rows or table.cursor_row is None or table.cursor_row >= len(rows):
-            return None
-        return rows[table.cursor_row]
-
     def confirmed(self, title: str, question: str, work, success: str) -> None:
         def answer(yes: bool | None) -> None:
             if yes:
@@ -236,24 +157,19 @@ class CeleryScreen(ConsoleScreen):
         self.app.push_screen(ConfirmDialog(title, question, action="Yes"), answer)
 
     def action_detail(self) -> None:
-        row = self.selected()
-        if row is None or self.view in ("tasks", "workers"):
+        view, row = self.tables.view, self.tables.selected()
+        if row is None or view in ("tasks", "workers"):
             return
-        if self.view == "results":
+        if view == "results":
             text = "\n".join(f"{k}: {v}" for k, v in row.as_dict().items() if k != "traceback")
             text += "\n\n" + (row.traceback or "")
         else:
             text = "\n".join(f"{k}: {v}" for k, v in row.as_dict().items())
-        self.app.push_screen(TextViewer(f"{self.view}: {getattr(row, 'task', '')}", text))
-
-    def task_id_of(self, row) -> str:
-        if self.view == "workers":
-            return row[2].get("id", "")
-        return getattr(row, "id", "") or getattr(row, "task_id", "")
+        self.app.push_screen(TextViewer(f"{view}: {getattr(row, 'task', '')}", text))
 
     def action_revoke(self, terminate: bool) -> None:
-        row = self.selected()
-        task_id = self.task_id_of(row) if row is not None else ""
+        row = self.tables.selected()
+        task_id = self.tables.task_id(row) if row is not None else ""
         if not task_id:
             return
         verb = "Terminate" if terminate else "Revoke"
@@ -268,7 +184,7 @@ class CeleryScreen(ConsoleScreen):
     def action_run_now(self) -> None:
         from tqconsole.services.tasks import celery_monitor as cm
 
-        row = self.selected("beat")
+        row = self.tables.selected("beat")
         if row is None:
             return
         self.confirmed(
@@ -281,7 +197,7 @@ class CeleryScreen(ConsoleScreen):
     def action_toggle_enabled(self) -> None:
         from tqconsole.services.tasks import celery_monitor as cm
 
-        row = self.selected("beat")
+        row = self.tables.selected("beat")
         if row is None:
             return
         word = "Disable" if row.enabled else "Enable"
@@ -295,7 +211,7 @@ class CeleryScreen(ConsoleScreen):
     def action_retry(self) -> None:
         from tqconsole.services.tasks import celery_monitor as cm
 
-        row = self.selected("results")
+        row = self.tables.selected("results")
         if row is None:
             return
         self.confirmed(

@@ -11,8 +11,10 @@ from textual.binding import Binding
 from textual.containers import VerticalScroll
 from textual.widgets import Static
 
+from tqconsole.keys import VERBS
 from tqconsole.screens.base import ConsoleScreen
 from tqconsole.visible_text import visible
+from tqconsole.widgets.bindings import bind
 from tqconsole.widgets.dialogs.confirm import ConfirmDialog
 from tqconsole.widgets.task_status import when_text
 from tqconsole.widgets.task_tables import STATE_STYLE
@@ -27,11 +29,11 @@ class TaskDetailScreen(ConsoleScreen):
     TaskDetailScreen #traceback { color: $error; }
     """
     BINDINGS = [
-        Binding("t", "retry", "Retry", id="task.retry"),
-        Binding("x", "revoke", "Revoke", id="task.revoke"),
-        Binding("u", "restore", "Restore", id="task.restore"),
-        Binding("j", "scroll(1)", "Down", show=False, id="task.down"),
-        Binding("k", "scroll(-1)", "Up", show=False, id="task.up"),
+        bind("tasks.retry", "retry"),
+        bind("tasks.revoke", "revoke"),
+        bind("tasks.restore", "restore"),
+        Binding("j", "scroll(1)", "Down", show=False),
+        Binding("k", "scroll(-1)", "Up", show=False),
     ]
 
     def __init__(self, task_id: str) -> None:
@@ -88,7 +90,7 @@ class TaskDetailScreen(ConsoleScreen):
             ("consumer", f"{r.host}:{r.pid} {r.worker}  ({r.consumer})" if r.consumer else ""),
             ("result", d.result if d.result is not None else Text("none stored", style="dim")),
             ("error", Text(r.error, style="red")),
-            ("retry", "t retries it as it was" if d.retryable else ""),
+            ("retry", f"{VERBS['tasks.retry'].shown} retries it as it was" if d.retryable else ""),
         ):
             if value:
                 grid.add_row(label, value)
@@ -125,27 +127,28 @@ class TaskDetailScreen(ConsoleScreen):
         )
 
     def action_retry(self) -> None:
-        from tqconsole.services.tasks import actions as task_actions
+        from tqconsole.services.tasks import actions
 
-        self.act(task_actions.retry, f"retried {self.task_id[:8]}")
+        self.act(actions.retry, f"retried {self.task_id[:8]}")
 
     def action_revoke(self) -> None:
-        from tqconsole.services.tasks import actions as task_actions
+        from tqconsole.services.tasks import actions
 
         def answer(ok: bool | None) -> None:
             if ok:
-                self.act(task_actions.revoke, f"revoked {self.task_id[:8]}")
+                self.act(actions.revoke, f"revoked {self.task_id[:8]}")
 
         self.app.push_screen(
             ConfirmDialog(
                 f"Revoke task {self.task_id[:8]}?",
-                "If it is still queued or scheduled it will not run (restore with u).",
+                "If it is still queued or scheduled it will not run "
+                f"(restore with {VERBS['tasks.restore'].shown}).",
                 action="Revoke",
             ),
             answer,
         )
 
     def action_restore(self) -> None:
-        from tqconsole.services.tasks import actions as task_actions
+        from tqconsole.services.tasks import actions
 
-        self.act(task_actions.restore, f"restored {self.task_id[:8]}")
+        self.act(actions.restore, f"restored {self.task_id[:8]}")

@@ -1,7 +1,7 @@
 """The task monitor: live counts, consumers, the queue's lists, history, failures, actions.
 
-Every second (after the previous refresh finished, and only while the screen is
-shown) one worker reads ``task_monitor.snapshot``: O(1) counts, consumers, the
+Every second (the screen's poll: after the previous reading has shown, and only
+while the screen is on top) one worker reads ``task_monitor.snapshot``: O(1) counts, consumers, the
 sparklines and the window of the list on screen.  Actions are the same service
 functions ``tqconsole tasks …`` calls.
 """
@@ -10,15 +10,16 @@ from __future__ import annotations
 
 from rich.text import Text
 from textual.app import ComposeResult
-from textual.binding import Binding
-from textual.widgets import ProgressBar, TabbedContent
-from textual.worker import get_current_worker
+from textual.widgets import TabbedContent
 
+from tqconsole.keys import VERBS
 from tqconsole.screens.base import ConsoleScreen
 from tqconsole.screens.task_detail import TaskDetailScreen
+from tqconsole.widgets.bindings import bind
 from tqconsole.widgets.dialogs.confirm import ConfirmDialog
 from tqconsole.widgets.dialogs.prompt import EnqueueDialog
 from tqconsole.widgets.task_list import PAGE, TaskListPanel
+from tqconsole.widgets.task_progress import TaskProgress
 from tqconsole.widgets.task_status import ConsumerLine, TaskCounts
 
 REFRESH_SECONDS = 1.0
@@ -30,35 +31,32 @@ class TasksScreen(ConsoleScreen):
     DEFAULT_CSS = """
     TasksScreen #counts { height: 2; padding: 0 1; background: $boost; }
     TasksScreen #consumers { height: auto; max-height: 3; padding: 0 1; }
-    TasksScreen #progress { display: none; height: 1; padding: 0 1; }
-    TasksScreen #progress.-working { display: block; }
     """
     BINDINGS = [
-        Binding("enter", "detail", "Detail", id="tasks.detail"),
-        Binding("l", "tab(1)", "Next tab", id="tasks.next_tab"),
-        Binding("h", "tab(-1)", "Prev tab", show=False, id="tasks.prev_tab"),
-        Binding("]", "page(1)", "Next page", show=False, id="tasks.next_page"),
-        Binding("[", "page(-1)", "Prev page", show=False, id="tasks.prev_page"),
-        Binding("slash", "filter", "Filter", id="tasks.filter"),
-        Binding("e", "enqueue", "Enqueue", id="tasks.enqueue"),
-        Binding("t", "retry", "Retry", id="tasks.retry"),
-        Binding("r", "refresh", "Refresh", show=False, id="tasks.refresh"),
-        Binding("T", "retry_all", "Retry all failed", show=False, id="tasks.retry_all"),
-        Binding("d", "dismiss_failed", "Delete failure", show=False, id="tasks.dismiss"),
-        Binding("x", "revoke", "Revoke", id="tasks.revoke"),
-        Binding("X", "revoke_name", "Revoke task name", show=False, id="tasks.revoke_name"),
-        Binding("u", "restore", "Restore", show=False, id="tasks.restore"),
-        Binding("U", "restore_name", "Restore task name", show=False, id="tasks.restore_name"),
-        Binding("n", "run_now", "Run now", show=False, id="tasks.run_now"),
-        Binding("F", "flush", "Flush queue", show=False, id="tasks.flush"),
-        Binding("ctrl+x", "cancel_work", "Cancel", show=False, id="tasks.cancel"),
-        Binding("C", "app.goto('celery')", "Celery", show=False, id="tasks.celery"),
+        bind("open", "detail", "Detail"),
+        bind("tasks.next_tab", "tab(1)"),
+        bind("tasks.previous_tab", "tab(-1)", show=False),
+        bind("next_page", "page(1)", show=False),
+        bind("previous_page", "page(-1)", show=False),
+        bind("filter", "filter"),
+        bind("create", "enqueue", "Enqueue"),
+        bind("tasks.retry", "retry"),
+        bind("refresh", "refresh", show=False),
+        bind("tasks.retry_all", "retry_all", show=False),
+        bind("delete", "dismiss_failed", "Delete failure", show=False),
+        bind("tasks.revoke", "revoke"),
+        bind("tasks.revoke_name", "revoke_name", show=False),
+        bind("tasks.restore", "restore", show=False),
+        bind("tasks.restore_name", "restore_name", show=False),
+        bind("tasks.run_now", "run_now", show=False),
+        bind("tasks.flush", "flush", show=False),
+        bind("cancel", "cancel_work", show=False),
+        bind("tasks.celery", "app.goto('celery')", show=False),
     ]
 
     def __init__(self) -> None:
         super().__init__()
         self.snap = None
-        self._armed = False
 
     @classmethod
     def from_location(cls, rest: str) -> ConsoleScreen:
@@ -69,18 +67,25 @@ class TasksScreen(ConsoleScreen):
         yield TaskCounts(Text("loading…", style="dim italic"), id="counts")
         yield ConsumerLine("", id="consumers")
         yield TaskListPanel(self.refresh_now, id="task-list")
-        yield ProgressBar(show_eta=False, id="progress")
+        yield TaskProgress(self.refresh_now, id="progress")
 
     @property
     def panel(self) -> TaskListPanel:
         return self.query_one(TaskListPanel)
 
     def on_mount(self) -> None:
-        self.panel.table().focus()
+        panel = self.panel
+        panel.table().focus()
         self.refresh_now()
+        self.poll(
+            "tasks-poll",
+            REFRESH_SECONDS,
+            lambda: self.load(*panel.request()),
+            self.show_snapshot,
+            self.show_failure,
+        )
 
-    # --- refresh: one at a time, re-armed after the previous one finished
-
+    # --- refresh: now (r, after an action) and every REFRESH_SECONDS (the screen's poll)
     def action_refresh(self) -> None:
         self.refresh_now()
 
@@ -99,28 +104,14 @@ class TasksScreen(ConsoleScreen):
 
         return snapshot(tasks.bind(self.backends), view, offset, PAGE, flt)
 
-    def schedule_refresh(self) -> None:
-        def again() -> None:
-            self._armed = False
-            if self.is_current:
-                self.refresh_now()
-            else:
-                self.schedule_refresh()
-
-        if not self._armed:
-            self._armed = True
-            self.set_timer(REFRESH_SECONDS, again)
-
     def show_failure(self, message: str) -> None:
         self.query_one(TaskCounts).show_failure(message)
-        self.schedule_refresh()
 
     def show_snapshot(self, snap) -> None:
         self.snap = snap
         self.query_one(TaskCounts).show(snap)
         self.query_one(ConsumerLine).show(snap)
         self.panel.show(snap.view, snap.rows)
-        self.schedule_refresh()
 
     # --- navigation
     def on_tabbed_content_tab_activated(self, event: TabbedContent.TabActivated) -> None:
@@ -144,47 +135,52 @@ class TasksScreen(ConsoleScreen):
         if task_id:
             self.app.push_screen(TaskDetailScreen(task_id))
 
-    # --- actions (each the same service function as the CLI's)
-    def act(self, fn, *args, success: str = "") -> None:
-        """Run the service function ``fn(queue, *args)`` the CLI calls too."""
+    # --- actions: each passes the service function the CLI calls too
+    def act(self, fn, *args, success: str) -> None:
+        """Run the service function ``fn(queue, *args)``; ``success`` may use ``{result}``."""
         from tqconsole import tasks
 
         def run():
             return fn(tasks.bind(self.backends), *args)
 
         def done(result) -> None:
-            self.notify(success.format(result=result) if success else "done")
+            self.notify(success.format(result=result))
             self.refresh_now()
 
         self.run_blocking(run, group=f"tasks-action-{fn.__name__}", done=done, exclusive=False)
 
+    def confirm_then(self, title: str, detail: str, fn, *args, typed: str = "") -> None:
+        """``act`` once the staff confirmed (typing ``typed`` first when given)."""
+
+        def answer(ok: bool | None) -> None:
+            if ok:
+                self.act(fn, *args, success=f"{title.rstrip('?')}: done")
+
+        self.app.push_screen(ConfirmDialog(title, detail, typed=typed, action="Yes"), answer)
+
     def action_retry(self) -> None:
-        from tqconsole.services.tasks import actions as task_actions
+        from tqconsole.services.tasks import actions
 
         task_id = self.panel.selected_id()
         if task_id:
-            self.act(task_actions.retry, task_id, success=f"retried {task_id[:8]}")
+            self.act(actions.retry, task_id, success=f"retried {task_id[:8]}")
 
     def action_retry_all(self) -> None:
-        from tqconsole.services.tasks import actions as task_actions
+        from tqconsole.services.tasks import actions
 
         count = self.snap.counts.failed if self.snap else 0
 
         def answer(ok: bool | None) -> None:
             if ok:
-                self.run_long(task_actions.retry_all_failed, "retried {result} tasks")
+                self.query_one(TaskProgress).run(actions.retry_all_failed, "retried {result} tasks")
 
+        detail = f"{count} tasks in the failed set are enqueued again with their arguments."
         self.app.push_screen(
-            ConfirmDialog(
-                "Retry every failed task?",
-                f"{count} tasks in the failed set are enqueued again with their arguments.",
-                action="Retry all",
-            ),
-            answer,
+            ConfirmDialog("Retry every failed task?", detail, action="Retry all"), answer
         )
 
     def action_dismiss_failed(self) -> None:
-        from tqconsole.services.tasks import actions as task_actions
+        from tqconsole.services.tasks import actions
 
         row = self.panel.selected()
         if row is None or not getattr(row, "task_id", ""):
@@ -193,61 +189,63 @@ class TasksScreen(ConsoleScreen):
             f"Delete failure {row.task_id[:8]}?",
             f"{row.short_name} leaves the failed set; its stored message is deleted, "
             "so it can no longer be retried. Its history stays.",
-            task_actions.delete_failed,
+            actions.delete_failed,
             row.task_id,
         )
 
     def action_revoke(self) -> None:
-        from tqconsole.services.tasks import actions as task_actions
+        from tqconsole.services.tasks import actions
 
         task_id = self.panel.selected_id()
         if task_id:
             self.confirm_then(
                 f"Revoke task {task_id[:8]}?",
-                "It will not run: a worker drops it when it reaches it (restore with u).",
-                task_actions.revoke,
+                "It will not run: a worker drops it when it reaches it "
+                f"(restore with {VERBS['tasks.restore'].shown}).",
+                actions.revoke,
                 task_id,
             )
 
     def action_restore(self) -> None:
-        from tqconsole.services.tasks import actions as task_actions
+        from tqconsole.services.tasks import actions
 
         task_id = self.panel.selected_id()
         if task_id:
-            self.act(task_actions.restore, task_id, success=f"restored {task_id[:8]}")
+            self.act(actions.restore, task_id, success=f"restored {task_id[:8]}")
 
     def action_revoke_name(self) -> None:
-        from tqconsole.services.tasks import actions as task_actions
+        from tqconsole.services.tasks import actions
 
         name = self.panel.selected_name()
         if name:
             self.confirm_then(
                 f"Revoke every {name} task?",
-                f"No {name} task runs (queued or new) until it is restored with U.",
-                task_actions.revoke_name,
+                f"No {name} task runs (queued or new) until it is restored with "
+                f"{VERBS['tasks.restore_name'].shown}.",
+                actions.revoke_name,
                 name,
                 typed=name,
             )
 
     def action_restore_name(self) -> None:
-        from tqconsole.services.tasks import actions as task_actions
+        from tqconsole.services.tasks import actions
 
         name = self.panel.selected_name()
         if name:
-            self.act(task_actions.restore_name, name, success=f"{name} restored")
+            self.act(actions.restore_name, name, success=f"{name} restored")
 
     def action_run_now(self) -> None:
-        from tqconsole.services.tasks import actions as task_actions
+        from tqconsole.services.tasks import actions
 
         if self.panel.view != "scheduled":
             self.notify("run now works on the scheduled list", severity="warning")
             return
         task_id = self.panel.selected_id()
         if task_id:
-            self.act(task_actions.run_now, task_id, success=f"{task_id[:8]} moved to the queue")
+            self.act(actions.run_now, task_id, success=f"{task_id[:8]} moved to the queue")
 
     def action_flush(self) -> None:
-        from tqconsole.services.tasks import actions as task_actions
+        from tqconsole.services.tasks import actions
 
         if self.snap is None:
             return
@@ -255,16 +253,9 @@ class TasksScreen(ConsoleScreen):
         self.confirm_then(
             f"Flush queue {name}?",
             f"All {self.snap.counts.pending:,} pending tasks are deleted and will not run.",
-            task_actions.flush,
+            actions.flush,
             typed=name,
         )
-
-    def confirm_then(self, title: str, detail: str, fn, *args, typed: str = "") -> None:
-        def answer(ok: bool | None) -> None:
-            if ok:
-                self.act(fn, *args, success=f"{fn.__name__.replace('_', ' ')}: done")
-
-        self.app.push_screen(ConfirmDialog(title, detail, typed=typed, action="Yes"), answer)
 
     def action_enqueue(self) -> None:
         from tqconsole import tasks
@@ -296,37 +287,5 @@ class TasksScreen(ConsoleScreen):
             lambda: registered_tasks(tasks.bind(self.backends)), group="tasks-registry", done=opened
         )
 
-    # --- long work with a progress bar
-    def run_long(self, fn, success: str) -> None:
-        """Long work ``fn(queue, progress, should_stop)`` with a progress bar; ctrl+x cancels
-        it between two steps."""
-        from tqconsole import tasks
-
-        bar = self.query_one("#progress", ProgressBar)
-        bar.update(total=None, progress=0)
-        bar.add_class("-working")
-        self.notify("working… (ctrl+x cancels)")
-
-        def step(done: int, total: int) -> None:
-            self.from_thread(bar.update, total=total, progress=done)
-
-        def run():
-            worker = get_current_worker()
-            return fn(tasks.bind(self.backends), step, lambda: worker.is_cancelled)
-
-        def finished(result) -> None:
-            bar.remove_class("-working")
-            self.notify(success.format(result=result))
-            self.refresh_now()
-
-        def failed(message: str) -> None:
-            bar.remove_class("-working")
-            self.notify_error(message)
-
-        self.run_blocking(run, group="tasks-long", done=finished, failed=failed)
-
     def action_cancel_work(self) -> None:
-        if self.query_one("#progress", ProgressBar).has_class("-working"):
-            self.workers.cancel_group(self, "tasks-long")
-            self.query_one("#progress", ProgressBar).remove_class("-working")
-            self.notify("cancelled: what was done stays done")
+        self.query_one(TaskProgress).cancel()

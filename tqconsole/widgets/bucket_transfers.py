@@ -1,4 +1,5 @@
-"""The running upload, download or delete of the buckets screen: a panel owning its meter.
+"""The running upload, download or delete of the buckets screen: a panel owning its meter,
+and the questions that start them (where from, where to, are you sure).
 
 One transfer at a time; closing the screen cancels it (nothing is left half-written).
 Every message says where on the server the transfer read or wrote.
@@ -6,12 +7,16 @@ Every message says where on the server the transfer read or wrote.
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable
+from pathlib import Path
 
 from tqconsole.services.storage import buckets
 from tqconsole.services.storage import transfers as bucket_transfers
 from tqconsole.sizes import human_size
 from tqconsole.widgets.transfer_panel import TransferPanel
+
+TYPED_CONFIRM_ABOVE = 10
 
 
 class BucketTransfers(TransferPanel):
@@ -38,6 +43,79 @@ class BucketTransfers(TransferPanel):
         if self.meter is not None:
             self.meter.cancel.set()
 
+    # --- the questions
+    def ask_upload(self, backends, storage, prefix: str) -> None:
+        from tqconsole.widgets.dialogs.prompt import AskDialog
+
+        if self.running():
+            return
+
+        def go(answer) -> None:
+            if answer:
+                path, overwrite = answer
+                self.screen.run_blocking(
+                    bucket_transfers.plan_upload,
+                    Path(path),
+                    prefix,
+                    group="plan",
+                    done=lambda plan: self.upload(backends, storage, plan, prefix, path, overwrite),
+                )
+
+        dialog = AskDialog(
+            f"Upload a local file or folder into {storage.name}/{prefix}",
+            os.getcwd() + "/",
+            hint=f"bucket {storage.bucket}; tab completes; a folder uploads all in it",
+            path=True,
+            check="overwrite objects that exist (off: they are refused)",
+        )
+        self.app.push_screen(dialog, go)
+
+    def ask_download(self, storage, prefix: str, keys: list[str]) -> None:
+        from tqconsole.widgets.dialogs.prompt import AskDialog
+
+        if self.running() or not keys:
+            return
+        default = os.getcwd() + "/"
+        if len(keys) == 1 and not keys[0].endswith("/"):
+            default += keys[0].rsplit("/", 1)[-1]
+
+        def go(answer) -> None:
+            if answer:
+                self.screen.run_blocking(
+                    bucket_transfers.plan_download,
+                    storage,
+                    keys,
+                    Path(answer[0]),
+                    group="plan",
+                    done=lambda plan: self.download(storage, plan, prefix, answer[0]),
+                )
+
+        what = keys[0] if len(keys) == 1 else f"{len(keys)} marked entries"
+        source = f"{storage.name} (bucket {storage.bucket})"
+        self.app.push_screen(AskDialog(f"Download {what} from {source} to", default, path=True), go)
+
+    def ask_delete(self, backends, storage, keys: list[str]) -> None:
+        from tqconsole.widgets.dialogs.confirm import ConfirmDialog
+
+        if self.running():
+            return
+        if not keys:
+            self.notify("nothing to delete there")
+            return
+        lines = [f"  {k}" for k in keys[:8]]
+        if len(keys) > 8:
+            lines.append(f"  … and {len(keys) - 8:,} more")
+        lines += ["", f"They are removed from bucket {storage.bucket} for good."]
+        typed = storage.name if len(keys) > TYPED_CONFIRM_ABOVE else ""
+
+        def go(yes: bool) -> None:
+            if yes:
+                self.delete(backends, storage, keys)
+
+        title = f"Delete {len(keys):,} object(s) from {storage.name}?"
+        self.app.push_screen(ConfirmDialog(title, lines, typed, buttons=False), go)
+
+    # --- the transfers
     def run(self, title: str, place: str, plan, fn, args, done=None) -> None:
         """Run ``fn(*args(meter))`` in a worker, the meter of ``plan`` shown here."""
         meter = bucket_transfers.TransferMeter(plan)

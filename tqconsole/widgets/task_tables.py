@@ -7,10 +7,10 @@ from collections.abc import Iterator
 from datetime import datetime
 
 from rich.text import Text
-from textual.binding import Binding
 from textual.widget import Widget
 from textual.widgets import Input, TabbedContent, TabPane
 
+from tqconsole.widgets.bindings import bind
 from tqconsole.widgets.lists import KeyTable
 from tqconsole.widgets.task_status import ago, when_text
 
@@ -61,7 +61,7 @@ STATE_STYLE = {
 class FilterInput(Input):
     """The history filter; escape closes it (instead of leaving the screen)."""
 
-    BINDINGS = [Binding("escape", "close", "Close filter", id="tasks.filter_close")]
+    BINDINGS = [bind("back", "close", "Close filter")]
 
     def action_close(self) -> None:
         self.remove_class("-open")

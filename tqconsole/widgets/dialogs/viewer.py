@@ -3,6 +3,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
@@ -63,10 +65,10 @@ class TextViewer(ModalScreen[None]):
         self.dismiss(None)
 
 
-class ObjectDialog(ModalScreen[str | None]):
+class ObjectDialog(ModalScreen[None]):
     """Size, type, dates, ETag, metadata, and a preview of the first 64 KB.
 
-    Returns an action name the browser carries out (``url``, ``download``) or None.
+    ``copy_url()`` and ``download()`` are the browser's, run once the dialog closed.
     """
 
     DEFAULT_CSS = """
@@ -82,14 +84,29 @@ class ObjectDialog(ModalScreen[str | None]):
     """
     BINDINGS = [
         bind("back", "dismiss(None)", "Close"),
-        bind("copy", "dismiss('url')", "Copy URL"),
-        bind("buckets.download", "dismiss('download')"),
+        bind("copy", "copy_url", "Copy URL"),
+        bind("buckets.download", "download"),
     ]
 
-    def __init__(self, title: str, facts: list[tuple[str, str]]) -> None:
+    def __init__(
+        self,
+        title: str,
+        facts: list[tuple[str, str]],
+        copy_url: Callable[[], None],
+        download: Callable[[], None],
+    ) -> None:
         super().__init__()
         self.title_text = title
         self.facts = facts
+        self.copy_url, self.download = copy_url, download
+
+    def action_copy_url(self) -> None:
+        self.dismiss(None)
+        self.copy_url()
+
+    def action_download(self) -> None:
+        self.dismiss(None)
+        self.download()
 
     def compose(self) -> ComposeResult:
         from rich.table import Table
