@@ -8,6 +8,7 @@ Celery broker's keys are refused by the backend, the screen only says so early.
 from __future__ import annotations
 
 from tqconsole.errors import InvalidInput
+from tqconsole.services.progress import Meter
 from tqconsole.widgets.dialogs.confirm import ConfirmDialog
 from tqconsole.widgets.dialogs.progress import ProgressDialog
 from tqconsole.widgets.dialogs.prompt import AskDialog
@@ -157,20 +158,21 @@ class CacheChanges:
     def start_clear(self, pattern: str | None) -> None:
         insp = inspector()
         total = self.estimate_total(pattern)
-        dialog = ProgressDialog(f"Clearing {pattern or 'every cache entry'}", total=total)
+        meter = Meter(total)
+        dialog = ProgressDialog(f"Clearing {pattern or 'every cache entry'}", meter)
         self.app.push_screen(dialog)
 
         def progress(removed: int) -> None:
-            self.from_thread(dialog.report, removed, f"removed {removed:,} keys")
+            meter.step(removed, text=f"removed {removed:,} keys")
 
         def work():
             if pattern is None:
-                return insp.clear_all(self.cache, self.cache.name, progress, dialog.cancel.is_set)
-            return insp.clear_pattern(self.cache, pattern, progress, dialog.cancel.is_set)
+                return insp.clear_all(self.cache, self.cache.name, progress, meter.cancel.is_set)
+            return insp.clear_pattern(self.cache, pattern, progress, meter.cancel.is_set)
 
         def finished(result) -> None:
             dialog.dismiss()
-            stopped = " (cancelled)" if dialog.cancel.is_set() else ""
+            stopped = " (cancelled)" if meter.cancel.is_set() else ""
             if isinstance(result, int):
                 self.changed(f"removed {result:,} keys{stopped}")
                 return

@@ -172,7 +172,9 @@ class TasksScreen(ConsoleScreen):
 
         def answer(ok: bool | None) -> None:
             if ok:
-                self.query_one(TaskProgress).run(actions.retry_all_failed, "retried {result} tasks")
+                self.query_one(TaskProgress).run(
+                    "Retrying the failed set", actions.retry_all_failed, "retried {result} tasks"
+                )
 
         detail = f"{count} tasks in the failed set are enqueued again with their arguments."
         self.app.push_screen(

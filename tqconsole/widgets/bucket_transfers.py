@@ -14,16 +14,16 @@ from pathlib import Path
 from tqconsole.services.storage import buckets
 from tqconsole.services.storage import transfers as bucket_transfers
 from tqconsole.sizes import human_size
-from tqconsole.widgets.transfer_panel import TransferPanel
+from tqconsole.widgets.progress_panel import ProgressPanel
 
 TYPED_CONFIRM_ABOVE = 10
 
 
-class BucketTransfers(TransferPanel):
+class BucketTransfers(ProgressPanel):
     """Runs transfers through ``tqconsole.services`` and calls ``finished()`` after each."""
 
     def __init__(self, finished: Callable[[], None]) -> None:
-        super().__init__()
+        super().__init__(id="transfer")
         self.finished = finished
         self.place = ""  # "from … to …" of the running transfer, for its messages
 
@@ -33,11 +33,6 @@ class BucketTransfers(TransferPanel):
             self.notify("a transfer is running (ctrl+x cancels it)", severity="warning")
             return True
         return False
-
-    def cancel(self) -> None:
-        if self.meter is not None:
-            self.meter.cancel.set()
-            self.redraw()
 
     def on_unmount(self) -> None:
         if self.meter is not None:

@@ -1,56 +1,45 @@
-"""The task monitor's inline progress bar: long work (retry every failure) with its steps;
-ctrl+x cancels it between two steps."""
+"""The task monitor's long work (retry every failure) in the progress panel; ctrl+x stops
+it between two steps, and what was done stays done."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
 
-from textual.widgets import ProgressBar
-from textual.worker import get_current_worker
+from tqconsole.widgets.progress_panel import ProgressPanel
 
 
-class TaskProgress(ProgressBar):
+class TaskProgress(ProgressPanel):
     """Hidden until ``run`` starts long work; ``finished()`` runs when it is done."""
 
-    DEFAULT_CSS = """
-    TaskProgress { display: none; height: 1; padding: 0 1; }
-    TaskProgress.-working { display: block; }
-    """
-
     def __init__(self, finished: Callable[[], None], **kwargs) -> None:
-        super().__init__(show_eta=False, **kwargs)
+        super().__init__(**kwargs)
         self.finished = finished
 
-    def run(self, fn, success: str) -> None:
-        """Long work ``fn(queue, progress, should_stop)`` with a progress bar; ctrl+x cancels
-        it between two steps."""
+    def run(self, title: str, fn, success: str) -> None:
+        """Long work ``fn(queue, progress, should_stop)``; ``success`` words its result."""
         from tqconsole import tasks
+        from tqconsole.services.progress import Meter
 
         screen = self.screen
-        self.update(total=None, progress=0)
-        self.add_class("-working")
-        self.notify("working… (ctrl+x cancels)")
+        meter = Meter()
+        self.start(title, meter)
 
         def step(done: int, total: int) -> None:
-            screen.from_thread(self.update, total=total, progress=done)
+            meter.step(done, total, f"{done:,} of {total:,}")
 
         def run():
-            worker = get_current_worker()
-            return fn(tasks.bind(screen.backends), step, lambda: worker.is_cancelled)
+            return fn(tasks.bind(screen.backends), step, meter.cancel.is_set)
 
         def finished(result) -> None:
-            self.remove_class("-working")
-            self.notify(success.format(result=result))
+            self.stop()
+            text = success.format(result=result)
+            if meter.cancel.is_set():
+                text = f"cancelled: {text} (what was done stays done)"
+            self.notify(text)
             self.finished()
 
         def failed(message: str) -> None:
-            self.remove_class("-working")
+            self.stop()
             screen.notify_error(message)
 
         screen.run_blocking(run, group="tasks-long", done=finished, failed=failed)
-
-    def cancel(self) -> None:
-        if self.has_class("-working"):
-            self.screen.workers.cancel_group(self.screen, "tasks-long")
-            self.remove_class("-working")
-            self.notify("cancelled: what was done stays done")

@@ -12,6 +12,7 @@ from pathlib import Path, PurePosixPath
 
 from tqconsole.backends.storage.base import FileProgress, Storage, TransferResult
 from tqconsole.errors import InvalidInput, NotFound
+from tqconsole.services.progress import Meter
 from tqconsole.services.storage.buckets import note
 from tqconsole.sizes import human_size
 
@@ -27,7 +28,7 @@ class Transfer:
     result: TransferResult | None = None
 
 
-class TransferMeter:
+class TransferMeter(Meter):
     """Counts a running transfer; worker threads feed it, a display reads it when it likes.
 
     ``bytes`` and ``file`` fit the ``progress`` and ``on_file`` callbacks of
@@ -35,13 +36,13 @@ class TransferMeter:
     """
 
     def __init__(self, plan: Transfer):
+        super().__init__(total=plan.total_bytes)
         self.plan = plan
         self.started = time.monotonic()
         self.done_bytes = 0
         self.done_files = 0
         self.errors: dict[str, str] = {}
         self.active: dict[str, int] = {}  # key -> bytes so far, of files in flight
-        self.cancel = threading.Event()
         self._lock = threading.Lock()
 
     def bytes(self, key: str, n: int) -> None:
@@ -80,11 +81,16 @@ class TransferMeter:
             f"{human_size(int(self.rate))}/s"
         )
 
-    def in_flight(self, n: int = 3) -> list[tuple[str, int, int]]:
-        """(key, bytes so far, size) of up to ``n`` files being transferred."""
+    def details(self, n: int = 3) -> list[str]:
+        """Up to ``n`` files being transferred, with how far each has got."""
         with self._lock:
             active = list(self.active.items())[:n]
-        return [(key, done, self.plan.sizes.get(key, 0)) for key, done in active]
+        lines = []
+        for key, done in active:
+            size = self.plan.sizes.get(key, 0)
+            pct = f"{done / size:.0%}" if size else ""
+            lines.append(f"{pct:>4} {key}")
+        return lines
 
 
 def plan_upload(src: Path, key: str) -> Transfer:
