@@ -56,6 +56,8 @@ def test_dashboard_imports_a_library_only_when_its_backend_is_probed():
 
         def check(backends, family, name=""):
             report.setdefault("opened", loaded())  # the dashboard is up, nothing used yet
+            report.setdefault("screens", sorted(m for m in sys.modules if ".screens" in m))
+            report.setdefault("text_area", "textual.widgets._text_area" in sys.modules)
             return real_check(backends, family, name)
 
         health.check = check
@@ -76,6 +78,13 @@ def test_dashboard_imports_a_library_only_when_its_backend_is_probed():
         """
     )
     assert found["opened"] == []
+    # no other screen and no widget the dashboard does not show is imported before it paints
+    assert found["screens"] == [
+        "tqconsole.screens",
+        "tqconsole.screens.base",
+        "tqconsole.screens.dashboard",
+    ]
+    assert found["text_area"] is False
     assert found["families"] == ["cache", "database", "email", "queue", "storage"]
     # the SQLite queue is Huey (which imports redis itself) and peewee tries psycopg2;
     # file storage, no Celery broker and no site template need none of the others
