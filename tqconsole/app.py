@@ -19,7 +19,7 @@ from tqconsole.widgets.command_line import CommandLine, resolve_location
 from tqconsole.widgets.key_order import KeyOrder, KeyPassed
 from tqconsole.widgets.visible_controls import SHOW_CONTROLS
 
-# Background services started after the first paint, in a thread, and stopped on
+# Background services started 0.3 s after the first paint, in a thread, and stopped on
 # quit: "module:function" taking the Backends, returning a stop function or None.
 BACKGROUND_HOOKS = ["tqconsole.tasks.embedded:embedded_consumer"]
 
@@ -67,7 +67,7 @@ class TQConsole(App):
     def on_mount(self) -> None:
         if parse_location_head(self.start_location) != "dashboard":
             self.goto(self.start_location)
-        self.set_timer(0.3, self.start_background)
+        self.call_after_refresh(self.set_timer, 0.3, self.start_background)
         self.set_interval(0.25, self.key_order.check_stuck)
         self.exit_on_hangup()
 

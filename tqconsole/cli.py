@@ -15,22 +15,29 @@ from pathlib import Path
 from tqconsole import __version__
 from tqconsole.commands.output import visible_output
 
-# One module per command group; each has register(subparsers).
-COMMAND_MODULES = [
-    "tqconsole.commands.tui",
-    "tqconsole.commands.setup",
-    "tqconsole.commands.db",
-    "tqconsole.commands.subs",
-    "tqconsole.commands.courses",
-    "tqconsole.commands.finance",
-    "tqconsole.commands.people",
-    "tqconsole.commands.payments",
-    "tqconsole.commands.storage",
-    "tqconsole.commands.cache",
-    "tqconsole.commands.mail",
-    "tqconsole.commands.tasks",
-    "tqconsole.commands.celery",
-]
+# Each command and the module that registers it (``register(subparsers)`` adds the
+# parsers of its group).  A run builds the parsers of its own command only: the
+# console starts without building the other ninety (argparse is slow at it).  Help,
+# ``--version`` and a mistyped command build them all, in this order.
+COMMANDS = {
+    "tui": "tqconsole.commands.tui",
+    "init": "tqconsole.commands.setup",
+    "demo": "tqconsole.commands.setup",
+    "check": "tqconsole.commands.setup",
+    "db": "tqconsole.commands.db",
+    "subs": "tqconsole.commands.subs",
+    "courses": "tqconsole.commands.courses",
+    "finance": "tqconsole.commands.finance",
+    "people": "tqconsole.commands.people",
+    "payments": "tqconsole.commands.payments",
+    "storage": "tqconsole.commands.storage",
+    "createcachetable": "tqconsole.commands.cache",
+    "cache": "tqconsole.commands.cache",
+    "mail": "tqconsole.commands.mail",
+    "consumer": "tqconsole.commands.tasks",
+    "tasks": "tqconsole.commands.tasks",
+    "celery": "tqconsole.commands.celery",
+}
 
 
 def global_options(parser: argparse.ArgumentParser, suppress: bool) -> None:
@@ -51,7 +58,8 @@ def global_options(parser: argparse.ArgumentParser, suppress: bool) -> None:
     )
 
 
-def build_parser() -> argparse.ArgumentParser:
+def build_parser(command: str | None = None) -> argparse.ArgumentParser:
+    """The parser of ``command`` (and the others of its module), or of every command."""
     parser = Parser(
         prog="tqconsole",
         description="Terminal admin console for the Tanzquotient website's data.",
@@ -69,7 +77,8 @@ def build_parser() -> argparse.ArgumentParser:
         return original_add(name, **kwargs)
 
     sub.add_parser = add_parser
-    for name in COMMAND_MODULES:
+    modules = [COMMANDS[command]] if command in COMMANDS else dict.fromkeys(COMMANDS.values())
+    for name in modules:
         importlib.import_module(name).register(sub)
     return parser
 
@@ -102,6 +111,23 @@ def join_dashed_values(argv: list[str]) -> list[str]:
     return joined
 
 
+def first_word(argv: list[str]) -> int | None:
+    """Where the first word that is no option (nor an option's value) is, or would be
+    added; None when help or the version is asked for before it."""
+    i = 0
+    while i < len(argv):
+        arg = argv[i]
+        if arg in ("--profile", "--site-env"):
+            i += 2
+        elif arg in ("-h", "--help", "--version"):
+            return None
+        elif arg.startswith("-"):
+            i += 1
+        else:
+            break
+    return i
+
+
 def with_default_command(argv: list[str], commands: set[str]) -> list[str]:
     """``tqconsole [opts] [LOCATION]`` means ``tqconsole [opts] tui [LOCATION]``.
 
@@ -110,22 +136,15 @@ def with_default_command(argv: list[str], commands: set[str]) -> list[str]:
     """
     from tqconsole.screens import ROUTES
 
-    i = 0
-    while i < len(argv):
+    i = first_word(argv)
+    if i is None:
+        return argv
+    if i < len(argv):
         arg = argv[i]
-        if arg in ("--profile", "--site-env"):
-            i += 2
-            continue
-        if arg.startswith("-"):
-            if arg in ("-h", "--help", "--version"):
-                return argv
-            i += 1
-            continue
-        if arg in commands:
+        if arg in commands or arg.lstrip(":").partition("/")[0].lower() not in {
+            r.name for r in ROUTES
+        }:
             return argv
-        if arg.lstrip(":").partition("/")[0].lower() not in {r.name for r in ROUTES}:
-            return argv
-        break
     return [*argv[:i], "tui", *argv[i:]]
 
 
@@ -147,9 +166,10 @@ def main(argv: list[str] | None = None) -> int:
     from tqconsole.errors import ConsoleError
 
     argv = list(sys.argv[1:] if argv is None else argv)
-    parser = build_parser()
-    commands = set(parser._subparsers._group_actions[0].choices)  # noqa: SLF001
-    args = parser.parse_args(with_default_command(join_dashed_values(argv), commands))
+    argv = with_default_command(join_dashed_values(argv), set(COMMANDS))
+    i = first_word(argv)
+    parser = build_parser(argv[i] if i is not None and i < len(argv) else None)
+    args = parser.parse_args(argv)
     for option in DASHED_VALUES:
         if getattr(args, option.lstrip("-"), None) == []:  # argparse's reading of --sort=--
             parser.error(f"argument {option}: expected a column, not '--'")

@@ -56,6 +56,8 @@ def test_dashboard_imports_a_library_only_when_its_backend_is_probed():
 
         def check(backends, family, name=""):
             report.setdefault("opened", loaded())  # the dashboard is up, nothing used yet
+            report.setdefault("screens", sorted(m for m in sys.modules if ".screens" in m))
+            report.setdefault("text_area", "textual.widgets._text_area" in sys.modules)
             return real_check(backends, family, name)
 
         health.check = check
@@ -76,8 +78,48 @@ def test_dashboard_imports_a_library_only_when_its_backend_is_probed():
         """
     )
     assert found["opened"] == []
+    # no other screen and no widget the dashboard does not show is imported before it paints
+    assert found["screens"] == [
+        "tqconsole.screens",
+        "tqconsole.screens.base",
+        "tqconsole.screens.dashboard",
+    ]
+    assert found["text_area"] is False
     assert found["families"] == ["cache", "database", "email", "queue", "storage"]
     # the SQLite queue is Huey (which imports redis itself) and peewee tries psycopg2;
     # file storage, no Celery broker and no site template need none of the others
     assert not {"boto3", "botocore", "django", "celery", "kombu"} & set(found["probed"])
     assert "huey" in found["probed"]
+
+
+def test_the_console_builds_the_parser_of_its_own_command_only():
+    found = imported(
+        """
+        import tqconsole.cli as cli
+
+        built = []
+        real_build = cli.build_parser
+        cli.build_parser = lambda command=None: built.append(command) or real_build(command)
+        try:
+            cli.main(["--read-only", "dashboard"])  # no terminal: stops before the screen
+        except SystemExit:
+            pass
+        commands = sorted(m for m in sys.modules if m.startswith("tqconsole.commands."))
+        print(json.dumps({"built": built, "commands": commands}))
+        """
+    )
+    assert found == {
+        "built": ["tui"],
+        "commands": ["tqconsole.commands.output", "tqconsole.commands.tui"],
+    }
+
+
+def test_every_command_is_named_with_its_module():
+    from tqconsole.cli import COMMANDS, build_parser
+
+    def names(parser) -> set[str]:
+        return set(parser._subparsers._group_actions[0].choices)  # noqa: SLF001
+
+    assert names(build_parser()) == set(COMMANDS)
+    for command in COMMANDS:
+        assert command in names(build_parser(command))

@@ -20,7 +20,7 @@ from textual._time import get_time  # the clock Textual stamps each event with
 from textual.message import Message
 from textual.message_pump import MessagePump
 from textual.screen import ModalScreen, Screen, SystemModalScreen
-from textual.widgets import Input, TextArea
+from textual.widgets import Input
 
 # A key whose way seems lost without its widget or screen going away is given up
 # after this long, so the keys behind it still come through (never seen so far:
@@ -38,6 +38,8 @@ class KeyPassed(Message):
 
 def takes_text(widget) -> bool:
     """A field that types printable keys (so none of them is a binding there)."""
+    from textual.widgets import TextArea  # here: the console starts without it
+
     if isinstance(widget, TextArea):
         return not widget.read_only
     return isinstance(widget, Input)
