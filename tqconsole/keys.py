@@ -54,6 +54,21 @@ SCREENS: dict[str, Verb] = {
     "cache.cull": Verb("p", "Cull expired"),
     "cache.switch": Verb("C", "Other cache"),
     "cache.namespaces": Verb("N", "Namespaces"),
+    # mail
+    "mail.switch_tab": Verb("ctrl+n", "Compose/Outbox"),
+    "mail.send": Verb("ctrl+s", "Send"),
+    "mail.preview": Verb("ctrl+o", "Preview"),
+    "mail.template": Verb("ctrl+t", "Template"),
+    "mail.editor": Verb("ctrl+g", "$EDITOR"),
+    "mail.html": Verb("ctrl+b", "HTML"),
+    "mail.drafts": Verb("ctrl+l", "Drafts"),
+    "mail.next_field": Verb("down", "Next field"),
+    "mail.previous_field": Verb("up", "Previous field"),
+    "mail.outbox.filter": Verb("f", "Status filter"),
+    "mail.outbox.requeue": Verb("R", "Requeue"),
+    "mail.outbox.resend": Verb("ctrl+r", "Send again now"),
+    "mail.outbox.resume": Verb("b", "Resume job"),
+    "mail.outbox.all_jobs": Verb("B", "All jobs"),
 }
 
 VERBS: dict[str, Verb] = SHARED | SCREENS
