@@ -41,7 +41,6 @@ class DraftsMixin:
 
         self.keep_draft()
         self.draft_id = new_draft_id()
-        self.fields.typed = {}
         data_dir = self.app.settings.data_dir
         typed = claim_draft(data_dir, draft_id, self.draft_id) if draft_id else {}
         if typed is None:
