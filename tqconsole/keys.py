@@ -42,6 +42,7 @@ SHARED: dict[str, Verb] = {
     "back": Verb("escape", "Back"),
     "edit": Verb("e", "Edit"),
     "create": Verb("n", "New"),
+    "retry": Verb("R", "Retry"),
 }
 
 SCREENS: dict[str, Verb] = {
@@ -63,7 +64,6 @@ SCREENS: dict[str, Verb] = {
     # tasks and celery
     "tasks.next_tab": Verb("l", "Next tab"),
     "tasks.previous_tab": Verb("h", "Prev tab"),
-    "tasks.retry": Verb("R", "Retry"),
     "tasks.retry_all": Verb("T", "Retry all failed"),
     "tasks.revoke": Verb("v", "Revoke"),
     "tasks.revoke_name": Verb("V", "Revoke task name"),
@@ -73,6 +73,20 @@ SCREENS: dict[str, Verb] = {
     "tasks.flush": Verb("P", "Flush queue"),
     "tasks.celery": Verb("c", "Celery"),
     "celery.terminate": Verb("K", "Terminate"),
+    # mail
+    "mail.switch_tab": Verb("ctrl+n", "Compose/Outbox"),
+    "mail.send": Verb("ctrl+s", "Send"),
+    "mail.preview": Verb("ctrl+o", "Preview"),
+    "mail.template": Verb("ctrl+t", "Template"),
+    "mail.editor": Verb("ctrl+g", "$EDITOR"),
+    "mail.html": Verb("ctrl+b", "HTML"),
+    "mail.drafts": Verb("ctrl+l", "Drafts"),
+    "mail.next_field": Verb("down", "Next field"),
+    "mail.previous_field": Verb("up", "Previous field"),
+    "mail.outbox.filter": Verb("f", "Status filter"),
+    "mail.outbox.resend": Verb("ctrl+r", "Send again now"),
+    "mail.outbox.resume": Verb("g", "Resume job"),
+    "mail.outbox.all_jobs": Verb("J", "All jobs"),
 }
 
 VERBS: dict[str, Verb] = SHARED | SCREENS

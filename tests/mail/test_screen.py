@@ -278,7 +278,7 @@ async def test_bulk_job_from_a_query_with_typed_confirmation(mail_env):
         await settle(pilot)
         table = app.screen.query_one("#outbox-table")
         assert table.total == 7
-        await pilot.press("x")  # every job
+        await pilot.press("J")  # every job
         await settle(pilot)
         assert table.total == 8
 
@@ -323,7 +323,7 @@ async def test_outbox_filter_open_requeue_and_resend(mail_env):
         await settle(pilot)
         assert table.total == 4
         table.move_cursor(row=2)  # bob's, newest first
-        await pilot.press("S")  # send again now
+        await pilot.press("ctrl+r")  # send again now
         await settle(pilot)
         await pilot.press("tab", "enter")
         await settle(pilot)
@@ -397,6 +397,53 @@ async def test_refresh_never_adds_a_poller(mail_env):
             await settle(pilot)
         assert screen.query_one("#outbox-table").total == 4
         assert pending_timers(screen) == before
+
+
+def test_one_key_one_verb_on_the_mail_screen_and_its_panels():
+    from tests.app.test_keys import console_bindings
+    from tqconsole.keys import VERBS
+    from tqconsole.screens.mail import MailScreen
+    from tqconsole.widgets.mail_compose import ComposeForm
+    from tqconsole.widgets.mail_fields import MessageFields
+    from tqconsole.widgets.mail_outbox import OutboxPanel
+
+    mail = [
+        b
+        for cls in (MailScreen, ComposeForm, MessageFields, OutboxPanel)
+        for b in console_bindings(cls)
+    ]
+    assert [b.key for b in mail if b.id not in VERBS] == []
+    by_key: dict[str, set[str]] = {}
+    for binding in mail + console_bindings(TQConsole):
+        for key in binding.key.split(","):
+            by_key.setdefault(key.strip(), set()).add(binding.id)
+    assert {key: ids for key, ids in by_key.items() if len(ids) > 1} == {}
+
+
+@pytest.mark.asyncio
+async def test_keys_help_lists_each_tab_with_its_help(mail_env):
+    from tqconsole.widgets.keys_help import KeysHelp
+
+    def listed(help_screen) -> dict[str, str]:
+        return {what: keys for _, entries in help_screen.groups for keys, what in entries}
+
+    app = TQConsole(load(), location="mail")
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        compose = KeysHelp(app.screen)  # `?` is typed into the field here: built as `?` would
+        assert compose.help.startswith("**Compose**")
+        keys = listed(compose)
+        assert keys["Send"] == "^s" and keys["Drafts"] == "^l" and keys["Compose/Outbox"] == "^n"
+        assert "Cancel job" not in keys  # no job runs
+        await pilot.press("ctrl+n")
+        await settle(pilot)
+        await pilot.press("question_mark")
+        outbox = await until(pilot, lambda: isinstance(app.screen, KeysHelp) and app.screen)
+        assert outbox.help.startswith("**Outbox**")
+        keys = listed(outbox)
+        assert keys["Send again now"] == "^r" and keys["Refresh"] == "r"
+        assert "All jobs" not in keys  # no job's rows only
+        assert keys["Status filter"] == "f" and keys["Compose/Outbox"] == "^n"
 
 
 @pytest.mark.asyncio

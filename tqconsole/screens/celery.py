@@ -38,7 +38,7 @@ class CeleryScreen(ConsoleScreen):
         bind("celery.terminate", "revoke(True)", show=False),
         bind("tasks.run_now", "run_now"),
         bind("edit", "toggle_enabled", "Enable/disable"),
-        bind("tasks.retry", "retry"),
+        bind("retry", "retry"),
     ]
 
     def __init__(self) -> None:

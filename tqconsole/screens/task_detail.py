@@ -29,7 +29,7 @@ class TaskDetailScreen(ConsoleScreen):
     TaskDetailScreen #traceback { color: $error; }
     """
     BINDINGS = [
-        bind("tasks.retry", "retry"),
+        bind("retry", "retry"),
         bind("tasks.revoke", "revoke"),
         bind("tasks.restore", "restore"),
         Binding("j", "scroll(1)", "Down", show=False),
@@ -90,7 +90,7 @@ class TaskDetailScreen(ConsoleScreen):
             ("consumer", f"{r.host}:{r.pid} {r.worker}  ({r.consumer})" if r.consumer else ""),
             ("result", d.result if d.result is not None else Text("none stored", style="dim")),
             ("error", Text(r.error, style="red")),
-            ("retry", f"{VERBS['tasks.retry'].shown} retries it as it was" if d.retryable else ""),
+            ("retry", f"{VERBS['retry'].shown} retries it as it was" if d.retryable else ""),
         ):
             if value:
                 grid.add_row(label, value)

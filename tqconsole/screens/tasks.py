@@ -40,7 +40,7 @@ class TasksScreen(ConsoleScreen):
         bind("previous_page", "page(-1)", show=False),
         bind("filter", "filter"),
         bind("create", "enqueue", "Enqueue"),
-        bind("tasks.retry", "retry"),
+        bind("retry", "retry"),
         bind("refresh", "refresh", show=False),
         bind("tasks.retry_all", "retry_all", show=False),
         bind("delete", "dismiss_failed", "Delete failure", show=False),

@@ -43,7 +43,9 @@ class ProgressPanel(Vertical):
     def start(self, title: str, meter) -> None:
         self.meter = meter
         cancels = "ctrl+x cancels"
-        self.query_one(".progress-title", Label).update(f"{title} — {cancels}" if title else cancels)
+        self.query_one(".progress-title", Label).update(
+            f"{title} — {cancels}" if title else cancels
+        )
         self.add_class("-running")
         self.redraw()
         if self._timer is None:

@@ -1,7 +1,7 @@
-"""The mail screen's drafts: every unsent message is kept until sent or discarded.
+"""The compose form's drafts: every unsent message is kept until sent or discarded.
 
-A mixin of ``MailScreen`` (it reads the screen's form and settings): ``ctrl+l``
-lists the drafts, picks one, starts anew or discards the one on the form.
+A mixin of ``ComposeForm`` (the form's ``draft_id`` and ``fields``): the
+drafts key lists the drafts, picks one, starts anew or discards the one on the form.
 """
 
 from __future__ import annotations
@@ -10,10 +10,10 @@ from tqconsole.widgets.dialogs.confirm import ConfirmDialog
 
 
 class DraftsMixin:
-    def action_drafts(self) -> None:
+    def show_drafts(self) -> None:
         from tqconsole.services.mail.compose import list_drafts
 
-        self.pick_draft(list_drafts(self.settings.data_dir), on_form=True)
+        self.pick_draft(list_drafts(self.app.settings.data_dir), on_form=True)
 
     def pick_draft(self, saved: list, on_form: bool = False) -> None:
         """The unsent drafts to pick from (the newest first), a new message, or discard."""
@@ -41,8 +41,8 @@ class DraftsMixin:
 
         self.keep_draft()
         self.draft_id = new_draft_id()
-        self.typed = {}
-        typed = claim_draft(self.settings.data_dir, draft_id, self.draft_id) if draft_id else {}
+        data_dir = self.app.settings.data_dir
+        typed = claim_draft(data_dir, draft_id, self.draft_id) if draft_id else {}
         if typed is None:
             self.notify("that draft was opened in another console meanwhile", severity="warning")
             typed = {}
@@ -63,5 +63,5 @@ class DraftsMixin:
     def keep_draft(self) -> bool:
         from tqconsole.services.mail.compose import save_draft
 
-        kept = {**self.typed, "markdown_html": self.markdown_html}
-        return save_draft(self.settings.data_dir, self.draft_id, kept)
+        kept = {**self.fields.typed, "markdown_html": self.markdown_html}
+        return save_draft(self.app.settings.data_dir, self.draft_id, kept)

@@ -1,19 +1,19 @@
 """The mail screen's outbox panel: post_office's queue by status, paged at any size.
 
-A windowed table over ``post_office_email`` (newest first, keyset pages), a status
-filter (``f``), a bulk job's rows only after a job (``x``: every job); enter opens
-an email as sent with its logs and attachments; ``R`` requeues it as the site's
-admin action does, ``S`` sends it again now (with the site configured: requeued
-for the site's workers), ``b`` resumes its bulk job.
+A windowed table over ``post_office_email`` (newest first, keyset pages). Its
+screen runs the blocking work (``screen.run_blocking``) and the refresh poller
+(``auto_refresh``); resuming a bulk job is the screen's (``OutboxPanel.Resume``).
 """
 
 from __future__ import annotations
 
 from textual.app import ComposeResult
-from textual.binding import Binding
 from textual.containers import Vertical
+from textual.message import Message
 from textual.widgets import Static
 
+from tqconsole.keys import VERBS
+from tqconsole.widgets.bindings import bind
 from tqconsole.widgets.dialogs.confirm import ConfirmDialog
 from tqconsole.widgets.dialogs.viewer import TextViewer
 from tqconsole.widgets.windowed_table import WindowedTable
@@ -23,18 +23,46 @@ REFRESH_SECONDS = 5.0
 STATUS, PRIORITY, TO, SUBJECT = 1, 2, 3, 4  # cells of a row (see outbox_views.PAGE_HEADERS)
 
 
+HINTED = (
+    "mail.outbox.all_jobs",
+    "mail.outbox.filter",
+    "retry",
+    "mail.outbox.resend",
+    "mail.outbox.resume",
+)
+
+
 class OutboxPanel(Vertical):
+    HELP = """\
+**Outbox**: the site's mail queue (post_office), newest first.
+
+- The status filter steps through all, queued, requeued, sent and failed.
+- After a bulk job only its messages show, until *All jobs*.
+- Enter opens a message as sent, with its logs and attachments.
+- *Requeue* marks it queued, as the site's admin action does: the next run of
+  "send queued mail" sends it. *Send again now* sends a failed or waiting one at
+  once (with the site configured: requeued for the site's workers).
+- *Resume job* sends what is still queued of the selected message's bulk job.
+"""
+
+    class Resume(Message):
+        """Resume bulk job ``job`` (confirmed)."""
+
+        def __init__(self, job: str) -> None:
+            super().__init__()
+            self.job = job
+
     DEFAULT_CSS = """
     OutboxPanel #outbox-filter { height: 1; padding: 0 1; color: $text-muted; }
     OutboxPanel #outbox-table { height: 1fr; }
     """
     BINDINGS = [
-        Binding("f", "cycle_status", "Status filter", id="mail.outbox.filter"),
-        Binding("R", "requeue", "Requeue", id="mail.outbox.requeue"),
-        Binding("S", "resend", "Send again now", id="mail.outbox.resend"),
-        Binding("b", "resume_job", "Resume job", id="mail.outbox.resume"),
-        Binding("r", "refresh_outbox", "Refresh", id="mail.outbox.refresh"),
-        Binding("x", "clear_job_filter", "All jobs", id="mail.outbox.all_jobs"),
+        bind("mail.outbox.filter", "cycle_status"),
+        bind("retry", "requeue", "Requeue"),
+        bind("mail.outbox.resend", "resend"),
+        bind("mail.outbox.resume", "resume_job"),
+        bind("refresh", "refresh_outbox"),
+        bind("mail.outbox.all_jobs", "clear_job_filter"),
     ]
 
     def __init__(self, status: str = "all", *, id: str | None = None) -> None:  # noqa: A002
@@ -55,7 +83,6 @@ class OutboxPanel(Vertical):
 
     def on_mount(self) -> None:
         self.show_filter()
-        self.set_interval(REFRESH_SECONDS, self.poll)
 
     def check_action(self, action: str, parameters) -> bool | None:
         if action == "clear_job_filter":
@@ -67,7 +94,7 @@ class OutboxPanel(Vertical):
         """(Re)open the table on the current status and job."""
         from tqconsole.services.mail.outbox import OutboxWindow
 
-        db = self.screen.backends.database
+        db = self.app.backends.database
         status = None if self.status == "all" else self.status
         job = self.job or None
         self.run_blocking(
@@ -76,15 +103,21 @@ class OutboxPanel(Vertical):
             done=self.table.set_source,
         )
 
-    def poll(self) -> None:
-        """The panel's one poller: `r` refreshes now, never adds a loop."""
-        if self.screen.is_current and self.display and self.table.source is not None:
+    def auto_refresh(self) -> None:
+        """A round of the screen's poller (every ``REFRESH_SECONDS``): `r` refreshes now."""
+        if self.display and self.table.source is not None:
             self.table.reload()
 
     def show_filter(self) -> None:
         parts = [f"[b reverse] {s} [/]" if s == self.status else f" {s} " for s in STATUSES]
-        job = f"  job [b]{self.job}[/] (x: all jobs)" if self.job else ""
-        hint = "  f filter · enter open · R requeue · S send now · b resume job"
+        key = {verb: VERBS[verb].shown for verb in HINTED}
+        job = (
+            f"  job [b]{self.job}[/] ({key['mail.outbox.all_jobs']}: all jobs)" if self.job else ""
+        )
+        hint = (
+            f"  {key['mail.outbox.filter']} filter · enter open · {key['retry']} requeue"
+            f" · {key['mail.outbox.resend']} send now · {key['mail.outbox.resume']} resume job"
+        )
         self.query_one("#outbox-filter", Static).update("status:" + "".join(parts) + (job or hint))
 
     def show_job(self, job: str) -> None:
@@ -148,7 +181,7 @@ class OutboxPanel(Vertical):
             if ok:
                 from tqconsole.services.mail.outbox import requeue
 
-                db = self.screen.backends.database
+                db = self.app.backends.database
                 self.run_blocking(
                     lambda: requeue(db, [pk]), group="mail-requeue", done=self.requeued
                 )
@@ -176,7 +209,7 @@ class OutboxPanel(Vertical):
             if ok:
                 from tqconsole.services.mail.outbox import resend_now
 
-                backends = self.screen.backends
+                backends = self.app.backends
                 self.run_blocking(
                     lambda: resend_now(backends, pk), group="mail-resend", done=self.resent
                 )
@@ -211,7 +244,7 @@ class OutboxPanel(Vertical):
 
         def done(ok: bool | None) -> None:
             if ok:
-                self.screen.resume_job(job)
+                self.post_message(self.Resume(job))
 
         self.app.push_screen(
             ConfirmDialog(
