@@ -54,6 +54,27 @@ SCREENS: dict[str, Verb] = {
     "cache.cull": Verb("p", "Cull expired"),
     "cache.switch": Verb("C", "Other cache"),
     "cache.namespaces": Verb("N", "Namespaces"),
+    # database
+    "db.find_usi": Verb("u", "Find USI"),
+    "db.columns": Verb("v", "Columns"),
+    "db.export": Verb("E", "Export"),
+    "db.copy_row": Verb("Y", "Copy row"),
+    "db.email": Verb("at", "Email", "@"),
+    "db.save": Verb("ctrl+s", "Save"),
+    "db.pick": Verb("ctrl+f", "Pick row"),
+    "db.close_text": Verb("q", "Close"),
+    "db.participants": Verb("P", "Participants CSV"),
+    "db.confirm_waiting": Verb("W", "Confirm waiting list"),
+    "subs.confirm": Verb("c", "Confirm"),
+    "subs.confirm_singles": Verb("C", "Confirm singles"),
+    "subs.admit": Verb("a", "Admit"),
+    "subs.waiting_list": Verb("w", "Wait list"),
+    "subs.reject": Verb("x", "Reject"),
+    "subs.paid_counter": Verb("m", "Paid (counter)"),
+    "subs.paid_online": Verb("O", "Paid (online)"),
+    "subs.match": Verb("M", "Match partners"),
+    "subs.redeem": Verb("V", "Redeem voucher"),
+    "subs.remind": Verb("$", "Payment reminder"),
 }
 
 VERBS: dict[str, Verb] = SHARED | SCREENS

@@ -258,16 +258,19 @@ def reference(app, name: str) -> str:
 
 async def edit_subscription(pilot, pk: int) -> None:
     """The edit form of subscription ``pk``, its labels looked up, the focus in its first field."""
-    from tqconsole.screens.model_record import EditScreen, RecordScreen
+    from tqconsole.screens.model_record import RecordScreen
+    from tqconsole.screens.record_edit import EditScreen
+    from tqconsole.widgets.record_form import RecordForm
 
     app = pilot.app
     await until(pilot, lambda: isinstance(app.screen, RecordScreen) and app.screen.record)
     await pilot.press("e")
 
     def form_ready() -> bool:
-        form = app.screen
-        focused = form.focused if isinstance(form, EditScreen) else None
-        return focused is not None and not form.timers and bool(reference(app, "user"))
+        screen = app.screen
+        if not isinstance(screen, EditScreen) or screen.focused is None:
+            return False
+        return not screen.query_one(RecordForm).pending and bool(reference(app, "user"))
 
     await until(pilot, form_ready)
     assert app.screen.focused.id == "in-date"  # the site's column order
@@ -302,7 +305,7 @@ async def test_edit_foreign_key_shows_its_row_and_refuses_a_missing_one(demo_sql
 async def test_edit_foreign_key_picker_finds_a_user_by_name(demo_sqlite):
     from textual.widgets import Input
 
-    from tqconsole.screens.model_record import EditScreen
+    from tqconsole.screens.record_edit import EditScreen
     from tqconsole.widgets.dialogs.pick import Pick
 
     before = db_rows("SELECT user_id FROM courses_subscribe WHERE id = 7")[0][0]
@@ -495,7 +498,7 @@ async def test_delete_asks_for_the_label_and_shows_what_cascades(demo_sqlite):
     app = TQConsole(load(), location=f"models/courses_subscribe/{sub[0]}")
     async with app.run_test(size=(80, 24)) as pilot:
         await settle(pilot)
-        await pilot.press("D")
+        await pilot.press("d")
         await settle(pilot)
         from tqconsole.widgets.dialogs.confirm import ConfirmDialog
 
