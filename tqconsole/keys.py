@@ -6,9 +6,10 @@ binding id is the verb's id, so ``keymap`` in the settings (a table of id → ke
 moves a verb on every screen at once.
 
 Shared verbs have bare ids (``filter``); a screen's own verbs are prefixed with the
-screen (``cache.cull``). One key means one thing: no two verbs share a key, except
-``escape``, which is ``back`` everywhere (in a dialog it closes the dialog). Running
-work is cancelled with ``cancel`` (ctrl+x) on every screen.
+screen (``cache.cull``). One key means one thing on a screen: a shared verb's key is
+that verb everywhere (``escape`` is ``back``; in a dialog it closes the dialog), and no
+screen's own verb takes it; two screens may give one key each a verb of their own.
+Running work is cancelled with ``cancel`` (ctrl+x) on every screen.
 """
 
 from __future__ import annotations
