@@ -398,6 +398,26 @@ async def test_waiting_list_admit_and_counter_payment_keys(demo_sqlite):
             assert row[0][1] == "counter"
 
 
+async def test_keys_help_lists_the_staff_keys_and_read_only_hides_them(demo_sqlite, monkeypatch):
+    from tqconsole.widgets.keys_help import key_groups
+
+    def own_keys(app) -> dict[str, str]:
+        return {what: keys for keys, what in dict(key_groups(app.screen))["This screen"]}
+
+    app = TQConsole(load(), location="models/courses_subscribe")
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        keys = own_keys(app)
+    assert keys["Paid (counter)"] == "m" and keys["Reject"] == "x" and keys["Find USI"] == "u"
+    assert keys["Export"] == "E" and keys["Delete"] == "d" and "Payment reminder" in keys
+    monkeypatch.setenv("TQ_READ_ONLY", "1")
+    app = TQConsole(load(), location="models/courses_subscribe")
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        keys = own_keys(app)
+    assert "Export" in keys and not {"Reject", "Delete", "Edit", "New"} & set(keys), keys
+
+
 async def test_find_by_usi_opens_the_subscription(demo_sqlite):
     sub, usi = db_rows("SELECT id, usi FROM courses_subscribe WHERE id = 42")[0]
     app = TQConsole(load(), location="models")

@@ -135,14 +135,9 @@ E exports the view."""
         self.query_one(TableTitle).show(self.crumb, self.table_name, query)
 
     def column_view(self, source):
-        """``source`` with the columns staff chose for this table, else its declared order."""
-        from tqconsole.services.db.tables import ColumnView, default_order, load_column_choices
+        from tqconsole.screens.table_columns import column_view
 
-        names = list(source.headers)
-        chosen = load_column_choices(self.settings.data_dir).get(self.table_name)
-        shown = [n for n in chosen or () if n in names] or default_order(self.table_name, names)
-        fields = {f.name: f for f in source.query.fields}
-        return ColumnView(source, self.table_name, fields, shown)
+        return column_view(self.settings.data_dir, self.table_name, source)
 
     def show_columns(self, keep_position: bool = True) -> None:
         """The same query with the columns as now chosen (after the column chooser)."""
@@ -261,27 +256,10 @@ E exports the view."""
 
     # --- columns
     def action_columns(self) -> None:
-        from tqconsole.services.db.tables import column_title
-        from tqconsole.widgets.dialogs.pick import Columns
+        from tqconsole.screens.table_columns import ask_columns
 
-        if self.view is None:
-            return
-        names = list(self.view.source.headers)
-        titles = {n: column_title(self.table_name, n) for n in names}
-        self.app.push_screen(Columns(names, titles, self.view.names), self.columns_chosen)
-
-    def columns_chosen(self, names: list | None) -> None:
-        from tqconsole.errors import ConsoleError
-        from tqconsole.services.db.tables import save_column_choice
-
-        if names is None:
-            return
-        try:
-            save_column_choice(self.settings.data_dir, self.table_name, names or None)
-        except ConsoleError as exc:
-            self.notify_error(str(exc))
-            return
-        self.show_columns()
+        if self.view is not None:
+            ask_columns(self, self.table_name, self.view, self.show_columns)
 
     # --- export and clipboard
     def action_export(self) -> None:
