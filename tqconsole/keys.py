@@ -6,9 +6,10 @@ binding id is the verb's id, so ``keymap`` in the settings (a table of id → ke
 moves a verb on every screen at once.
 
 Shared verbs have bare ids (``filter``); a screen's own verbs are prefixed with the
-screen (``cache.cull``). One key means one thing: no two verbs share a key, except
-``escape``, which is ``back`` everywhere (in a dialog it closes the dialog). Running
-work is cancelled with ``cancel`` (ctrl+x) on every screen.
+screen (``cache.cull``). One key means one thing on a screen: a shared verb's key is
+that verb everywhere (``escape`` is ``back``; in a dialog it closes the dialog), and no
+screen's own verb takes it; two screens may give one key each a verb of their own.
+Running work is cancelled with ``cancel`` (ctrl+x) on every screen.
 """
 
 from __future__ import annotations
@@ -87,6 +88,27 @@ SCREENS: dict[str, Verb] = {
     "mail.outbox.resend": Verb("ctrl+r", "Send again now"),
     "mail.outbox.resume": Verb("g", "Resume job"),
     "mail.outbox.all_jobs": Verb("J", "All jobs"),
+    # database
+    "db.find_usi": Verb("u", "Find USI"),
+    "db.columns": Verb("v", "Columns"),
+    "db.export": Verb("E", "Export"),
+    "db.copy_row": Verb("Y", "Copy row"),
+    "db.email": Verb("at", "Email", "@"),
+    "db.save": Verb("ctrl+s", "Save"),
+    "db.pick": Verb("ctrl+f", "Pick row"),
+    "db.close_text": Verb("q", "Close"),
+    "db.participants": Verb("P", "Participants CSV"),
+    "db.confirm_waiting": Verb("W", "Confirm waiting list"),
+    "subs.confirm": Verb("c", "Confirm"),
+    "subs.confirm_singles": Verb("C", "Confirm singles"),
+    "subs.admit": Verb("a", "Admit"),
+    "subs.waiting_list": Verb("w", "Wait list"),
+    "subs.reject": Verb("x", "Reject"),
+    "subs.paid_counter": Verb("m", "Paid (counter)"),
+    "subs.paid_online": Verb("O", "Paid (online)"),
+    "subs.match": Verb("M", "Match partners"),
+    "subs.redeem": Verb("V", "Redeem voucher"),
+    "subs.remind": Verb("$", "Payment reminder"),
 }
 
 VERBS: dict[str, Verb] = SHARED | SCREENS

@@ -258,16 +258,19 @@ def reference(app, name: str) -> str:
 
 async def edit_subscription(pilot, pk: int) -> None:
     """The edit form of subscription ``pk``, its labels looked up, the focus in its first field."""
-    from tqconsole.screens.model_record import EditScreen, RecordScreen
+    from tqconsole.screens.model_record import RecordScreen
+    from tqconsole.screens.record_edit import EditScreen
+    from tqconsole.widgets.record_form import RecordForm
 
     app = pilot.app
     await until(pilot, lambda: isinstance(app.screen, RecordScreen) and app.screen.record)
     await pilot.press("e")
 
     def form_ready() -> bool:
-        form = app.screen
-        focused = form.focused if isinstance(form, EditScreen) else None
-        return focused is not None and not form.timers and bool(reference(app, "user"))
+        screen = app.screen
+        if not isinstance(screen, EditScreen) or screen.focused is None:
+            return False
+        return not screen.query_one(RecordForm).pending and bool(reference(app, "user"))
 
     await until(pilot, form_ready)
     assert app.screen.focused.id == "in-date"  # the site's column order
@@ -302,7 +305,7 @@ async def test_edit_foreign_key_shows_its_row_and_refuses_a_missing_one(demo_sql
 async def test_edit_foreign_key_picker_finds_a_user_by_name(demo_sqlite):
     from textual.widgets import Input
 
-    from tqconsole.screens.model_record import EditScreen
+    from tqconsole.screens.record_edit import EditScreen
     from tqconsole.widgets.dialogs.pick import Pick
 
     before = db_rows("SELECT user_id FROM courses_subscribe WHERE id = 7")[0][0]
@@ -395,6 +398,26 @@ async def test_waiting_list_admit_and_counter_payment_keys(demo_sqlite):
             assert row[0][1] == "counter"
 
 
+async def test_keys_help_lists_the_staff_keys_and_read_only_hides_them(demo_sqlite, monkeypatch):
+    from tqconsole.widgets.keys_help import key_groups
+
+    def own_keys(app) -> dict[str, str]:
+        return {what: keys for keys, what in dict(key_groups(app.screen))["This screen"]}
+
+    app = TQConsole(load(), location="models/courses_subscribe")
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        keys = own_keys(app)
+    assert keys["Paid (counter)"] == "m" and keys["Reject"] == "x" and keys["Find USI"] == "u"
+    assert keys["Export"] == "E" and keys["Delete"] == "d" and "Payment reminder" in keys
+    monkeypatch.setenv("TQ_READ_ONLY", "1")
+    app = TQConsole(load(), location="models/courses_subscribe")
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        keys = own_keys(app)
+    assert "Export" in keys and not {"Reject", "Delete", "Edit", "New"} & set(keys), keys
+
+
 async def test_find_by_usi_opens_the_subscription(demo_sqlite):
     sub, usi = db_rows("SELECT id, usi FROM courses_subscribe WHERE id = 42")[0]
     app = TQConsole(load(), location="models")
@@ -424,6 +447,43 @@ async def test_export_view_to_json(demo_sqlite, tmp_path):
     data = json.loads(target.read_text())
     count = db_rows("SELECT COUNT(*) FROM courses_subscribe WHERE state = 'waiting_list'")[0][0]
     assert len(data) == count and {d["state"] for d in data} == {"waiting_list"}
+
+
+async def test_export_by_name_goes_to_the_exports_folder_and_asks_before_replacing(
+    demo_sqlite,
+):
+    from textual.widgets import Input
+
+    from tqconsole.widgets.dialogs.confirm import ConfirmDialog
+
+    settings = load()
+    target = settings.data_dir / "exports" / "rooms.csv"
+    app = TQConsole(settings, location="models/courses_room")
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        messages = lambda: [n.message for n in app._notifications]  # noqa: E731
+        for round_ in range(2):
+            app.clear_notifications()
+            await pilot.press("E")
+            await until(pilot, lambda: isinstance(app.screen.focused, Input))
+            app.screen.query_one(Input).value = "rooms.csv"
+            await pilot.press("enter")
+            if round_ == 1:
+                await until(pilot, lambda: isinstance(app.screen, ConfirmDialog))
+                first = target.read_text()
+                await pilot.press(*"yyy", "enter")  # typed text never confirms; Cancel has focus
+                await until(pilot, lambda: not isinstance(app.screen, ConfirmDialog))
+                assert target.read_text() == first and not messages()
+                await pilot.press("E")
+                await until(pilot, lambda: isinstance(app.screen.focused, Input))
+                app.screen.query_one(Input).value = "rooms.csv"
+                await pilot.press("enter")
+                await until(pilot, lambda: isinstance(app.screen, ConfirmDialog))
+                await pilot.press("tab", "enter")  # Overwrite
+            await until(pilot, lambda: any("exported" in m for m in messages()))
+        assert any(f"to {target}" in m for m in messages())
+    rows = db_rows("SELECT COUNT(*) FROM courses_room")[0][0]
+    assert len(target.read_text().splitlines()) == rows + 1
 
 
 async def test_read_only_mode_offers_no_write_keys(demo_sqlite, monkeypatch):
@@ -495,7 +555,7 @@ async def test_delete_asks_for_the_label_and_shows_what_cascades(demo_sqlite):
     app = TQConsole(load(), location=f"models/courses_subscribe/{sub[0]}")
     async with app.run_test(size=(80, 24)) as pilot:
         await settle(pilot)
-        await pilot.press("D")
+        await pilot.press("d")
         await settle(pilot)
         from tqconsole.widgets.dialogs.confirm import ConfirmDialog
 

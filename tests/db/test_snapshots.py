@@ -62,12 +62,13 @@ def test_snapshot_filter_error(demo_sqlite, snap_compare):
 
 def test_snapshot_edit_form(demo_sqlite, snap_compare):
     async def edit(pilot) -> None:
-        from tqconsole.screens.model_record import EditScreen
+        from tqconsole.screens.record_edit import EditScreen
+        from tqconsole.widgets.record_form import RecordForm
 
         await data_shown(pilot)
         await pilot.press("e")
         await until(pilot, lambda: isinstance(pilot.app.screen, EditScreen))
-        form = pilot.app.screen
+        form = pilot.app.screen.query_one(RecordForm)
 
         def labels_shown() -> bool:  # the form, and the row each foreign key set names
             refs = [
@@ -76,7 +77,7 @@ def test_snapshot_edit_form(demo_sqlite, snap_compare):
             ]
             return (
                 bool(form.specs)
-                and not form.timers
+                and not form.pending
                 and all(str(ref.render()) or not field.value for ref, field in refs)
             )
 

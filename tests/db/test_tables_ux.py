@@ -279,8 +279,9 @@ def test_snapshot_column_chooser(demo_sqlite, snap_compare, size):
 async def test_picker_labels_subscriptions_and_starts_on_the_current_row(demo_sqlite):
     from textual.widgets import Input
 
-    from tqconsole.screens.model_record import EditScreen
+    from tqconsole.screens.record_edit import EditScreen
     from tqconsole.widgets.dialogs.pick import Pick
+    from tqconsole.widgets.record_form import RecordForm
 
     rows = db_rows(
         "SELECT sp.id, s.id, s.usi, u.first_name FROM payment_subscriptionpayment sp "
@@ -294,7 +295,10 @@ async def test_picker_labels_subscriptions_and_starts_on_the_current_row(demo_sq
     async with app.run_test(size=(120, 40)) as pilot:
         await until(pilot, lambda: getattr(app.screen, "record", None) is not None)
         await pilot.press("e")
-        await until(pilot, lambda: isinstance(app.screen, EditScreen) and app.screen.specs)
+        await until(
+            pilot,
+            lambda: isinstance(app.screen, EditScreen) and app.screen.query_one(RecordForm).specs,
+        )
         await until(pilot, lambda: app.screen.query("#in-subscription"))
         app.screen.query_one("#in-subscription", Input).focus()
         await pilot.press("ctrl+f")

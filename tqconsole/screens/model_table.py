@@ -2,27 +2,20 @@
 
 from __future__ import annotations
 
-from rich.text import Text
 from textual.app import ComposeResult
-from textual.binding import Binding
-from textual.widgets import Input, Static
 
-from tqconsole.screens import subscription_actions
+from tqconsole.screens import course_actions, subscription_actions
+from tqconsole.screens.course_actions import CourseActions
 from tqconsole.screens.models import ModelsBase
 from tqconsole.screens.subscription_actions import SubscriptionActions
 from tqconsole.services.db.filter_language import HELP as FILTER_HELP
+from tqconsole.widgets.bindings import bind
+from tqconsole.widgets.filter_bar import FilterBar
+from tqconsole.widgets.table_lines import TableStatus, TableTitle
 from tqconsole.widgets.windowed_table import Unreachable, WindowedTable, retry_delay
 
 
-def caret_line(position: int, message: str) -> Text:
-    """A caret under the place of the error in the filter line above, and the message."""
-    out = Text()
-    out.append(" " * max(0, position) + "^ ", style="bold red")
-    out.append(message, style="red")
-    return out
-
-
-class TableScreen(SubscriptionActions, ModelsBase):
+class TableScreen(SubscriptionActions, CourseActions, ModelsBase):
     HELP = f"""\
 ## Filter (/)
 {FILTER_HELP}
@@ -31,26 +24,23 @@ v chooses the columns (space shows/hides, K/J move; remembered per table);
 E exports the view."""
     DEFAULT_CSS = """
     TableScreen #table-title { height: 1; padding: 0 1; background: $boost; }
-    TableScreen #filter-input { display: none; border: none; height: 1; padding: 0 1; }
-    TableScreen #filter-input.-open { display: block; }
-    TableScreen #filter-error { display: none; padding: 0 1; height: auto; }
-    TableScreen #filter-error.-shown { display: block; }
     TableScreen #table-status { height: 1; padding: 0 1; background: $boost; }
     """
     AUTO_FOCUS = "#rows"
     BINDINGS = [
-        Binding("slash", "filter", "Filter", id="table.filter"),
-        Binding("escape", "close_filter", "Back", show=False, id="table.escape"),
-        Binding("s", "sort", "Sort", show=False, id="table.sort"),
-        Binding("r", "reload", "Reload", show=False, id="table.reload"),
-        Binding("e", "edit", "Edit", id="table.edit"),
-        Binding("n", "create", "New", show=False, id="table.create"),
-        Binding("d,D", "delete", "Delete", show=False, id="table.delete"),
-        Binding("E", "export", "Export", show=False, id="table.export"),
-        Binding("v", "columns", "Columns", show=False, id="table.columns"),
-        Binding("y", "copy_cell", "Copy cell", show=False, id="table.copy_cell"),
-        Binding("Y", "copy_row", "Copy row", show=False, id="table.copy_row"),
+        bind("filter", "filter"),
+        bind("back", "close_filter", show=False),
+        bind("sort", "sort", show=False),
+        bind("refresh", "reload", "Reload", show=False),
+        bind("edit", "edit"),
+        bind("create", "create", show=False),
+        bind("delete", "delete", show=False),
+        bind("db.export", "export", show=False),
+        bind("db.columns", "columns", show=False),
+        bind("copy", "copy_cell", "Copy cell", show=False),
+        bind("db.copy_row", "copy_row", show=False),
         *subscription_actions.BINDINGS,
+        *course_actions.BINDINGS,
     ]
 
     def __init__(self, table: str, filter_text: str = "") -> None:
@@ -68,11 +58,10 @@ E exports the view."""
         return f"models/{self.table_name}"
 
     def compose_body(self) -> ComposeResult:
-        yield Static(self.crumb, id="table-title")
-        yield Input(self.filter_text, placeholder="filter, e.g. state=confirmed", id="filter-input")
-        yield Static("", id="filter-error")
+        yield TableTitle(self.crumb, id="table-title")
+        yield FilterBar(self.filter_text, "filter, e.g. state=confirmed")
         yield WindowedTable(self.run_blocking, id="rows")
-        yield Static("loading…", id="table-status")
+        yield TableStatus("loading…", id="table-status")
 
     def on_mount(self) -> None:
         from tqconsole.services.db.tables import LIVE_SECONDS, LIVE_TABLES
@@ -107,7 +96,7 @@ E exports the view."""
         )
 
     def open_failed(self, message: str) -> None:
-        self.query_one("#table-status", Static).update(Text(message, style="bold red"))
+        self.query_one(TableStatus).fail(message)
         self.notify_error(message)
 
     def reflect_query(self, table: str, filter_text: str):
@@ -127,8 +116,7 @@ E exports the view."""
         self.open_attempts += 1
         if self.open_attempts == 1:
             self.notify_error(result.message)
-        line = Text(f"{result.message} (again in {delay:g} s)", style="bold red")
-        self.query_one("#table-status", Static).update(line)
+        self.query_one(TableStatus).fail(f"{result.message} (again in {delay:g} s)")
         self.set_timer(delay, self.open_table)
 
     def build_query(self, table: str, filter_text: str):
@@ -144,17 +132,12 @@ E exports the view."""
         self.filter_text = query.filter_text
         self.view = self.column_view(TableWindow(self.backends.database, query))
         self.query_one(WindowedTable).set_source(self.view)
-        self.update_title()
+        self.query_one(TableTitle).show(self.crumb, self.table_name, query)
 
     def column_view(self, source):
-        """``source`` with the columns staff chose for this table, else its declared order."""
-        from tqconsole.services.db.tables import ColumnView, default_order, load_column_choices
+        from tqconsole.screens.table_columns import column_view
 
-        names = list(source.headers)
-        chosen = load_column_choices(self.settings.data_dir).get(self.table_name)
-        shown = [n for n in chosen or () if n in names] or default_order(self.table_name, names)
-        fields = {f.name: f for f in source.query.fields}
-        return ColumnView(source, self.table_name, fields, shown)
+        return column_view(self.settings.data_dir, self.table_name, source)
 
     def show_columns(self, keep_position: bool = True) -> None:
         """The same query with the columns as now chosen (after the column chooser)."""
@@ -163,39 +146,11 @@ E exports the view."""
         self.view = self.column_view(self.view.source)
         self.query_one(WindowedTable).set_source(self.view, keep_position=keep_position)
 
-    def update_title(self) -> None:
-        title = Text(self.crumb, style="bold")
-        if self.crumb != self.table_name:
-            title.append(f"  {self.table_name}", style="dim")
-        q = self.table_query
-        if q is not None:
-            from tqconsole.services.db.table_query import is_reflected
-
-            if is_reflected(q.model):
-                title.append("  read-only (no model)", style="dim")
-            if q.filter_text:
-                title.append(f"  / {q.filter_text}", style="yellow")
-            if q.sort_text:
-                title.append(f"  sort {q.sort_text}", style="cyan")
-        self.query_one("#table-title", Static).update(title)
-
-    def update_status(self) -> None:
-        table = self.query_one(WindowedTable)
-        text = Text(table.position_text)
-        if table.selected:
-            text.append(f" · {len(table.selected)} selected", style="yellow")
-        if table.headers and table.cursor_column < len(table.headers):
-            text.append(f" · {table.headers[table.cursor_column]}", style="dim")
-        if table.error:
-            again = f"again in {table.retry_in:g} s; " if table.retry_in else ""
-            text.append(f" · {table.error} ({again}r retries now)", style="bold red")
-        self.query_one("#table-status", Static).update(text)
-
     def on_windowed_table_cursor_moved(self, event: WindowedTable.CursorMoved) -> None:
-        self.update_status()
+        self.query_one(TableStatus).show(event.table)
 
     def on_windowed_table_load_failed(self, event: WindowedTable.LoadFailed) -> None:
-        self.update_status()
+        self.query_one(TableStatus).show(event.table)
 
     def on_windowed_table_row_chosen(self, event: WindowedTable.RowChosen) -> None:
         self.open_record(event.key, self.table_name)
@@ -205,46 +160,34 @@ E exports the view."""
 
     # --- filter
     def action_filter(self) -> None:
-        field = self.query_one("#filter-input", Input)
-        field.add_class("-open")
-        field.value = self.filter_text
-        field.focus()
+        self.query_one(FilterBar).open(self.filter_text)
 
-    def on_input_submitted(self, event: Input.Submitted) -> None:
-        if event.input.id != "filter-input":
-            return
-        event.stop()
-        self.apply_filter(event.value.strip())
+    def on_filter_bar_submitted(self, event: FilterBar.Submitted) -> None:
+        self.apply_filter(event.text)
 
     def apply_filter(self, text: str) -> None:
         from tqconsole.services.db.filter_language import FilterError, compile_filter
         from tqconsole.services.db.table_query import TableQuery
 
-        error = self.query_one("#filter-error", Static)
         if self.table_query is None:
             return
+        bar = self.query_one(FilterBar)
         try:
             where = compile_filter(self.table_query.model, text)
         except FilterError as exc:
-            error.update(caret_line(exc.position, exc.message))
-            error.add_class("-shown")
+            bar.show_error(exc.position, exc.message)
             return  # the table keeps its last good result
-        error.remove_class("-shown")
-        field = self.query_one("#filter-input", Input)
-        field.remove_class("-open")
+        bar.close()
         self.query_one(WindowedTable).focus()
         q = self.table_query
         self.show_query(TableQuery(q.model, where, q.sort, q.descending, text))
 
     def action_close_filter(self) -> None:
         """esc: close the filter line if open (the filter stays), else go back."""
-        field = self.query_one("#filter-input", Input)
-        if not field.has_class("-open"):
+        if self.query_one(FilterBar).close():
+            self.query_one(WindowedTable).focus()
+        else:
             self.app.action_back()
-            return
-        field.remove_class("-open")
-        self.query_one("#filter-error", Static).remove_class("-shown")
-        self.query_one(WindowedTable).focus()
 
     # --- sort, reload
     def action_sort(self) -> None:
@@ -291,12 +234,12 @@ E exports the view."""
     def action_edit(self) -> None:
         key = self.query_one(WindowedTable).cursor_key
         if key is not None:
-            from tqconsole.screens.model_record import EditScreen
+            from tqconsole.screens.record_edit import EditScreen
 
             self.app.push_screen(EditScreen(self.table_name, key), self.edited)
 
     def action_create(self) -> None:
-        from tqconsole.screens.model_record import EditScreen
+        from tqconsole.screens.record_edit import EditScreen
 
         self.app.push_screen(EditScreen(self.table_name, None), self.edited)
 
@@ -307,86 +250,24 @@ E exports the view."""
     def action_delete(self) -> None:
         key = self.query_one(WindowedTable).cursor_key
         if key is not None:
-            from tqconsole.screens.model_record import ask_delete
+            from tqconsole.screens.record_delete import ask_delete
 
             ask_delete(self, self.table_name, key, self.after_action)
 
     # --- columns
     def action_columns(self) -> None:
-        from tqconsole.services.db.tables import column_title
-        from tqconsole.widgets.dialogs.pick import Columns
+        from tqconsole.screens.table_columns import ask_columns
 
-        if self.view is None:
-            return
-        names = list(self.view.source.headers)
-        titles = {n: column_title(self.table_name, n) for n in names}
-        self.app.push_screen(Columns(names, titles, self.view.names), self.columns_chosen)
-
-    def columns_chosen(self, names: list | None) -> None:
-        from tqconsole.errors import ConsoleError
-        from tqconsole.services.db.tables import save_column_choice
-
-        if names is None:
-            return
-        try:
-            save_column_choice(self.settings.data_dir, self.table_name, names or None)
-        except ConsoleError as exc:
-            self.notify_error(str(exc))
-            return
-        self.show_columns()
+        if self.view is not None:
+            ask_columns(self, self.table_name, self.view, self.show_columns)
 
     # --- export and clipboard
     def action_export(self) -> None:
-        from tqconsole.widgets.dialogs.prompt import AskDialog
+        from tqconsole.screens.table_export import ask_export
 
-        if self.table_query is None:
-            return
-        self.app.push_screen(
-            AskDialog(
-                "Export this view (every row of it) to",
-                f"{self.table_name}.csv",
-                ".csv or .json",
-                raw=True,
-            ),
-            self.export_to,
-        )
-
-    def export_to(self, path: str | None) -> None:
-        from tqconsole.errors import InvalidInput
-        from tqconsole.services.db.export import format_for
-        from tqconsole.widgets.dialogs.progress import ProgressDialog
-
-        if not path:
-            return
-        try:
-            fmt = format_for(path)
-        except InvalidInput as exc:
-            self.notify(str(exc), severity="error")
-            return
-        progress = ProgressDialog(f"Exporting {self.table_name} to {path}")
-        self.app.push_screen(progress)
-        total = self.query_one(WindowedTable).total
-
-        def tick(done: int, total: int) -> bool:
-            self.from_thread(progress.report, done, f"{done:,} rows", total)
-            return not progress.cancel.is_set()
-
-        def write() -> int:
-            from tqconsole.services.db.export import export
-
-            self.backends.database  # noqa: B018 - binds the models
-            with open(path, "w", newline="", encoding="utf-8") as out:
-                return export(self.table_query, out, fmt, total, tick)
-
-        def finished(n: int) -> None:
-            progress.dismiss()
-            self.notify(f"exported {n:,} rows to {path}")
-
-        def failed(message: str) -> None:
-            progress.dismiss()
-            self.notify_error(message)
-
-        self.run_blocking(write, group="export", done=finished, failed=failed)
+        if self.table_query is not None:
+            total = self.query_one(WindowedTable).total
+            ask_export(self, self.table_name, self.table_query, total)
 
     def action_copy_cell(self) -> None:
         table = self.query_one(WindowedTable)

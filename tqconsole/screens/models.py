@@ -8,12 +8,12 @@ The navigator lists the models by app and every other table of the database
 from __future__ import annotations
 
 from textual.app import ComposeResult
-from textual.binding import Binding
 from textual.widgets import Static
 
 from tqconsole.models import APPS
 from tqconsole.screens.base import ConsoleScreen
 from tqconsole.screens.subscription_actions import SUBSCRIPTIONS
+from tqconsole.widgets.bindings import bind
 from tqconsole.widgets.lists import KeyTable
 
 
@@ -21,7 +21,7 @@ class ModelsBase(ConsoleScreen):
     """What every screen of the browser shares: the route, location parsing, find by USI."""
 
     route = "models"
-    BINDINGS = [Binding("u", "find_usi", "Find USI", id="models.find_usi")]
+    BINDINGS = [bind("db.find_usi", "find_usi")]
 
     @classmethod
     def from_location(cls, rest: str) -> ConsoleScreen:
@@ -72,7 +72,7 @@ class ModelsScreen(ModelsBase):
     ModelsScreen #models-note { color: $text-muted; padding: 0 1; height: 1; }
     ModelsScreen #models-list { height: 1fr; }
     """
-    BINDINGS = [Binding("r", "refresh", "Refresh counts", id="models.refresh")]
+    BINDINGS = [bind("refresh", "refresh", "Refresh counts")]
 
     def __init__(self) -> None:
         super().__init__()

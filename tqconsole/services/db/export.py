@@ -12,6 +12,7 @@ import csv
 from collections.abc import Callable
 from datetime import date, datetime, time
 from decimal import Decimal
+from pathlib import Path
 from typing import IO
 
 from peewee import JOIN
@@ -70,6 +71,34 @@ def export(query, out: IO[str], fmt: str, total: int = 0, progress: Progress | N
     if not writer:
         out.write("\n]\n" if written else "]\n")
     return written
+
+
+def export_to_file(
+    data_dir: Path,
+    name: str,
+    query,
+    total: int = 0,
+    progress: Progress | None = None,
+    overwrite: bool = False,
+) -> tuple[Path, int]:
+    """Write the view into ``<data dir>/exports/`` (an absolute ``name`` is kept as given);
+    returns the path and the rows written. An existing file raises InvalidInput starting
+    with ``EXISTS`` unless ``overwrite``; a cancelled or failed export leaves no file."""
+    from tqconsole.services.courses.participants_export import EXISTS
+
+    path = Path(name).expanduser()
+    if not path.is_absolute():
+        path = Path(data_dir) / "exports" / path
+    fmt = format_for(path.name)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        with open(path, "w" if overwrite else "x", newline="", encoding="utf-8") as out:
+            return path, export(query, out, fmt, total, progress)
+    except FileExistsError:  # only open() raises it: the file is not ours to remove
+        raise InvalidInput(f"{EXISTS} {path}") from None
+    except BaseException:
+        path.unlink(missing_ok=True)
+        raise
 
 
 def course_participants(course_id: int, out: IO[str]) -> int:
