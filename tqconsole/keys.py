@@ -54,6 +54,18 @@ SCREENS: dict[str, Verb] = {
     "cache.cull": Verb("p", "Cull expired"),
     "cache.switch": Verb("C", "Other cache"),
     "cache.namespaces": Verb("N", "Namespaces"),
+    # front desk and finance
+    "people.next": Verb("down", "Next"),
+    "people.previous": Verb("up", "Previous"),
+    "people.pay_counter": Verb("B", "Paid (counter)"),
+    "finance.link": Verb("l", "Link to subscription"),
+    "finance.irrelevant": Verb("i", "Irrelevant"),
+    "finance.to_reimburse": Verb("Z", "To reimburse"),
+    "finance.switch": Verb("tab", "Switch list"),
+    "finance.unmatched": Verb("L", "Unmatched"),
+    "finance.statement": Verb("f", "Statement"),
+    "finance.match": Verb("M", "Match now"),
+    "finance.send": Verb("R", "Send reminders"),
 }
 
 VERBS: dict[str, Verb] = SHARED | SCREENS

@@ -155,7 +155,7 @@ async def test_finance_screen_opens_rows_and_unmatched(site, at_fixture_now):
         assert record.table_name == "courses_subscribe"
         await pilot.press("escape")
         await until(pilot, lambda: app.screen is screen)
-        await pilot.press("U")
+        await pilot.press("L")
         await until(pilot, lambda: isinstance(app.screen, UnmatchedPaymentsScreen))
         assert payments.row_count
 
@@ -192,7 +192,7 @@ async def test_send_asks_for_the_typed_count_and_cancel_sends_nothing(site, at_f
     async with app.run_test(size=(120, 40)) as pilot:
         await until(pilot, lambda: loaded(app))
         screen = app.screen
-        await pilot.press("S")
+        await pilot.press("R")
         dialog = await until(pilot, lambda: isinstance(app.screen, ConfirmDialog) and app.screen)
         assert dialog.typed == f"send {len(screen.due)}"
         await pilot.press("escape")

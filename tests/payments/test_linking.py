@@ -237,7 +237,7 @@ async def test_mark_from_the_list_and_cancel(site):
         await pilot.press("enter")  # on Cancel: nothing
         await until(pilot, lambda: app.screen is screen)
         assert payment(153).state == "new"
-        await pilot.press("t")
+        await pilot.press("Z")
         await until(pilot, lambda: isinstance(app.screen, ConfirmDialog))
         await pilot.press("tab", "enter")
         await until(pilot, lambda: 153 not in ids_shown(screen))
@@ -250,7 +250,7 @@ async def test_read_only_offers_no_write_keys(site):
     async with app.run_test(size=(120, 40)) as pilot:
         screen = await list_shown(pilot)
         keys = {b.binding.key for b in screen.active_bindings.values()}
-        assert not keys & {"l", "i", "t"}
+        assert not keys & {"l", "i", "Z"}
 
 
 @pytest.mark.parametrize("size", [(80, 24), (160, 50)], ids=["80x24", "160x50"])
@@ -266,3 +266,28 @@ def test_snapshot_unmatched(site, snap_compare, size):
         )
 
     assert snap_compare(app_at("unmatched"), terminal_size=size, run_before=listed)
+
+
+async def test_slash_filters_the_list_and_typed_keys_never_act(site):
+    """`/` then a USI in one burst (q quits, 8 is a goto key, l links, i marks elsewhere):
+    the letters filter; the cursor's payment is the one shown; esc clears and closes."""
+    from tests.app.test_typed_text import burst, drained
+
+    before = {pid: payment(pid).state for pid in UNMATCHED}
+    app = app_at("unmatched")
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = await list_shown(pilot)
+        burst(app, *"/q8th77 li")
+        await drained(pilot)
+        assert app.screen is screen, f"a key opened {app.screen!r}"
+        assert screen.query_one("#unmatched-filter").value == "q8th77 li"
+        burst(app, "backspace", "backspace", "backspace", "enter")
+        await drained(pilot)
+        assert ids_shown(screen) == [150]
+        assert screen.selected().id == 150
+        await pilot.press("slash", "escape")
+        assert screen.query_one("#unmatched-filter").value == ""
+        assert not screen.query_one("#unmatched-filter").display
+        assert set(ids_shown(screen)) == UNMATCHED
+        assert app.screen is screen
+    assert {pid: payment(pid).state for pid in UNMATCHED} == before
