@@ -58,7 +58,7 @@ SCREENS: dict[str, Verb] = {
     "people.next": Verb("down", "Next"),
     "people.previous": Verb("up", "Previous"),
     "people.pay_counter": Verb("B", "Paid (counter)"),
-    "finance.link": Verb("l", "Link to subscription"),
+    "finance.link": Verb("l", "Link"),
     "finance.irrelevant": Verb("i", "Irrelevant"),
     "finance.to_reimburse": Verb("Z", "To reimburse"),
     "finance.switch": Verb("tab", "Switch list"),

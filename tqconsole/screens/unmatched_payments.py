@@ -93,13 +93,11 @@ class UnmatchedPaymentsScreen(ConsoleScreen):
         shown = [(p, r) for p, r in zip(self.payments, rows, strict=True) if row_holds(text, r)]
         self.shown = [p for p, _ in shown]
         show_rows(self.query_one("#unmatched-rows", KeyTable), self.COLUMNS, [r for _, r in shown])
-        note = (
-            f"{len(self.payments)} payment(s) to place — l link · i irrelevant · Z to reimburse"
-            if self.payments
-            else "no unmatched payments"
-        )
+        counted = f"{len(self.payments)} payment(s) to place"
         if text.strip():
-            note += f" · {len(self.shown)} match {text.strip()!r}"
+            counted = f"{len(self.shown)} of {len(self.payments)} match {text.strip()!r}"
+        keys = "l link · i irrelevant · Z to reimburse"
+        note = f"{counted} — {keys}" if self.payments else "no unmatched payments"
         self.query_one("#unmatched-status", Static).update(note)
 
     def action_filter(self) -> None:

@@ -45,7 +45,7 @@ class RowFilter(Input):
     the filter kept, escape clears it and closes.  The screen filters on ``Input.Changed``."""
 
     DEFAULT_CSS = """
-    RowFilter { display: none; border: none; height: 1; padding: 0 1; }
+    RowFilter, RowFilter:focus { display: none; border: none; height: 1; padding: 0 1; }
     RowFilter.-open { display: block; }
     """
     BINDINGS = [bind("back", "close", "Close filter")]
