@@ -109,6 +109,17 @@ SCREENS: dict[str, Verb] = {
     "subs.match": Verb("M", "Match partners"),
     "subs.redeem": Verb("V", "Redeem voucher"),
     "subs.remind": Verb("$", "Payment reminder"),
+    # front desk and finance
+    "people.next": Verb("down", "Next"),
+    "people.previous": Verb("up", "Previous"),
+    "finance.link": Verb("l", "Link"),
+    "finance.irrelevant": Verb("i", "Irrelevant"),
+    "finance.to_reimburse": Verb("t", "To reimburse"),
+    "finance.switch": Verb("tab", "Switch list"),
+    "finance.unmatched": Verb("U", "Unmatched"),
+    "finance.statement": Verb("f", "Statement"),
+    "finance.match": Verb("M", "Match now"),
+    "finance.send": Verb("S", "Send reminders"),
 }
 
 VERBS: dict[str, Verb] = SHARED | SCREENS

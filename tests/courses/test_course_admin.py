@@ -238,3 +238,17 @@ async def test_confirm_dialog_warns_over_the_maximum(site):
         assert "of max 12" in text
         await pilot.press("escape")
     assert new.count() == before  # nothing confirmed
+
+
+async def test_courses_list_shows_places_among_the_first_columns_at_80(site):
+    from tests.db.test_screen import table_of
+    from tests.db.test_snapshots import data_shown
+
+    app = app_at("courses")
+    async with app.run_test(size=(80, 24)) as pilot:
+        await data_shown(pilot)
+        table = table_of(app)
+        assert table.headers[:2] == ["name", "places"]
+        assert "places" in table.render_line(0).text
+        accepted_of_max = table.cursor_cells[1].split(",")[0]  # e.g. 21/40
+        assert "/" in accepted_of_max and accepted_of_max in table.render_line(1).text

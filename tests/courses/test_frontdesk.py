@@ -141,7 +141,7 @@ def subscription_rows(screen) -> list[list[str]]:
 
 
 async def test_story_from_the_dashboard_in_ten_keys(site):
-    """8, "rossi", enter, m, tab, enter: found, seen, paid, shown."""
+    """8, "rossi", enter, B, tab, enter: found, seen, paid, shown."""
     from tqconsole.screens.people import AmountDialog, PersonScreen
 
     app = app_at("dashboard")
@@ -209,7 +209,7 @@ async def test_read_only_offers_no_counter_key(site):
             pilot, lambda: isinstance(app.screen, PersonScreen) and app.screen.person and app.screen
         )
         keys = {b.binding.key for b in screen.active_bindings.values()}
-        assert "m" not in keys
+        assert "B" not in keys
 
 
 def person_shown(pilot):
@@ -235,3 +235,31 @@ def test_snapshot_finder(site, snap_compare, size):
         await shown(pilot, lambda: pilot.app.screen.shown_for == "rossi")
 
     assert snap_compare(app_at("people"), terminal_size=size, run_before=search)
+
+
+async def test_slash_filters_her_lists_and_typed_keys_never_act(site):
+    """`/` then a USI in one burst (its digits are goto keys): the letters filter both
+    lists, the cursor's subscription is the one shown; esc clears and closes."""
+    from tests.app.test_typed_text import burst, drained
+    from tqconsole.screens.people import PersonScreen
+
+    app = app_at(f"people/{MIA}")
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = await until(
+            pilot, lambda: isinstance(app.screen, PersonScreen) and app.screen.person and app.screen
+        )
+        burst(app, *"/4txv8dB")
+        await drained(pilot)
+        assert app.screen is screen, f"a key opened {app.screen!r}"
+        assert screen.query_one("#person-filter").value == "4txv8dB"
+        burst(app, "backspace", "enter")  # enter: back to the list, the filter kept
+        await drained(pilot)
+        assert [r[0] for r in subscription_rows(screen)] == ["4TXV8D"]
+        payments = screen.query_one("#person-payments")
+        assert [str(payments.get_row_at(i)[2]) for i in range(payments.row_count)] == ["4TXV8D"]
+        assert screen.selected().usi == "4TXV8D"
+        await pilot.press("slash", "escape")
+        assert screen.query_one("#person-filter").value == ""
+        assert not screen.query_one("#person-filter").display
+        assert len(subscription_rows(screen)) == 3 and payments.row_count == 2
+        assert app.screen is screen

@@ -32,22 +32,22 @@ async def test_subscriptions_open_with_the_columns_staff_read_first_at_80(demo_s
         await data_shown(pilot)
         table = table_of(app)
         assert table.headers[:6] == [
-            "participant",
+            "user",
             "course",
             "state",
-            "USI",
+            "usi",
             "open amount",
-            "payment method",
+            "paymentmethod",
         ]
         header = visible_header(app)
-        assert "state" in header and "USI" in header, header
+        assert "state" in header and "usi" in header, header
         usi = table.cursor_cells[3]
         row = table.render_line(1).text
         assert usi in row, row  # the USI is on screen at 80 columns
         state = db_rows("SELECT state FROM courses_subscribe WHERE id = ?", table.cursor_key)
         label = dict(SubscribeState.CHOICES)[state[0][0]]  # the label, not the stored value
         assert table.cursor_cells[2] == label
-        assert "subscriptions" in str(app.screen.query_one("#table-title").render())
+        assert "subscribes" in str(app.screen.query_one("#table-title").render())
 
 
 async def test_first_column_stays_while_scrolling_sideways(demo_sqlite):
@@ -60,7 +60,7 @@ async def test_first_column_stays_while_scrolling_sideways(demo_sqlite):
             await pilot.press("l")
         await settle(pilot)
         assert table.scroll_offset.x > 0
-        assert visible_header(app).startswith("  participant")
+        assert visible_header(app).startswith("  user")
         assert person[:10] in table.render_line(1).text
         assert table.headers[table.cursor_column][:10] in visible_header(app)
 
@@ -76,7 +76,13 @@ async def test_booleans_show_as_ticks_and_payments_open_with_date_amount_name(de
         await pilot.press("colon", *"payments", "enter")
         await data_shown(pilot)
         assert app.screen.location == "models/payment_payment"
-        assert table_of(app).headers[:5] == ["date", "amount", "name", "remittance", "state"]
+        assert table_of(app).headers[:5] == [
+            "date",
+            "amount",
+            "name",
+            "remittance user string",
+            "state",
+        ]
 
 
 async def test_column_chooser_hides_moves_and_is_remembered(demo_sqlite):
@@ -91,19 +97,19 @@ async def test_column_chooser_hides_moves_and_is_remembered(demo_sqlite):
         await data_shown(pilot)
         headers = table_of(app).headers
         assert "course" not in headers
-        assert headers[:3] == ["participant", "USI", "state"]
+        assert headers[:3] == ["user", "usi", "state"]
     saved = json.loads((Path(os.environ["TQ_DATA_DIR"]) / "columns.json").read_text())
     assert saved["courses_subscribe"][:3] == ["user", "usi", "state"]
 
     again = TQConsole(load(), location="models/courses_subscribe")
     async with again.run_test(size=(120, 40)) as pilot:
         await data_shown(pilot)
-        assert table_of(again).headers[:3] == ["participant", "USI", "state"]
+        assert table_of(again).headers[:3] == ["user", "usi", "state"]
         await pilot.press("v")
         await until(pilot, lambda: type(again.screen).__name__ == "Columns")
         await pilot.press("backspace")  # the table's own order again
         await data_shown(pilot)
-        assert table_of(again).headers[:2] == ["participant", "course"]
+        assert table_of(again).headers[:2] == ["user", "course"]
 
 
 async def test_a_broken_columns_file_is_ignored(demo_sqlite):
@@ -113,7 +119,7 @@ async def test_a_broken_columns_file_is_ignored(demo_sqlite):
     app = TQConsole(load(), location="models/courses_subscribe")
     async with app.run_test(size=(120, 40)) as pilot:
         await data_shown(pilot)
-        assert table_of(app).headers[0] == "participant"
+        assert table_of(app).headers[0] == "user"
 
 
 @pytest.mark.parametrize(
@@ -320,6 +326,6 @@ async def test_record_view_shows_labels_with_the_stored_value(demo_sqlite):
         table = app.screen.query_one(KeyTable)
         assert str(table.get_cell("f:state", "field")) == "state"
         assert str(table.get_cell("f:state", "value")) == "paid  payed"
-        assert str(table.get_cell("f:usi", "field")) == "USI"
+        assert str(table.get_cell("f:usi", "field")) == "usi"
         sharing = str(table.get_cell("f:personal_data_sharing", "value"))
         assert sharing in {"✓  true", "✗  false"}

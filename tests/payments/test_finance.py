@@ -198,3 +198,29 @@ async def test_send_asks_for_the_typed_count_and_cancel_sends_nothing(site, at_f
         await pilot.press("escape")
         await until(pilot, lambda: app.screen is screen)
     assert PaymentReminder.select().count() == before
+
+
+@pytest.mark.parametrize(
+    "where",
+    [
+        "tqconsole.screens.people:PeopleScreen",
+        "tqconsole.screens.people:PersonScreen",
+        "tqconsole.screens.unmatched_payments:UnmatchedPaymentsScreen",
+        "tqconsole.screens.finance:FinanceScreen",
+    ],
+)
+def test_front_desk_and_finance_keys_are_verbs_of_the_vocabulary(where):
+    """Every key of these screens is a verb of keys.py; no key means two things on one."""
+    import importlib
+
+    from tests.app.test_keys import console_bindings
+    from tqconsole.app import TQConsole
+    from tqconsole.keys import VERBS
+
+    module, name = where.split(":")
+    screen = getattr(importlib.import_module(module), name)
+    by_key: dict[str, set[str]] = {}
+    for binding in console_bindings(screen) + console_bindings(TQConsole):
+        by_key.setdefault(binding.key, set()).add(binding.id)
+    assert not {k: ids for k, ids in by_key.items() if len(ids) > 1}
+    assert all(b.id in VERBS for b in console_bindings(screen))

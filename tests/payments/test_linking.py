@@ -266,3 +266,28 @@ def test_snapshot_unmatched(site, snap_compare, size):
         )
 
     assert snap_compare(app_at("unmatched"), terminal_size=size, run_before=listed)
+
+
+async def test_slash_filters_the_list_and_typed_keys_never_act(site):
+    """`/` then a USI in one burst (q quits, 8 is a goto key, l links, i marks elsewhere):
+    the letters filter; the cursor's payment is the one shown; esc clears and closes."""
+    from tests.app.test_typed_text import burst, drained
+
+    before = {pid: payment(pid).state for pid in UNMATCHED}
+    app = app_at("unmatched")
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = await list_shown(pilot)
+        burst(app, *"/q8th77 li")
+        await drained(pilot)
+        assert app.screen is screen, f"a key opened {app.screen!r}"
+        assert screen.query_one("#unmatched-filter").value == "q8th77 li"
+        burst(app, "backspace", "backspace", "backspace", "enter")
+        await drained(pilot)
+        assert ids_shown(screen) == [150]
+        assert screen.selected().id == 150
+        await pilot.press("slash", "escape")
+        assert screen.query_one("#unmatched-filter").value == ""
+        assert not screen.query_one("#unmatched-filter").display
+        assert set(ids_shown(screen)) == UNMATCHED
+        assert app.screen is screen
+    assert {pid: payment(pid).state for pid in UNMATCHED} == before

@@ -12,14 +12,14 @@ class User(BaseModel):
 
     password = pw.CharField(max_length=128, default="!")
     last_login = ZonedDateTimeField(null=True)
-    is_superuser = pw.BooleanField(default=False)
+    is_superuser = pw.BooleanField(default=False, verbose_name="superuser status")
     username = pw.CharField(max_length=150, unique=True)
     first_name = pw.CharField(max_length=150, default="")
     last_name = pw.CharField(max_length=150, default="")
     # unique: the site's migration adds auth_user_email_uindex
-    email = pw.CharField(max_length=254, default="", unique=True)
-    is_staff = pw.BooleanField(default=False)
-    is_active = pw.BooleanField(default=True)
+    email = pw.CharField(max_length=254, default="", unique=True, verbose_name="email address")
+    is_staff = pw.BooleanField(default=False, verbose_name="staff status")
+    is_active = pw.BooleanField(default=True, verbose_name="active")
     date_joined = ZonedDateTimeField()
 
     class Meta:
@@ -47,4 +47,6 @@ class UserGroup(BaseModel):
 
     class Meta:
         table_name = "auth_user_groups"
+        verbose_name = "user-group relationship"
+        verbose_name_plural = "user-group relationships"
         indexes = ((("user", "group"), True),)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import peewee
 
 database = peewee.DatabaseProxy()
@@ -15,6 +17,10 @@ class BaseModel(peewee.Model):
     (what a foreign key to this model shows); a translated name (see
     ``models/translations.py``) may be one of them.
     ``translated``: name → TranslatedField, the site's django-parler titles.
+
+    Titles are the site's: a field's ``verbose_name=`` and ``Meta.verbose_name`` /
+    ``Meta.verbose_name_plural`` where its Django model sets them, else Django's
+    defaults (``verbose_name``, ``verbose_name_plural``, ``field_title``).
     """
 
     search_fields: tuple[str, ...] = ()
@@ -25,6 +31,16 @@ class BaseModel(peewee.Model):
     class Meta:
         database = database
         legacy_table_names = False
+
+    @classmethod
+    def verbose_name(cls) -> str:
+        """The site's ``Meta.verbose_name``, else Django's default: the class name in words."""
+        return getattr(cls._meta, "verbose_name", None) or camel_case_to_spaces(cls.__name__)
+
+    @classmethod
+    def verbose_name_plural(cls) -> str:
+        """The site's ``Meta.verbose_name_plural``, else Django's default: ``verbose_name`` + s."""
+        return getattr(cls._meta, "verbose_name_plural", None) or f"{cls.verbose_name()}s"
 
     def label(self) -> str:
         if self.label_fields:
@@ -44,6 +60,16 @@ class BaseModel(peewee.Model):
 
             return translated_value(self, name)
         return getattr(self, name)
+
+
+def camel_case_to_spaces(name: str) -> str:
+    """Django's ``camel_case_to_spaces``: ``UserProfile`` → ``user profile``."""
+    return re.sub(r"(((?<=[a-z])[A-Z])|([A-Z](?![A-Z]|$)))", r" \1", name).strip().lower()
+
+
+def field_title(field: peewee.Field) -> str:
+    """The site's ``verbose_name`` of a field, else Django's default (its name in words)."""
+    return field.verbose_name or field.name.replace("_", " ")
 
 
 class ZonedDateTimeField(peewee.DateTimeField):

@@ -100,7 +100,9 @@ class Offering(BaseModel):
     order = pw.SmallIntegerField(default=10)
     survey = plain_id("survey_id")
     early_signup = pw.BooleanField(default=False)
-    early_signup_max_days = pw.SmallIntegerField(default=180)
+    early_signup_max_days = pw.SmallIntegerField(
+        default=180, verbose_name="Max days for early sign-up"
+    )
 
     class Meta:
         table_name = "courses_offering"
@@ -109,7 +111,7 @@ class Offering(BaseModel):
 class OfferingTranslation(TranslationModel):
     app = "courses"
     label_fields = ("title",)
-    title = pw.CharField(max_length=30)
+    title = pw.CharField(max_length=30, verbose_name="[TR] Title")
     master = pw.ForeignKeyField(Offering, null=True, backref="translations", on_delete="CASCADE")
 
     class Meta:
@@ -136,7 +138,7 @@ class Style(BaseModel):
 
 class StyleTranslation(TranslationModel):
     app = "courses"
-    description = pw.TextField(null=True)
+    description = pw.TextField(null=True, verbose_name="[TR] Description")
     master = pw.ForeignKeyField(Style, null=True, backref="translations", on_delete="CASCADE")
 
     class Meta:
@@ -159,11 +161,13 @@ class Room(BaseModel):
 
 class RoomTranslation(TranslationModel):
     app = "courses"
-    description = pw.TextField(null=True)
+    description = pw.TextField(null=True, verbose_name="[TR] Description")
     master = pw.ForeignKeyField(Room, null=True, backref="translations", on_delete="CASCADE")
-    instructions = pw.TextField(null=True)
-    disclaimer = pw.TextField(null=True)
-    information_for_participants = pw.TextField(null=True)
+    instructions = pw.TextField(null=True, verbose_name="[TR] Instructions")
+    disclaimer = pw.TextField(null=True, verbose_name="[TR] Disclaimer")
+    information_for_participants = pw.TextField(
+        null=True, verbose_name="[TR] Information for participants"
+    )
 
     class Meta:
         table_name = "courses_room_translation"
@@ -186,11 +190,13 @@ class CourseTypeTranslation(TranslationModel):
     search_fields = ("title",)
     label_fields = ("title",)
 
-    description = pw.TextField(null=True)
+    description = pw.TextField(null=True, verbose_name="[TR] Description")
     master = pw.ForeignKeyField(CourseType, null=True, backref="translations", on_delete="CASCADE")
-    subtitle = pw.CharField(max_length=128, null=True)
-    title = pw.CharField(max_length=64)
-    information_for_participants = pw.TextField(null=True)
+    subtitle = pw.CharField(max_length=128, null=True, verbose_name="[TR] Subtitle")
+    title = pw.CharField(max_length=64, verbose_name="[TR] Title")
+    information_for_participants = pw.TextField(
+        null=True, verbose_name="[TR] Information for participants"
+    )
 
     class Meta:
         table_name = "courses_coursetype_translation"
@@ -205,6 +211,8 @@ class CourseTypeStyle(BaseModel):
 
     class Meta:
         table_name = "courses_coursetype_styles"
+        verbose_name = "coursetype-style relationship"
+        verbose_name_plural = "coursetype-style relationships"
         indexes = ((("coursetype", "style"), True),)
 
 
@@ -298,6 +306,7 @@ class Teach(BaseModel):
 
     class Meta:
         table_name = "courses_teach"
+        verbose_name_plural = "teaches"
 
 
 class TeacherWelcome(BaseModel):
@@ -406,6 +415,7 @@ class LessonOccurrenceTeach(BaseModel):
 
     class Meta:
         table_name = "courses_lessonoccurrenceteach"
+        verbose_name_plural = "lesson occurrence teaches"
         indexes = ((("lesson_occurrence", "teacher"), True),)
 
 

@@ -17,10 +17,11 @@ class EventCategory(BaseModel):
 
     image = pw.CharField(max_length=100, null=True)
     is_featured = pw.BooleanField(default=False)
-    position = pw.SmallIntegerField(default=0)
+    position = pw.SmallIntegerField(default=0, verbose_name="Position")
 
     class Meta:
         table_name = "events_eventcategory"
+        verbose_name_plural = "event categories"
 
 
 class EventCategoryTranslation(TranslationModel):
@@ -69,10 +70,16 @@ class EventTranslation(TranslationModel):
     search_fields = ("name",)
     label_fields = ("name",)
 
-    description = pw.TextField(null=True)
+    description = pw.TextField(null=True, verbose_name="[TR] Description")
     master = pw.ForeignKeyField(Event, null=True, backref="translations", on_delete="CASCADE")
-    name = pw.CharField(max_length=255)
-    price_special = pw.CharField(max_length=255, null=True)
+    name = pw.CharField(
+        max_length=255, verbose_name="[TR] The name of this event (e.g. 'Open Dancing')"
+    )
+    price_special = pw.CharField(
+        max_length=255,
+        null=True,
+        verbose_name="[TR] Set this only if you want a different price schema.",
+    )
 
     class Meta:
         table_name = "events_event_translation"

@@ -68,18 +68,22 @@ class EmailTemplate(BaseModel):
     search_fields = ("name", "subject", "description")
     label_fields = ("name", "language")
 
-    name = pw.CharField(max_length=255)
-    description = pw.TextField(default="")
-    subject = pw.CharField(max_length=255, default="")
-    content = pw.TextField(default="")
-    html_content = pw.TextField(default="")
+    name = pw.CharField(max_length=255, verbose_name="Name")
+    description = pw.TextField(default="", verbose_name="Description")
+    subject = pw.CharField(max_length=255, default="", verbose_name="Subject")
+    content = pw.TextField(default="", verbose_name="Content")
+    html_content = pw.TextField(default="", verbose_name="HTML content")
     created = ZonedDateTimeField()
     last_updated = ZonedDateTimeField()
-    default_template = pw.ForeignKeyField("self", null=True, backref="translated_templates")
-    language = pw.CharField(max_length=12, default="")
+    default_template = pw.ForeignKeyField(
+        "self", null=True, backref="translated_templates", verbose_name="Default template"
+    )
+    language = pw.CharField(max_length=12, default="", verbose_name="Language")
 
     class Meta:
         table_name = "post_office_emailtemplate"
+        verbose_name = "Email Template"
+        verbose_name_plural = "Email Templates"
         indexes = ((("name", "language", "default_template"), True),)
 
 
@@ -88,29 +92,41 @@ class Email(BaseModel):
     search_fields = ("subject", "to", "from_email")
     label_fields = ("subject",)
 
-    from_email = pw.CharField(max_length=254)
-    to = pw.TextField(default="")  # comma-separated, as post_office's CommaSeparatedEmailField
-    cc = pw.TextField(default="")
-    bcc = pw.TextField(default="")
-    subject = pw.CharField(max_length=989, default="")
-    message = pw.TextField(default="")
-    html_message = pw.TextField(default="")
-    status = pw.SmallIntegerField(null=True, index=True, choices=EmailStatus.CHOICES)
-    priority = pw.SmallIntegerField(null=True, choices=EmailPriority.CHOICES)
+    from_email = pw.CharField(max_length=254, verbose_name="Email From")
+    to = pw.TextField(
+        default="", verbose_name="Email To"
+    )  # comma-separated, as post_office's CommaSeparatedEmailField
+    cc = pw.TextField(default="", verbose_name="Cc")
+    bcc = pw.TextField(default="", verbose_name="Bcc")
+    subject = pw.CharField(max_length=989, default="", verbose_name="Subject")
+    message = pw.TextField(default="", verbose_name="Message")
+    html_message = pw.TextField(default="", verbose_name="HTML Message")
+    status = pw.SmallIntegerField(
+        null=True, index=True, choices=EmailStatus.CHOICES, verbose_name="Status"
+    )
+    priority = pw.SmallIntegerField(
+        null=True, choices=EmailPriority.CHOICES, verbose_name="Priority"
+    )
     created = ZonedDateTimeField(index=True)
     last_updated = ZonedDateTimeField(index=True)
-    scheduled_time = ZonedDateTimeField(null=True, index=True)
-    headers = JSONField(null=True)
-    context = JSONField(null=True)
-    template = pw.ForeignKeyField(EmailTemplate, null=True, backref="emails")
-    backend_alias = pw.CharField(max_length=64, default="")
+    scheduled_time = ZonedDateTimeField(null=True, index=True, verbose_name="Scheduled Time")
+    headers = JSONField(null=True, verbose_name="Headers")
+    context = JSONField(null=True, verbose_name="Context")
+    template = pw.ForeignKeyField(
+        EmailTemplate, null=True, backref="emails", verbose_name="Email template"
+    )
+    backend_alias = pw.CharField(max_length=64, default="", verbose_name="Backend alias")
     number_of_retries = pw.IntegerField(null=True)
-    expires_at = ZonedDateTimeField(null=True)
-    message_id = pw.CharField(max_length=255, null=True)
-    recipient_delivery_status = pw.SmallIntegerField(null=True)
+    expires_at = ZonedDateTimeField(null=True, verbose_name="Expires")
+    message_id = pw.CharField(max_length=255, null=True, verbose_name="Message-ID")
+    recipient_delivery_status = pw.SmallIntegerField(
+        null=True, verbose_name="Recipient Delivery Status"
+    )
 
     class Meta:
         table_name = "post_office_email"
+        verbose_name = "Email"
+        verbose_name_plural = "Emails"
 
     def recipient_list(self) -> list[str]:
         """The envelope: to, cc and bcc."""
@@ -125,13 +141,15 @@ class Log(BaseModel):
     label_fields = ("exception_type",)
 
     date = ZonedDateTimeField()
-    status = pw.SmallIntegerField(choices=((0, "sent"), (1, "failed")))
-    exception_type = pw.CharField(max_length=255, default="")
-    message = pw.TextField(default="")
-    email = pw.ForeignKeyField(Email, backref="logs")
+    status = pw.SmallIntegerField(choices=((0, "sent"), (1, "failed")), verbose_name="Status")
+    exception_type = pw.CharField(max_length=255, default="", verbose_name="Exception type")
+    message = pw.TextField(default="", verbose_name="Message")
+    email = pw.ForeignKeyField(Email, backref="logs", verbose_name="Email address")
 
     class Meta:
         table_name = "post_office_log"
+        verbose_name = "Log"
+        verbose_name_plural = "Logs"
 
 
 class Attachment(BaseModel):
@@ -139,13 +157,15 @@ class Attachment(BaseModel):
     search_fields = ("name", "file")
     label_fields = ("name",)
 
-    file = pw.CharField(max_length=100)  # the key in the media storage
-    name = pw.CharField(max_length=255)
+    file = pw.CharField(max_length=100, verbose_name="File")  # the key in the media storage
+    name = pw.CharField(max_length=255, verbose_name="Name")
     mimetype = pw.CharField(max_length=255, default="")
-    headers = JSONField(null=True)
+    headers = JSONField(null=True, verbose_name="Headers")
 
     class Meta:
         table_name = "post_office_attachment"
+        verbose_name = "Attachment"
+        verbose_name_plural = "Attachments"
 
 
 class AttachmentEmail(BaseModel):
@@ -156,6 +176,8 @@ class AttachmentEmail(BaseModel):
 
     class Meta:
         table_name = "post_office_attachment_emails"
+        verbose_name = "attachment-email relationship"
+        verbose_name_plural = "attachment-email relationships"
         indexes = ((("attachment", "email"), True),)
 
 

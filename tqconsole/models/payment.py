@@ -51,10 +51,18 @@ class Payment(BaseModel):
     filename = pw.CharField(max_length=300, default="")
     transaction_id = pw.CharField(max_length=100)
     amount_to_reimburse = pw.DecimalField(max_digits=9, decimal_places=2, default=0)
-    type = pw.CharField(max_length=50, default=PaymentType.UNKNOWN, choices=PaymentType.CHOICES)
+    type = pw.CharField(
+        max_length=50,
+        default=PaymentType.UNKNOWN,
+        choices=PaymentType.CHOICES,
+        verbose_name="type (detected)",
+    )
     comment = pw.TextField(null=True)
     credit_debit = pw.CharField(
-        max_length=50, default=CreditDebit.UNKNOWN, choices=CreditDebit.CHOICES
+        max_length=50,
+        default=CreditDebit.UNKNOWN,
+        choices=CreditDebit.CHOICES,
+        verbose_name="credit/debit",
     )
     file = pw.ForeignKeyField(FinanceFile, null=True, backref="payments", on_delete="SET NULL")
 

@@ -35,10 +35,15 @@ def language_chain() -> tuple[str, ...]:
 class TranslationModel(BaseModel):
     """One language of a master row: ``language_code`` and the translated fields."""
 
-    language_code = pw.CharField(max_length=15, index=True)
+    language_code = pw.CharField(max_length=15, index=True, verbose_name="Language")
 
     class Meta:
         indexes = ((("language_code", "master"), True),)
+
+    @classmethod
+    def verbose_name(cls) -> str:
+        """django-parler's name of a translations model: its master's, then "Translation"."""
+        return f"{cls._meta.fields['master'].rel_model.verbose_name()} Translation"
 
 
 class TranslatedField(pw.CharField):
@@ -72,6 +77,8 @@ def translated(master: type[BaseModel], translation: type[TranslationModel], **f
     master.translated = {}
     for name, field in fields.items():
         field.bind(master, name, set_attribute=False)
+        column = translation._meta.fields[field.translation_column or name]
+        field.verbose_name = field.verbose_name or column.verbose_name
         master.translated[name] = field
 
 

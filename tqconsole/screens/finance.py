@@ -1,11 +1,11 @@
 """Finance: the payment reminder dry run and the matching report of the bank statements.
 
 Top: who a reminder run today would mail, why, with which template (nothing is
-sent until ``S`` and the typed confirmation).  Bottom: what matching made of
+sent until ``R`` and the typed confirmation).  Bottom: what matching made of
 each payment of a statement (matched, partial, over-paid, unknown USI, no USI,
 manual, debits); ``f`` picks another statement, ``M`` imports the statements
 waiting in the finance storage.  Enter opens the row under the cursor (the
-subscription, the payment); ``U`` opens the unmatched payments.
+subscription, the payment); ``L`` opens the unmatched payments.
 """
 
 from __future__ import annotations
@@ -14,10 +14,10 @@ from datetime import date
 
 from rich.text import Text
 from textual.app import ComposeResult
-from textual.binding import Binding
 from textual.widgets import Static
 
 from tqconsole.screens.base import ConsoleScreen
+from tqconsole.widgets.bindings import bind
 from tqconsole.widgets.lists import KeyTable
 
 # fixed widths: the tables are right at their first paint, the essential columns first
@@ -61,13 +61,13 @@ class FinanceScreen(ConsoleScreen):
     FinanceScreen KeyTable { height: 1fr; }
     """
     BINDINGS = [
-        Binding("tab", "switch", "Switch list", show=False, id="finance.switch"),
-        Binding("enter", "open", "Open", id="finance.open"),
-        Binding("U", "unmatched", "Unmatched", id="finance.unmatched"),
-        Binding("f", "pick_statement", "Statement", id="finance.statement"),
-        Binding("M", "match", "Match now", show=False, id="finance.match"),
-        Binding("S", "send", "Send", id="finance.send"),
-        Binding("r", "reload", "Reload", show=False, id="finance.reload"),
+        bind("finance.switch", "switch", show=False),
+        bind("open", "open"),
+        bind("finance.unmatched", "unmatched"),
+        bind("finance.statement", "pick_statement"),
+        bind("finance.match", "match", show=False),
+        bind("finance.send", "send", "Send"),
+        bind("refresh", "reload", "Reload", show=False),
     ]
 
     def __init__(self, statement: int | None = None) -> None:

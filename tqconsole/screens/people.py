@@ -3,45 +3,30 @@
 ``people`` (key 8, ``:people``) is the finder: type, the matches follow as you
 type, ↓/↑ choose, enter opens the person.  ``people/USER_ID`` is the person:
 her profile line, every subscription with its course title, state, USI, price,
-open amount and payment method, and her payments.  ``m`` takes the open amount
-at the counter (a dialog prefilled with it; Cancel has the focus first), enter
-opens the subscription's record.  The service is ``tqconsole.services.courses.people``
-(``tqconsole people …`` is the command line twin).
+open amount and payment method, and her payments.  ``B`` (cash: Bar) takes the
+open amount at the counter (a dialog prefilled with it; Cancel has the focus
+first), enter opens the subscription's record, ``/`` filters both lists.  The
+service is ``tqconsole.services.courses.people`` (``tqconsole people …`` is the
+command line twin).
 """
 
 from __future__ import annotations
 
-from rich.cells import cell_len
 from rich.text import Text
 from textual.app import ComposeResult
-from textual.binding import Binding
-from textual.containers import Horizontal, Vertical
 from textual.timer import Timer
-from textual.widgets import Button, Input, Label, Static
+from textual.widgets import Input, Static
 
 from tqconsole.screens.base import ConsoleScreen
 from tqconsole.visible_text import one_line
+from tqconsole.widgets.bindings import bind
 from tqconsole.widgets.breadcrumbs import Breadcrumbs
-from tqconsole.widgets.dialogs.confirm import ConfirmDialog
+from tqconsole.widgets.dialogs.amount import AmountDialog
 from tqconsole.widgets.lists import KeyTable
+from tqconsole.widgets.row_filter import RowFilter, row_holds, show_rows
 
 DEBOUNCE = 0.3  # seconds after the last keystroke before the search runs
 SUBSCRIPTIONS = "courses_subscribe"
-
-
-def show_rows(table: KeyTable, columns: tuple[str, ...], rows: list[tuple]) -> None:
-    """Replace the rows of ``table``, each column as wide as its widest cell (at most 40,
-    the last one unbounded), the cursor kept on its row number."""
-    row = table.cursor_row
-    table.clear(columns=True)
-    cells = [[one_line(c.plain if isinstance(c, Text) else str(c)) for c in r] for r in rows]
-    for i, name in enumerate(columns):
-        width = max([cell_len(name), *(cell_len(r[i]) for r in cells)])
-        table.add_column(name, key=name, width=width if i == len(columns) - 1 else min(width, 40))
-    for r in rows:
-        table.add_row(*r)
-    if rows:
-        table.move_cursor(row=min(max(row, 0), len(rows) - 1))
 
 
 class PeopleScreen(ConsoleScreen):
@@ -53,8 +38,8 @@ class PeopleScreen(ConsoleScreen):
     PeopleScreen #people-rows { height: 1fr; }
     """
     BINDINGS = [
-        Binding("down", "move('down')", "Next", show=False, id="people.down"),
-        Binding("up", "move('up')", "Previous", show=False, id="people.up"),
+        bind("people.next", "move('down')", show=False),
+        bind("people.previous", "move('up')", show=False),
     ]
 
     def __init__(self) -> None:
@@ -140,40 +125,6 @@ class PeopleScreen(ConsoleScreen):
             self.app.goto(f"people/{self.matches[row].user_id}")
 
 
-class AmountDialog(ConfirmDialog):
-    """The confirmation with an amount: prefilled, Cancel focused first; enter in the
-    amount moves to the action's button, enter there returns the amount (None: cancel)."""
-
-    DEFAULT_CSS = ConfirmDialog.DEFAULT_CSS.replace("ConfirmDialog", "AmountDialog")
-
-    def __init__(self, title: str, question: str, amount: str, action: str) -> None:
-        super().__init__(title, question, action=action)
-        self.amount = amount
-
-    def compose(self) -> ComposeResult:
-        with Vertical() as box:
-            box.border_title = self.title_text
-            yield Static(self.question, classes="question", markup=False)
-            yield Label("Amount taken (CHF):")
-            yield Input(self.amount, id="amount")
-            with Horizontal():
-                yield Button("Cancel", id="cancel")
-                yield Button(self.action, id="ok", variant="error")
-
-    def on_mount(self) -> None:
-        self.query_one("#cancel").focus()
-
-    def on_input_submitted(self, event: Input.Submitted) -> None:
-        event.stop()
-        self.query_one("#ok").focus()
-
-    def submit(self) -> None:
-        self.dismiss(self.query_one("#amount", Input).value)
-
-    def action_cancel(self) -> None:
-        self.dismiss(None)
-
-
 class PersonScreen(ConsoleScreen):
     route = "people"
     DEFAULT_CSS = """
@@ -184,9 +135,10 @@ class PersonScreen(ConsoleScreen):
     PersonScreen #person-payments { height: 1fr; min-height: 3; }
     """
     BINDINGS = [
-        Binding("m", "pay_counter", "Paid (counter)", id="person.pay_counter"),
-        Binding("enter", "open_record", "Record", id="person.record"),
-        Binding("r", "refresh", "Refresh", id="person.refresh"),
+        bind("subs.paid_counter", "pay_counter"),
+        bind("open", "open_record", "Record"),
+        bind("refresh", "refresh"),
+        bind("filter", "filter"),
     ]
     SUB_COLUMNS = ("USI", "course", "state", "open", "price", "method", "course name")
     PAY_COLUMNS = ("date", "amount", "USI", "booked", "state", "type", "remittance")
@@ -195,6 +147,7 @@ class PersonScreen(ConsoleScreen):
         super().__init__()
         self.user_id = user_id
         self.person = None
+        self.subscriptions: list = []  # the rows shown (the filter's)
 
     @property
     def location(self) -> str:
@@ -211,6 +164,7 @@ class PersonScreen(ConsoleScreen):
         yield KeyTable(id="person-subs", cursor_type="row", zebra_stripes=True)
         yield Static("Payments", classes="caption")
         yield KeyTable(id="person-payments", cursor_type="row", zebra_stripes=True)
+        yield RowFilter("person-subs", id="person-filter")
 
     def on_mount(self) -> None:
         self.query_one("#person-subs", KeyTable).focus()
@@ -240,38 +194,40 @@ class PersonScreen(ConsoleScreen):
         head.append(f"  {one_line(found.email)}  #{found.user_id}\n")
         head.append(one_line(found.profile), style="dim")
         self.query_one("#person-head", Static).update(head)
-        show_rows(
-            self.query_one("#person-subs", KeyTable),
-            self.SUB_COLUMNS,
-            [
-                (
-                    s.usi,
-                    s.title,
-                    s.state,
-                    Text(str(s.open_amount), style="bold" if s.open_amount else "dim"),
-                    str(s.price),
-                    s.paymentmethod or "",
-                    s.course,
-                )
-                for s in found.subscriptions
-            ],
-        )
-        show_rows(
-            self.query_one("#person-payments", KeyTable),
-            self.PAY_COLUMNS,
-            [
-                (p.date, str(p.amount), p.usi, str(p.linked), p.state, p.type, p.remittance)
-                for p in found.payments
-            ],
-        )
+        self.show_rows()
         crumbs = self.query_one(Breadcrumbs)
         crumbs.update(crumbs.render_crumbs())  # the crumb is her name now
 
+    def show_rows(self) -> None:
+        """Her subscriptions and payments, those holding the filter's words."""
+        text = self.query_one(RowFilter).value
+        subs = [(s, self.subscription_row(s)) for s in self.person.subscriptions]
+        subs = [(s, row) for s, row in subs if row_holds(text, row)]
+        self.subscriptions = [s for s, _ in subs]
+        show_rows(self.query_one("#person-subs", KeyTable), self.SUB_COLUMNS, [r for _, r in subs])
+        payments = [
+            (p.date, str(p.amount), p.usi, str(p.linked), p.state, p.type, p.remittance)
+            for p in self.person.payments
+        ]
+        rows = [r for r in payments if row_holds(text, r)]
+        show_rows(self.query_one("#person-payments", KeyTable), self.PAY_COLUMNS, rows)
+
+    @staticmethod
+    def subscription_row(s) -> tuple:
+        open_amount = Text(str(s.open_amount), style="bold" if s.open_amount else "dim")
+        return (s.usi, s.title, s.state, open_amount, str(s.price), s.paymentmethod or "", s.course)
+
+    def action_filter(self) -> None:
+        self.query_one(RowFilter).open()
+
+    def on_input_changed(self, event: Input.Changed) -> None:
+        event.stop()
+        if self.person is not None:
+            self.show_rows()
+
     def selected(self):
-        if self.person is None or not self.person.subscriptions:
-            return None
         row = self.query_one("#person-subs", KeyTable).cursor_row
-        return self.person.subscriptions[row] if 0 <= row < len(self.person.subscriptions) else None
+        return self.subscriptions[row] if 0 <= row < len(self.subscriptions) else None
 
     def action_open_record(self) -> None:
         sub = self.selected()

@@ -3,7 +3,7 @@
 The list: credits in state new or manual that pay no subscription.  ``l`` links
 the payment under the cursor to a subscription (a picker by USI or name, started
 with the USI of the remittance text or the payer's name), ``i`` marks it
-irrelevant, ``t`` to reimburse; each asks first (Cancel has the focus), runs
+irrelevant, ``Z`` to reimburse, ``/`` filters the list; each asks first (Cancel has the focus), runs
 ``tqconsole.services.payments.linking`` (``tqconsole payments …`` is the command
 line twin) and the list reloads.
 """
@@ -12,14 +12,15 @@ from __future__ import annotations
 
 from rich.text import Text
 from textual.app import ComposeResult
-from textual.binding import Binding
 from textual.widgets import Input, Static
 
+from tqconsole.keys import VERBS
 from tqconsole.screens.base import ConsoleScreen
-from tqconsole.screens.people import show_rows
+from tqconsole.widgets.bindings import bind
 from tqconsole.widgets.dialogs.confirm import ConfirmDialog
 from tqconsole.widgets.dialogs.pick import Pick
 from tqconsole.widgets.lists import KeyTable
+from tqconsole.widgets.row_filter import RowFilter, row_holds, show_rows
 
 PICK_LIMIT = 20
 
@@ -43,20 +44,23 @@ class UnmatchedPaymentsScreen(ConsoleScreen):
     UnmatchedPaymentsScreen #unmatched-rows { height: 1fr; }
     """
     BINDINGS = [
-        Binding("l", "link", "Link to subscription", id="unmatched.link"),
-        Binding("i", "mark('irrelevant')", "Irrelevant", id="unmatched.irrelevant"),
-        Binding("t", "mark('to_reimburse')", "To reimburse", id="unmatched.to_reimburse"),
-        Binding("r", "refresh", "Refresh", id="unmatched.refresh"),
+        bind("finance.link", "link"),
+        bind("finance.irrelevant", "mark('irrelevant')"),
+        bind("finance.to_reimburse", "mark('to_reimburse')"),
+        bind("refresh", "refresh"),
+        bind("filter", "filter"),
     ]
     COLUMNS = ("id", "date", "amount", "state", "name", "remittance")
 
     def __init__(self) -> None:
         super().__init__()
-        self.payments: list = []
+        self.payments: list = []  # all of them
+        self.shown: list = []  # those holding the filter's words, as listed
 
     def compose_body(self) -> ComposeResult:
         yield Static(Text("loading…", style="dim italic"), id="unmatched-status")
         yield KeyTable(id="unmatched-rows", cursor_type="row", zebra_stripes=True)
+        yield RowFilter("unmatched-rows", id="unmatched-filter")
 
     def on_mount(self) -> None:
         self.query_one("#unmatched-rows", KeyTable).focus()
@@ -80,21 +84,36 @@ class UnmatchedPaymentsScreen(ConsoleScreen):
 
     def show(self, payments: list) -> None:
         self.payments = payments
-        show_rows(
-            self.query_one("#unmatched-rows", KeyTable),
-            self.COLUMNS,
-            [(str(p.id), p.date, str(p.amount), p.state, p.name, p.remittance) for p in payments],
+        self.show_rows()
+
+    def show_rows(self) -> None:
+        text = self.query_one(RowFilter).value
+        rows = [
+            (str(p.id), p.date, str(p.amount), p.state, p.name, p.remittance) for p in self.payments
+        ]
+        shown = [(p, r) for p, r in zip(self.payments, rows, strict=True) if row_holds(text, r)]
+        self.shown = [p for p, _ in shown]
+        show_rows(self.query_one("#unmatched-rows", KeyTable), self.COLUMNS, [r for _, r in shown])
+        counted = f"{len(self.payments)} payment(s) to place"
+        if text.strip():
+            counted = f"{len(self.shown)} of {len(self.payments)} match {text.strip()!r}"
+        keys = " · ".join(
+            f"{VERBS[verb].shown} {VERBS[verb].description.lower()}"
+            for verb in ("finance.link", "finance.irrelevant", "finance.to_reimburse")
         )
-        note = (
-            f"{len(payments)} payment(s) to place — l link · i irrelevant · t to reimburse"
-            if payments
-            else "no unmatched payments"
-        )
+        note = f"{counted} — {keys}" if self.payments else "no unmatched payments"
         self.query_one("#unmatched-status", Static).update(note)
+
+    def action_filter(self) -> None:
+        self.query_one(RowFilter).open()
+
+    def on_input_changed(self, event: Input.Changed) -> None:
+        event.stop()
+        self.show_rows()
 
     def selected(self):
         row = self.query_one("#unmatched-rows", KeyTable).cursor_row
-        return self.payments[row] if 0 <= row < len(self.payments) else None
+        return self.shown[row] if 0 <= row < len(self.shown) else None
 
     def action_link(self) -> None:
         payment = self.selected()

@@ -42,74 +42,24 @@ def list_tables(db) -> list[TableInfo]:
 
 # --- what a table shows first, and how its columns are titled
 #
-# The site's models set no verbose names on these tables, so Django's defaults
-# apply (the class name in words, a field's name with spaces); the titles below
-# are those, shortened where staff say it shorter.  Columns a table declares
-# come first in this order; every other column follows in the table's order.
-TABLE_TITLES = {
-    "courses_subscribe": "subscriptions",
-    "payment_payment": "payments",
-    "payment_subscriptionpayment": "subscription payments",
-    "payment_financefile": "finance files",
-    "payment_paymentreminder": "payment reminders",
-    "courses_course": "courses",
-    "courses_coursetype": "course types",
-    "courses_offering": "offerings",
-    "courses_userprofile": "user profiles",
-    "courses_voucher": "vouchers",
-    "courses_pricereduction": "price reductions",
-    "auth_user": "users",
-    "auth_group": "groups",
-    "post_office_email": "emails",
-    "post_office_emailtemplate": "email templates",
-    "django_celery_results_taskresult": "task results",
-    "django_celery_beat_periodictask": "periodic tasks",
-}
-
-LIST_COLUMNS: dict[str, tuple[tuple[str, str], ...]] = {
-    "courses_subscribe": (
-        ("user", "participant"),
-        ("course", "course"),
-        ("state", "state"),
-        ("usi", "USI"),
-        ("open_amount", "open amount"),
-        ("paymentmethod", "payment method"),
-    ),
-    "payment_payment": (
-        ("date", "date"),
-        ("amount", "amount"),
-        ("name", "name"),
-        ("remittance_user_string", "remittance"),
-        ("state", "state"),
-        ("type", "type"),
-    ),
+# Titles are the site's verbose names, kept on the models (``BaseModel.verbose_name_plural``,
+# ``field_title``).  Columns a table declares come first in this order (at 80 columns the
+# first three or four are on screen); every other column follows in the table's order.
+LIST_COLUMNS: dict[str, tuple[str, ...]] = {
+    "courses_subscribe": ("user", "course", "state", "usi", "open_amount", "paymentmethod"),
+    "payment_payment": ("date", "amount", "name", "remittance_user_string", "state", "type"),
     "courses_course": (
-        ("name", "name"),
-        ("type", "course type"),
-        ("period", "period"),
-        ("max_subscribers", "max"),
-        ("active", "active"),
-        ("cancelled", "cancelled"),
+        "name",
+        "places",
+        "type",
+        "period",
+        "max_subscribers",
+        "active",
+        "cancelled",
     ),
-    "courses_offering": (
-        ("name", "name"),
-        ("period", "period"),
-        ("type", "type"),
-        ("active", "active"),
-        ("display", "display"),
-    ),
-    "auth_user": (
-        ("first_name", "first name"),
-        ("last_name", "last name"),
-        ("email", "email address"),
-        ("is_active", "active"),
-        ("username", "username"),
-    ),
-    "payment_subscriptionpayment": (
-        ("subscription", "subscription"),
-        ("payment", "payment"),
-        ("amount", "amount"),
-    ),
+    "courses_offering": ("name", "period", "type", "active", "display"),
+    "auth_user": ("first_name", "last_name", "email", "is_active", "username"),
+    "payment_subscriptionpayment": ("subscription", "payment", "amount"),
 }
 
 # Tables the site and the queues change all the time: their lists read themselves again.
@@ -129,18 +79,34 @@ LIVE_SECONDS = 5.0
 BOOLEAN_CELLS = {"true": "✓", "false": "✗"}
 
 
+def site_model(table: str):
+    """The model of one of the site's tables (its Celery ones too), else None."""
+    from tqconsole.models.celery import CELERY_MODELS
+
+    model = by_table(table) or next((m for m in CELERY_MODELS if m._meta.table_name == table), None)
+    return model if model is not None and model.app != "console" else None
+
+
 def table_title(table: str) -> str:
-    return TABLE_TITLES.get(table, table)
+    """The site's ``verbose_name_plural`` of a site table; the name of any other table."""
+    model = site_model(table)
+    return model.verbose_name_plural() if model else table
 
 
 def column_title(table: str, name: str) -> str:
-    declared = dict(LIST_COLUMNS.get(table, ()))
-    return declared.get(name) or name.replace("_", " ")
+    """The site's ``verbose_name`` of a field, else the column's name in words."""
+    from tqconsole.models.base import column_of, field_title
+
+    model = by_table(table) or site_model(table)
+    try:
+        return field_title(column_of(model, name)) if model else name.replace("_", " ")
+    except KeyError:  # a computed column (open amount, places) or a column of no field
+        return name.replace("_", " ")
 
 
 def default_order(table: str, names: list[str]) -> list[str]:
     """The declared columns first (those the table has), then the rest in table order."""
-    first = [n for n, _ in LIST_COLUMNS.get(table, ()) if n in names]
+    first = [n for n in LIST_COLUMNS.get(table, ()) if n in names]
     return first + [n for n in names if n not in first]
 
 
