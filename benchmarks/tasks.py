@@ -139,7 +139,7 @@ def part_recorder(backends, count: int, workers: int, repeat: int) -> None:
         with_.append(run_consumer(queue, count, workers, recorder))
         recorder.uninstall()
     from tqconsole.models import TaskRecord
-    from tqconsole.services.tasks.recorder import parse_timeline
+    from tqconsole.services.tasks.history_table import parse_timeline
 
     print()
     print(f"consumer throughput, {count:,} no-op tasks, {workers} thread workers, Redis queue")

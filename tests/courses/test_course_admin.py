@@ -36,7 +36,7 @@ def counted(db, course: int) -> dict:
 def test_places_of_every_course_match_sql_and_the_free_place_rule(site):
     from tqconsole.models import Course, Subscribe
     from tqconsole.services.courses.places import places_of
-    from tqconsole.services.courses.subscriptions import Places
+    from tqconsole.services.courses.subscription_model import Places
 
     db = Subscribe._meta.database
     ids = [c.id for c in Course.select()]

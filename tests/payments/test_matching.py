@@ -10,9 +10,11 @@ from tests.support.tasks_support import bound, wait_for
 from tqconsole.errors import InvalidInput
 from tqconsole.models import AuditEntry, FinanceFile, Payment, Subscribe, SubscriptionPayment
 from tqconsole.models.choices import CreditDebit, PaymentState, PaymentType, SubscribeState
+from tqconsole.services.payments import amounts
 from tqconsole.services.payments import matching as pm
+from tqconsole.services.payments.zkb_statement import ZKB_COLUMNS
 
-HEADER = ";".join(pm.ZKB_COLUMNS)
+HEADER = ";".join(ZKB_COLUMNS)
 
 
 def line(ref, amount, text, debit=False, date="03.11.2026", payer="Anna Muster"):
@@ -43,7 +45,7 @@ def confirmed(backends):
         .where((Subscribe.state == SubscribeState.CONFIRMED) & (Subscribe.price_to_pay > 0))
         .order_by(Subscribe.id)
     )
-    opens = pm.open_amounts([s.id for s in subs])
+    opens = amounts.open_amounts_of([s.id for s in subs])
     chosen = [s for s in subs if 0 < opens[s.id] == price_to_pay(s)][:6]
     assert len(chosen) == 6
     return [(s, opens[s.id]) for s in chosen]
@@ -71,10 +73,10 @@ def test_matching_rules_on_a_statement(backends, confirmed):
         return Subscribe.get_by_id(sub.id).state
 
     assert pay("R1").state == PaymentState.PROCESSED and state(a) == SubscribeState.PAYED
-    assert pm.open_amounts([a.id])[a.id] == 0
+    assert amounts.open_amounts_of([a.id])[a.id] == 0
     # a part payment is used up in full: processed, the subscription stays confirmed
     assert pay("R2").state == PaymentState.PROCESSED and state(b) == SubscribeState.CONFIRMED
-    assert pm.open_amounts([b.id])[b.id] == open_b - (open_b / 2).quantize(Decimal("0.01"))
+    assert amounts.open_amounts_of([b.id])[b.id] == open_b - (open_b / 2).quantize(Decimal("0.01"))
     assert pay("R3").state == PaymentState.MANUAL and state(c) == SubscribeState.PAYED
     assert pay("R3").amount_to_reimburse == Decimal("10.00")
     assert pay("R4").state == PaymentState.MANUAL

@@ -144,7 +144,7 @@ def test_history_merges_out_of_order_writers_and_prunes(db_env):
     from huey import signals as S
 
     from tqconsole.models import ConsumerBeat, TaskRecord
-    from tqconsole.services.tasks.recorder import parse_timeline, prune, write
+    from tqconsole.services.tasks.history_table import parse_timeline, prune, write
 
     recorder = env.recorder
     cls = env.huey._registry.string_to_task("tqconsole.tasks.selftest")
@@ -201,7 +201,7 @@ def test_history_writes_batches_of_any_size(db_env):
     from huey import signals as S
 
     from tqconsole.models import TaskRecord
-    from tqconsole.services.tasks.recorder import CHUNK, parse_timeline
+    from tqconsole.services.tasks.history_table import CHUNK, parse_timeline
 
     recorder = db_env.recorder
     cls = db_env.huey._registry.string_to_task("tqconsole.tasks.selftest")

@@ -11,7 +11,7 @@ import pytest
 from tests.support.tasks_support import bound, make_backends, state_of
 from tests.support.tui_support import app_at, settle, shown, until
 from tqconsole.models import TaskRecord
-from tqconsole.services.tasks.recorder import timeline_line
+from tqconsole.services.tasks.history_table import timeline_line
 
 OLD = datetime.datetime(2026, 11, 20, 9, 30, 0)
 TRACEBACK = (

@@ -22,7 +22,8 @@ from peewee import EXCLUDED, fn
 from tqconsole import tasks
 from tqconsole.errors import ConfigError, ReadOnlyError
 from tqconsole.models import ConsumerBeat
-from tqconsole.services.tasks.recorder import FORK_LOCK, mark_interrupted
+from tqconsole.services.tasks.history_table import FORK_LOCK
+from tqconsole.services.tasks.recorder import mark_interrupted
 
 logger = logging.getLogger("tqconsole.consumer")
 logger.addHandler(logging.NullHandler())

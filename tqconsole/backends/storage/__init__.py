@@ -15,17 +15,18 @@ from __future__ import annotations
 import importlib
 from typing import TYPE_CHECKING
 
-from tqconsole.backends.storage.base import (
+from tqconsole.backends.storage.base import Storage, StorageBackend
+from tqconsole.backends.storage.errors import (
     AccessDenied,
     BadCredentials,
     Cancelled,
-    DeleteResult,
     ObjectExists,
+    SuspiciousKey,
+)
+from tqconsole.backends.storage.results import (
+    DeleteResult,
     ObjectInfo,
     Page,
-    Storage,
-    StorageBackend,
-    SuspiciousKey,
     TransferResult,
     UploadInfo,
 )

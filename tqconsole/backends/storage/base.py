@@ -46,216 +46,31 @@ Django's SuspiciousFileOperation).  In read-only mode every write raises
 
 from __future__ import annotations
 
-import mimetypes
 import threading
 from collections.abc import Callable, Iterator
-from concurrent.futures import ThreadPoolExecutor, as_completed
-from dataclasses import dataclass, field
-from datetime import datetime
 from pathlib import Path
-from typing import IO, Any, BinaryIO
+from typing import IO
 
+from tqconsole.backends.storage.checks import (
+    check_bucket_name,
+    check_expires,
+    check_key,
+    check_prefix,
+    guess_content_type,
+)
+from tqconsole.backends.storage.errors import AccessDenied, ObjectExists
+from tqconsole.backends.storage.results import (
+    BucketInfo,
+    DeleteResult,
+    ObjectInfo,
+    Page,
+    TransferResult,
+    UploadInfo,
+)
+from tqconsole.backends.storage.transfers import Data, FileProgress, Progress, cancellable, run_many
 from tqconsole.errors import ConsoleError, InvalidInput, NotFound, ReadOnlyError
 
-Progress = Callable[[int], None]
-FileProgress = Callable[[str, int], None]  # (key, bytes) of many-file transfers
-Data = bytes | bytearray | BinaryIO | Path
-
-MAX_KEY_BYTES = 1024
 MAX_PAGE_SIZE = 1000
-MAX_PRESIGN_SECONDS = 7 * 24 * 3600
-DEFAULT_CONTENT_TYPE = "application/octet-stream"
-MISSING = "not found"  # the error of a key that delete() did not find
-
-
-class SuspiciousKey(InvalidInput):
-    """A key that would reach outside its bucket (``..``, an absolute path, a symlink out)."""
-
-
-class ObjectExists(ConsoleError):
-    """``save(..., overwrite=False)`` met an existing key."""
-
-
-class AccessDenied(ConsoleError):
-    """The server refused the operation (or the credentials: BadCredentials)."""
-
-
-class BadCredentials(AccessDenied):
-    """The server does not know the access key or the secret does not match."""
-
-
-class Cancelled(ConsoleError):
-    """A transfer was cancelled by the user; nothing partial is left behind."""
-
-
-@dataclass(frozen=True)
-class ObjectInfo:
-    key: str
-    size: int
-    modified: datetime
-    etag: str = ""
-    content_type: str = ""
-    metadata: dict[str, str] = field(default_factory=dict)
-
-    def as_dict(self) -> dict[str, Any]:
-        return {
-            "key": self.key,
-            "size": self.size,
-            "modified": self.modified.isoformat(),
-            "etag": self.etag,
-            "content_type": self.content_type,
-            "metadata": dict(self.metadata),
-        }
-
-
-@dataclass
-class Page:
-    objects: list[ObjectInfo]
-    prefixes: list[str]
-    next_token: str | None = None
-
-
-@dataclass
-class DeleteResult:
-    deleted: list[str] = field(default_factory=list)
-    errors: dict[str, str] = field(default_factory=dict)
-
-    @property
-    def missing(self) -> list[str]:
-        """The keys of ``errors`` that were not there."""
-        return [key for key, error in self.errors.items() if error == MISSING]
-
-
-@dataclass
-class TransferResult:
-    """What a many-file upload or download did: done keys, and failures by source.
-
-    ``incomplete``: keys of failed uploads whose parts could not be removed from
-    the server (it was unreachable): ``uploads()`` lists them, ``abort_upload`` frees them.
-    """
-
-    done: list[str] = field(default_factory=list)
-    errors: dict[str, str] = field(default_factory=dict)
-    bytes: int = 0
-    cancelled: bool = False
-    incomplete: list[str] = field(default_factory=list)
-
-
-@dataclass(frozen=True)
-class UploadInfo:
-    """An incomplete multipart upload: parts on the server that are no object yet."""
-
-    key: str
-    upload_id: str
-    initiated: datetime | None
-    size: int  # bytes of the parts uploaded
-    parts: int
-
-    def as_dict(self) -> dict[str, Any]:
-        return {
-            "key": self.key,
-            "upload_id": self.upload_id,
-            "initiated": self.initiated.isoformat() if self.initiated else None,
-            "size": self.size,
-            "parts": self.parts,
-        }
-
-
-def check_key(key: str, what: str = "key", marker: bool = False) -> str:
-    """``key`` if it is a valid object key, else InvalidInput/SuspiciousKey naming why.
-
-    ``marker`` also accepts a key ending in ``/``: the empty "folder" objects other
-    S3 tools create, which can be listed and deleted but not written here.
-    """
-    if not isinstance(key, str) or not key:
-        raise InvalidInput(f"empty {what}")
-    if len(key.encode("utf-8", "surrogatepass")) > MAX_KEY_BYTES:
-        raise InvalidInput(f"{what} is longer than {MAX_KEY_BYTES} bytes: {key[:40]}…")
-    if any(ord(c) < 32 or ord(c) == 127 for c in key):
-        raise InvalidInput(f"{what} {key!r} contains control characters")
-    if key.startswith("/") or key.startswith("\\"):
-        raise SuspiciousKey(f"{what} {key!r} is an absolute path")
-    segments = key.split("/")
-    if any(s in (".", "..") for s in segments):
-        raise SuspiciousKey(f"{what} {key!r} leaves its folder (. or .. segment)")
-    if marker and len(segments) > 1 and not segments[-1]:
-        segments.pop()
-    if any(not s for s in segments[:-1]) or not segments[-1]:
-        raise InvalidInput(f"{what} {key!r} has an empty segment (// or a trailing /)")
-    return key
-
-
-def check_prefix(prefix: str) -> str:
-    """A listing prefix: empty, or a key-like string that may end in ``/``."""
-    if prefix:
-        check_key(prefix.rstrip("/") or "/", "prefix")
-    return prefix
-
-
-def guess_content_type(key: str) -> str:
-    return mimetypes.guess_type(key, strict=False)[0] or DEFAULT_CONTENT_TYPE
-
-
-def check_expires(expires: int) -> int:
-    if not 1 <= int(expires) <= MAX_PRESIGN_SECONDS:
-        raise InvalidInput(f"expiry must be between 1 s and 7 days, not {expires} s")
-    return int(expires)
-
-
-def cancellable(progress: Callable | None, cancel: threading.Event | None) -> Callable:
-    """``progress`` (of a file, ``(n)``, or of many, ``(key, n)``) that raises Cancelled
-    once ``cancel`` is set: transfers call it often, so they stop soon after."""
-
-    def report(*args) -> None:
-        if cancel is not None and cancel.is_set():
-            raise Cancelled("cancelled")
-        if progress is not None:
-            progress(*args)
-
-    return report
-
-
-def record(
-    result: TransferResult, source, key: str, error: BaseException | None, size: int, on_file
-) -> None:
-    """Add the outcome of one file of a many-file transfer to ``result``."""
-    if isinstance(error, Cancelled):
-        result.cancelled = True
-        return
-    if error is None:
-        result.done.append(key)
-        result.bytes += size
-    else:
-        result.errors[str(source)] = str(error)
-    if on_file is not None:
-        on_file(key, None if error is None else str(error))
-
-
-def run_many(one, items, cancel, on_file, concurrency: int, key_of) -> TransferResult:
-    """Run ``one(*item) -> bytes`` for every item in a thread pool; collect a TransferResult.
-
-    Items not yet started when ``cancel`` is set are skipped; a failure of one
-    item is recorded (by its first element: the local path or key) and the rest go on.
-    """
-    result = TransferResult()
-
-    def guarded(item):
-        if cancel is not None and cancel.is_set():
-            raise Cancelled("cancelled")
-        return one(*item)
-
-    with ThreadPoolExecutor(max_workers=max(1, concurrency)) as pool:
-        futures = {pool.submit(guarded, item): item for item in items}
-        try:
-            for future in as_completed(futures):
-                item, error = futures[future], future.exception()
-                size = future.result() if error is None else 0
-                record(result, item[0], key_of(item), error, size, on_file)
-        except BaseException:  # ctrl+c in the CLI: start nothing more
-            pool.shutdown(wait=False, cancel_futures=True)
-            raise
-    result.done.sort()
-    return result
 
 
 class Storage:
@@ -487,12 +302,6 @@ class Storage:
         raise NotImplementedError
 
 
-@dataclass(frozen=True)
-class BucketInfo:
-    name: str
-    created: datetime | None = None
-
-
 class StorageBackend:
     """A storage server: its buckets, and the named storages bound to them.
 
@@ -601,15 +410,3 @@ class StorageBackend:
     def close(self) -> None:
         for other in self.endpoints.values():
             other.close()
-
-
-def check_bucket_name(name: str) -> str:
-    """S3's rules, also applied to folders: 3–63 of a-z 0-9 . -, starting and ending alphanumeric."""
-    import re
-
-    if not re.fullmatch(r"[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]", name or "") or ".." in name:
-        raise InvalidInput(
-            f"invalid bucket name {name!r}: 3-63 characters a-z 0-9 . -, "
-            "starting and ending with a letter or digit"
-        )
-    return name

@@ -22,19 +22,11 @@ from pathlib import Path
 from typing import IO
 from urllib.parse import unquote, urlsplit
 
-from tqconsole.backends.storage.base import (
-    MISSING,
-    BucketInfo,
-    Data,
-    DeleteResult,
-    ObjectInfo,
-    Page,
-    Progress,
-    Storage,
-    StorageBackend,
-    SuspiciousKey,
-    guess_content_type,
-)
+from tqconsole.backends.storage.base import Storage, StorageBackend
+from tqconsole.backends.storage.checks import guess_content_type
+from tqconsole.backends.storage.errors import SuspiciousKey
+from tqconsole.backends.storage.results import MISSING, BucketInfo, DeleteResult, ObjectInfo, Page
+from tqconsole.backends.storage.transfers import Data, Progress
 from tqconsole.errors import ConfigError, ConsoleError, InvalidInput, NotFound
 
 CHUNK = 1024 * 1024

@@ -37,24 +37,19 @@ from s3transfer.exceptions import CancelledError
 from s3transfer.subscribers import BaseSubscriber
 
 from tqconsole.backends.storage import s3_uploads
-from tqconsole.backends.storage.base import (
+from tqconsole.backends.storage.base import Storage, StorageBackend
+from tqconsole.backends.storage.checks import guess_content_type
+from tqconsole.backends.storage.errors import AccessDenied, BadCredentials, Cancelled, ObjectExists
+from tqconsole.backends.storage.results import (
     MISSING,
-    AccessDenied,
-    BadCredentials,
     BucketInfo,
-    Cancelled,
     DeleteResult,
-    ObjectExists,
     ObjectInfo,
     Page,
-    Storage,
-    StorageBackend,
     TransferResult,
     UploadInfo,
-    guess_content_type,
-    record,
-    run_many,
 )
+from tqconsole.backends.storage.transfers import record, run_many
 from tqconsole.errors import BackendUnavailable, ConfigError, ConsoleError, NotFound
 from tqconsole.settings import mask_url
 

@@ -18,7 +18,7 @@ from tqconsole.errors import InvalidInput, NotFound
 from tqconsole.models import Course, Subscribe, User, UserProfile
 from tqconsole.models.choices import SubscribeState
 from tqconsole.services.db.audit import note
-from tqconsole.services.payments.matching import open_amounts
+from tqconsole.services.payments.amounts import open_amounts_of
 
 EXISTS = "export exists:"
 HEADER = (
@@ -56,7 +56,7 @@ def participants_csv(course_id: int) -> tuple[Course, bytes]:
         )
         .order_by(User.last_name, User.first_name, Subscribe.id)
     )
-    opens = open_amounts([s.id for s in subs])
+    opens = open_amounts_of([s.id for s in subs])
     out = io.StringIO()
     writer = csv.writer(out, delimiter=";")
     writer.writerow(HEADER)

@@ -1,7 +1,7 @@
 """Places of courses for the course admins: accepted / max, waiting list, free, lead / follow.
 
 The figures are the site's (``Course.get_confirmed_count``, the waiting list,
-``get_free_places_count`` as ``services.subscriptions.Places`` computes it):
+``get_free_places_count`` as ``subscription_model.Places`` computes it):
 - accepted: confirmed, payed and completed subscriptions;
 - admitted: every subscription that holds a place (not rejected, not to_reimburse,
   not on the waiting list: new ones count too);
@@ -26,7 +26,13 @@ from peewee import Case, fn
 from tqconsole.errors import NotFound
 from tqconsole.models import Course, CourseType, Subscribe
 from tqconsole.models.choices import LeadFollow, SubscribeState
-from tqconsole.services.courses.subscriptions import MATCHED, REJECTED, Places, apply, couple_course
+from tqconsole.services.courses.subscription_model import (
+    MATCHED,
+    REJECTED,
+    Places,
+    couple_course,
+)
+from tqconsole.services.courses.subscriptions import apply
 
 NOT_HOLDING = (*REJECTED, SubscribeState.WAITING_LIST)
 

@@ -1,1 +1,2 @@
-"""Demo data for the embedded default, one module per backend."""
+"""Demo data for the embedded default: the database (``database.load_demo``, built part by
+part), the buckets, the cache and the mail outbox."""

@@ -250,16 +250,6 @@ def load_record(ref: str):
     return record
 
 
-def context_for(record, connection) -> dict[str, str]:
-    if isinstance(record, Subscribe):
-        return subscription_context(record, connection)
-    if isinstance(record, User):
-        return user_context(record)
-    raise InvalidInput(
-        f"templates are rendered from courses_subscribe or auth_user rows, not {record._meta.table_name}"
-    )
-
-
 def recipient(record) -> str:
     """The address a record's mail goes to: the (subscribing) user's."""
     user = record.user if isinstance(record, Subscribe) else record

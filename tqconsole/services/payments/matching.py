@@ -1,6 +1,6 @@
 """Bank statements in, matched payments out: the site's ZkbCsvParser + PaymentProcessor.
 
-Reading a statement (``parse_zkb_csv``): every line becomes a payment (date,
+Reading a statement (``zkb_statement.parse_zkb_csv``): every line becomes a payment (date,
 ZKB-Referenz as transaction id, Zahlungszweck as remittance text, Buchungstext as
 comment, Details split into name and address, the credit or else the debit
 amount); a line whose ZKB-Referenz is already stored is skipped.
@@ -29,12 +29,10 @@ and the rest of the file is processed.
 
 from __future__ import annotations
 
-import csv
-import io
 import re
 from dataclasses import asdict, dataclass, field
 from datetime import datetime
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from pathlib import PurePosixPath
 
 from peewee import fn
@@ -51,37 +49,13 @@ from tqconsole.models.choices import (
 )
 from tqconsole.services.courses.subscriptions import mark_paid
 from tqconsole.services.db.audit import audited
-from tqconsole.services.payments import amounts, zkb_statement
-from tqconsole.services.payments.zkb_statement import ZKB_COLUMNS
+from tqconsole.services.payments import amounts
+from tqconsole.services.payments.zkb_statement import parse_zkb_csv
 
 PREFIX = r"(?<![A-Za-z0-9])[USILusil]{3}[\- _]*"
 USI_RE = re.compile(PREFIX + r"([A-Za-z0-9]{6})")
 # the site's second try (spaces removed), kept to the text after a USI prefix
 USI_SPACED_RE = re.compile(PREFIX + r"((?:[A-Za-z0-9] *){6})")
-# the columns the site's parser reads
-READ_COLUMNS = (
-    "Datum",
-    "ZKB-Referenz",
-    "Zahlungszweck",
-    "Buchungstext",
-    "Details",
-    "Gutschrift CHF",
-    "Belastung CHF",
-)
-
-
-@dataclass
-class BankLine:
-    line: int
-    date: datetime
-    reference: str
-    amount: Decimal
-    debit: bool
-    name: str
-    address: str
-    remittance: str
-    text: str
-
 
 # How a payment came out of matching, in the order the report lists them.
 OUTCOMES = {
@@ -162,90 +136,6 @@ class MatchReport:
                     if p.outcome not in ("matched", "debit")
                 )
         return out or ["no unprocessed bank statements"]
-
-
-open_amounts = amounts.open_amounts_of  # the export of participants reads it from here
-
-
-# --- parsing
-def parse_amount(text: str, where: str) -> Decimal | None:
-    text = text.strip().replace("'", "").replace("’", "")
-    if not text:
-        return None
-    try:
-        value = Decimal(text)
-    except InvalidOperation:
-        raise InvalidInput(f"{where}: {text!r} is not an amount") from None
-    return abs(value).quantize(amounts.CENT)
-
-
-def parse_date(text: str, where: str) -> datetime:
-    try:
-        return datetime.strptime(text.strip(), zkb_statement.DATE_FORMAT)
-    except ValueError:
-        raise InvalidInput(f"{where}: {text.strip()!r} is not a date (dd.mm.yyyy)") from None
-
-
-def parse_line(row: dict, where: str, number: int) -> BankLine:
-    credit = parse_amount(row["Gutschrift CHF"] or "", where)
-    debit = parse_amount(row["Belastung CHF"] or "", where) if credit is None else None
-    if credit is None and debit is None:
-        raise InvalidInput(f"{where}: neither a credit nor a debit amount")
-    reference = (row["ZKB-Referenz"] or "").strip()
-    if not reference:
-        raise InvalidInput(f"{where}: no ZKB-Referenz")
-    name, _, address = (row["Details"] or "").partition(",")
-    return BankLine(
-        line=number,
-        date=parse_date(row["Datum"] or "", where),
-        reference=reference[:100],
-        amount=credit if credit is not None else debit,
-        debit=credit is None,
-        name=name[:200],
-        address=address,
-        remittance=(row["Zahlungszweck"] or "")[:600],
-        text=row["Buchungstext"] or "",
-    )
-
-
-def parse_zkb_csv(data: bytes, name: str) -> tuple[list[BankLine], list[str]]:
-    """The lines of a ZKB statement and the lines that could not be read (with their number).
-
-    A file that is not a statement at all raises InvalidInput.
-    """
-    try:
-        text = data.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        raise InvalidInput(f"{name}: not a ZKB statement (not UTF-8 text)") from None
-    reader = csv.DictReader(io.StringIO(text), delimiter=zkb_statement.DELIMITER)
-    try:
-        header = reader.fieldnames or []
-    except csv.Error as exc:
-        raise InvalidInput(f"{name}: not a CSV file ({exc})") from None
-    missing = [c for c in READ_COLUMNS if c not in header]
-    if missing:
-        raise InvalidInput(
-            f"{name}: not a ZKB statement (missing column(s) {', '.join(missing)}; "
-            f"expected {';'.join(ZKB_COLUMNS)})"
-        )
-    lines, unreadable = [], []
-    number = 1
-    while True:
-        try:
-            row = next(reader)
-        except StopIteration:
-            break
-        except csv.Error as exc:
-            unreadable.append(f"{name} line {reader.line_num}: {exc}")
-            continue
-        number = reader.line_num
-        if not any((v or "").strip() for v in row.values() if isinstance(v, str)):
-            continue
-        try:
-            lines.append(parse_line(row, f"{name} line {number}", number))
-        except InvalidInput as exc:
-            unreadable.append(str(exc))
-    return lines, unreadable
 
 
 # --- processing

@@ -16,15 +16,10 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 
-from tqconsole.backends.storage.base import (
-    AccessDenied,
-    DeleteResult,
-    ObjectInfo,
-    Storage,
-    UploadInfo,
-    check_bucket_name,
-    guess_content_type,
-)
+from tqconsole.backends.storage.base import Storage
+from tqconsole.backends.storage.checks import check_bucket_name, guess_content_type
+from tqconsole.backends.storage.errors import AccessDenied
+from tqconsole.backends.storage.results import DeleteResult, ObjectInfo, UploadInfo
 from tqconsole.errors import BackendUnavailable, ConsoleError, InvalidInput, ReadOnlyError
 from tqconsole.sizes import human_size
 

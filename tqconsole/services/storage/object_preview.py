@@ -7,7 +7,8 @@ import io
 import json
 from dataclasses import dataclass, field
 
-from tqconsole.backends.storage.base import ObjectInfo, Storage
+from tqconsole.backends.storage.base import Storage
+from tqconsole.backends.storage.results import ObjectInfo
 
 PREVIEW_BYTES = 64 * 1024
 

@@ -10,7 +10,9 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 
-from tqconsole.backends.storage.base import FileProgress, Storage, TransferResult
+from tqconsole.backends.storage.base import Storage
+from tqconsole.backends.storage.results import TransferResult
+from tqconsole.backends.storage.transfers import FileProgress
 from tqconsole.errors import InvalidInput, NotFound
 from tqconsole.services.progress import Meter
 from tqconsole.services.storage.buckets import note

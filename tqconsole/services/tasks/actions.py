@@ -77,7 +77,7 @@ def _record(queue, task_id: str) -> TaskRecord:
 
 def _update(task_id: str, event: str, now: datetime, **values) -> None:
     """Change a task row and append the console's own event to its timeline."""
-    from tqconsole.services.tasks.recorder import stamp, timeline_line
+    from tqconsole.services.tasks.history_table import stamp, timeline_line
 
     line = timeline_line(stamp(now.timestamp()), event, "console")
     TaskRecord.update(

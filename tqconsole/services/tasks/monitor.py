@@ -1,9 +1,9 @@
 """The task monitor: what the tasks screen and ``tqconsole tasks`` share, in one name.
 
-The parts live by what they hold — ``task_reads`` (consumers, counts, lists,
-history, detail), ``task_filter`` (the history filter language), ``task_registry``
-(registered and periodic tasks), ``task_actions`` (enqueue, retry, revoke, …);
-this module gives them one namespace and composes one refresh of the monitor.
+The parts live by what they hold — ``reads`` (consumers, counts, lists, history,
+detail), ``filter`` (the history filter language), ``registry`` (registered and
+periodic tasks), ``actions`` (enqueue, retry, revoke, …); this module defines
+nothing of theirs: it gives them one namespace and composes one refresh of the monitor.
 """
 
 from __future__ import annotations

@@ -456,7 +456,7 @@ def detail(queue, task_id: str) -> TaskDetail:
         return _queued_detail(queue, task_id)
     [row] = _with_limits(queue, [task_row(record, not_alive_ids(queue))])
     raw = queue.peek_result(task_id)
-    from tqconsole.services.tasks.recorder import parse_timeline
+    from tqconsole.services.tasks.history_table import parse_timeline
 
     events = parse_timeline(record.timeline)
     return TaskDetail(

@@ -18,22 +18,46 @@ from __future__ import annotations
 
 import atexit
 import collections
-import itertools
 import logging
 import multiprocessing
-import operator
 import os
 import socket
-import sqlite3
 import threading
 import time
 import traceback
-from datetime import datetime, timedelta
+from datetime import datetime
 
 from huey import signals as S
 from peewee import fn
 
-from tqconsole.models import ConsumerBeat, TaskRecord, database
+from tqconsole.models import TaskRecord, database
+from tqconsole.services.tasks.history_table import (
+    ARGS,
+    BLANK_RECORD,
+    CONSUMER,
+    DURATION,
+    ENQUEUED_AT,
+    ERROR,
+    FINISHED_AT,
+    HOST,
+    MESSAGE,
+    MINUTE,
+    NAME,
+    PID,
+    QUEUE,
+    RETRIES,
+    STARTED_AT,
+    STATE,
+    TASK_ID,
+    TIMELINE,
+    TRACEBACK,
+    UPDATED_AT,
+    WORKER,
+    prune,
+    stamp,
+    timeline_line,
+    write,
+)
 
 logger = logging.getLogger("tqconsole.tasks")
 logger.addHandler(logging.NullHandler())
@@ -59,31 +83,6 @@ STATES = {
 FINISHED = frozenset(STATES) - {S.SIGNAL_ENQUEUED, S.SIGNAL_SCHEDULED, S.SIGNAL_EXECUTING}
 DONE_SIGNALS = frozenset({S.SIGNAL_COMPLETE, S.SIGNAL_ERROR, S.SIGNAL_TIMEOUT})
 PRUNE_EVERY = 60.0
-
-
-class ForkLock:
-    """Held by every thread of ours that talks to the database, and by the consumer
-    while it forks process workers: a fork while another thread is inside SQLite
-    or peewee's connection lock leaves the child waiting forever on that lock.
-    The child gets a fresh lock (the fork itself happened while holding this one).
-    """
-
-    def __init__(self):
-        self._lock = threading.Lock()
-        os.register_at_fork(after_in_child=self._reset)
-
-    def _reset(self) -> None:
-        self._lock = threading.Lock()
-
-    def __enter__(self):
-        self._lock.acquire()
-        return self
-
-    def __exit__(self, *exc) -> None:
-        self._lock.release()
-
-
-FORK_LOCK = ForkLock()
 
 
 def task_name(task) -> str:
@@ -325,188 +324,6 @@ class TaskRecorder:
         if self._writer is not None and self._writer is not threading.current_thread():
             self._writer.join(timeout=5)
         self.flush()
-
-
-RECORD_COLUMNS = tuple(f.column_name for f in TaskRecord._meta.sorted_fields)
-BLANK_RECORD = [None] * len(RECORD_COLUMNS)
-(
-    TASK_ID,
-    QUEUE,
-    NAME,
-    STATE,
-    UPDATED_AT,
-    ENQUEUED_AT,
-    STARTED_AT,
-    FINISHED_AT,
-    MINUTE,
-    DURATION,
-    CONSUMER,
-    HOST,
-    PID,
-    WORKER,
-    RETRIES,
-    ARGS,
-    ERROR,
-    TRACEBACK,
-    MESSAGE,
-    TIMELINE,
-) = (
-    RECORD_COLUMNS.index(column)
-    for column in (
-        "task_id",
-        "queue",
-        "name",
-        "state",
-        "updated_at",
-        "enqueued_at",
-        "started_at",
-        "finished_at",
-        "minute",
-        "duration",
-        "consumer",
-        "host",
-        "pid",
-        "worker",
-        "retries",
-        "args",
-        "error",
-        "traceback",
-        "message",
-        "timeline",
-    )
-)
-BY_TASK_ID = operator.itemgetter(TASK_ID)
-# Rows per INSERT: 256 × 20 parameters stays far below SQLite's (32,766; 999
-# before 3.32) and PostgreSQL's (65,535) limits; a remainder goes in
-# power-of-two statements so that every statement text is reused (prepared
-# statement caches).
-CHUNK = 256 if sqlite3.sqlite_version_info >= (3, 32) else 32
-_STATEMENTS: dict[tuple[int, int], str] = {}
-
-
-_second: tuple[int, str] = (0, "")
-
-
-def stamp(ts: float) -> str:
-    """A timestamp as the databases store it (local time, microseconds), cheaply."""
-    global _second
-    whole = int(ts)
-    if _second[0] != whole:
-        _second = (whole, datetime.fromtimestamp(whole).strftime("%Y-%m-%d %H:%M:%S."))
-    return _second[1] + str(int((ts - whole) * 1e6)).zfill(6)
-
-
-def timeline_line(at, event, where="", worker="", duration=None, error=None) -> str:
-    took = f"{duration:.6f}" if duration is not None else ""
-    error = (error or "").replace("\t", " ")
-    return f"{at}\t{event}\t{where}\t{worker}\t{took}\t{error}\n"
-
-
-def parse_timeline(text: str | None) -> list[dict]:
-    """The events of a timeline column, oldest first."""
-    events = []
-    for line in (text or "").splitlines():
-        parts = (line.split("\t") + [""] * 6)[:6]
-        at, event, where, worker, took, error = parts
-        try:
-            when = datetime.fromisoformat(at)
-        except ValueError:
-            continue
-        events.append(
-            {
-                "at": when,
-                "event": event,
-                "where": f"{where} {worker}".strip(),
-                "duration": float(took) if took else None,
-                "error": error,
-            }
-        )
-    events.sort(key=lambda e: e["at"])
-    return events
-
-
-def statements(db, rows: int = 1) -> str:
-    """The upsert of ``rows`` task rows in this database's dialect.
-
-    Raw SQL with one multi-row VALUES: building peewee queries per row cost
-    the workers a third of their throughput, and ``executemany`` steps (and
-    takes the GIL back) once per row.  The newer state wins, every value
-    already known is kept, and the timeline is appended (ON CONFLICT: SQLite
-    and PostgreSQL).
-    """
-    key = (id(db), rows)
-    if key not in _STATEMENTS:
-        q, p = db.quote_name, db.param
-        table = q(TaskRecord._meta.table_name)
-        newer = f"excluded.{q('updated_at')} >= {table}.{q('updated_at')}"
-        sets = []
-        for col in RECORD_COLUMNS:
-            c = q(col)
-            if col in ("task_id", "queue", "name"):
-                continue
-            if col in ("state", "updated_at"):
-                sets.append(f"{c} = CASE WHEN {newer} THEN excluded.{c} ELSE {table}.{c} END")
-            elif col == "timeline":
-                sets.append(f"{c} = COALESCE({table}.{c}, '') || COALESCE(excluded.{c}, '')")
-            else:
-                sets.append(f"{c} = COALESCE(excluded.{c}, {table}.{c})")
-        values = f"({', '.join([p] * len(RECORD_COLUMNS))})"
-        _STATEMENTS[key] = (
-            f"INSERT INTO {table} ({', '.join(q(c) for c in RECORD_COLUMNS)}) "
-            f"VALUES {', '.join([values] * rows)} "
-            f"ON CONFLICT ({q('task_id')}) DO UPDATE SET {', '.join(sets)}"
-        )
-    return _STATEMENTS[key]
-
-
-def chunks(count: int):
-    """Statement sizes for ``count`` rows: CHUNK at a time, then powers of two."""
-    full, rest = divmod(count, CHUNK)
-    yield from [CHUNK] * full
-    size = CHUNK // 2
-    while rest:
-        if rest >= size:
-            yield size
-            rest -= size
-        size //= 2
-
-
-def write(records: list[list]) -> None:
-    """Upsert task rows in one transaction, in task id order (no deadlocks between writers)."""
-    db = database.obj
-    rows = sorted(records, key=BY_TASK_ID)
-    start = 0
-    with FORK_LOCK, database.atomic():
-        cursor = db.cursor()
-        for size in chunks(len(rows)):
-            params = list(itertools.chain.from_iterable(rows[start : start + size]))
-            cursor.execute(statements(db, size), params)
-            start += size
-
-
-def prune(queue: str, keep_days: float, keep_count: int) -> None:
-    """Drop task rows (and consumers' heartbeats) older than ``keep_days``, then beyond ``keep_count``."""
-    cutoff = datetime.now() - timedelta(days=keep_days)
-    with FORK_LOCK, database.atomic():
-        ConsumerBeat.delete().where(
-            (ConsumerBeat.queue == queue) & (ConsumerBeat.beat_at < cutoff)
-        ).execute()
-        TaskRecord.delete().where(
-            (TaskRecord.queue == queue)
-            & (TaskRecord.updated_at < cutoff)
-            & (TaskRecord.state != "executing")
-        ).execute()
-        newest = TaskRecord.select(TaskRecord.updated_at).order_by(TaskRecord.updated_at.desc())
-        # All queues' rows first: that walk reads the index alone, this queue's reads the rows.
-        if newest.offset(keep_count).limit(1).scalar() is None:
-            return
-        edge = newest.where(TaskRecord.queue == queue).offset(keep_count).limit(1).scalar()
-        if edge is not None:
-            TaskRecord.delete().where(
-                (TaskRecord.queue == queue)
-                & (TaskRecord.updated_at <= edge)
-                & (TaskRecord.state != "executing")
-            ).execute()
 
 
 def mark_interrupted(consumer_id: str) -> int:
