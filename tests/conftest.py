@@ -272,10 +272,17 @@ def site_template():
     services.drop_pg_database(name)
 
 
+@pytest.fixture(scope="session")
+def pg_drops():
+    drops = services.BackgroundDrops()
+    yield drops
+    drops.close()
+
+
 @pytest.fixture
-def site_url(site_template, monkeypatch):
+def site_url(site_template, pg_drops, monkeypatch):
     """A private copy of the site's database (CREATE DATABASE … TEMPLATE), as TQ_DATABASE_URL."""
     name, url = services.create_pg_database(template=site_template)
     monkeypatch.setenv("TQ_DATABASE_URL", url)
     yield url
-    services.drop_pg_database(name)
+    pg_drops.drop(name)

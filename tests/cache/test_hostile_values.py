@@ -1,7 +1,7 @@
-"""Decoding hostile values for display is bounded (≤ 1 s, ≤ 50 MiB) and says what it cut.
+"""Decoding hostile values for display is bounded (≤ 1 CPU second, ≤ 50 MiB) and says what it cut.
 
 Each value is decoded in a child process with a limited address space
-(tests/support/hostile_values.py), measured there: wall time and peak RSS above the
+(tests/support/hostile_values.py), measured there: CPU time and peak RSS above the
 warmed-up process.
 """
 
@@ -105,9 +105,9 @@ def test_other_amplifying_pickles_stay_cheap(make):
     import tracemalloc
 
     data = make()
-    start = time.perf_counter()
+    start = time.thread_time()
     text = _decode(data)
-    assert time.perf_counter() - start < SECONDS
+    assert time.thread_time() - start < SECONDS  # CPU seconds: the same under load
     assert 0 < len(text) < 40_000
     tracemalloc.start()
     try:
@@ -127,9 +127,9 @@ def test_a_message_with_a_hostile_argument_is_shown_cut_and_never_re_encoded():
     fields[:2] = "t1", "tqconsole.tasks.selftest"
     fields[Message._fields.index("args")] = (Call(set, Call(range, 10**8)),)
     fields[Message._fields.index("kwargs")] = {}
-    start = time.perf_counter()
+    start = time.thread_time()
     decoded = decode(pickle.dumps(Message(*fields), 4))
-    assert time.perf_counter() - start < SECONDS
+    assert time.thread_time() - start < SECONDS  # CPU seconds: the same under load
     assert decoded.id == "t1" and not decoded.problem
     assert decoded.args_text().startswith("(cut: set: first 10,000 of 100,000,000 items built) {")
     with pytest.raises(ValueError, match="not re-encoded"):

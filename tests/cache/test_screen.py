@@ -432,7 +432,7 @@ async def test_ctrl_x_cancels_a_pattern_clear(redis_url, sqlite_url, monkeypatch
         await until(pilot, lambda: isinstance(app.screen, ProgressDialog))
         await pilot.press("ctrl+x")
         await until(pilot, lambda: not isinstance(app.screen, ProgressDialog))
-        messages = [n.message for n in app._notifications]  # noqa: SLF001
+        messages = await until(pilot, lambda: [n.message for n in app._notifications])  # noqa: SLF001
         assert any("(cancelled)" in m for m in messages), messages
     assert raw.dbsize() > 0  # not everything went
 

@@ -193,7 +193,9 @@ async def test_every_unsent_draft_is_kept_until_sent_or_discarded(mail_env):
     app = TQConsole(load(), location=f"mail/compose/auth_user/{user.id}")
     async with app.run_test(size=(80, 24)) as pilot:
         await settle(pilot)
-        assert any("1 unsent draft(s) kept" in n.message for n in app._notifications)
+        await until(
+            pilot, lambda: any("1 unsent draft(s) kept" in n.message for n in app._notifications)
+        )
         await type_into(pilot, "#field-subject", "Second")
         await pilot.press("escape")
         await settle(pilot)

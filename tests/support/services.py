@@ -1,6 +1,6 @@
 """Real services for the tests: PostgreSQL databases, Redis dbs, moto S3, aiosmtpd.
 
-Each test session gets its own PostgreSQL database and its own Redis db number
+Each test session (each xdist worker) gets its own PostgreSQL database and Redis db number
 (claimed with a lock file, so suites run side by side do not meet); each test
 gets clean tables, an empty Redis db, its own bucket names and SMTP server.
 """
@@ -14,6 +14,7 @@ import os
 import socket
 import subprocess
 import tempfile
+import time
 import uuid
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -80,6 +81,30 @@ def drop_pg_database(name: str) -> None:
     conn.close()
 
 
+class BackgroundDrops:
+    """DROP DATABASE in a thread of its own: a drop waits for a checkpoint (seconds on a
+    busy server), which the next test need not wait for. ``close()`` waits for the drops."""
+
+    def __init__(self):
+        import queue
+        import threading
+
+        self._names: queue.Queue[str | None] = queue.Queue()
+        self._thread = threading.Thread(target=self._run, name="pg-drops", daemon=True)
+        self._thread.start()
+
+    def drop(self, name: str) -> None:
+        self._names.put(name)
+
+    def _run(self) -> None:
+        while (name := self._names.get()) is not None:
+            drop_pg_database(name)
+
+    def close(self) -> None:
+        self._names.put(None)
+        self._thread.join()
+
+
 def reset_pg_schema(url: str) -> None:
     """Drop every table the test made: a fresh public schema."""
     import psycopg2
@@ -96,8 +121,9 @@ def reset_pg_schema(url: str) -> None:
 
 
 @contextlib.contextmanager
-def claimed_redis_db():
-    """Claim a Redis db number (1–15) for this process with a lock file."""
+def claimed_redis_db(timeout: float = 90.0):
+    """Claim a Redis db number (1–15) for this process with a lock file; while other
+    suites (or xdist workers) hold all 15, wait for one of them to finish."""
     import redis
 
     try:
@@ -107,6 +133,21 @@ def claimed_redis_db():
             f"Redis is not reachable at {REDIS_HOST}:{REDIS_PORT} ({exc}); "
             "scripts/test starts it where it is installed"
         ) from None
+    deadline = time.monotonic() + timeout
+    while (claim := _claim_redis_db()) is None:
+        if time.monotonic() > deadline:
+            raise ServiceMissing(f"all Redis test dbs 1-15 stayed claimed for {timeout:.0f} s")
+        time.sleep(0.5)
+    n, fh = claim
+    try:
+        yield n
+    finally:
+        fcntl.flock(fh, fcntl.LOCK_UN)
+        fh.close()
+
+
+def _claim_redis_db():
+    """``(n, locked file)`` of the first free db, or None."""
     for n in range(1, 16):
         path = os.path.join(tempfile.gettempdir(), f"tqconsole-test-redis-{REDIS_PORT}-{n}.lock")
         fh = open(path, "w")  # noqa: SIM115 - held for the session
@@ -115,13 +156,8 @@ def claimed_redis_db():
         except OSError:
             fh.close()
             continue
-        try:
-            yield n
-        finally:
-            fcntl.flock(fh, fcntl.LOCK_UN)
-            fh.close()
-        return
-    raise ServiceMissing("all Redis test dbs 1-15 are claimed by other test sessions")
+        return n, fh
+    return None
 
 
 def free_port() -> int:

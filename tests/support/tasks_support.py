@@ -28,7 +28,9 @@ def bound(backends):
     return tasks.bind(backends)
 
 
-def wait_for(predicate, timeout: float = 15.0, interval: float = 0.05):
+def wait_for(predicate, timeout: float = 60.0, interval: float = 0.05):
+    """Poll ``predicate`` until it holds; the bound is generous (a loaded machine is slow),
+    a passing test never waits for it."""
     deadline = time.monotonic() + timeout
     while True:
         value = predicate()
