@@ -224,3 +224,11 @@ def test_front_desk_and_finance_keys_are_verbs_of_the_vocabulary(where):
         by_key.setdefault(binding.key, set()).add(binding.id)
     assert not {k: ids for k, ids in by_key.items() if len(ids) > 1}
     assert all(b.id in VERBS for b in console_bindings(screen))
+
+
+def test_reminder_dry_run_on_the_sqlite_demo(demo_sqlite, capsys):
+    """SQLite hands the first lesson back as text; the dry run reads it as a day."""
+    code, out, err = run_cli(capsys, "finance", "reminders", "--date", "2026-12-01", "--json")
+    assert code == 0, err
+    due = json.loads(out)
+    assert due and all(date.fromisoformat(d["started"]) < date(2026, 11, 17) for d in due)

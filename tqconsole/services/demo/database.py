@@ -19,13 +19,14 @@ from tqconsole.services.db.audit import audited
 from tqconsole.services.demo.builder import SEED, DemoBuilder, reset_sequences
 
 # Later features add their own demo content (cache entries, bucket files, …):
-# "module:function" called with (backends, scale, rng) and returning report lines.
-DEMO_HOOKS: list[str] = [
-    "tqconsole.services.demo.buckets:fill",
-    "tqconsole.services.demo.cache:fill",
-    "tqconsole.services.demo.mail:fill",
-    "tqconsole.tasks.demo:fill",
-]
+# part -> "module:function" called with (backends, scale, rng), returning report lines.
+# Each part's generator is seeded by its name, so moving a module keeps its data.
+DEMO_HOOKS: dict[str, str] = {
+    "buckets": "tqconsole.services.demo.buckets:fill",
+    "cache": "tqconsole.services.demo.cache:fill",
+    "mail": "tqconsole.services.demo.mail:fill",
+    "tasks": "tqconsole.tasks.demo:fill",
+}
 
 
 @dataclass
@@ -68,9 +69,9 @@ def load_demo(
         reset_sequences(ALL_MODELS)
         write.summary = {"scale": scale, "rows": sum(counts.values())}
     report = DemoReport(counts=counts)
-    for hook in DEMO_HOOKS:
+    for part, hook in DEMO_HOOKS.items():
         # a generator of its own, so what one part makes never depends on the others
         module, _, name = hook.partition(":")
         fill = getattr(importlib.import_module(module), name)
-        report.extra.extend(fill(backends, scale, random.Random(f"{SEED}:{hook}")))
+        report.extra.extend(fill(backends, scale, random.Random(f"{SEED}:{part}")))
     return report

@@ -19,6 +19,7 @@ from tqconsole.services.payments.reminders import (
     EVERY,
     FIRST_AFTER,
     TEMPLATE,
+    as_day,
     due_reminders,
     first_lessons,
 )
@@ -72,7 +73,7 @@ def first_lesson_days(course_ids: list[int]) -> dict[int, date]:
     found = {}
     for cid, first in lessons.tuples().execute(Course._meta.database):
         if cid in course_ids and first is not None:
-            found[cid] = first.date() if hasattr(first, "date") else first
+            found[cid] = as_day(first)
     return found
 
 

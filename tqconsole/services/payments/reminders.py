@@ -14,7 +14,7 @@ on the same day finds the reminders and sends nothing.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 
 from peewee import JOIN, Table, fn
 
@@ -44,6 +44,13 @@ def first_lessons():
         .group_by(lessons.course_id)
         .alias("first_lesson")
     )
+
+
+def as_day(value) -> date:
+    """A lesson start as the day it falls on (SQLite hands raw columns back as text)."""
+    if isinstance(value, str):
+        value = datetime.fromisoformat(value)
+    return value.date() if isinstance(value, datetime) else value
 
 
 def due_reminders(today: date | None = None) -> list[Subscribe]:
@@ -113,7 +120,7 @@ def course_started(sub: Subscribe, today: date) -> bool:
             lessons.select(fn.MIN(lessons.start)).where(lessons.course_id == sub.course_id).scalar()
         )
         if first is not None:
-            return (first.date() if hasattr(first, "date") else first) < today
+            return as_day(first) < today
     start = course_start(sub.course)
     return start is not None and start < today
 
