@@ -255,7 +255,7 @@ async def test_a_quoted_phrase_filters_a_column_and_stands_alone(demo_sqlite):
 
 
 async def test_read_only_footer_offers_no_write_keys_on_any_screen(demo_sqlite, monkeypatch):
-    from tqconsole.screens.base import WRITE_ACTIONS
+    from tqconsole.widgets.bindings import WRITE_ACTIONS
 
     monkeypatch.setenv("TQ_READ_ONLY", "1")
     app = TQConsole(load(), location="subs")

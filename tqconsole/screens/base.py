@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import functools
 from collections.abc import Callable
 from typing import Any
 
@@ -13,57 +12,13 @@ from textual.widgets import Footer
 from textual.worker import NoActiveWorker, get_current_worker
 
 from tqconsole.screens import ROUTES
+from tqconsole.widgets.bindings import WRITE_ACTIONS, refuses_writes
 from tqconsole.widgets.breadcrumbs import Breadcrumbs
 from tqconsole.widgets.command_line import CommandLine
 
 # Actions that write (to the database, a bucket, the cache, the mail or a queue).  In
 # read-only mode a screen offers none of them: not in the footer, ? or the palette,
 # and their keys do nothing (the backends refuse the writes anyway).
-WRITE_ACTIONS = frozenset(
-    {
-        "clear_all",
-        "clear_pattern",
-        "create",
-        "create_bucket",
-        "cull",
-        "delete",
-        "dismiss_failed",
-        "edit",
-        "enqueue",
-        "flush",
-        "move",
-        "resend",
-        "restore",
-        "restore_name",
-        "resume_job",
-        "retry",
-        "retry_all",
-        "revoke",
-        "revoke_name",
-        "run_now",
-        "save",
-        "send",
-        "staff",
-        "toggle_enabled",
-        "ttl",
-        "upload",
-    }
-)
-
-
-def refuses_writes(check_action: Callable) -> Callable:
-    """``check_action`` that first hides the write actions of a read-only console."""
-    if getattr(check_action, "refuses_writes", False):
-        return check_action
-
-    @functools.wraps(check_action)
-    def checked(screen, action: str, parameters: tuple) -> bool | None:
-        if action in WRITE_ACTIONS and screen.app.settings.read_only:
-            return False
-        return check_action(screen, action, parameters)
-
-    checked.refuses_writes = True
-    return checked
 
 
 PALETTE_CELLS = 13  # "▏^p palette" at the right of the footer

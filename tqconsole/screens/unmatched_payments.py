@@ -45,8 +45,8 @@ class UnmatchedPaymentsScreen(ConsoleScreen):
     """
     BINDINGS = [
         bind("finance.link", "link"),
-        bind("finance.irrelevant", "mark('irrelevant')"),
-        bind("finance.to_reimburse", "mark('to_reimburse')"),
+        bind("finance.irrelevant", "settle('irrelevant')"),
+        bind("finance.to_reimburse", "settle('to_reimburse')"),
         bind("refresh", "refresh"),
         bind("filter", "filter"),
     ]
@@ -65,10 +65,6 @@ class UnmatchedPaymentsScreen(ConsoleScreen):
     def on_mount(self) -> None:
         self.query_one("#unmatched-rows", KeyTable).focus()
         self.action_refresh()
-
-    def check_action(self, action: str, parameters: tuple) -> bool | None:
-        # read-only offers no write keys (the service refuses too)
-        return not (action in ("link", "mark") and self.settings.read_only)
 
     def load(self) -> list:
         from tqconsole.services.payments.linking import unmatched
@@ -161,7 +157,7 @@ class UnmatchedPaymentsScreen(ConsoleScreen):
         outcome = link(payment_id, usi, mail=self.backends.get("email"))
         return outcome.summary(), outcome.warnings
 
-    def action_mark(self, how: str) -> None:
+    def action_settle(self, how: str) -> None:
         from tqconsole.services.payments.linking import MARKS
 
         payment = self.selected()

@@ -13,7 +13,7 @@ from textual.message import Message
 from textual.widgets import Static
 
 from tqconsole.keys import VERBS
-from tqconsole.widgets.bindings import bind
+from tqconsole.widgets.bindings import bind, refuses_writes
 from tqconsole.widgets.dialogs.confirm import ConfirmDialog
 from tqconsole.widgets.dialogs.viewer import TextViewer
 from tqconsole.widgets.windowed_table import WindowedTable
@@ -84,6 +84,7 @@ class OutboxPanel(Vertical):
     def on_mount(self) -> None:
         self.show_filter()
 
+    @refuses_writes
     def check_action(self, action: str, parameters) -> bool | None:
         if action == "clear_job_filter":
             return bool(self.job)
