@@ -340,13 +340,17 @@ def cmd_revoke_restore(ctx) -> int:
     a = ctx.args
     if bool(a.id) == bool(a.name):
         raise InvalidInput(f"tasks {a.action}: give a task id or --name, not both")
+    one, every = {
+        "revoke": (tm.revoke, tm.revoke_name),
+        "restore": (tm.restore, tm.restore_name),
+    }[a.action]
     queue = bound(ctx)
     if a.name:
-        full = getattr(tm, f"{a.action}_name")(queue, a.name)
+        full = every(queue, a.name)
         print(f"{a.action}d every {full} task")
     else:
         task_id = tm.resolve_id(queue, a.id)
-        getattr(tm, a.action)(queue, task_id)
+        one(queue, task_id)
         print(f"{a.action}d {task_id}")
     return 0
 
