@@ -7,6 +7,7 @@ import base64
 import functools
 import os
 import pickle
+import threading
 
 import pytest
 
@@ -418,7 +419,17 @@ async def test_ctrl_x_cancels_a_pattern_clear(redis_url, sqlite_url, monkeypatch
     from tests.support.tui_support import until
     from tqconsole.widgets.dialogs.progress import ProgressDialog
 
-    monkeypatch.setattr(redis_backend, "SCAN_COUNT", 5)  # thousands of round trips: time to cancel
+    monkeypatch.setattr(redis_backend, "SCAN_COUNT", 5)  # thousands of round trips
+    # the clear's round trips wait until the test has pressed ctrl+x: never over before
+    armed, gate = threading.Event(), threading.Event()
+    execute = redis.client.Pipeline.execute
+
+    def held(pipe, *args, **kwargs):
+        if armed.is_set() and threading.current_thread() is not threading.main_thread():
+            gate.wait(60)
+        return execute(pipe, *args, **kwargs)
+
+    monkeypatch.setattr(redis.client.Pipeline, "execute", held)
     monkeypatch.setenv("TQ_CACHE_URL", redis_url)
     raw = redis.Redis.from_url(redis_url)
     raw.eval("for i = 1, 30000 do redis.call('SET', 'drop:' .. i, 'x') end", 0)
@@ -428,9 +439,11 @@ async def test_ctrl_x_cancels_a_pattern_clear(redis_url, sqlite_url, monkeypatch
         await pilot.press("x")
         await until(pilot, lambda: app.screen.query("#typed"))
         app.screen.query_one("#typed").value = "drop:*"
+        armed.set()
         await pilot.press("enter")
         await until(pilot, lambda: isinstance(app.screen, ProgressDialog))
         await pilot.press("ctrl+x")
+        gate.set()
         await until(pilot, lambda: not isinstance(app.screen, ProgressDialog))
         messages = await until(pilot, lambda: [n.message for n in app._notifications])  # noqa: SLF001
         assert any("(cancelled)" in m for m in messages), messages

@@ -220,14 +220,18 @@ class RedisCache(BaseCache):
         return self.client.dbsize()
 
     @translate_errors
-    def raw_scan(self, pattern: str, cursor: Any, count: int = SCAN_COUNT) -> tuple[list[str], Any]:
-        """One SCAN call (MATCH filters after the scan, so a page may be empty)."""
+    def raw_scan(self, pattern: str, cursor: Any, count: int = 0) -> tuple[list[str], Any]:
+        """One SCAN call of ``count`` (default SCAN_COUNT) keys; MATCH filters after the
+        scan, so a page may be empty."""
+        count = count or SCAN_COUNT
         cursor, keys = self.client.scan(cursor or 0, match=key_bytes(pattern), count=count)
         return [key_text(k) for k in keys], (cursor or None)
 
     @translate_errors
-    def raw_scan_describe(self, pattern: str, cursor: Any, count: int = SCAN_COUNT):
-        """One SCAN step and the type and TTL of its keys, computed on the server."""
+    def raw_scan_describe(self, pattern: str, cursor: Any, count: int = 0):
+        """One SCAN step of ``count`` (default SCAN_COUNT) keys and their type and TTL,
+        computed on the server."""
+        count = count or SCAN_COUNT
         if self._scan_describe is None:
             self._scan_describe = self.client.register_script(SCAN_DESCRIBE)
         try:
