@@ -150,18 +150,20 @@ async def test_manual_refresh_never_adds_a_second_refresh_chain(demo_app):
     async with demo_app.run_test(size=(80, 24)) as pilot:
         await settle(pilot)
         screen = pilot.app.screen
+        await until(pilot, lambda: screen.polls)
         replaced = []
         for _ in range(3):
-            replaced += screen.refresh_timers.values()
+            replaced += [p.timer for p in screen.polls if p.timer is not None]
             await pilot.press("r")
             await settle(pilot)
+        pending = [p.timer for p in screen.polls if p.timer is not None]
         live = [
             t
             for t in screen._timers
             if t._task is not None and t.name not in ("screen_update", "probe-ages")
         ]
-        assert len(live) == len(screen.refresh_timers), live  # one per family
-        assert all(t._task is None for t in replaced)  # every replaced one was stopped
+        assert len(live) == len(pending) <= len(screen.polls), live  # one chain per family
+        assert all(t._task is None for t in replaced if t not in pending)  # replaced: stopped
 
 
 @pytest.fixture

@@ -92,6 +92,73 @@ class FittingFooter(Footer):
             self.call_after_refresh(self.recompose)
 
 
+class Poll:
+    """A screen's one polling chain, rounds of ``load`` (in a worker) then ``show``.
+
+    The next round is scheduled when the previous one has shown, so slow loads never
+    pile up or overlap; a screen under another one or a dialog waits without reading
+    anything. ``now()`` runs a round at once (a refresh key): the pending wait is
+    dropped, or a round already loading is followed by another. ``load=None`` calls
+    ``show()`` alone, for widgets that load in their own workers.
+    """
+
+    def __init__(self, screen, group: str, seconds: float, load, show, failed) -> None:
+        self.screen, self.group, self.seconds = screen, group, seconds
+        self.load, self.show, self.failed = load, show, failed
+        self.timer = None
+        self.loading = self.again = False
+
+    def wait(self, seconds: float) -> None:
+        if self.timer is not None:
+            self.timer.stop()
+        self.timer = self.screen.set_timer(seconds, self.tick)
+
+    def tick(self) -> None:
+        self.timer = None
+        screen = self.screen
+        if not screen.is_attached:
+            return
+        if screen.app.screen is not screen:
+            self.wait(self.seconds)
+        else:
+            self.round()
+
+    def now(self) -> None:
+        if self.loading:
+            self.again = True
+            return
+        if self.timer is not None:
+            self.timer.stop()
+            self.timer = None
+        self.round()
+
+    def round(self) -> None:
+        if self.load is None:
+            self.show()
+            self.finished()
+            return
+        self.loading = True
+        self.screen.run_blocking(
+            self.load, group=self.group, done=self.shown, failed=self.not_loaded
+        )
+
+    def shown(self, result: Any) -> None:
+        self.show(result)
+        self.finished()
+
+    def not_loaded(self, message: str) -> None:
+        (self.failed or self.screen.notify_error)(message)
+        self.finished()
+
+    def finished(self) -> None:
+        self.loading = False
+        if self.again:
+            self.again = False
+            self.round()
+        elif self.screen.is_attached:
+            self.wait(self.seconds)
+
+
 class ConsoleScreen(Screen):
     """A screen reached by a location string.
 
@@ -156,39 +223,16 @@ class ConsoleScreen(Screen):
         load: Callable[[], Any] | None,
         show: Callable[..., None],
         failed: Callable[[str], None] | None = None,
-    ) -> None:
-        """Every ``seconds`` while this screen is on top: ``load()`` in a worker, then ``show(result)``.
-
-        The screen's one poller. The next round is scheduled when the previous one
-        has shown (slow loads never pile up), and a screen under another one or a
-        dialog waits without reading anything. ``load=None`` calls ``show()`` alone,
-        for widgets that load in their own workers.
-        """
-
-        def again(*_: Any) -> None:
-            if self.is_attached:
-                self.set_timer(seconds, tick)
-
-        def shown(result: Any) -> None:
-            show(result)
-            again()
-
-        def not_loaded(message: str) -> None:
-            (failed or self.notify_error)(message)
-            again()
-
-        def tick() -> None:
-            if not self.is_attached:
-                return
-            if self.app.screen is not self:
-                again()
-            elif load is None:
-                show()
-                again()
-            else:
-                self.run_blocking(load, group=group, done=shown, failed=not_loaded)
-
-        self.set_timer(seconds, tick)
+        now: bool = False,
+    ) -> Poll:
+        """Every ``seconds`` while this screen is on top: ``load()`` in a worker, then
+        ``show(result)``; with ``now`` the first round runs at once. See ``Poll``."""
+        poll = Poll(self, group, seconds, load, show, failed)
+        if now:
+            poll.now()
+        else:
+            poll.wait(seconds)
+        return poll
 
     def run_blocking(
         self,

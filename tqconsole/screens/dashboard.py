@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from functools import partial
+
 from textual.app import ComposeResult
 from textual.containers import VerticalScroll
 
@@ -38,7 +40,7 @@ class DashboardScreen(ConsoleScreen):
 
     def __init__(self) -> None:
         super().__init__()
-        self.refresh_timers: dict = {}  # (family, name) -> its pending refresh timer
+        self.polls: list = []  # one Poll per (family, name)
 
     @property
     def targets(self) -> list[tuple[str, str]]:
@@ -49,7 +51,7 @@ class DashboardScreen(ConsoleScreen):
     def on_mount(self) -> None:
         # Probe after the first paint: the probes import the database driver in a
         # thread, which would otherwise compete with painting for the GIL.
-        self.call_after_refresh(self.action_refresh)
+        self.call_after_refresh(self.start_polls)
         self.set_interval(1.0, self.show_ages, name="probe-ages")
 
     def show_ages(self) -> None:
@@ -60,44 +62,29 @@ class DashboardScreen(ConsoleScreen):
     def on_resize(self) -> None:
         self.set_class(self.size.width < 100, "-narrow")
 
-    def action_refresh(self) -> None:
-        for target in self.targets:
-            self.start_probe(target)
+    def start_polls(self) -> None:
+        self.polls = [
+            self.poll(
+                f"health-{':'.join(target)}",
+                REFRESH_SECONDS,
+                partial(self.probe, *target),
+                self.show_health,
+                now=True,
+            )
+            for target in self.targets
+        ]
 
-    def start_probe(self, target: tuple[str, str]) -> None:
-        self.run_blocking(
-            self.probe,
-            *target,
-            group=f"health-{':'.join(target)}",
-            done=lambda health: self.show_health(target, health),
-        )
+    def action_refresh(self) -> None:
+        for poll in self.polls:
+            poll.now()
 
     def probe(self, family: str, name: str):
         from tqconsole.services.health import check
 
         return check(self.backends, family, name)
 
-    def show_health(self, target: tuple[str, str], health) -> None:
+    def show_health(self, health) -> None:
         self.query_one(f"#health-{panel_id(health.family)}", HealthPanel).show(health)
-        self.schedule_refresh(target)
-
-    def schedule_refresh(self, target: tuple[str, str]) -> None:
-        """Probe again after the previous probe finished, never overlapping; skip when hidden.
-
-        One timer per family: a manual refresh replaces the pending one instead of
-        starting a second chain.
-        """
-
-        def again() -> None:
-            if self.is_current:
-                self.start_probe(target)
-            else:
-                self.schedule_refresh(target)
-
-        pending = self.refresh_timers.pop(target, None)
-        if pending is not None:
-            pending.stop()
-        self.refresh_timers[target] = self.set_timer(REFRESH_SECONDS, again)
 
 
 def panel_id(family: str) -> str:
