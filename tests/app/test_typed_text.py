@@ -182,7 +182,11 @@ async def test_burst_of_tab_keys_in_the_task_monitor_moves_each_time(demo_sqlite
         await drained(pilot)
         from tqconsole.widgets.task_tables import TABS
 
-        assert tabs.active == TABS[(TABS.index(start) + 3) % len(TABS)]
+        # the last key may still be on its way from the app to the screen
+        third = TABS[(TABS.index(start) + 3) % len(TABS)]
+        await until(pilot, lambda: tabs.active == third)
+        await drained(pilot)
+        assert tabs.active == third
 
 
 async def test_burst_after_slash_in_the_task_monitor_goes_into_its_filter(demo_sqlite, redis_url):
