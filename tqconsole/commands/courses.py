@@ -111,7 +111,8 @@ def cmd_confirm_waiting(ctx) -> int:
 
 def cmd_export(ctx) -> int:
     from tqconsole.errors import InvalidInput
-    from tqconsole.services.courses.participants_export import EXISTS, export_file
+    from tqconsole.services.courses.participants_export import export_file
+    from tqconsole.services.db.export import EXISTS
 
     ctx.backends.database  # noqa: B018 - binds the models
     try:

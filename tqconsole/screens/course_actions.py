@@ -49,7 +49,7 @@ class CourseActions:
             )
 
         def failed(message: str) -> None:
-            from tqconsole.services.courses.participants_export import EXISTS
+            from tqconsole.services.db.export import EXISTS
 
             (exists if message.startswith(EXISTS) else self.notify_error)(message)
 

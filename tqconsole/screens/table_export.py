@@ -26,8 +26,7 @@ def export_to(
     screen, table_name: str, table_query, total: int, name: str | None, overwrite: bool = False
 ) -> None:
     from tqconsole.errors import InvalidInput
-    from tqconsole.services.courses.participants_export import EXISTS
-    from tqconsole.services.db.export import export_to_file, format_for
+    from tqconsole.services.db.export import EXISTS, export_to_file, format_for
     from tqconsole.services.progress import Meter
     from tqconsole.widgets.dialogs.confirm import ConfirmDialog
     from tqconsole.widgets.dialogs.progress import ProgressDialog

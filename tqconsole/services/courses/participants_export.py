@@ -18,9 +18,9 @@ from tqconsole.errors import InvalidInput, NotFound
 from tqconsole.models import Course, Subscribe, User, UserProfile
 from tqconsole.models.choices import SubscribeState
 from tqconsole.services.db.audit import note
+from tqconsole.services.db.export import EXISTS
 from tqconsole.services.payments.amounts import open_amounts_of
 
-EXISTS = "export exists:"
 HEADER = (
     "first_name",
     "last_name",

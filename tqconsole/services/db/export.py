@@ -22,6 +22,7 @@ from tqconsole.services.db.field_values import display
 from tqconsole.visible_text import json_text
 
 FORMATS = ("csv", "json")
+EXISTS = "export exists:"  # starts the refusal to replace a file, for callers that ask
 Progress = Callable[[int, int], bool | None]
 
 
@@ -84,8 +85,6 @@ def export_to_file(
     """Write the view into ``<data dir>/exports/`` (an absolute ``name`` is kept as given);
     returns the path and the rows written. An existing file raises InvalidInput starting
     with ``EXISTS`` unless ``overwrite``; a cancelled or failed export leaves no file."""
-    from tqconsole.services.courses.participants_export import EXISTS
-
     path = Path(name).expanduser()
     if not path.is_absolute():
         path = Path(data_dir) / "exports" / path
