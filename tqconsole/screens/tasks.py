@@ -57,6 +57,7 @@ class TasksScreen(ConsoleScreen):
     def __init__(self) -> None:
         super().__init__()
         self.snap = None
+        self.poller = None  # the screen's Poll, from mount on
 
     @classmethod
     def from_location(cls, rest: str) -> ConsoleScreen:
@@ -76,13 +77,13 @@ class TasksScreen(ConsoleScreen):
     def on_mount(self) -> None:
         panel = self.panel
         panel.table().focus()
-        self.refresh_now()
-        self.poll(
+        self.poller = self.poll(
             "tasks-poll",
             REFRESH_SECONDS,
             lambda: self.load(*panel.request()),
             self.show_snapshot,
             self.show_failure,
+            now=True,
         )
 
     # --- refresh: now (r, after an action) and every REFRESH_SECONDS (the screen's poll)
@@ -90,13 +91,9 @@ class TasksScreen(ConsoleScreen):
         self.refresh_now()
 
     def refresh_now(self) -> None:
-        self.run_blocking(
-            self.load,
-            *self.panel.request(),
-            group="tasks-refresh",
-            done=self.show_snapshot,
-            failed=self.show_failure,
-        )
+        """A round of the poll at once (or right after the one loading)."""
+        if self.poller is not None:
+            self.poller.now()
 
     def load(self, view, offset, flt):
         from tqconsole import tasks
