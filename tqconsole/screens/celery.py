@@ -18,6 +18,7 @@ from tqconsole.widgets.bindings import bind
 from tqconsole.widgets.celery_tables import PAGE, CeleryTables
 from tqconsole.widgets.dialogs.confirm import ConfirmDialog
 from tqconsole.widgets.dialogs.viewer import TextViewer
+from tqconsole.widgets.tabs import outdated
 
 REFRESH_SECONDS = 2.0
 
@@ -134,6 +135,8 @@ class CeleryScreen(ConsoleScreen):
         self.tables.show(data["view"], data["rows"])
 
     def on_tabbed_content_tab_activated(self, event: TabbedContent.TabActivated) -> None:
+        if outdated(event):
+            return
         self.tables.activated(event.pane.id)
         self.refresh_now()
 

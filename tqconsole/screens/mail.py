@@ -21,6 +21,7 @@ from tqconsole.widgets.bindings import bind
 from tqconsole.widgets.mail_compose import ComposeForm
 from tqconsole.widgets.mail_jobs import JobPanel
 from tqconsole.widgets.mail_outbox import REFRESH_SECONDS, STATUSES, OutboxPanel
+from tqconsole.widgets.tabs import outdated
 
 # what the compose form does, offered on its tab while no bulk job runs
 COMPOSE_ACTIONS = frozenset(
@@ -125,6 +126,8 @@ class MailScreen(ConsoleScreen):
             self.query_one("#field-to").focus()
 
     def on_tabbed_content_tab_activated(self, event: TabbedContent.TabActivated) -> None:
+        if outdated(event):
+            return
         self.tab = event.pane.id or "compose"
         if self.tab == "outbox":
             self.outbox.action_refresh_outbox()

@@ -18,6 +18,7 @@ from tqconsole.screens.task_detail import TaskDetailScreen
 from tqconsole.widgets.bindings import bind
 from tqconsole.widgets.dialogs.confirm import ConfirmDialog
 from tqconsole.widgets.dialogs.prompt import EnqueueDialog
+from tqconsole.widgets.tabs import outdated
 from tqconsole.widgets.task_list import PAGE, TaskListPanel
 from tqconsole.widgets.task_progress import TaskProgress
 from tqconsole.widgets.task_status import ConsumerLine, TaskCounts
@@ -112,7 +113,8 @@ class TasksScreen(ConsoleScreen):
 
     # --- navigation
     def on_tabbed_content_tab_activated(self, event: TabbedContent.TabActivated) -> None:
-        self.panel.activated(event.pane.id)
+        if not outdated(event):
+            self.panel.activated(event.pane.id)
 
     def action_tab(self, step: int) -> None:
         self.panel.step_tab(step)
