@@ -13,7 +13,6 @@ import math
 import os
 import re
 import tempfile
-import tomllib
 from dataclasses import dataclass, field, fields
 from pathlib import Path
 from typing import Any
@@ -136,6 +135,8 @@ def config_file() -> Path | None:
 
 
 def _read_config(path: Path) -> dict[str, Any]:
+    import tomllib  # here: most starts read no file
+
     try:
         with path.open("rb") as fh:
             return tomllib.load(fh)

@@ -19,7 +19,6 @@ Multi-line output keeps its newlines and tabs (``keep="\\n\\t"``); a table cell 
 
 from __future__ import annotations
 
-import json
 import re
 from functools import lru_cache
 from typing import Any
@@ -74,5 +73,7 @@ def one_line(text: str) -> str:
 
 def json_text(data: Any, **options) -> str:
     """``json.dumps`` (non-ASCII kept) with DEL, C1 and bidi controls escaped as ``\\uXXXX``."""
+    import json  # here: the console's start needs no JSON
+
     text = json.dumps(data, ensure_ascii=False, **options)
     return JSON_UNSAFE.sub(lambda m: f"\\u{ord(m.group()):04x}", text)
