@@ -21,7 +21,7 @@ from tqconsole.widgets.bindings import bind
 from tqconsole.widgets.mail_compose import ComposeForm
 from tqconsole.widgets.mail_jobs import JobPanel
 from tqconsole.widgets.mail_outbox import REFRESH_SECONDS, STATUSES, OutboxPanel
-from tqconsole.widgets.tabs import outdated
+from tqconsole.widgets.tabs import KeyTabs, outdated
 
 # what the compose form does, offered on its tab while no bulk job runs
 COMPOSE_ACTIONS = frozenset(
@@ -91,7 +91,7 @@ class MailScreen(ConsoleScreen):
 
     # --- the panels
     def compose_body(self) -> ComposeResult:
-        with TabbedContent(initial=self.tab, id="mail-tabs"):
+        with KeyTabs(initial=self.tab, id="mail-tabs"):
             with TabPane("Compose", id="compose"):
                 offer_drafts = self.tab == "compose"
                 yield ComposeForm(self.record, offer_drafts, id="compose-form")

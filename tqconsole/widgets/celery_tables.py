@@ -6,9 +6,10 @@ from __future__ import annotations
 
 from textual.app import ComposeResult
 from textual.containers import Vertical
-from textual.widgets import Static, TabbedContent, TabPane
+from textual.widgets import Static, TabPane
 
 from tqconsole.widgets.lists import KeyTable
+from tqconsole.widgets.tabs import KeyTabs
 
 PAGE = 50
 TABS = ("messages", "tasks", "unacked", "results", "beat", "workers")
@@ -72,7 +73,7 @@ class CeleryTables(Vertical):
         self.rows: dict[str, list] = {tab: [] for tab in TABS}
 
     def compose(self) -> ComposeResult:
-        with TabbedContent(id="celery-tabs", initial="messages"):
+        with KeyTabs(id="celery-tabs", initial="messages"):
             for tab in TABS:
                 with TabPane(tab.title(), id=tab):
                     table = KeyTable(id=f"celery-{tab}", cursor_type="row", zebra_stripes=True)

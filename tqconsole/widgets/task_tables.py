@@ -8,10 +8,11 @@ from datetime import datetime
 
 from rich.text import Text
 from textual.widget import Widget
-from textual.widgets import Input, TabbedContent, TabPane
+from textual.widgets import Input, TabPane
 
 from tqconsole.widgets.bindings import bind
 from tqconsole.widgets.lists import KeyTable
+from tqconsole.widgets.tabs import KeyTabs
 from tqconsole.widgets.task_status import ago, when_text
 
 TABS = ("pending", "scheduled", "running", "history", "failed", "periodic")
@@ -70,7 +71,7 @@ class FilterInput(Input):
 
 def compose_tabs(width: int) -> Iterator[Widget]:
     """The tabs with their tables (``#table-<view>``), sized for a screen ``width`` wide."""
-    with TabbedContent(id="task-tabs", initial="pending"):
+    with KeyTabs(id="task-tabs", initial="pending"):
         for tab in TABS:
             with TabPane(tab.title(), id=tab):
                 if tab == "history":
