@@ -30,10 +30,10 @@ class TQConsole(App):
     Screen { background: $surface; }
     """
     BINDINGS = [
-        Binding(":", "command_line", "Go to", id="app.command_line"),
-        Binding("?", "toggle_help", "Keys", id="app.help"),
+        bind("go_to", "command_line"),
+        bind("help", "toggle_help"),
         bind("back", "back"),
-        Binding("q", "quit", "Quit", id="app.quit"),
+        bind("quit", "quit"),
         *(
             Binding(r.key, f"goto('{r.name}')", r.title, show=False, id=f"app.goto.{r.name}")
             for r in ROUTES

@@ -44,6 +44,17 @@ SHARED: dict[str, Verb] = {
     "edit": Verb("e", "Edit"),
     "create": Verb("n", "New"),
     "retry": Verb("R", "Retry"),
+    # moving in lists, tables and viewers
+    "down": Verb("j,down", "Down"),
+    "up": Verb("k,up", "Up"),
+    "page_down": Verb("ctrl+d", "Page down"),
+    "page_up": Verb("ctrl+u", "Page up"),
+    "first": Verb("g,home", "First"),
+    "last": Verb("G,end", "Last"),
+    # the app's own
+    "go_to": Verb(":", "Go to"),
+    "help": Verb("?", "Keys"),
+    "quit": Verb("q", "Quit"),
 }
 
 SCREENS: dict[str, Verb] = {
@@ -82,11 +93,9 @@ SCREENS: dict[str, Verb] = {
     "mail.editor": Verb("ctrl+g", "$EDITOR"),
     "mail.html": Verb("ctrl+b", "HTML"),
     "mail.drafts": Verb("ctrl+l", "Drafts"),
-    "mail.next_field": Verb("down", "Next field"),
-    "mail.previous_field": Verb("up", "Previous field"),
     "mail.outbox.filter": Verb("f", "Status filter"),
     "mail.outbox.resend": Verb("ctrl+r", "Send again now"),
-    "mail.outbox.resume": Verb("g", "Resume job"),
+    "mail.outbox.resume": Verb("u", "Resume job"),
     "mail.outbox.all_jobs": Verb("J", "All jobs"),
     # database
     "db.find_usi": Verb("u", "Find USI"),
@@ -96,7 +105,6 @@ SCREENS: dict[str, Verb] = {
     "db.email": Verb("at", "Email", "@"),
     "db.save": Verb("ctrl+s", "Save"),
     "db.pick": Verb("ctrl+f", "Pick row"),
-    "db.close_text": Verb("q", "Close"),
     "db.participants": Verb("P", "Participants CSV"),
     "db.confirm_waiting": Verb("W", "Confirm waiting list"),
     "subs.confirm": Verb("c", "Confirm"),
@@ -110,8 +118,6 @@ SCREENS: dict[str, Verb] = {
     "subs.redeem": Verb("V", "Redeem voucher"),
     "subs.remind": Verb("$", "Payment reminder"),
     # front desk and finance
-    "people.next": Verb("down", "Next"),
-    "people.previous": Verb("up", "Previous"),
     "finance.link": Verb("l", "Link"),
     "finance.irrelevant": Verb("i", "Irrelevant"),
     "finance.to_reimburse": Verb("t", "To reimburse"),
@@ -120,6 +126,26 @@ SCREENS: dict[str, Verb] = {
     "finance.statement": Verb("f", "Statement"),
     "finance.match": Verb("M", "Match now"),
     "finance.send": Verb("S", "Send reminders"),
+    # the big tables (widgets/windowed_table.py)
+    "table.next_column": Verb("l,right", "Next column"),
+    "table.previous_column": Verb("h,left", "Previous column"),
+    "table.next_page": Verb("pagedown", "Page down"),
+    "table.previous_page": Verb("pageup", "Page up"),
 }
 
-VERBS: dict[str, Verb] = SHARED | SCREENS
+# Dialogs and fields hold the keys while open: theirs may be any key (``back``
+# still closes a dialog, ``cancel`` still stops its work).
+DIALOGS: dict[str, Verb] = {
+    "dialog.yes": Verb("enter", "Yes"),
+    "dialog.no": Verb("n", "No"),
+    "dialog.close": Verb("q", "Close"),
+    "dialog.take_theirs": Verb("t", "Take theirs"),
+    "columns.toggle": Verb("space", "Show/hide"),
+    "columns.up": Verb("K,shift+up", "Move up"),
+    "columns.down": Verb("J,shift+down", "Move down"),
+    "columns.keep": Verb("enter", "Keep"),
+    "columns.reset": Verb("backspace", "Table's order"),
+    "input.complete": Verb("tab", "Complete"),
+}
+
+VERBS: dict[str, Verb] = SHARED | SCREENS | DIALOGS

@@ -77,6 +77,31 @@ def test_screen_verbs_leave_the_shared_keys_alone():
     assert not taken, taken
 
 
+def test_every_binding_of_the_console_is_a_verb():
+    """Screens, widgets and dialogs alike: the keymap reaches every key of the console
+    (only the go-to keys are made from the routes)."""
+    import importlib
+    import inspect
+    import pkgutil
+
+    import tqconsole.screens
+    import tqconsole.widgets
+
+    modules = ["tqconsole.app"]
+    for package in (tqconsole.screens, tqconsole.widgets):
+        modules += [m.name for m in pkgutil.walk_packages(package.__path__, package.__name__ + ".")]
+    stray = []
+    for name in modules:
+        for cls in vars(importlib.import_module(name)).values():
+            if inspect.isclass(cls) and cls.__module__ == name:
+                stray += [
+                    f"{name}.{cls.__name__}: {b.key}"
+                    for b in cls.__dict__.get("BINDINGS", [])
+                    if b.id not in VERBS and not (b.id or "").startswith("app.goto.")
+                ]
+    assert not stray
+
+
 @pytest.mark.asyncio
 @pytest.mark.parametrize("place", ["dashboard", "cache"])
 async def test_keymap_moves_a_shared_verb(place):

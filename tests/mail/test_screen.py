@@ -15,6 +15,13 @@ from tqconsole.settings import load
 FIXED = datetime(2026, 11, 21, 9, 30)
 
 
+def viewer_text(screen) -> str:
+    """The lines a TextViewer shows."""
+    from textual.widgets import Log
+
+    return "\n".join(screen.query_one("#viewer-text", Log).lines)
+
+
 @pytest.fixture
 def mail_env(mail_sqlite, smtp_server, monkeypatch):
     monkeypatch.setenv("TQ_EMAIL_URL", smtp_server.url)
@@ -118,7 +125,7 @@ async def test_compose_preview_and_send(mail_env):
         await pilot.press("ctrl+o")
         await settle(pilot)
         viewer = app.screen
-        text = str(viewer.query_one("#viewer-text").render())
+        text = viewer_text(viewer)
         assert "To: ada@example.ch" in text and "Bcc:" not in text.split("\n\n")[0]
         assert "to 2 recipient(s)" in text and "text/plain" in text
         await pilot.press("escape")
@@ -312,7 +319,7 @@ async def test_outbox_filter_open_requeue_and_resend(mail_env):
         assert table.total == 1
         await pilot.press("enter")  # the failed mail shows its log
         await settle(pilot)
-        text = str(app.screen.query_one("#viewer-text").render())
+        text = viewer_text(app.screen)
         assert "failed SMTPRecipientsRefused 550 5.1.1" in text and "retries: 5" in text
         await pilot.press("escape")
         await pilot.press("R")  # requeue, as the site's admin action: status queued, nothing sent
@@ -514,7 +521,7 @@ async def test_bulk_preview_shows_the_bodies_of_the_first_recipients(mail_env):
         await type_into(pilot, "#body", "see you in *{course}*, {first_name}")
         await pilot.press("ctrl+b", "ctrl+o")  # with an HTML part from the Markdown
         await until(pilot, lambda: app.screen.query("#viewer-text"))
-        text = str(app.screen.query_one("#viewer-text").render())
+        text = viewer_text(app.screen)
         assert "bulk job: 4 messages" in text
         for n, name in enumerate(("Ada", "Bea", "Cleo"), 1):
             assert f"=== {n} of 4: u{n - 1}@example.ch\nSubject: Hi {name}" in text

@@ -6,7 +6,6 @@ from collections.abc import Callable
 
 from rich.text import Text
 from textual.app import ComposeResult
-from textual.binding import Binding
 from textual.containers import Vertical, VerticalScroll
 from textual.screen import ModalScreen
 from textual.widgets import Static
@@ -30,11 +29,11 @@ class KeyDetailScreen(ModalScreen[None]):
     """
     BINDINGS = [
         bind("back", "dismiss(None)", "Close"),
-        Binding("q", "dismiss(None)", "Close", show=False),
+        bind("dialog.close", "dismiss(None)", show=False),
         bind("delete", "delete_key"),
         bind("cache.ttl", "set_ttl", "Set TTL"),
-        Binding("j", "scroll('down')", "Down", show=False),
-        Binding("k", "scroll('up')", "Up", show=False),
+        bind("down", "scroll('down')", show=False),
+        bind("up", "scroll('up')", show=False),
     ]
 
     def __init__(self, detail, delete: Callable[[], None], ttl: Callable[[], None]) -> None:

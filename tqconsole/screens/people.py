@@ -38,8 +38,8 @@ class PeopleScreen(ConsoleScreen):
     PeopleScreen #people-rows { height: 1fr; }
     """
     BINDINGS = [
-        bind("people.next", "move('down')", show=False),
-        bind("people.previous", "move('up')", show=False),
+        bind("down", "move('down')", show=False),
+        bind("up", "move('up')", show=False),
     ]
 
     def __init__(self) -> None:

@@ -7,7 +7,6 @@ from datetime import datetime
 
 from rich.text import Text
 from textual.app import ComposeResult
-from textual.binding import Binding
 from textual.containers import VerticalScroll
 from textual.widgets import Static
 
@@ -32,8 +31,8 @@ class TaskDetailScreen(ConsoleScreen):
         bind("retry", "retry"),
         bind("tasks.revoke", "revoke"),
         bind("tasks.restore", "restore"),
-        Binding("j", "scroll(1)", "Down", show=False),
-        Binding("k", "scroll(-1)", "Up", show=False),
+        bind("down", "scroll(1)", show=False),
+        bind("up", "scroll(-1)", show=False),
     ]
 
     def __init__(self, task_id: str) -> None:

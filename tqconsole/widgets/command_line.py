@@ -8,12 +8,12 @@ slash is kept (``:subs/12`` opens subscription 12).  Tab or → takes the sugges
 from __future__ import annotations
 
 from textual.app import ComposeResult
-from textual.binding import Binding
 from textual.containers import Vertical
 from textual.message import Message
 from textual.suggester import SuggestFromList
 from textual.widgets import Input, Static
 
+from tqconsole.widgets.bindings import bind
 from tqconsole.widgets.path_input import CompletingInput
 
 ALIASES = {
@@ -59,7 +59,7 @@ class CommandLine(Vertical):
     CommandLine #command-error { color: $error; padding: 0 1; height: auto; display: none; }
     CommandLine #command-error.-shown { display: block; }
     """
-    BINDINGS = [Binding("escape", "close", "Close", show=False)]
+    BINDINGS = [bind("back", "close", "Close", show=False)]
 
     class Submitted(Message):
         def __init__(self, line: CommandLine, location: str) -> None:

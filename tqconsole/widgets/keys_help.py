@@ -16,6 +16,8 @@ from textual.containers import VerticalScroll
 from textual.screen import ModalScreen, Screen
 from textual.widgets import Markdown, Static
 
+from tqconsole.widgets.bindings import bind
+
 
 def textual_keys(node) -> set[tuple[str, str]]:
     """(key, action) of the bindings ``node`` inherits from Textual's own classes."""
@@ -76,9 +78,11 @@ class KeysHelp(ModalScreen[None]):
     KeysHelp Markdown { margin: 0; padding: 0; background: $panel; }
     """
     BINDINGS = [
-        Binding("escape,question_mark,q", "dismiss", "Close"),
-        Binding("j", "scroll(1)", "Down", show=False),
-        Binding("k", "scroll(-1)", "Up", show=False),
+        bind("back", "dismiss", "Close"),
+        bind("help", "dismiss", "Close", show=False),
+        bind("dialog.close", "dismiss", show=False),
+        bind("down", "scroll(1)", show=False),
+        bind("up", "scroll(-1)", show=False),
     ]
 
     def __init__(self, screen: Screen) -> None:

@@ -7,21 +7,19 @@ from textual.binding import Binding
 from textual.widgets import DataTable, OptionList, Tree
 
 from tqconsole.visible_text import CONTROLS, one_line
+from tqconsole.widgets.bindings import bind
 
 
 def list_keys(first: str | None = None, last: str | None = None) -> list[Binding]:
     """The list keys, mapped to the widget's own action names for first and last."""
     keys = [
-        Binding("j", "cursor_down", "Down", show=False),
-        Binding("k", "cursor_up", "Up", show=False),
-        Binding("ctrl+d", "page_down", "Page down", show=False),
-        Binding("ctrl+u", "page_up", "Page up", show=False),
+        bind("down", "cursor_down", show=False),
+        bind("up", "cursor_up", show=False),
+        bind("page_down", "page_down", show=False),
+        bind("page_up", "page_up", show=False),
     ]
     if first and last:
-        keys += [
-            Binding("g", first, "First", show=False),
-            Binding("G", last, "Last", show=False),
-        ]
+        keys += [bind("first", first, show=False), bind("last", last, show=False)]
     return keys
 
 

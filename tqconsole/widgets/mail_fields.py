@@ -66,8 +66,8 @@ class MessageFields(Vertical):
     MessageFields #body:focus { border: round $accent; }
     """
     BINDINGS = [
-        bind("mail.next_field", "app.focus_next", show=False),
-        bind("mail.previous_field", "app.focus_previous", show=False),
+        bind("down", "app.focus_next", "Next field", show=False),
+        bind("up", "app.focus_previous", "Previous field", show=False),
     ]
 
     def __init__(self, *, id: str | None = None) -> None:  # noqa: A002

@@ -5,9 +5,10 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-from textual.binding import Binding
 from textual.suggester import Suggester
 from textual.widgets import Input
+
+from tqconsole.widgets.bindings import bind
 
 
 class PathSuggester(Suggester):
@@ -40,7 +41,7 @@ class CompletingInput(Input):
     """Tab takes the suggestion (as → does) and never moves the focus out of the field:
     what is typed after it must still go into the field, not to the screen's keys."""
 
-    BINDINGS = [Binding("tab", "cursor_right", "Complete", show=False)]
+    BINDINGS = [bind("input.complete", "cursor_right", show=False)]
 
 
 class PathInput(CompletingInput):

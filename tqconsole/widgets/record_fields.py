@@ -106,7 +106,7 @@ class RecordFields(KeyTable):
         if isinstance(field, pw.ForeignKeyField) and value is not None:
             self.post_message(self.Follow(field.rel_model._meta.table_name, value))
         elif isinstance(value, str) and (len(value) > VALUE_CHARS or "\n" in value):
-            from tqconsole.widgets.dialogs.long_text import TextView
+            from tqconsole.widgets.dialogs.viewer import TextViewer
 
             title = f"{self.table_name} #{self.record.pk} {rest}"
-            self.app.push_screen(TextView(title, value))
+            self.app.push_screen(TextViewer(title, value))

@@ -36,7 +36,6 @@ from typing import Any
 from rich.segment import Segment
 from rich.style import Style
 from textual import events
-from textual.binding import Binding
 from textual.geometry import Size
 from textual.message import Message
 from textual.scroll_view import ScrollView
@@ -44,6 +43,7 @@ from textual.strip import Strip
 
 from tqconsole.errors import BackendUnavailable
 from tqconsole.visible_text import one_line
+from tqconsole.widgets.bindings import bind
 
 MAX_WIDTH = 40
 MIN_CAP = 12  # a column may always be this wide…
@@ -83,18 +83,18 @@ class WindowedTable(ScrollView, can_focus=True):
         "windowed-table--null",
     }
     BINDINGS = [
-        Binding("j,down", "move(1)", "Down", show=False),
-        Binding("k,up", "move(-1)", "Up", show=False),
-        Binding("g,home", "first", "First", show=False, id="table.first"),
-        Binding("G,end", "last", "Last", show=False, id="table.last"),
-        Binding("pagedown", "page(1)", "Page down", show=False),
-        Binding("pageup", "page(-1)", "Page up", show=False),
-        Binding("ctrl+d", "half_page(1)", "Half page down", show=False),
-        Binding("ctrl+u", "half_page(-1)", "Half page up", show=False),
-        Binding("l,right", "column(1)", "Next column", show=False),
-        Binding("h,left", "column(-1)", "Previous column", show=False),
-        Binding("space", "toggle_select", "Select", show=False, id="table.select"),
-        Binding("enter", "choose", "Open", show=False, id="table.open"),
+        bind("down", "move(1)", show=False),
+        bind("up", "move(-1)", show=False),
+        bind("first", "first", show=False),
+        bind("last", "last", show=False),
+        bind("table.next_page", "page(1)", show=False),
+        bind("table.previous_page", "page(-1)", show=False),
+        bind("page_down", "half_page(1)", "Half page down", show=False),
+        bind("page_up", "half_page(-1)", "Half page up", show=False),
+        bind("table.next_column", "column(1)", show=False),
+        bind("table.previous_column", "column(-1)", show=False),
+        bind("mark", "toggle_select", "Select", show=False),
+        bind("open", "choose", show=False),
     ]
 
     class RowChosen(Message):

@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 from textual.app import ComposeResult
-from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.screen import ModalScreen
 from textual.widgets import Button, Input, Label, Static
 
+from tqconsole.widgets.bindings import bind
 from tqconsole.widgets.dialogs import DIALOG_CSS, PANEL_CSS
 from tqconsole.widgets.lists import KeyTable
 
@@ -26,9 +26,9 @@ class ConfirmDialog(ModalScreen[bool]):
         name="ConfirmDialog.-keys"
     )
     BINDINGS = [
-        Binding("escape", "cancel", "Cancel", id="dialog.cancel"),
-        Binding("enter", "yes", "Yes", id="dialog.yes"),
-        Binding("n", "cancel", "No", id="dialog.no"),
+        bind("back", "cancel", "Cancel"),
+        bind("dialog.yes", "yes"),
+        bind("dialog.no", "cancel"),
     ]
 
     def __init__(
@@ -121,8 +121,8 @@ class Conflict(ModalScreen[bool]):
 
     DEFAULT_CSS = PANEL_CSS.format(name="Conflict")
     BINDINGS = [
-        Binding("escape", "dismiss(False)", "Keep editing"),
-        Binding("t", "dismiss(True)", "Take theirs"),
+        bind("back", "dismiss(False)", "Keep editing"),
+        bind("dialog.take_theirs", "dismiss(True)"),
     ]
 
     def __init__(self, changed: list[str], mine: dict, theirs: dict) -> None:

@@ -7,12 +7,12 @@ from collections.abc import Callable
 
 from rich.text import Text
 from textual.app import ComposeResult
-from textual.binding import Binding
 from textual.containers import Vertical
 from textual.screen import ModalScreen
 from textual.timer import Timer
 from textual.widgets import Input, Label, Static
 
+from tqconsole.widgets.bindings import bind
 from tqconsole.widgets.dialogs import PANEL_CSS
 from tqconsole.widgets.lists import KeyOptionList, KeyTable
 
@@ -23,7 +23,7 @@ class ChooseDialog(ModalScreen[str | None]):
     """Pick one of ``choices`` ((value, label) pairs)."""
 
     DEFAULT_CSS = PANEL_CSS.format(name="ChooseDialog")
-    BINDINGS = [Binding("escape", "dismiss(None)", "Cancel", id="dialog.cancel")]
+    BINDINGS = [bind("back", "dismiss(None)", "Cancel")]
 
     def __init__(self, title: str, choices: list[tuple[str, str]]) -> None:
         super().__init__()
@@ -56,9 +56,9 @@ class Pick(ModalScreen[tuple | None]):
     """
     )
     BINDINGS = [
-        Binding("escape", "dismiss(None)", "Cancel", id="pick.cancel"),
-        Binding("down", "move('down')", "Next row", show=False, id="pick.down"),
-        Binding("up", "move('up')", "Previous row", show=False, id="pick.up"),
+        bind("back", "dismiss(None)", "Cancel"),
+        bind("down", "move('down')", "Next row", show=False),
+        bind("up", "move('up')", "Previous row", show=False),
     ]
 
     def __init__(
@@ -176,12 +176,12 @@ class Columns(ModalScreen[list | None]):
     """
     )
     BINDINGS = [
-        Binding("escape", "dismiss(None)", "Cancel", id="columns.cancel"),
-        Binding("space", "toggle", "Show/hide", id="columns.toggle"),
-        Binding("K,shift+up", "shift(-1)", "Move up", id="columns.up"),
-        Binding("J,shift+down", "shift(1)", "Move down", id="columns.down"),
-        Binding("enter", "keep", "Keep", id="columns.keep"),
-        Binding("backspace", "dismiss([])", "Table's order", id="columns.reset"),
+        bind("back", "dismiss(None)", "Cancel"),
+        bind("columns.toggle", "toggle"),
+        bind("columns.up", "shift(-1)"),
+        bind("columns.down", "shift(1)"),
+        bind("columns.keep", "keep"),
+        bind("columns.reset", "dismiss([])"),
     ]
 
     def __init__(self, names: list[str], titles: dict[str, str], shown: list[str]) -> None:

@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 from textual.app import ComposeResult
-from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.screen import ModalScreen
 from textual.widgets import Button
 
+from tqconsole.widgets.bindings import bind
 from tqconsole.widgets.dialogs import DIALOG_CSS
 from tqconsole.widgets.progress_panel import ProgressPanel
 
@@ -17,8 +17,8 @@ class ProgressDialog(ModalScreen[None]):
 
     DEFAULT_CSS = DIALOG_CSS.format(name="ProgressDialog").replace("$error-darken-1", "$primary")
     BINDINGS = [
-        Binding("escape", "cancel", "Cancel", id="dialog.cancel"),
-        Binding("ctrl+x", "cancel", "Cancel", id="dialog.stop"),
+        bind("back", "cancel", "Cancel"),
+        bind("cancel", "cancel"),
     ]
 
     def __init__(self, title: str, meter):

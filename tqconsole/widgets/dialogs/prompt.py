@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from rich.text import Text
 from textual.app import ComposeResult
-from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.screen import ModalScreen
 from textual.widgets import Button, Checkbox, Input, Label, Select, Static
 
+from tqconsole.widgets.bindings import bind
 from tqconsole.widgets.dialogs import DIALOG_CSS, PANEL_CSS
 from tqconsole.widgets.path_input import PathInput
 
@@ -21,7 +21,7 @@ class AskDialog(ModalScreen[tuple[str, bool] | str | None]):
     """
 
     DEFAULT_CSS = PANEL_CSS.format(name="AskDialog")
-    BINDINGS = [Binding("escape", "dismiss(None)", "Cancel", id="dialog.cancel")]
+    BINDINGS = [bind("back", "dismiss(None)", "Cancel")]
 
     def __init__(
         self,
@@ -69,7 +69,7 @@ class EnqueueDialog(ModalScreen[tuple[str, str] | None]):
     """
 
     DEFAULT_CSS = DIALOG_CSS.format(name="EnqueueDialog")
-    BINDINGS = [Binding("escape", "cancel", "Cancel", id="dialog.cancel")]
+    BINDINGS = [bind("back", "cancel", "Cancel")]
 
     def __init__(self, tasks: list) -> None:
         super().__init__()

@@ -1,4 +1,4 @@
-"""Read-only views: ``TextViewer`` (a MIME preview, a message as sent) and
+"""Read-only views: ``TextViewer`` (a long value, a MIME preview, a message as sent) and
 ``ObjectDialog`` (a bucket object's facts and preview)."""
 
 from __future__ import annotations
@@ -7,34 +7,45 @@ from collections.abc import Callable
 
 from rich.text import Text
 from textual.app import ComposeResult
-from textual.binding import Binding
 from textual.containers import Vertical, VerticalScroll
 from textual.screen import ModalScreen
-from textual.widgets import Label, Static
+from textual.widgets import Label, Log, Static
 
 from tqconsole.visible_text import visible
 from tqconsole.widgets.bindings import bind
 from tqconsole.widgets.lists import KeyTable
 
 
+def wrapped(text: str, width: int):
+    """``text`` as lines of at most ``width`` characters (its own line breaks kept)."""
+    for line in text.split("\n"):
+        if not line:
+            yield ""
+        for start in range(0, len(line), width):
+            yield line[start : start + width]
+
+
 class TextViewer(ModalScreen[None]):
-    """Read-only text (a MIME preview, a message as sent); esc closes."""
+    """Read-only text (a long value, a MIME preview, a message as sent); esc closes.
+
+    A Log renders only the lines on screen; a TextArea or Static would lay out the
+    whole value first (seconds for a 10 MB cell).
+    """
 
     DEFAULT_CSS = """
     TextViewer { align: center middle; }
     TextViewer > Vertical {
         width: 100%; height: 100%; border: round $primary; background: $surface;
     }
-    TextViewer VerticalScroll { height: 1fr; }
-    TextViewer #viewer-text { padding: 0 1; }
+    TextViewer Log { height: 1fr; padding: 0 1; background: $surface; }
     """
     BINDINGS = [
-        Binding("escape", "close", "Close", id="viewer.close"),
-        Binding("q", "close", "Close", show=False, id="viewer.quit"),
-        Binding("j", "scroll('down')", "Down", show=False, id="viewer.down"),
-        Binding("k", "scroll('up')", "Up", show=False, id="viewer.up"),
-        Binding("g", "scroll('home')", "Top", show=False, id="viewer.top"),
-        Binding("G", "scroll('end')", "Bottom", show=False, id="viewer.bottom"),
+        bind("back", "dismiss(None)", "Close"),
+        bind("dialog.close", "dismiss(None)", show=False),
+        bind("down", "scroll('down')", show=False),
+        bind("up", "scroll('up')", show=False),
+        bind("first", "scroll('home')", show=False),
+        bind("last", "scroll('end')", show=False),
     ]
 
     def __init__(self, title: str, text: str):
@@ -44,25 +55,25 @@ class TextViewer(ModalScreen[None]):
 
     def compose(self) -> ComposeResult:
         with Vertical() as box:
-            box.border_title = self.title_text
-            box.border_subtitle = "esc close · j/k scroll"
-            with VerticalScroll(id="viewer-scroll"):
-                yield Static(visible(self.text, keep="\n\t"), id="viewer-text", markup=False)
+            box.border_title = visible(self.title_text)
+            box.border_subtitle = f"{len(self.text):,} characters · esc close · j/k scroll"
+            yield Log(id="viewer-text", auto_scroll=False)
 
     def on_mount(self) -> None:
-        self.query_one("#viewer-scroll").focus()
+        log = self.query_one(Log)
+        text = visible(self.text, keep="\n\t").expandtabs()
+        log.write_lines(wrapped(text, max(20, self.app.size.width - 4)))
+        log.scroll_home(animate=False)
+        log.focus()
 
     def action_scroll(self, where: str) -> None:
-        scroll = self.query_one("#viewer-scroll", VerticalScroll)
+        log = self.query_one(Log)
         {
-            "down": scroll.scroll_down,
-            "up": scroll.scroll_up,
-            "home": scroll.scroll_home,
-            "end": scroll.scroll_end,
+            "down": log.scroll_down,
+            "up": log.scroll_up,
+            "home": log.scroll_home,
+            "end": log.scroll_end,
         }[where](animate=False)
-
-    def action_close(self) -> None:
-        self.dismiss(None)
 
 
 class ObjectDialog(ModalScreen[None]):
