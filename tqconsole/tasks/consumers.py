@@ -137,6 +137,8 @@ class ConsoleConsumer:
         options.setdefault("max_delay", 1.0)
         options.setdefault("shutdown_timeout", float(settings.shutdown_timeout))
         consumer_class = ThreadConsumer if in_thread else ForkSafeConsumer
+        if worker_type == "process":
+            FORK_LOCK.forks = True
         try:
             self.consumer = consumer_class(
                 self.queue.huey,

@@ -18,25 +18,36 @@ from tqconsole.models import ConsumerBeat, TaskRecord, database
 
 
 class ForkLock:
-    """Held by every thread of ours that talks to the database, and by the consumer
-    while it forks process workers: a fork while another thread is inside SQLite
-    or peewee's connection lock leaves the child waiting forever on that lock.
-    The child gets a fresh lock (the fork itself happened while holding this one).
+    """Held by every thread of ours that talks to the database while the process may
+    fork process workers: a fork while another thread is inside SQLite or peewee's
+    connection lock leaves the child waiting forever on that lock.
+
+    A process that never forks workers (thread workers, the TUI, the CLI) takes no
+    lock at all: ``forks`` is set by a consumer of process workers before it starts,
+    so no thread can end up waiting on another's database call through it.  The
+    child gets a fresh lock (the fork itself happened while holding this one).
     """
 
     def __init__(self):
+        self.forks = False
         self._lock = threading.Lock()
+        self._taken = threading.local()
         os.register_at_fork(after_in_child=self._reset)
 
     def _reset(self) -> None:
         self._lock = threading.Lock()
+        self._taken = threading.local()
 
     def __enter__(self):
-        self._lock.acquire()
+        taken = self.forks
+        if taken:
+            self._lock.acquire()
+        self._taken.__dict__.setdefault("stack", []).append(taken)
         return self
 
     def __exit__(self, *exc) -> None:
-        self._lock.release()
+        if self._taken.stack.pop():
+            self._lock.release()
 
 
 FORK_LOCK = ForkLock()
