@@ -9,6 +9,8 @@ from dataclasses import dataclass, field
 
 from tqconsole.backends.storage.base import Storage
 
+PAGE = 1000  # objects per listing request, and per snapshot
+
 
 @dataclass
 class UsageEntry:
@@ -48,31 +50,28 @@ class Usage:
 def usage(
     storage: Storage, prefix: str = "", cancel: threading.Event | None = None
 ) -> Iterator[Usage]:
-    """Size per folder below ``prefix`` (like ncdu), yielded again after every page.
+    """Size per folder below ``prefix`` (like ncdu), yielded again after every page read.
 
     The last snapshot has ``done`` set, unless ``cancel`` stopped the walk.
     """
     total = Usage(prefix)
-    token = None
-    while True:
-        page = storage.list(prefix, delimiter="", page_size=1000, token=token)
-        for info in page.objects:
-            rest = info.key[len(prefix) :]
-            head, slash, _ = rest.partition("/")
-            name = head + slash
-            entry = total.entries.get(name)
-            if entry is None:
-                entry = total.entries[name] = UsageEntry(name)
-            entry.objects += 1
-            entry.size += info.size
-            total.objects += 1
-            total.size += info.size
-        token = page.next_token
-        if token is None:
-            total.done = True
-        yield total
-        if token is None or (cancel is not None and cancel.is_set()):
-            return
+    for count, info in enumerate(storage.iter_objects(prefix, page_size=PAGE), 1):
+        rest = info.key[len(prefix) :]
+        head, slash, _ = rest.partition("/")
+        name = head + slash
+        entry = total.entries.get(name)
+        if entry is None:
+            entry = total.entries[name] = UsageEntry(name)
+        entry.objects += 1
+        entry.size += info.size
+        total.objects += 1
+        total.size += info.size
+        if count % PAGE == 0:
+            yield total
+            if cancel is not None and cancel.is_set():
+                return
+    total.done = True
+    yield total
 
 
 def usage_total(storage: Storage, prefix: str = "", cancel=None) -> Usage:
