@@ -17,10 +17,11 @@ from tqconsole.widgets.lists import KeyTable
 
 
 def wrapped(text: str, width: int):
-    """``text`` as lines of at most ``width`` characters (its own line breaks kept)."""
+    """``text`` as lines of at most ``width`` characters (its own line breaks kept;
+    a blank line is a space, as ``Log`` drops empty strings)."""
     for line in text.split("\n"):
         if not line:
-            yield ""
+            yield " "
         for start in range(0, len(line), width):
             yield line[start : start + width]
 
