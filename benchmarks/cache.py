@@ -1,10 +1,11 @@
 """Cache benchmarks, each against its peer in the same run (medians of several rounds).
 
 1. Database cache set+get on PostgreSQL: the console's DatabaseCache vs Django's
-   DatabaseCache on the same server and the same table (target: >= 2x).
-2. Listing Redis keys with type and TTL (target: >= 200,000 keys/s).
+   DatabaseCache on the same server and the same table (target: >= 5x).
+2. Listing Redis keys with type and TTL (target: >= 500,000 keys/s).
 3. Clearing keys by pattern: the console (SCAN + UNLINK pipelined) vs
-   ``redis-cli --scan --pattern P | xargs -n 1000 redis-cli unlink`` (target: no slower).
+   ``redis-cli --scan --pattern P | xargs -n 1000 redis-cli unlink`` (target: at most half
+   its time, i.e. >= 2x faster).
 
 Run: python benchmarks/cache.py [--keys N | --full] [--rounds R]
 It makes its own PostgreSQL database (dropped at the end) and claims a Redis test db
@@ -92,7 +93,7 @@ def bench_database(rounds: int, ops: int) -> None:
         print(f"database cache set+get on PostgreSQL ({ops:,} pairs, {rounds} rounds, medians)")
         print(f"  tqconsole DatabaseCache   {a:10,.0f} set+get/s")
         print(f"  Django DatabaseCache      {b:10,.0f} set+get/s")
-        print(f"  ratio                     {a / b:10.2f}x   (target >= 2x)")
+        print(f"  ratio                     {a / b:10.2f}x   (target >= 5x)")
         connection.close()
         db.close()
     finally:
@@ -127,7 +128,7 @@ def bench_listing(url: str, client, rounds: int, n: int) -> None:
         rates.append(count / (time.perf_counter() - start))
         assert count == n, count
     print(f"listing {n:,} Redis keys with type and TTL ({rounds} rounds, median)")
-    print(f"  tqconsole iter_keys       {median_rate(rates):10,.0f} keys/s   (target >= 200,000)")
+    print(f"  tqconsole iter_keys       {median_rate(rates):10,.0f} keys/s   (target >= 500,000)")
     cache.close()
     client.flushdb()
 
@@ -167,7 +168,7 @@ def bench_clear(url: str, db: int, client, rounds: int, n: int) -> None:
     print(f"clearing {n:,} keys by pattern among 10,000 others ({rounds} rounds, medians)")
     print(f"  tqconsole clear_pattern   {a:8.2f} s   ({n / a:10,.0f} keys/s)")
     print(f"  redis-cli --scan | xargs  {b:8.2f} s   ({n / b:10,.0f} keys/s)")
-    print(f"  ratio                     {b / a:8.2f}x faster (target >= 1x)")
+    print(f"  ratio                     {b / a:8.2f}x faster (target >= 2x: at most half its time)")
     cache.close()
     client.flushdb()
 

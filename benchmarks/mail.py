@@ -153,7 +153,7 @@ def main() -> int:
     ):
         print(f"  {label:<58} {med[key]:7.3f} s  {n / med[key]:8.0f} msg/s")
     print(
-        f"ratio tqconsole/django (1 connection): {med['tqconsole'] / med['django']:.2f}  (≤ 1.00 is the target)"
+        f"ratio tqconsole/django (1 connection): {med['tqconsole'] / med['django']:.2f}  (target ≤ 0.67: ≥ 1.5× Django's speed)"
     )
     print(
         f"ratio tqconsole/django ({args.connections} connections): {med['parallel'] / med['django']:.2f}"
