@@ -31,13 +31,24 @@ def isolated_env(tmp_path, monkeypatch):
 
 # --- PostgreSQL
 @pytest.fixture(scope="session")
-def pg_database():
+def pg_drops():
+    """Every database a test made is dropped in the background (``BackgroundDrops``)."""
+    try:
+        drops = services.BackgroundDrops()
+    except services.ServiceMissing as exc:
+        pytest.fail(str(exc), pytrace=False)
+    yield drops
+    drops.close()
+
+
+@pytest.fixture(scope="session")
+def pg_database(pg_drops):
     try:
         name, url = services.create_pg_database()
     except services.ServiceMissing as exc:
         pytest.fail(str(exc), pytrace=False)
     yield url
-    services.drop_pg_database(name)
+    pg_drops.drop(name)
 
 
 @pytest.fixture
@@ -259,7 +270,7 @@ SITE_FIXTURE = services.SITE_FIXTURE
 
 
 @pytest.fixture(scope="session")
-def site_template():
+def site_template(pg_drops):
     """A PostgreSQL template database holding the site's fixture, loaded once per run."""
     if not (SITE_FIXTURE / "schema.sql").is_file():
         pytest.skip("the site's fixture (../shared/tq_site) is absent")
@@ -269,14 +280,7 @@ def site_template():
         pytest.fail(str(exc), pytrace=False)
     services.load_site_sql(url, "schema.sql", "sample.sql")
     yield name
-    services.drop_pg_database(name)
-
-
-@pytest.fixture(scope="session")
-def pg_drops():
-    drops = services.BackgroundDrops()
-    yield drops
-    drops.close()
+    pg_drops.drop(name)
 
 
 @pytest.fixture

@@ -29,7 +29,7 @@ def cases(*path: str) -> list:
 
 
 @pytest.fixture(scope="module")
-def site_once(site_template):
+def site_once(site_template, pg_drops):
     """One read-only copy of the fixture for the open amounts (they write nothing)."""
     from tests.conftest import make_backends
     from tests.support import services
@@ -41,7 +41,7 @@ def site_once(site_template):
         b.database  # noqa: B018 - binds the models
         yield b
         b.close()
-    services.drop_pg_database(name)
+    pg_drops.drop(name)
 
 
 @pytest.mark.parametrize(
@@ -383,7 +383,7 @@ def subscription_outcome(usi: str) -> dict | None:
 
 
 @pytest.fixture(scope="module")
-def matched(site_template):
+def matched(site_template, pg_drops):
     """Both statements imported on one copy; what each line and each run left behind."""
     from tests.conftest import make_backends
     from tests.support import services
@@ -425,7 +425,7 @@ def matched(site_template):
                 "changed": changed(before, snapshot(db)),
             }
         b.close()
-    services.drop_pg_database(name)
+    pg_drops.drop(name)
     return result
 
 
