@@ -24,7 +24,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from tests import services  # noqa: E402
+from tests.support import services  # noqa: E402
 
 VALUE = (
     "BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:-//Tanzquotient//Courses//EN\r\n"

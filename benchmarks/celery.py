@@ -25,7 +25,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from benchmarks.tasks import median_ms  # noqa: E402
-from tests import services  # noqa: E402
+from tests.support import services  # noqa: E402
 
 TASKS = (
     "payment_match",

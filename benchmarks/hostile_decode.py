@@ -21,7 +21,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from tests import services  # noqa: E402
+from tests.support import services  # noqa: E402
 from tests.support.hostile_values import HOSTILE, measure, queue_with_bomb  # noqa: E402
 
 TARGET_SECONDS, TARGET_MIB = 1.0, 50

@@ -26,7 +26,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from tests import services  # noqa: E402
+from tests.support import services  # noqa: E402
 
 
 def median_ms(fn, repeat: int) -> tuple[float, object]:
