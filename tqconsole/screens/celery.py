@@ -18,7 +18,6 @@ from tqconsole.widgets.bindings import bind
 from tqconsole.widgets.celery_tables import PAGE, CeleryTables
 from tqconsole.widgets.dialogs.confirm import ConfirmDialog
 from tqconsole.widgets.dialogs.viewer import TextViewer
-from tqconsole.widgets.tabs import outdated
 
 REFRESH_SECONDS = 2.0
 
@@ -135,8 +134,6 @@ class CeleryScreen(ConsoleScreen):
         self.tables.show(data["view"], data["rows"])
 
     def on_tabbed_content_tab_activated(self, event: TabbedContent.TabActivated) -> None:
-        if outdated(event):
-            return
         self.tables.activated(event.pane.id)
         self.refresh_now()
 

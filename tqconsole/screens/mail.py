@@ -21,7 +21,7 @@ from tqconsole.widgets.bindings import bind
 from tqconsole.widgets.mail_compose import ComposeForm
 from tqconsole.widgets.mail_jobs import JobPanel
 from tqconsole.widgets.mail_outbox import REFRESH_SECONDS, STATUSES, OutboxPanel
-from tqconsole.widgets.tabs import KeyTabs, outdated
+from tqconsole.widgets.tabs import KeyTabs
 
 # what the compose form does, offered on its tab while no bulk job runs
 COMPOSE_ACTIONS = frozenset(
@@ -126,8 +126,6 @@ class MailScreen(ConsoleScreen):
             self.query_one("#field-to").focus()
 
     def on_tabbed_content_tab_activated(self, event: TabbedContent.TabActivated) -> None:
-        if outdated(event):
-            return
         self.tab = event.pane.id or "compose"
         if self.tab == "outbox":
             self.outbox.action_refresh_outbox()

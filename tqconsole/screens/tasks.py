@@ -18,7 +18,6 @@ from tqconsole.screens.task_detail import TaskDetailScreen
 from tqconsole.widgets.bindings import bind
 from tqconsole.widgets.dialogs.confirm import ConfirmDialog
 from tqconsole.widgets.dialogs.prompt import EnqueueDialog
-from tqconsole.widgets.tabs import outdated
 from tqconsole.widgets.task_list import PAGE, TaskListPanel
 from tqconsole.widgets.task_progress import TaskProgress
 from tqconsole.widgets.task_status import ConsumerLine, TaskCounts
@@ -113,8 +112,7 @@ class TasksScreen(ConsoleScreen):
 
     # --- navigation
     def on_tabbed_content_tab_activated(self, event: TabbedContent.TabActivated) -> None:
-        if not outdated(event):
-            self.panel.activated(event.pane.id)
+        self.panel.activated(event.pane.id)
 
     def action_tab(self, step: int) -> None:
         self.panel.step_tab(step)

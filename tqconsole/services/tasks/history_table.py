@@ -39,14 +39,13 @@ class ForkLock:
         self._taken = threading.local()
 
     def __enter__(self):
-        taken = self.forks
-        if taken:
+        self._taken.held = self.forks  # per thread: ``forks`` may be set meanwhile
+        if self._taken.held:
             self._lock.acquire()
-        self._taken.__dict__.setdefault("stack", []).append(taken)
         return self
 
     def __exit__(self, *exc) -> None:
-        if self._taken.stack.pop():
+        if self._taken.held:
             self._lock.release()
 
 
